@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import type { EnrichedEvent, LoadJobData, RejectedEvent } from '../pipeline/load-job.js';
+import { enrich } from './enrich.js';
+import { BatchTooLargeError } from './errors/batch-too-large-error.js';
+import { batchSchema, toIssues, validateCall, type Issue } from './segment-schema.js';
+
+// Turns one tracking request into the events to queue and the rejections to keep and report. Pure: no I/O.
+
+export interface RequestInfo {
+  route: string;
+  requestId: string;
+  sourceId: string;
+  ip: string;
+  receivedAt: number;
+  /** Size of the request body in bytes, as sent (after decompression). */
+  bodyBytes: number;
+}
+
+export interface Limits {
+  maxEventBytes: number;
+  maxBatchEvents: number;
+  maxCorrectionMs: number;
+}
+
+export interface EventError {
+  index: number;
+  reason: RejectionReason;
+  errors: Issue[];
+}
+
+export type RejectionReason = 'invalid_event' | 'event_too_large' | 'invalid_batch';
+
+export interface Accepted extends LoadJobData {
+  /** Per-event errors, as returned to the client. */
+  errors: EventError[];
+}
+
+const PAYLOAD_KEEP_BYTES = 64 * 1024;
+
+function rejection(info: RequestInfo, index: number, reason: RejectionReason, errors: Issue[], item: unknown): RejectedEvent {
+  let payload: string;
+  try {
+    payload = JSON.stringify(item) ?? 'null';
+  } catch {
+    payload = String(item);
+  }
+  if (payload.length > PAYLOAD_KEEP_BYTES) payload = payload.slice(0, PAYLOAD_KEEP_BYTES);
+  return {
+    rejectionId: randomUUID(),
+    receivedAt: info.receivedAt,
+    sourceId: info.sourceId,
+    requestId: info.requestId,
+    route: info.route,
+    index,
+    reason,
+    errors,
+    payload,
+    ip: info.ip,
+  };
+}
+
+function acceptItem(
+  out: Accepted,
+  type: string | undefined,
+  item: unknown,
+  index: number,
+  info: RequestInfo,
+  limits: Limits,
+  checkSize: boolean,
+  batch?: { context?: Record<string, unknown>; integrations?: Record<string, unknown> },
+): void {
+  if (checkSize) {
+    const bytes = Buffer.byteLength(JSON.stringify(item) ?? '');
+    if (bytes > limits.maxEventBytes) {
+      const errors = [{ path: '', code: 'too_big', message: `an event may be at most ${limits.maxEventBytes} bytes; this one is ${bytes}` }];
+      out.errors.push({ index, reason: 'event_too_large', errors });
+      out.rejected.push(rejection(info, index, 'event_too_large', errors, item));
+      return;
+    }
+  }
+  const result = validateCall(type, item);
+  if (!result.ok) {
+    out.errors.push({ index, reason: 'invalid_event', errors: result.issues });
+    out.rejected.push(rejection(info, index, 'invalid_event', result.issues, item));
+    return;
+  }
+  const event: EnrichedEvent = enrich(result.message, {
+    receivedAt: info.receivedAt,
+    sourceId: info.sourceId,
+    ip: info.ip,
+    batchContext: batch?.context,
+    batchIntegrations: batch?.integrations,
+    maxCorrectionMs: limits.maxCorrectionMs,
+  });
+  out.events.push(event);
+}
+
+/** A single call (`/v1/track`, `/v1/identify`, ...): the type comes from the route. */
+export function acceptCall(type: string, body: unknown, info: RequestInfo, limits: Limits): Accepted {
+  const out: Accepted = { events: [], rejected: [], errors: [] };
+  acceptItem(out, type, body, 0, info, limits, false);
+  return out;
+}
+
+/** `/v1/batch`: each item carries its type; good items are accepted even when others are not. */
+export function acceptBatch(body: unknown, info: RequestInfo, limits: Limits): Accepted {
+  const out: Accepted = { events: [], rejected: [], errors: [] };
+  const parsed = batchSchema.safeParse(body);
+  if (!parsed.success) {
+    const errors = toIssues(parsed.error);
+    out.errors.push({ index: -1, reason: 'invalid_batch', errors });
+    out.rejected.push(rejection(info, -1, 'invalid_batch', errors, body));
+    return out;
+  }
+  const { batch, context, integrations } = parsed.data;
+  if (batch.length > limits.maxBatchEvents) throw new BatchTooLargeError(batch.length, limits.maxBatchEvents);
+  if (batch.length === 0) {
+    const errors = [{ path: 'batch', code: 'too_small', message: 'batch must hold at least one event' }];
+    out.errors.push({ index: -1, reason: 'invalid_batch', errors });
+    return out;
+  }
+  // No item can be larger than the whole body, so sizes are only measured when the body could hide one.
+  const checkSize = info.bodyBytes > limits.maxEventBytes;
+  for (let i = 0; i < batch.length; i++) {
+    const item = batch[i];
+    const type = typeof item === 'object' && item !== null ? (item as { type?: unknown }).type : undefined;
+    acceptItem(out, typeof type === 'string' ? type : undefined, item, i, info, limits, checkSize, { context, integrations });
+  }
+  return out;
+}

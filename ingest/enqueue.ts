@@ -1,0 +1,71 @@
+import { LOAD_JOB_NAME, type LoadJobData } from '../pipeline/load-job.js';
+import type { LoadQueue } from '../pipeline/load-queue.js';
+import type { Metrics } from '../pipeline/metrics.js';
+import { QueueUnavailableError } from './errors/queue-unavailable-error.js';
+import { createGroupCommit, type GroupCommit } from './group-commit.js';
+
+export interface Enqueuer {
+  /** Resolves once the events and rejections are in Redis; rejects with QueueUnavailableError. */
+  enqueue(part: LoadJobData): Promise<void>;
+  /** True while the queue is deeper than its bound (sampled, not per request). */
+  readonly overloaded: boolean;
+  close(): Promise<void>;
+}
+
+export interface EnqueuerOptions {
+  maxGroupEvents: number;
+  timeoutMs: number;
+  maxQueueDepth: number;
+  depthSampleMs?: number;
+}
+
+/**
+ * The API's only write path: group commit into one BullMQ job per group. The 200 a client gets means
+ * the job is in Redis (AOF), so nothing acknowledged can be lost by a crash of this process.
+ */
+export function createEnqueuer(queue: LoadQueue, metrics: Metrics, opts: EnqueuerOptions): Enqueuer {
+  const group: GroupCommit<LoadJobData> = createGroupCommit<LoadJobData>({
+    weight: (part) => part.events.length + part.rejected.length,
+    maxWeight: opts.maxGroupEvents,
+    maxInFlight: 4,
+    async write(parts) {
+      const data: LoadJobData = parts.length === 1 ? parts[0]! : { events: parts.flatMap((p) => p.events), rejected: parts.flatMap((p) => p.rejected) };
+      await queue.add(LOAD_JOB_NAME, data);
+      metrics.groupCommitEvents.observe(data.events.length + data.rejected.length);
+    },
+  });
+
+  let overloaded = false;
+  const sample = async () => {
+    try {
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+      for (const [state, n] of Object.entries(counts)) metrics.queueJobs.set({ state }, n);
+      overloaded = (counts.waiting ?? 0) + (counts.delayed ?? 0) > opts.maxQueueDepth;
+    } catch {
+      // Redis unreachable: writes fail on their own and answer 503; nothing to decide here.
+    }
+  };
+  const timer = setInterval(sample, opts.depthSampleMs ?? 1000);
+  timer.unref();
+  void sample();
+
+  return {
+    get overloaded() {
+      return overloaded;
+    },
+    enqueue(part) {
+      let timeout: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timeout = setTimeout(() => reject(new QueueUnavailableError(`the queue did not confirm the write within ${opts.timeoutMs} ms`, 'timeout')), opts.timeoutMs);
+      });
+      const written = group.submit(part).catch((err: unknown) => {
+        throw new QueueUnavailableError(`the queue is unreachable: ${(err as Error).message}`, 'unreachable', { cause: err });
+      });
+      return Promise.race([written, timedOut]).finally(() => clearTimeout(timeout));
+    },
+    async close() {
+      clearInterval(timer);
+      await group.drain();
+    },
+  };
+}

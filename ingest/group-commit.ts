@@ -1,0 +1,99 @@
+export interface GroupCommitOptions<T> {
+  /** Writes one group durably; resolves only when every item in it is safe. */
+  write(items: T[]): Promise<void>;
+  /** Weight of one item (e.g. its event count), counted against `maxWeight`. */
+  weight(item: T): number;
+  /** Most weight in one write; a single item heavier than this is still written, alone. */
+  maxWeight: number;
+  /** Writes allowed in flight at once (pipelining on one connection). */
+  maxInFlight: number;
+}
+
+export interface GroupCommit<T> {
+  /** Resolves when the item is written, rejects with the write's error. */
+  submit(item: T): Promise<void>;
+  /** Resolves when nothing is pending or in flight. */
+  drain(): Promise<void>;
+  readonly pending: number;
+}
+
+interface Waiter<T> {
+  item: T;
+  weight: number;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit: requests that arrive while a write is in flight are coalesced into the next write, so the
+ * number of Redis round trips grows with time, not with requests. Under light load a request is written
+ * on the next turn of the event loop; under heavy load groups grow up to `maxWeight`.
+ */
+export function createGroupCommit<T>(opts: GroupCommitOptions<T>): GroupCommit<T> {
+  let queue: Waiter<T>[] = [];
+  let queuedWeight = 0;
+  let inFlight = 0;
+  let scheduled = false;
+  let idle: (() => void)[] = [];
+
+  const settleIdle = () => {
+    if (queue.length === 0 && inFlight === 0) {
+      const waiting = idle;
+      idle = [];
+      for (const resolve of waiting) resolve();
+    }
+  };
+
+  const flush = () => {
+    scheduled = false;
+    while (inFlight < opts.maxInFlight && queue.length > 0) {
+      const group: Waiter<T>[] = [];
+      let weight = 0;
+      while (queue.length > 0 && (group.length === 0 || weight + queue[0]!.weight <= opts.maxWeight)) {
+        const next = queue.shift()!;
+        group.push(next);
+        weight += next.weight;
+      }
+      queuedWeight -= weight;
+      inFlight++;
+      opts.write(group.map((w) => w.item)).then(
+        () => {
+          for (const w of group) w.resolve();
+        },
+        (err: unknown) => {
+          for (const w of group) w.reject(err);
+        },
+      ).finally(() => {
+        inFlight--;
+        schedule();
+        settleIdle();
+      });
+    }
+  };
+
+  // setImmediate runs after the current I/O phase, so every request parsed in this turn joins the group.
+  const schedule = () => {
+    if (!scheduled && queue.length > 0 && inFlight < opts.maxInFlight) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+
+  return {
+    submit(item) {
+      return new Promise<void>((resolve, reject) => {
+        const weight = opts.weight(item);
+        queue.push({ item, weight, resolve, reject });
+        queuedWeight += weight;
+        schedule();
+      });
+    },
+    drain() {
+      if (queue.length === 0 && inFlight === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => idle.push(resolve));
+    },
+    get pending() {
+      return queuedWeight;
+    },
+  };
+}

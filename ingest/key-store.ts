@@ -1,0 +1,78 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+export const SCOPES = ['write', 'read', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface SecretKey {
+  scope: 'read' | 'admin';
+  name: string;
+}
+
+export interface KeyStore {
+  /** The source a write key belongs to, or undefined for an unknown key. */
+  sourceForWriteKey(key: string): string | undefined | Promise<string | undefined>;
+  /** The scope and name of a read or admin key, or undefined. */
+  verifySecret(key: string): Promise<SecretKey | undefined>;
+  create(scope: Scope, name: string): Promise<string>;
+  /** Registers an existing secret (the local CLI key) without printing it anywhere. */
+  register(key: string, scope: 'read' | 'admin', name: string): Promise<void>;
+}
+
+const WRITE_HASH = 'cdp:keys:write';
+const SECRET_HASH = 'cdp:keys:secret';
+const NEGATIVE_TTL_MS = 10_000;
+const NEGATIVE_MAX = 10_000;
+
+const sha256 = (key: string) => createHash('sha256').update(key).digest('hex');
+
+export function generateKey(scope: Scope): string {
+  return `${scope === 'write' ? 'wk' : scope === 'read' ? 'rk' : 'ak'}_${randomBytes(18).toString('base64url')}`;
+}
+
+/**
+ * Keys live in Redis so that every API process sees the same ones. Write keys are public by nature (they
+ * ship in web pages) and are kept as given; read and admin keys are kept only as SHA-256 hashes.
+ * Write keys are looked up on every tracking request, so hits are served from memory.
+ */
+export function createKeyStore(redis: Redis, env: { writeKeys: { key: string; sourceId: string }[]; adminKey?: string }): KeyStore {
+  const writeKeys = new Map(env.writeKeys.map((k) => [k.key, k.sourceId]));
+  const misses = new Map<string, number>();
+  const envAdmin = env.adminKey ? sha256(env.adminKey) : undefined;
+
+  return {
+    sourceForWriteKey(key) {
+      const known = writeKeys.get(key);
+      if (known !== undefined) return known;
+      const missedAt = misses.get(key);
+      if (missedAt !== undefined && Date.now() - missedAt < NEGATIVE_TTL_MS) return undefined;
+      return redis.hget(WRITE_HASH, key).then((raw) => {
+        if (raw) {
+          const sourceId = (JSON.parse(raw) as { sourceId: string }).sourceId;
+          writeKeys.set(key, sourceId);
+          misses.delete(key);
+          return sourceId;
+        }
+        if (misses.size >= NEGATIVE_MAX) misses.clear();
+        misses.set(key, Date.now());
+        return undefined;
+      });
+    },
+    async verifySecret(key) {
+      const hash = sha256(key);
+      if (hash === envAdmin) return { scope: 'admin', name: 'CDP_ADMIN_KEY' };
+      const raw = await redis.hget(SECRET_HASH, hash);
+      return raw ? (JSON.parse(raw) as SecretKey) : undefined;
+    },
+    async create(scope, name) {
+      const key = generateKey(scope);
+      const createdAt = new Date().toISOString();
+      if (scope === 'write') await redis.hset(WRITE_HASH, key, JSON.stringify({ sourceId: name, createdAt }));
+      else await redis.hset(SECRET_HASH, sha256(key), JSON.stringify({ scope, name, createdAt }));
+      return key;
+    },
+    async register(key, scope, name) {
+      await redis.hset(SECRET_HASH, sha256(key), JSON.stringify({ scope, name, createdAt: new Date().toISOString() }));
+    },
+  };
+}

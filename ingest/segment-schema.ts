@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+// Zod schemas of Segment's HTTP Tracking API calls (https://segment.com/docs/connections/spec/).
+// Common fields are shared; each call type adds its own. Objects the spec leaves open (properties,
+// traits, context, integrations) are kept exactly as given; e-commerce properties are not reshaped here.
+
+export const CALL_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
+export type CallType = (typeof CALL_TYPES)[number];
+
+const MIN_TIME = Date.UTC(1900, 0, 1);
+const MAX_TIME = Date.UTC(2299, 11, 31);
+
+/** Ids are strings in the spec; server SDKs often send numbers, which we keep as their decimal text. */
+const id = z
+  .union([z.string(), z.number().finite()])
+  .transform((v) => (typeof v === 'number' ? String(v) : v))
+  .pipe(z.string().max(1024, 'must be at most 1024 characters'));
+
+const time = z
+  .iso.datetime({ offset: true, local: true, message: 'must be an ISO 8601 date-time' })
+  .transform((v, ctx) => {
+    // A date-time without an offset is read as UTC, as Segment does.
+    const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
+    if (!(ms >= MIN_TIME && ms <= MAX_TIME)) {
+      ctx.addIssue({ code: 'custom', message: 'must be between 1900 and 2299' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const object = z.record(z.string(), z.unknown());
+
+const common = {
+  type: z.enum(CALL_TYPES).optional(),
+  userId: id.optional().nullable(),
+  anonymousId: id.optional().nullable(),
+  messageId: z.string().min(1).max(512).optional(),
+  timestamp: time.optional(),
+  originalTimestamp: time.optional(),
+  sentAt: time.optional(),
+  context: object.optional(),
+  integrations: object.optional(),
+};
+
+const present = (v: string | null | undefined): v is string => typeof v === 'string' && v.trim() !== '';
+
+function requireIdentity<T extends z.ZodType<{ userId?: string | null; anonymousId?: string | null }>>(schema: T) {
+  return schema.superRefine((msg, ctx) => {
+    if (!present(msg.userId) && !present(msg.anonymousId)) {
+      ctx.addIssue({ code: 'custom', path: ['userId'], message: 'userId or anonymousId is required' });
+    }
+  });
+}
+
+export const callSchemas = {
+  track: requireIdentity(
+    z.object({ ...common, event: z.string().trim().min(1, 'event is required for track').max(512), properties: object.optional() }),
+  ),
+  identify: requireIdentity(z.object({ ...common, traits: object.optional() })),
+  page: requireIdentity(
+    z.object({ ...common, name: z.string().max(1024).optional().nullable(), category: z.string().max(1024).optional().nullable(), properties: object.optional() }),
+  ),
+  screen: requireIdentity(
+    z.object({ ...common, name: z.string().max(1024).optional().nullable(), category: z.string().max(1024).optional().nullable(), properties: object.optional() }),
+  ),
+  group: requireIdentity(z.object({ ...common, groupId: id.pipe(z.string().min(1, 'groupId is required for group')), traits: object.optional() })),
+  alias: z.object({
+    ...common,
+    userId: id.pipe(z.string().min(1, 'userId is required for alias')),
+    previousId: id.pipe(z.string().min(1, 'previousId is required for alias')),
+  }),
+} satisfies Record<CallType, z.ZodType>;
+
+export type SegmentMessage = z.output<(typeof callSchemas)[CallType]> & {
+  event?: string;
+  name?: string | null;
+  category?: string | null;
+  properties?: Record<string, unknown>;
+  traits?: Record<string, unknown>;
+  groupId?: string;
+  previousId?: string;
+};
+
+/** The top level of `POST /v1/batch`: the items are validated one by one so that good ones go through. */
+export const batchSchema = z.object({
+  batch: z.array(z.unknown(), { message: 'batch must be an array of events' }),
+  context: object.optional(),
+  integrations: object.optional(),
+});
+
+export interface Issue {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export type Validation = { ok: true; message: SegmentMessage } | { ok: false; issues: Issue[] };
+
+export function toIssues(error: z.ZodError): Issue[] {
+  return error.issues.map((i) => ({ path: i.path.join('.'), code: i.code, message: i.message }));
+}
+
+/** Validates one call; `type` comes from the route, or from the item itself inside a batch. */
+export function validateCall(type: string | undefined, body: unknown): Validation {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, issues: [{ path: '', code: 'invalid_type', message: 'an event must be a JSON object' }] };
+  }
+  if (!type || !(CALL_TYPES as readonly string[]).includes(type)) {
+    return { ok: false, issues: [{ path: 'type', code: 'invalid_value', message: `type must be one of ${CALL_TYPES.join(', ')}` }] };
+  }
+  const parsed = callSchemas[type as CallType].safeParse(body);
+  if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
+  return { ok: true, message: { ...(parsed.data as SegmentMessage), type: type as CallType } };
+}

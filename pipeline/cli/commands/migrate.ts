@@ -1,0 +1,20 @@
+import type { Config } from '../../config.js';
+import { createLogger } from '../../logger.js';
+import { migrate } from '../../migrations.js';
+import { runningServer } from '../../server-info.js';
+import { openClickHouse } from '../../start.js';
+import { isEmbedded } from '../../clickhouse.js';
+
+/** `cdp migrate`: applies sql/migrations/ (also done by `cdp start`). */
+export async function migrateCommand(config: Config): Promise<string> {
+  if (isEmbedded(config) && runningServer(config.dataDir)) {
+    return 'a cdp server holds this data folder and applied the migrations when it started; nothing to do';
+  }
+  const client = await openClickHouse(config);
+  try {
+    const applied = await migrate(client, config.CLICKHOUSE_DATABASE, createLogger(config));
+    return applied.length === 0 ? 'schema is up to date' : `applied: ${applied.join(', ')}`;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,39 @@
+import type { Config } from '../../config.js';
+import { isEmbedded } from '../../clickhouse.js';
+import { migrate } from '../../migrations.js';
+import { localAdminKey, runningServer } from '../../server-info.js';
+import { createSqlRunner } from '../../sql-runner.js';
+import { openClickHouse } from '../../start.js';
+import { formatRows, type Format } from '../format-rows.js';
+
+async function viaServer(url: string, key: string, query: string): Promise<Record<string, unknown>[]> {
+  const res = await fetch(`${url}/v1/sql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query }),
+  });
+  const body = (await res.json()) as { success: boolean; rows?: Record<string, unknown>[]; message?: string };
+  if (!res.ok || !body.success) throw new Error(body.message ?? `the server answered ${res.status}`);
+  return body.rows ?? [];
+}
+
+/**
+ * `cdp sql "<query>"`: read-only. While a server holds the data folder the query goes through its
+ * `POST /v1/sql` (with the local CLI key); otherwise the data is opened directly.
+ */
+export async function sqlCommand(config: Config, query: string, format: Format): Promise<string> {
+  const server = runningServer(config.dataDir);
+  if (server) return formatRows(await viaServer(server.url, localAdminKey(config.dataDir), query), format);
+  if (isEmbedded(config)) {
+    // A data folder that was never started has no schema yet; create it so the tables can be queried.
+    const admin = await openClickHouse(config);
+    await migrate(admin, config.CLICKHOUSE_DATABASE);
+    await admin.close();
+  }
+  const runner = await createSqlRunner(config);
+  try {
+    return formatRows(await runner.run(query), format);
+  } finally {
+    await runner.close();
+  }
+}

@@ -1,0 +1,15 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../../config.js';
+import { redisFor, resolveRedis } from '../../redis-connection.js';
+
+/** Runs a CLI action against the product's Redis, starting the private one for the action if needed. */
+export async function withRedis<T>(config: Config, action: (redis: Redis) => Promise<T>): Promise<T> {
+  const target = await resolveRedis(config);
+  const redis = redisFor(target, 'worker');
+  try {
+    return await action(redis);
+  } finally {
+    await redis.quit();
+    if (target.local?.owned) await target.local.stop();
+  }
+}

@@ -1,0 +1,88 @@
+import { parseArgs } from 'node:util';
+import { ZodError } from 'zod';
+import { SCOPES, type Scope } from '../../ingest/key-store.js';
+import { loadConfig, type Config } from '../config.js';
+import { UsageError } from '../errors/usage-error.js';
+import { dlqListCommand, dlqReplayCommand } from './commands/dlq.js';
+import { keysCreateCommand } from './commands/keys.js';
+import { migrateCommand } from './commands/migrate.js';
+import { sqlCommand } from './commands/sql.js';
+import { startCommand } from './commands/start.js';
+import { FORMATS, type Format } from './format-rows.js';
+
+const HELP = `cdp — customer data platform
+
+Usage:
+  cdp start [--roles api,workers,scheduler]     run the product (all roles by default)
+  cdp migrate                                   apply sql/migrations to ClickHouse
+  cdp sql "<query>" [--format json|csv|table]   run a read-only query (default format: table)
+  cdp keys create --source NAME --scope write|read|admin
+  cdp dlq list                                  load jobs that used up their retries
+  cdp dlq replay [--id ID]                      put them (or one) back in the queue
+
+Configuration comes from environment variables; see README.md.`;
+
+function choice<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T {
+  if (value === undefined || !(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`${flag} must be one of ${allowed.join(', ')}${value === undefined ? '' : `; got "${value}"`}`);
+  }
+  return value as T;
+}
+
+async function run(argv: string[]): Promise<string | undefined> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      roles: { type: 'string' },
+      format: { type: 'string' },
+      source: { type: 'string' },
+      scope: { type: 'string' },
+      id: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, sub, ...rest] = positionals;
+  if (values.help || !command || command === 'help') return HELP;
+
+  // --roles overrides CDP_ROLES and goes through the same validation.
+  const config: Config = loadConfig(values.roles === undefined ? process.env : { ...process.env, CDP_ROLES: values.roles });
+  switch (command) {
+    case 'start':
+      await startCommand(config, config.CDP_ROLES);
+      return undefined;
+    case 'migrate':
+      return migrateCommand(config);
+    case 'sql': {
+      const query = [sub, ...rest].filter(Boolean).join(' ');
+      if (!query) throw new UsageError('cdp sql needs a query: cdp sql "SELECT count() FROM events"');
+      return sqlCommand(config, query, choice<Format>(values.format ?? 'table', FORMATS, '--format'));
+    }
+    case 'keys': {
+      if (sub !== 'create') throw new UsageError('usage: cdp keys create --source NAME --scope write|read|admin');
+      if (!values.source) throw new UsageError('--source NAME is required (the source for a write key, a label for read/admin keys)');
+      return keysCreateCommand(config, choice<Scope>(values.scope, SCOPES, '--scope'), values.source);
+    }
+    case 'dlq':
+      if (sub === 'list') return dlqListCommand(config);
+      if (sub === 'replay') return dlqReplayCommand(config, values.id);
+      throw new UsageError('usage: cdp dlq list | cdp dlq replay [--id ID]');
+    default:
+      throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (out) => {
+    if (out !== undefined) {
+      process.stdout.write(`${out}\n`);
+      process.exit(0);
+    }
+  },
+  (err: unknown) => {
+    const e = err as Error & { code?: string };
+    const known = e.name === 'ConfigError' || e.name === 'UsageError' || e.name === 'RedisUnavailableError' || e.name === 'DataDirLockedError' || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err instanceof ZodError;
+    process.stderr.write(`cdp: ${known ? e.message : (e.stack ?? String(err))}\n`);
+    process.exit(e instanceof UsageError || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 2 : 1);
+  },
+);

@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError, type ConfigProblem } from './errors/config-error.js';
+
+// Every environment variable the product reads is declared here, once, with its default and its meaning.
+// `loadConfig` parses them at start-up; a bad value stops the process with a message naming the variable.
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const writeKeys = z
+  .string()
+  .default('')
+  .transform((raw, ctx) => {
+    const keys: { key: string; sourceId: string }[] = [];
+    for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const sep = entry.indexOf(':');
+      const key = sep > 0 ? entry.slice(0, sep) : '';
+      const sourceId = sep > 0 ? entry.slice(sep + 1) : '';
+      if (!key || !sourceId) {
+        ctx.addIssue({ code: 'custom', message: `entry "${entry}" is not of the form key:source` });
+        return z.NEVER;
+      }
+      keys.push({ key, sourceId });
+    }
+    return keys;
+  });
+
+export const ROLES = ['api', 'workers', 'scheduler'] as const;
+export type Role = (typeof ROLES)[number];
+
+const roles = z
+  .string()
+  .default(ROLES.join(','))
+  .transform((raw, ctx) => {
+    const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = list.filter((r) => !(ROLES as readonly string[]).includes(r));
+    if (bad.length > 0 || list.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `roles must be a comma list of ${ROLES.join(', ')}; got "${raw}"` });
+      return z.NEVER;
+    }
+    return [...new Set(list)] as Role[];
+  });
+
+/** name → [schema, description]. The README configuration table lists the same names (a test checks it). */
+export const configVariables = {
+  PORT: [int(0, 65535).default(8080), 'HTTP port of the tracking API, health and metrics endpoints.'],
+  HOST: [z.string().default('0.0.0.0'), 'Interface the HTTP server listens on.'],
+  CDP_ROLES: [roles, 'Roles this process runs: api, workers, scheduler (`cdp start --roles` overrides).'],
+  CDP_DATA_DIR: [z.string().default('./data'), 'Data folder: embedded ClickHouse (chDB), the private Redis, local CLI key.'],
+  REDIS_URL: [optionalString, 'External Redis (redis:// or rediss://). Unset: a private redis-server is provisioned in CDP_DATA_DIR/redis.'],
+  REDIS_SERVER_BIN: [z.string().default('redis-server'), 'redis-server binary used for the private Redis.'],
+  REDIS_MAXMEMORY: [z.string().regex(/^\d+(b|kb|mb|gb)?$/i).default('4gb'), 'maxmemory of the private Redis; with noeviction, writes beyond it are refused and ingest answers 503.'],
+  QUEUE_PREFIX: [z.string().min(1).default('{cdp}'), 'BullMQ key prefix; the braces make it a Redis Cluster hash tag.'],
+  CLICKHOUSE_URL: [optionalString, 'ClickHouse server HTTP URL. Unset: embedded ClickHouse (chDB) in CDP_DATA_DIR/clickhouse.'],
+  CLICKHOUSE_USER: [z.string().default('default'), 'ClickHouse user (server mode).'],
+  CLICKHOUSE_PASSWORD: [z.string().default(''), 'ClickHouse password (server mode).'],
+  CLICKHOUSE_DATABASE: [z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('cdp'), 'ClickHouse database holding every table.'],
+  CDP_WRITE_KEYS: [writeKeys, 'Write keys from the environment: `key:source,key2:source2`.'],
+  CDP_ADMIN_KEY: [optionalString, 'An admin key from the environment (Bearer auth on admin endpoints).'],
+  LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'pino log level.'],
+  LOG_REQUESTS: [bool.default(false), 'Log every HTTP request (off by default: a tracking API serves thousands a second).'],
+  INGEST_MAX_EVENT_BYTES: [int(1024).default(32 * 1024), 'Largest single event (Segment: 32 KB).'],
+  INGEST_MAX_BATCH_BYTES: [int(1024).default(500 * 1024), 'Largest batch request body (Segment: 500 KB).'],
+  INGEST_MAX_BATCH_EVENTS: [int(1).default(2500), 'Most events in one batch request.'],
+  INGEST_MAX_QUEUE_DEPTH: [int(1).default(20000), 'Waiting load jobs beyond which ingest answers 503 with Retry-After.'],
+  INGEST_RETRY_AFTER_SECONDS: [int(1).default(2), 'Retry-After sent with 503 answers.'],
+  INGEST_GROUP_MAX_EVENTS: [int(1).default(5000), 'Most events coalesced into one queue write (group commit).'],
+  INGEST_ENQUEUE_TIMEOUT_MS: [int(100).default(5000), 'A queue write slower than this fails the request with 503.'],
+  CLOCK_SKEW_MAX_CORRECTION_MS: [int(0).default(24 * 3600 * 1000), 'Largest shift the clock-skew correction (receivedAt − sentAt) may apply to an event timestamp.'],
+  DEDUPE_WINDOW_SECONDS: [int(0).default(24 * 3600), 'Window in which a repeated messageId (per source) is dropped; 0 turns deduplication off.'],
+  WORKER_CONCURRENCY: [int(1).default(64), 'Load jobs a worker holds at once; their rows are inserted together.'],
+  LOAD_BATCH_MAX_ROWS: [int(1).default(50000), 'A worker inserts once it holds this many rows...'],
+  LOAD_BATCH_MAX_WAIT_MS: [int(1).default(500), '...or once its oldest held row waited this long.'],
+  LOAD_RETRY_ATTEMPTS: [int(1).default(200), 'Attempts per load job before it goes to the dead-letter set (`cdp dlq`).'],
+  LOAD_RETRY_BASE_DELAY_MS: [int(1).default(1000), 'First retry delay of a failed load job; doubles each attempt...'],
+  LOAD_RETRY_MAX_DELAY_MS: [int(1).default(5 * 60 * 1000), '...up to this delay (defaults retry for about 16 hours).'],
+  WORKER_LOCK_DURATION_MS: [int(1000).default(30000), 'Lock on an active job; a worker that dies lets it go after this long.'],
+  WORKER_STALLED_INTERVAL_MS: [int(500).default(30000), 'How often workers look for jobs whose worker died.'],
+  SQL_MAX_EXECUTION_SECONDS: [int(1).default(30), 'Time limit of one `POST /v1/sql` / `cdp sql` query.'],
+  SQL_MAX_RESULT_ROWS: [int(1).default(100000), 'Row limit of one `POST /v1/sql` / `cdp sql` result.'],
+  SHUTDOWN_TIMEOUT_MS: [int(100).default(30000), 'Longest graceful shutdown before the process exits anyway.'],
+  CDP_FAILPOINTS: [z.string().default(''), 'Testing only: comma list of fault points to trigger (`crash-after-insert`).'],
+} as const;
+
+type Vars = typeof configVariables;
+export type Config = { [K in keyof Vars]: z.output<Vars[K][0]> } & {
+  /** Absolute data directory. */
+  dataDir: string;
+  failpoints: ReadonlySet<string>;
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const out: Record<string, unknown> = {};
+  const problems: ConfigProblem[] = [];
+  for (const [name, [schema]] of Object.entries(configVariables)) {
+    const raw = env[name];
+    const parsed = (schema as z.ZodType).safeParse(raw === '' && name !== 'CDP_WRITE_KEYS' ? undefined : raw);
+    if (parsed.success) out[name] = parsed.data;
+    else problems.push({ variable: name, message: `${parsed.error.issues.map((i) => i.message).join('; ')} (got "${raw}")` });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = out as Config;
+  config.dataDir = path.resolve(config.CDP_DATA_DIR);
+  config.failpoints = new Set(config.CDP_FAILPOINTS.split(',').map((s) => s.trim()).filter(Boolean));
+  return config;
+}

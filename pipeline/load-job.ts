@@ -1,0 +1,48 @@
+// The contract between ingest/ (producer) and the loader workers (consumer): one BullMQ job per group
+// commit, holding every event and every rejection of the requests coalesced into it.
+
+/** An accepted Segment message after enrichment. Times are epoch milliseconds (UTC). */
+export interface EnrichedEvent {
+  messageId: string;
+  type: 'track' | 'identify' | 'page' | 'screen' | 'group' | 'alias';
+  event?: string;
+  name?: string | null;
+  category?: string | null;
+  userId?: string | null;
+  anonymousId?: string | null;
+  groupId?: string;
+  previousId?: string;
+  properties?: Record<string, unknown>;
+  traits?: Record<string, unknown>;
+  context: Record<string, unknown>;
+  integrations: Record<string, unknown>;
+  timestamp: number;
+  originalTimestamp: number;
+  sentAt?: number;
+  receivedAt: number;
+  sourceId: string;
+}
+
+/** An event the API refused, kept with the reasons it was given back to the client. */
+export interface RejectedEvent {
+  rejectionId: string;
+  receivedAt: number;
+  sourceId: string;
+  requestId: string;
+  route: string;
+  /** Position in the batch, or 0 for a single call. */
+  index: number;
+  reason: string;
+  errors: unknown;
+  /** The event as sent, as JSON text, cut to a bounded size. */
+  payload: string;
+  ip: string;
+}
+
+export interface LoadJobData {
+  events: EnrichedEvent[];
+  rejected: RejectedEvent[];
+}
+
+export const LOAD_QUEUE = 'load';
+export const LOAD_JOB_NAME = 'group';

@@ -1,0 +1,24 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics of one process, on a registry of its own (several apps can live in one test process). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'cdp_process_' });
+  const registers = [registry];
+  return {
+    registry,
+    acceptedEvents: new Counter({ name: 'cdp_events_accepted_total', help: 'Events acknowledged by the tracking API (durably queued)', labelNames: ['type'], registers }),
+    rejectedEvents: new Counter({ name: 'cdp_events_rejected_total', help: 'Events or requests refused by the tracking API, by reason', labelNames: ['reason'], registers }),
+    rejectedNotStored: new Counter({ name: 'cdp_rejections_not_stored_total', help: 'Rejected events that could not be queued for rejected_events (Redis unavailable)', registers }),
+    duplicateEvents: new Counter({ name: 'cdp_events_duplicate_total', help: 'Events dropped by the loader because their messageId was seen within the dedupe window', registers }),
+    loadedRows: new Counter({ name: 'cdp_rows_loaded_total', help: 'Rows inserted into ClickHouse by the loader', labelNames: ['table'], registers }),
+    groupCommitEvents: new Histogram({ name: 'cdp_group_commit_events', help: 'Events per queue write (group commit)', buckets: [1, 10, 50, 100, 500, 1000, 2500, 5000, 10000], registers }),
+    insertSeconds: new Histogram({ name: 'cdp_insert_duration_seconds', help: 'ClickHouse insert latency', labelNames: ['table'], buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
+    insertRows: new Histogram({ name: 'cdp_insert_batch_rows', help: 'Rows per ClickHouse insert', labelNames: ['table'], buckets: [1, 10, 100, 1000, 5000, 10000, 25000, 50000, 100000], registers }),
+    insertFailures: new Counter({ name: 'cdp_insert_failures_total', help: 'Failed ClickHouse inserts (the jobs are retried)', labelNames: ['table'], registers }),
+    loadLagSeconds: new Histogram({ name: 'cdp_load_lag_seconds', help: 'Time from the API receiving an event to its row being inserted', buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600], registers }),
+    queueJobs: new Gauge({ name: 'cdp_queue_jobs', help: 'Load jobs in the queue by state (each job holds one group commit)', labelNames: ['state'], registers }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

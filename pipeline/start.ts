@@ -1,0 +1,161 @@
+import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createEnqueuer, type Enqueuer } from '../ingest/enqueue.js';
+import { createKeyStore, type KeyStore } from '../ingest/key-store.js';
+import { createClickHouse, isEmbedded, type ClickHouseClient } from './clickhouse.js';
+import type { Config, Role } from './config.js';
+import { DataDirLockedError } from './errors/data-dir-locked-error.js';
+import { buildHttpServer } from './http/http-server.js';
+import { createLoadQueue, type LoadQueue } from './load-queue.js';
+import { startLoadWorker } from './load-worker.js';
+import { createLoader, type Loader } from './loader.js';
+import type { Logger } from './logger.js';
+import { createMessageDedupe } from './message-dedupe.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { migrate } from './migrations.js';
+import { redisFor, resolveRedis, type RedisTarget } from './redis-connection.js';
+import { localAdminKey, removeServerInfo, writeServerInfo } from './server-info.js';
+import { createSqlRunner, type SqlRunner } from './sql-runner.js';
+
+export interface Product {
+  config: Config;
+  roles: Role[];
+  app: FastifyInstance;
+  /** Base URL of the HTTP server. */
+  url: string;
+  metrics: Metrics;
+  keys: KeyStore;
+  redis: RedisTarget;
+  queue?: LoadQueue;
+  /** Graceful stop: stop accepting, finish in-flight requests and batches, close connections. */
+  stop(): Promise<void>;
+}
+
+function waitReady(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('Redis did not become ready within 15 s')), 15000);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Opens a ClickHouse client, turning chDB's "Cannot lock file" into an error that says what to do. */
+export async function openClickHouse(config: Config): Promise<ClickHouseClient> {
+  try {
+    const client = createClickHouse(config);
+    await client.query({ query: 'SELECT 1' });
+    return client;
+  } catch (err) {
+    if (/Cannot lock file/i.test((err as Error).message)) throw new DataDirLockedError(config.dataDir, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * Starts the roles of one process. `api`: the tracking API (needs Redis only). `workers`: loaders from the
+ * queue into ClickHouse. `scheduler`: scheduled SQL jobs (none are defined yet). Every process serves
+ * /health, /ready and /metrics. With embedded ClickHouse only one process may hold the data folder, so an
+ * api-only process does not open it.
+ */
+export async function startProduct(config: Config, roles: Role[], log: Logger): Promise<Product> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const metrics = createMetrics();
+  const redis = await resolveRedis(config, log);
+  const closers: (() => Promise<unknown>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        log.warn({ err }, 'error while closing');
+      }
+    }
+  };
+  if (redis.local?.owned) closers.push(() => redis.local!.stop());
+
+  try {
+    const usesClickHouse = roles.includes('workers') || roles.includes('scheduler') || !isEmbedded(config);
+    let admin: ClickHouseClient | undefined;
+    let sql: SqlRunner | undefined;
+    if (usesClickHouse) {
+      admin = await openClickHouse(config);
+      closers.push(() => admin!.close());
+      await migrate(admin, config.CLICKHOUSE_DATABASE, log);
+      sql = await createSqlRunner(config);
+      closers.push(() => sql!.close());
+    }
+
+    const appRedis = redisFor(redis, 'producer');
+    closers.push(() => appRedis.quit());
+    await waitReady(appRedis);
+    const keys = createKeyStore(appRedis, { writeKeys: config.CDP_WRITE_KEYS, adminKey: config.CDP_ADMIN_KEY });
+    await keys.register(localAdminKey(config.dataDir), 'admin', 'local-cli');
+
+    let queue: LoadQueue | undefined;
+    let enqueuer: Enqueuer | undefined;
+    if (roles.includes('api')) {
+      queue = createLoadQueue(appRedis, config);
+      closers.push(() => queue!.close());
+      enqueuer = createEnqueuer(queue, metrics, {
+        maxGroupEvents: config.INGEST_GROUP_MAX_EVENTS,
+        timeoutMs: config.INGEST_ENQUEUE_TIMEOUT_MS,
+        maxQueueDepth: config.INGEST_MAX_QUEUE_DEPTH,
+      });
+    }
+
+    let worker: Worker | undefined;
+    let loader: Loader | undefined;
+    if (roles.includes('workers')) {
+      const loaderClickHouse = await openClickHouse(config);
+      closers.push(() => loaderClickHouse.close());
+      const workerRedis = redisFor(redis, 'worker');
+      closers.push(() => workerRedis.quit());
+      loader = createLoader({
+        clickhouse: loaderClickHouse,
+        database: config.CLICKHOUSE_DATABASE,
+        dedupe: createMessageDedupe(workerRedis, config.QUEUE_PREFIX, config.DEDUPE_WINDOW_SECONDS),
+        metrics,
+        log: log.child({ role: 'workers' }),
+        maxRows: config.LOAD_BATCH_MAX_ROWS,
+        maxWaitMs: config.LOAD_BATCH_MAX_WAIT_MS,
+        maxJobs: config.WORKER_CONCURRENCY,
+        failpoints: config.failpoints,
+      });
+      worker = startLoadWorker(workerRedis, config, loader, log.child({ role: 'workers' }));
+    }
+    if (roles.includes('scheduler')) log.info('scheduler role started; no scheduled jobs are defined yet');
+
+    const checks: Record<string, () => Promise<unknown>> = { redis: () => appRedis.ping() };
+    if (admin) checks.clickhouse = () => admin!.query({ query: 'SELECT 1' });
+    const app = await buildHttpServer({ config, log, metrics, keys, enqueuer, sql, checks });
+    const address = await app.listen({ port: config.PORT, host: config.HOST });
+    const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+    writeServerInfo(config.dataDir, { pid: process.pid, url });
+    log.info({ url, roles, redis: redis.local ? `private (${redis.local.socket})` : 'REDIS_URL', clickhouse: isEmbedded(config) ? 'embedded (chDB)' : 'CLICKHOUSE_URL' }, 'cdp started');
+
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        log.info('shutting down: no new requests; finishing in-flight requests and batches');
+        await app.close();
+        await enqueuer?.close();
+        if (worker) {
+          const closing = worker.close();
+          await loader!.drain();
+          await closing;
+        }
+        removeServerInfo(config.dataDir);
+        await closeAll();
+        log.info('stopped');
+      })());
+    return { config, roles, app, url, metrics, keys, redis, queue, stop };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
