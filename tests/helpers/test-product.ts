@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig, type Config, type Role } from '../../pipeline/config.js';
+import { createLogger } from '../../pipeline/logger.js';
+import { startProduct, type Product } from '../../pipeline/start.js';
+
+export const WRITE_KEY = 'wk_test_web';
+export const SOURCE_ID = 'web';
+export const ADMIN_KEY = 'ak_test_admin';
+
+export function tempDir(prefix = 'cdp-test-'): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+/** Environment of a test product: its own data folder (chDB + private Redis), a free port, quiet logs. */
+export function testEnv(dataDir: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    CDP_DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    CDP_WRITE_KEYS: `${WRITE_KEY}:${SOURCE_ID}`,
+    CDP_ADMIN_KEY: ADMIN_KEY,
+    // A fresh queue namespace per product, as BullMQ's own tests do.
+    QUEUE_PREFIX: `{t${randomBytes(4).toString('hex')}}`,
+    LOAD_BATCH_MAX_WAIT_MS: '50',
+    ...overrides,
+  };
+}
+
+export interface TestProduct extends Product {
+  dataDir: string;
+  /** POST JSON (or a raw string/Buffer) to the product. */
+  post(route: string, body: unknown, opts?: { auth?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  /** A read-only query through POST /v1/sql. */
+  sql<T = Record<string, unknown>>(query: string): Promise<T[]>;
+  /** Polls `sql` until `done(rows)` holds (or throws after the timeout with the last rows). */
+  waitForRows<T = Record<string, unknown>>(query: string, done: (rows: T[]) => boolean, timeoutMs?: number): Promise<T[]>;
+  /** Stops the product and removes its data folder. */
+  destroy(): Promise<void>;
+}
+
+export function basicAuth(key: string): string {
+  return `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+}
+
+export async function startTestProduct(opts: { roles?: Role[]; env?: Record<string, string>; dataDir?: string } = {}): Promise<TestProduct> {
+  const dataDir = opts.dataDir ?? tempDir();
+  const config: Config = loadConfig(testEnv(dataDir, opts.env));
+  const product = await startProduct(config, opts.roles ?? ['api', 'workers'], createLogger(config));
+  const post: TestProduct['post'] = async (route, body, o = {}) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...o.headers };
+    if (o.auth !== null) headers.authorization = o.auth ?? basicAuth(WRITE_KEY);
+    const payload = typeof body === 'string' ? body : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body);
+    const res = await fetch(`${product.url}${route}`, { method: 'POST', headers, body: payload });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+  const sql = async <T,>(query: string): Promise<T[]> => {
+    const res = await post('/v1/sql', { query }, { auth: `Bearer ${ADMIN_KEY}` });
+    if (res.status !== 200) throw new Error(`sql failed (${res.status}): ${JSON.stringify(res.body)}`);
+    return res.body.rows as T[];
+  };
+  return {
+    ...product,
+    dataDir,
+    post,
+    sql,
+    async waitForRows<T>(query: string, done: (rows: T[]) => boolean, timeoutMs = 30_000) {
+      const until = Date.now() + timeoutMs;
+      let rows: T[] = [];
+      while (Date.now() < until) {
+        rows = await sql<T>(query);
+        if (done(rows)) return rows;
+        await sleep(100);
+      }
+      throw new Error(`timed out waiting on "${query}"; last rows: ${JSON.stringify(rows).slice(0, 500)}`);
+    },
+    async destroy() {
+      await product.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
