@@ -16,7 +16,9 @@ export interface LocalRedisOptions {
 export interface LocalRedis {
   /** Unix socket the private server listens on (no TCP port: nothing else on the machine can reach it by accident). */
   socket: string;
-  /** True when this process started (or adopted an orphaned) server and must stop it. */
+  /** Process id of the redis-server. */
+  pid: number;
+  /** True when this call started (or adopted an orphaned) server and must stop it. */
   owned: boolean;
   stop(): Promise<void>;
 }
@@ -98,12 +100,11 @@ export async function provisionLocalRedis(opts: LocalRedisOptions): Promise<Loca
   const running = await ping(socket);
   if (running) {
     const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : 0;
-    if (owner && owner !== process.pid && alive(owner)) {
-      return { socket, owned: false, stop: async () => {} };
-    }
+    // Whoever started it (a running server, or this very process) stops it.
+    if (owner && alive(owner)) return { socket, pid: running, owned: false, stop: async () => {} };
     writeFileSync(ownerFile, String(process.pid));
     opts.log?.info({ socket, pid: running }, 'adopted the private Redis left running by an earlier process');
-    return { socket, owned: true, stop: stopper(running) };
+    return { socket, pid: running, owned: true, stop: stopper(running) };
   }
 
   ensureBinary(opts.bin, opts.log);
@@ -133,7 +134,7 @@ export async function provisionLocalRedis(opts: LocalRedisOptions): Promise<Loca
     if (await ping(socket)) {
       writeFileSync(ownerFile, String(process.pid));
       opts.log?.info({ socket, pid: child.pid }, 'private Redis started');
-      return { socket, owned: true, stop: stopper(child.pid!) };
+      return { socket, pid: child.pid!, owned: true, stop: stopper(child.pid!) };
     }
   }
   child.kill('SIGKILL');
