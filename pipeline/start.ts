@@ -135,7 +135,8 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     const app = await buildHttpServer({ config, log, metrics, keys, enqueuer, sql, checks });
     const address = await app.listen({ port: config.PORT, host: config.HOST });
     const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
-    writeServerInfo(config.dataDir, { pid: process.pid, url });
+    // The CLI finds the process that can answer its queries here (in split mode, the one holding ClickHouse).
+    if (sql) writeServerInfo(config.dataDir, { pid: process.pid, url });
     log.info({ url, roles, redis: redis.local ? `private (${redis.local.socket})` : 'REDIS_URL', clickhouse: isEmbedded(config) ? 'embedded (chDB)' : 'CLICKHOUSE_URL' }, 'cdp started');
 
     let stopping: Promise<void> | undefined;
@@ -149,7 +150,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
           await loader!.drain();
           await closing;
         }
-        removeServerInfo(config.dataDir);
+        if (sql) removeServerInfo(config.dataDir);
         await closeAll();
         log.info('stopped');
       })());

@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { projectRoot } from '../../pipeline/project-root.js';
+import { ADMIN_KEY } from './test-product.js';
+
+/** A `cdp start --roles workers` child process: the real CLI, so it can be killed with SIGKILL. */
+export interface WorkerProcess {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<number | null>;
+  sql<T = Record<string, unknown>>(query: string): Promise<T[]>;
+}
+
+export async function spawnWorker(env: Record<string, string>, opts: { waitReady?: boolean } = {}): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [path.join(projectRoot(), 'bin', 'cdp.js'), 'start', '--roles', 'workers'], {
+    env: { ...process.env, ...env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const infoFile = path.join(env.CDP_DATA_DIR!, 'server.json');
+  const until = Date.now() + 60_000;
+  let url = '';
+  while (Date.now() < until && child.exitCode === null) {
+    if (existsSync(infoFile)) {
+      const info = JSON.parse(readFileSync(infoFile, 'utf8')) as { pid: number; url: string };
+      if (info.pid === child.pid) {
+        url = info.url;
+        break;
+      }
+    }
+    await sleep(50);
+  }
+  if (!url) {
+    child.kill('SIGKILL');
+    throw new Error(`worker process did not start:\n${output}`);
+  }
+  const sql = async <T,>(query: string): Promise<T[]> => {
+    const res = await fetch(`${url}/v1/sql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+      body: JSON.stringify({ query }),
+    });
+    const body = (await res.json()) as { rows: T[]; message?: string };
+    if (res.status !== 200) throw new Error(`sql failed: ${body.message}`);
+    return body.rows;
+  };
+  if (opts.waitReady !== false) {
+    while ((await fetch(`${url}/ready`)).status !== 200) await sleep(50);
+  }
+  return { child, url, exited, sql };
+}

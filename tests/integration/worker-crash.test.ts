@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, expect, test } from 'vitest';
+import { startTestProduct, tempDir, testEnv, type TestProduct } from '../helpers/test-product.js';
+import { spawnWorker, type WorkerProcess } from '../helpers/worker-process.js';
+
+// Workers are killed with SIGKILL; every event the API acknowledged must end up in ClickHouse exactly once.
+// The API runs in this process (it needs Redis only); the workers run as real `cdp start --roles workers`
+// processes on the same data folder, so they can be killed at any instant.
+
+let api: TestProduct | undefined;
+let workers: WorkerProcess[] = [];
+
+afterEach(async () => {
+  for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+  await Promise.all(workers.map((w) => w.exited));
+  workers = [];
+  await api?.destroy();
+  api = undefined;
+});
+
+function setup(extra: Record<string, string> = {}) {
+  const dataDir = tempDir();
+  const env = testEnv(dataDir, {
+    // Short locks so that the jobs of a killed worker are taken up again within seconds.
+    WORKER_LOCK_DURATION_MS: '2000',
+    WORKER_STALLED_INTERVAL_MS: '1000',
+    LOAD_RETRY_BASE_DELAY_MS: '100',
+    LOAD_RETRY_MAX_DELAY_MS: '500',
+    ...extra,
+  });
+  return { dataDir, env };
+}
+
+async function postBatches(product: TestProduct, runId: string, batches: number, size: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let b = 0; b < batches; b++) {
+    const batch = Array.from({ length: size }, (_, i) => {
+      const messageId = `${runId}-${b}-${i}`;
+      ids.push(messageId);
+      return { type: 'track', userId: `user-${i % 17}`, messageId, event: 'Crash Test', properties: { run: runId } };
+    });
+    const res = await product.post('/v1/batch', { batch });
+    expect(res.status).toBe(200);
+  }
+  return ids;
+}
+
+async function waitUntilLoaded(product: TestProduct, worker: WorkerProcess, runId: string, expected: number) {
+  const until = Date.now() + 90_000;
+  let last: Record<string, string> = {};
+  while (Date.now() < until) {
+    const counts = await product.queue!.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized', 'paused');
+    [last] = await worker.sql<Record<string, string>>(
+      `SELECT count() AS rows, uniqExact(message_id) AS ids FROM events WHERE JSONExtractString(properties, 'run') = '${runId}'`,
+    );
+    if (Object.values(counts).every((n) => n === 0) && Number(last!.ids) === expected) return last!;
+    await sleep(200);
+  }
+  throw new Error(`not loaded in time: ${JSON.stringify(last)}`);
+}
+
+test('a worker killed between insert and job completion: the retried jobs do not duplicate rows', async () => {
+  const { dataDir, env } = setup();
+  api = await startTestProduct({ roles: ['api'], dataDir, env: { QUEUE_PREFIX: env.QUEUE_PREFIX! } });
+  const runId = randomUUID();
+
+  // This worker inserts its first group and then kills itself before completing the jobs.
+  const doomed = await spawnWorker({ ...env, CDP_FAILPOINTS: 'crash-after-insert' });
+  workers.push(doomed);
+  const ids = await postBatches(api, runId, 5, 200);
+  expect(await doomed.exited).toBe(null);
+  expect(doomed.child.signalCode).toBe('SIGKILL');
+
+  const survivor = await spawnWorker(env);
+  workers.push(survivor);
+  const result = await waitUntilLoaded(api, survivor, runId, ids.length);
+  expect(Number(result.rows)).toBe(ids.length);
+  // Nothing is left to load: the count is final.
+  await sleep(1000);
+  const [again] = await survivor.sql<{ rows: string }>(`SELECT count() AS rows FROM events WHERE JSONExtractString(properties, 'run') = '${runId}'`);
+  expect(Number(again!.rows)).toBe(ids.length);
+});
+
+test('workers killed at random moments while events stream in: every acknowledged event exactly once', async () => {
+  const { dataDir, env } = setup({ LOAD_BATCH_MAX_WAIT_MS: '20', WORKER_CONCURRENCY: '8' });
+  api = await startTestProduct({ roles: ['api'], dataDir, env: { QUEUE_PREFIX: env.QUEUE_PREFIX! } });
+  const runId = randomUUID();
+
+  let worker = await spawnWorker(env);
+  workers.push(worker);
+  const posting = postBatches(api, runId, 40, 100);
+  for (let kill = 0; kill < 4; kill++) {
+    await sleep(150 + Math.floor(Math.random() * 300));
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+    worker = await spawnWorker(env);
+    workers.push(worker);
+  }
+  const ids = await posting;
+  const result = await waitUntilLoaded(api, worker, runId, ids.length);
+  expect(Number(result.rows)).toBe(ids.length);
+});
