@@ -32,11 +32,14 @@ export async function resolveRedis(config: Pick<Config, 'REDIS_URL' | 'REDIS_SER
  * Workers block on Redis and must wait through an outage (maxRetriesPerRequest null, as BullMQ requires);
  * the API must instead fail fast so that a client gets its 503 at once (no offline queue).
  */
-export function redisFor(target: RedisTarget, use: 'worker' | 'producer'): Redis {
-  return new Redis({
+export function redisFor(target: RedisTarget, use: 'worker' | 'producer', log?: Logger): Redis {
+  const redis = new Redis({
     ...target.options,
     maxRetriesPerRequest: use === 'worker' ? null : 1,
     enableOfflineQueue: use === 'worker',
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
+  // ioredis reconnects by itself; without a listener each failed attempt would be an unhandled 'error'.
+  redis.on('error', (err: Error) => log?.warn({ err: err.message, use }, 'Redis connection error; reconnecting'));
+  return redis;
 }

@@ -90,7 +90,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       closers.push(() => sql!.close());
     }
 
-    const appRedis = redisFor(redis, 'producer');
+    const appRedis = redisFor(redis, 'producer', log);
     closers.push(() => appRedis.quit());
     await waitReady(appRedis);
     const keys = createKeyStore(appRedis, { writeKeys: config.CDP_WRITE_KEYS, adminKey: config.CDP_ADMIN_KEY });
@@ -100,6 +100,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     let enqueuer: Enqueuer | undefined;
     if (roles.includes('api')) {
       queue = createLoadQueue(appRedis, config);
+      queue.on('error', (err) => log.warn({ err: err.message }, 'queue error'));
       closers.push(() => queue!.close());
       enqueuer = createEnqueuer(queue, metrics, {
         maxGroupEvents: config.INGEST_GROUP_MAX_EVENTS,
@@ -113,7 +114,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     if (roles.includes('workers')) {
       const loaderClickHouse = await openClickHouse(config);
       closers.push(() => loaderClickHouse.close());
-      const workerRedis = redisFor(redis, 'worker');
+      const workerRedis = redisFor(redis, 'worker', log);
       closers.push(() => workerRedis.quit());
       loader = createLoader({
         clickhouse: loaderClickHouse,

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, expect, test } from 'vitest';
+import { dlqListCommand, dlqReplayCommand } from '../../pipeline/cli/commands/dlq.js';
+import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse.js';
+import { provisionLocalRedis, type LocalRedis } from '../../pipeline/local-redis.js';
+import { startTestProduct, type TestProduct } from '../helpers/test-product.js';
+
+// ClickHouse and Redis outages: the API keeps its promises (503 when it cannot queue, 200 only when it
+// did), and after recovery every acknowledged event is in ClickHouse exactly once.
+
+let product: TestProduct | undefined;
+let admin: ClickHouseClient | undefined;
+let extraRedis: LocalRedis | undefined;
+
+afterEach(async () => {
+  await admin?.close();
+  admin = undefined;
+  await product?.destroy();
+  product = undefined;
+  await extraRedis?.stop();
+  extraRedis = undefined;
+});
+
+async function post(p: TestProduct, runId: string, batches: number, size: number): Promise<number> {
+  for (let b = 0; b < batches; b++) {
+    const batch = Array.from({ length: size }, (_, i) => ({ type: 'track', userId: `u-${i}`, messageId: `${runId}-${b}-${i}`, event: 'Outage', properties: { run: runId } }));
+    expect((await p.post('/v1/batch', { batch })).status).toBe(200);
+  }
+  return batches * size;
+}
+
+async function loaded(p: TestProduct, runId: string) {
+  const [row] = await p.sql<{ rows: string; ids: string }>(
+    `SELECT count() AS rows, uniqExact(message_id) AS ids FROM events WHERE JSONExtractString(properties, 'run') = '${runId}'`,
+  );
+  return { rows: Number(row!.rows), ids: Number(row!.ids) };
+}
+
+async function metricValue(p: TestProduct, pattern: RegExp): Promise<number> {
+  const text = await (await fetch(`${p.url}/metrics`)).text();
+  return Number(pattern.exec(text)?.[1] ?? 0);
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await sleep(100);
+  }
+  throw new Error('condition not reached in time');
+}
+
+test('ClickHouse unavailable: jobs retry with backoff, then load exactly once', async () => {
+  product = await startTestProduct({ env: { LOAD_RETRY_BASE_DELAY_MS: '100', LOAD_RETRY_MAX_DELAY_MS: '400' } });
+  admin = createClickHouse(product.config);
+  const runId = randomUUID();
+
+  await admin.command({ query: 'DETACH TABLE cdp.events' });
+  const sent = await post(product, runId, 6, 50);
+  await waitFor(async () => (await metricValue(product!, /^cdp_insert_failures_total\{table="events"\} (\d+)/m)) >= 3);
+  await admin.command({ query: 'ATTACH TABLE cdp.events' });
+
+  await waitFor(async () => (await loaded(product!, runId)).ids === sent);
+  await waitFor(async () => Object.values(await product!.queue!.getJobCounts('waiting', 'active', 'delayed')).every((n) => n === 0));
+  expect(await loaded(product, runId)).toEqual({ rows: sent, ids: sent });
+});
+
+test('jobs that use up their retries go to the dead letters, and `cdp dlq replay` loads them once', async () => {
+  product = await startTestProduct({ env: { LOAD_RETRY_ATTEMPTS: '2', LOAD_RETRY_BASE_DELAY_MS: '50', LOAD_RETRY_MAX_DELAY_MS: '50' } });
+  admin = createClickHouse(product.config);
+  const runId = randomUUID();
+
+  await admin.command({ query: 'DETACH TABLE cdp.events' });
+  const sent = await post(product, runId, 3, 40);
+  await waitFor(async () => (await product!.queue!.getFailedCount()) === 3);
+  const listed = JSON.parse(await dlqListCommand(product.config)) as { count: number; jobs: { events: number; reason: string }[] };
+  expect(listed.count).toBe(3);
+  expect(listed.jobs.reduce((n, j) => n + j.events, 0)).toBe(sent);
+  expect(listed.jobs[0]!.reason).toMatch(/events/);
+
+  await admin.command({ query: 'ATTACH TABLE cdp.events' });
+  expect(JSON.parse(await dlqReplayCommand(product.config))).toEqual({ replayed: 3 });
+  await waitFor(async () => (await loaded(product!, runId)).ids === sent);
+  await waitFor(async () => (await product!.queue!.getFailedCount()) === 0 && (await product!.queue!.getActiveCount()) === 0);
+  expect(await loaded(product, runId)).toEqual({ rows: sent, ids: sent });
+});
+
+test('Redis killed and restarted: 503 with Retry-After meanwhile, nothing acknowledged is lost', async () => {
+  product = await startTestProduct({ env: { LOAD_RETRY_BASE_DELAY_MS: '100', LOAD_RETRY_MAX_DELAY_MS: '400', WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' } });
+  const runId = randomUUID();
+  // Hold the loader back so that acknowledged events are still queued when Redis dies.
+  admin = createClickHouse(product.config);
+  await admin.command({ query: 'DETACH TABLE cdp.events' });
+  const sent = await post(product, runId, 5, 40);
+
+  process.kill(product.redis.local!.pid, 'SIGKILL');
+  await sleep(200);
+  const during = await product.post('/v1/track', { userId: 'u', event: 'During Outage' });
+  expect(during.status).toBe(503);
+  expect(during.headers.get('retry-after')).toBe('2');
+
+  extraRedis = await provisionLocalRedis({ dataDir: product.dataDir, bin: 'redis-server', maxmemory: '1gb' });
+  await admin.command({ query: 'ATTACH TABLE cdp.events' });
+  await waitFor(async () => (await product!.post('/v1/track', { userId: 'u', messageId: `${runId}-after`, event: 'After', properties: { run: runId } })).status === 200, 30_000);
+
+  await waitFor(async () => (await loaded(product!, runId)).ids === sent + 1);
+  await waitFor(async () => Object.values(await product!.queue!.getJobCounts('waiting', 'active', 'delayed', 'failed')).every((n) => n === 0));
+  expect(await loaded(product, runId)).toEqual({ rows: sent + 1, ids: sent + 1 });
+});
+
+test('a queue deeper than its bound answers 503 with Retry-After, counted', async () => {
+  product = await startTestProduct({ roles: ['api'], env: { INGEST_MAX_QUEUE_DEPTH: '3' } });
+  for (let i = 0; i < 5; i++) expect((await product.post('/v1/track', { userId: 'u', event: `Fill ${i}` })).status).toBe(200);
+  let res = await product.post('/v1/track', { userId: 'u', event: 'Over' });
+  const until = Date.now() + 10_000;
+  while (res.status === 200 && Date.now() < until) {
+    await sleep(200);
+    res = await product.post('/v1/track', { userId: 'u', event: 'Over' });
+  }
+  expect(res.status).toBe(503);
+  expect(res.body.code).toBe('overloaded');
+  expect(res.headers.get('retry-after')).toBe('2');
+  expect(await metricValue(product, /^cdp_events_rejected_total\{reason="overloaded"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
+});
