@@ -27,6 +27,9 @@ export async function createSqlRunner(config: SqlConfig): Promise<SqlRunner> {
     max_execution_time: config.SQL_MAX_EXECUTION_SECONDS,
     max_result_rows: String(config.SQL_MAX_RESULT_ROWS),
     result_overflow_mode: 'throw' as const,
+    // 64-bit integers as JSON strings, as a ClickHouse server does by default (chDB does not): same output
+    // in both modes, and no silent rounding above 2^53 in JavaScript clients.
+    output_format_json_quote_64bit_integers: true,
     ...(embedded ? {} : { readonly: '2' as const }),
   };
   return {

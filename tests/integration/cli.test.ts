@@ -1,0 +1,182 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { projectRoot } from '../../pipeline/project-root.js';
+import { ADMIN_KEY, basicAuth, tempDir, testEnv } from '../helpers/test-product.js';
+
+// The `cdp` CLI as users run it: a real process, real data folder, real private Redis.
+
+const bin = path.join(projectRoot(), 'bin', 'cdp.js');
+
+function cdp(args: string[], env: Record<string, string>) {
+  const res = spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+async function startServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, [bin, 'start'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const info = path.join(env.CDP_DATA_DIR!, 'server.json');
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    if (existsSync(info) && (JSON.parse(readFileSync(info, 'utf8')) as { pid: number }).pid === child.pid) break;
+    if (child.exitCode !== null) throw new Error(`server exited:\n${output}`);
+    await sleep(50);
+  }
+  const url = (JSON.parse(readFileSync(info, 'utf8')) as { url: string }).url;
+  return { child, url, exited, output: () => output };
+}
+
+describe('without a server', () => {
+  const dataDir = tempDir();
+  const env = testEnv(dataDir);
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  test('cdp sql opens the data folder directly', () => {
+    const res = cdp(['sql', 'SELECT 1 + 1 AS two, name FROM system.tables WHERE database = currentDatabase() AND name = \'events\'', '--format', 'json'], env);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toEqual([{ two: 2, name: 'events' }]);
+  });
+
+  test('cdp sql refuses writes', () => {
+    const res = cdp(['sql', 'DROP TABLE events'], env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/readonly/i);
+    expect(cdp(['sql', 'EXISTS TABLE events', '--format', 'csv'], env).stdout.trim().split('\n')[1]).toBe('1');
+  });
+
+  test('cdp migrate reports an up-to-date schema', () => {
+    const res = cdp(['migrate'], env);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/up to date/);
+  });
+
+  test('a bad flag value exits 2 and names the flag', () => {
+    const res = cdp(['sql', 'SELECT 1', '--format', 'xml'], env);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--format must be one of json, csv, table/);
+  });
+
+  test('a bad environment variable stops start-up with a message naming it', () => {
+    const res = cdp(['start'], { ...env, PORT: 'eighty' });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/PORT/);
+    const roles = cdp(['start', '--roles', 'api,cook'], env);
+    expect(roles.code).toBe(1);
+    expect(roles.stderr).toMatch(/CDP_ROLES: roles must be a comma list/);
+  });
+
+  test('an unknown command exits 2 with the usage', () => {
+    const res = cdp(['frobnicate'], env);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/unknown command "frobnicate"/);
+  });
+});
+
+describe('with a running server', () => {
+  const dataDir = tempDir();
+  const env = testEnv(dataDir, { LOG_LEVEL: 'info' });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  beforeAll(async () => {
+    server = await startServer(env);
+  });
+  afterAll(async () => {
+    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('keys create makes working write and admin keys', async () => {
+    const write = cdp(['keys', 'create', '--source', 'shop', '--scope', 'write'], env);
+    expect(write.code).toBe(0);
+    const key = write.stdout.split('\n')[0]!;
+    expect(key).toMatch(/^wk_/);
+    const res = await fetch(`${server.url}/v1/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basicAuth(key) },
+      body: JSON.stringify({ userId: 'cli-user', event: 'Via CLI Key' }),
+    });
+    expect(res.status).toBe(200);
+
+    const admin = cdp(['keys', 'create', '--source', 'ops', '--scope', 'admin'], env);
+    const adminKey = admin.stdout.split('\n')[0]!;
+    const sql = await fetch(`${server.url}/v1/sql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
+      body: JSON.stringify({ query: 'SELECT 1 AS ok' }),
+    });
+    expect(await sql.json()).toEqual({ success: true, rows: [{ ok: 1 }] });
+  });
+
+  test('keys create refuses an unknown scope', () => {
+    const res = cdp(['keys', 'create', '--source', 'x', '--scope', 'root'], env);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--scope must be one of write, read, admin/);
+  });
+
+  test('cdp sql goes through the server that holds the data folder', async () => {
+    const until = Date.now() + 20_000;
+    let out = '';
+    while (Date.now() < until) {
+      const res = cdp(['sql', "SELECT count() AS n FROM events WHERE event = 'Via CLI Key'", '--format', 'json'], env);
+      expect(res.code).toBe(0);
+      out = res.stdout;
+      if (JSON.parse(out)[0].n === '1') break;
+      await sleep(200);
+    }
+    expect(JSON.parse(out)).toEqual([{ n: '1' }]);
+  });
+
+  test('POST /v1/sql: keys, scopes and read-only enforcement', async () => {
+    const q = (auth: string | undefined, query: string) =>
+      fetch(`${server.url}/v1/sql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+        body: JSON.stringify({ query }),
+      });
+    expect((await q(undefined, 'SELECT 1')).status).toBe(401);
+    expect((await q('Bearer nope', 'SELECT 1')).status).toBe(401);
+    const readKey = cdp(['keys', 'create', '--source', 'analyst', '--scope', 'read'], env).stdout.split('\n')[0]!;
+    expect((await q(`Bearer ${readKey}`, 'SELECT 1')).status).toBe(403);
+    const admin = `Bearer ${ADMIN_KEY}`;
+    for (const write of ["INSERT INTO events (message_id) VALUES ('x')", 'DROP TABLE events', 'TRUNCATE TABLE events']) {
+      const res = await q(admin, write);
+      expect(res.status, write).toBe(403);
+      expect((await res.json()).code).toBe('read_only');
+    }
+    expect((await q(admin, 'SET readonly = 0')).status).toBeGreaterThanOrEqual(400);
+    expect((await q(admin, 'DROP TABLE events')).status).toBe(403);
+    const bad = await q(admin, 'SELEC nonsense');
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).code).toBe('query_failed');
+    expect((await q(admin, '')).status).toBe(400);
+    const still = await (await q(admin, 'EXISTS TABLE events')).json();
+    expect(still.rows[0]).toEqual({ result: 1 });
+  });
+
+  test('SIGTERM stops gracefully, and a restart loads whatever was still queued', async () => {
+    const batch = Array.from({ length: 500 }, (_, i) => ({ type: 'track', userId: `drain-${i}`, event: 'Drain' }));
+    const res = await fetch(`${server.url}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basicAuth('wk_test_web') },
+      body: JSON.stringify({ batch }),
+    });
+    expect(res.status).toBe(200);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toMatch(/"msg":"stopped"/);
+    server = await startServer(env);
+    const until = Date.now() + 30_000;
+    let n = '';
+    while (Date.now() < until && n !== '500') {
+      n = JSON.parse(cdp(['sql', "SELECT count() AS n FROM events WHERE event = 'Drain'", '--format', 'json'], env).stdout)[0].n;
+      await sleep(200);
+    }
+    expect(n).toBe('500');
+  });
+});
