@@ -29,7 +29,7 @@ export async function createSqlRunner(config: SqlConfig): Promise<SqlRunner> {
     result_overflow_mode: 'throw' as const,
     // 64-bit integers as JSON strings, as a ClickHouse server does by default (chDB does not): same output
     // in both modes, and no silent rounding above 2^53 in JavaScript clients.
-    output_format_json_quote_64bit_integers: true,
+    output_format_json_quote_64bit_integers: 1 as const,
     ...(embedded ? {} : { readonly: '2' as const }),
   };
   return {
