@@ -44,7 +44,12 @@ function rejection(info: RequestInfo, index: number, reason: RejectionReason, er
   } catch {
     payload = String(item);
   }
-  if (payload.length > PAYLOAD_KEEP_BYTES) payload = payload.slice(0, PAYLOAD_KEEP_BYTES);
+  if (Buffer.byteLength(payload) > PAYLOAD_KEEP_BYTES) {
+    // Cut at a byte bound without splitting a character: encodeInto writes whole characters only.
+    const kept = new Uint8Array(PAYLOAD_KEEP_BYTES);
+    const { written } = new TextEncoder().encodeInto(payload, kept);
+    payload = Buffer.from(kept.subarray(0, written)).toString('utf8');
+  }
   return {
     rejectionId: randomUUID(),
     receivedAt: info.receivedAt,

@@ -8,7 +8,8 @@ export const CALL_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alia
 export type CallType = (typeof CALL_TYPES)[number];
 
 const MIN_TIME = Date.UTC(1900, 0, 1);
-const MAX_TIME = Date.UTC(2299, 11, 31);
+// ClickHouse DateTime64 holds 1900-01-01 to 2299-12-31 23:59:59.
+const END_TIME = Date.UTC(2300, 0, 1);
 
 /** Ids are strings in the spec; server SDKs often send numbers, which we keep as their decimal text. */
 const id = z
@@ -16,12 +17,15 @@ const id = z
   .transform((v) => (typeof v === 'number' ? String(v) : v))
   .pipe(z.string().max(1024, 'must be at most 1024 characters'));
 
+/** An id that must be present: blank text counts as missing, as it does for userId/anonymousId. */
+const requiredId = (message: string) => id.pipe(z.string().refine((v) => v.trim() !== '', message));
+
 const time = z
   .iso.datetime({ offset: true, local: true, message: 'must be an ISO 8601 date-time' })
   .transform((v, ctx) => {
     // A date-time without an offset is read as UTC, as Segment does.
     const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
-    if (!(ms >= MIN_TIME && ms <= MAX_TIME)) {
+    if (!(ms >= MIN_TIME && ms < END_TIME)) {
       ctx.addIssue({ code: 'custom', message: 'must be between 1900 and 2299' });
       return z.NEVER;
     }
@@ -63,11 +67,11 @@ export const callSchemas = {
   screen: requireIdentity(
     z.object({ ...common, name: z.string().max(1024).optional().nullable(), category: z.string().max(1024).optional().nullable(), properties: object.optional() }),
   ),
-  group: requireIdentity(z.object({ ...common, groupId: id.pipe(z.string().min(1, 'groupId is required for group')), traits: object.optional() })),
+  group: requireIdentity(z.object({ ...common, groupId: requiredId('groupId is required for group'), traits: object.optional() })),
   alias: z.object({
     ...common,
-    userId: id.pipe(z.string().min(1, 'userId is required for alias')),
-    previousId: id.pipe(z.string().min(1, 'previousId is required for alias')),
+    userId: requiredId('userId is required for alias'),
+    previousId: requiredId('previousId is required for alias'),
   }),
 } satisfies Record<CallType, z.ZodType>;
 

@@ -15,9 +15,12 @@ const obj = (v: unknown): Record<string, unknown> | undefined =>
 // Decimal(18, 4) holds up to 10^14; larger amounts stay in `properties` only.
 const MAX_AMOUNT = 1e13;
 
-/** A money amount as Segment clients send it: a number, or a numeric string ("12.50"). */
+// Decimal text only: Number() alone would also read "0x10" or "0b101" as amounts.
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
+/** A money amount as Segment clients send it: a number, or a decimal string ("12.50"). */
 export function amount(v: unknown): number | null {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && DECIMAL.test(v) ? Number(v) : NaN;
   return Number.isFinite(n) && Math.abs(n) < MAX_AMOUNT ? Math.round(n * 10000) / 10000 : null;
 }
 

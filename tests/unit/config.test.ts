@@ -1,0 +1,169 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { configVariables, loadConfig } from '../../pipeline/config.js';
+import { ConfigError } from '../../pipeline/errors/config-error.js';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`expected loadConfig(${JSON.stringify(env)}) to throw a ConfigError`);
+}
+
+describe('defaults', () => {
+  const config = loadConfig({});
+
+  test('HTTP', () => {
+    expect(config.PORT).toBe(8080);
+    expect(config.HOST).toBe('0.0.0.0');
+  });
+
+  test('data folder: ./data, resolved to an absolute path', () => {
+    expect(config.CDP_DATA_DIR).toBe('./data');
+    expect(path.isAbsolute(config.dataDir)).toBe(true);
+    expect(config.dataDir).toBe(path.join(process.cwd(), 'data'));
+  });
+
+  test('storage and queue', () => {
+    expect(config.CLICKHOUSE_DATABASE).toBe('cdp');
+    expect(config.CLICKHOUSE_URL).toBeUndefined();
+    expect(config.REDIS_URL).toBeUndefined();
+    expect(config.QUEUE_PREFIX).toBe('{cdp}');
+  });
+
+  test('all three roles', () => {
+    expect(config.CDP_ROLES).toEqual(['api', 'workers', 'scheduler']);
+  });
+
+  test('no keys, no failpoints, quiet request log', () => {
+    expect(config.CDP_WRITE_KEYS).toEqual([]);
+    expect(config.CDP_ADMIN_KEY).toBeUndefined();
+    expect(config.failpoints.size).toBe(0);
+    expect(config.LOG_REQUESTS).toBe(false);
+    expect(config.LOG_LEVEL).toBe('info');
+  });
+
+  test('Segment-like ingest limits', () => {
+    expect(config.INGEST_MAX_EVENT_BYTES).toBe(32 * 1024);
+    expect(config.INGEST_MAX_BATCH_BYTES).toBe(500 * 1024);
+    expect(config.CLOCK_SKEW_MAX_CORRECTION_MS).toBe(24 * 3600 * 1000);
+  });
+
+  test('an empty variable means its default', () => {
+    const c = loadConfig({ PORT: '', CDP_ROLES: '', CLICKHOUSE_DATABASE: '', CDP_WRITE_KEYS: '' });
+    expect(c.PORT).toBe(8080);
+    expect(c.CDP_ROLES).toEqual(['api', 'workers', 'scheduler']);
+    expect(c.CLICKHOUSE_DATABASE).toBe('cdp');
+    expect(c.CDP_WRITE_KEYS).toEqual([]);
+  });
+});
+
+describe('values', () => {
+  test('numbers are parsed', () => {
+    const c = loadConfig({ PORT: '3000', INGEST_MAX_BATCH_EVENTS: '10', CLOCK_SKEW_MAX_CORRECTION_MS: '0' });
+    expect(c.PORT).toBe(3000);
+    expect(c.INGEST_MAX_BATCH_EVENTS).toBe(10);
+    expect(c.CLOCK_SKEW_MAX_CORRECTION_MS).toBe(0);
+  });
+
+  test('CDP_DATA_DIR is resolved against the working directory', () => {
+    expect(loadConfig({ CDP_DATA_DIR: 'var/cdp' }).dataDir).toBe(path.resolve('var/cdp'));
+    expect(loadConfig({ CDP_DATA_DIR: '/srv/cdp' }).dataDir).toBe('/srv/cdp');
+  });
+
+  test('CDP_WRITE_KEYS is a comma list of key:source', () => {
+    expect(loadConfig({ CDP_WRITE_KEYS: ' wk_1:web , wk_2:ios,, ' }).CDP_WRITE_KEYS).toEqual([
+      { key: 'wk_1', sourceId: 'web' },
+      { key: 'wk_2', sourceId: 'ios' },
+    ]);
+    // only the first colon separates
+    expect(loadConfig({ CDP_WRITE_KEYS: 'wk:src:eu' }).CDP_WRITE_KEYS).toEqual([{ key: 'wk', sourceId: 'src:eu' }]);
+  });
+
+  test('CDP_ROLES keeps known roles once each', () => {
+    expect(loadConfig({ CDP_ROLES: 'workers' }).CDP_ROLES).toEqual(['workers']);
+    expect(loadConfig({ CDP_ROLES: ' api, api ,scheduler' }).CDP_ROLES).toEqual(['api', 'scheduler']);
+  });
+
+  test.each([
+    ['true', true],
+    ['1', true],
+    ['yes', true],
+    ['false', false],
+    ['0', false],
+    ['no', false],
+  ])('boolean %s is %s', (raw, expected) => {
+    expect(loadConfig({ LOG_REQUESTS: raw }).LOG_REQUESTS).toBe(expected);
+  });
+
+  test('optional strings are trimmed; blank means unset', () => {
+    expect(loadConfig({ REDIS_URL: ' redis://cache:6379 ' }).REDIS_URL).toBe('redis://cache:6379');
+    expect(loadConfig({ REDIS_URL: '   ' }).REDIS_URL).toBeUndefined();
+  });
+
+  test('CDP_FAILPOINTS becomes a set', () => {
+    const c = loadConfig({ CDP_FAILPOINTS: 'crash-after-insert, slow-load ,,crash-after-insert' });
+    expect([...c.failpoints].sort()).toEqual(['crash-after-insert', 'slow-load']);
+    expect(c.failpoints.has('crash-after-insert')).toBe(true);
+  });
+});
+
+describe('bad values', () => {
+  test.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['CDP_ROLES', 'api,bogus'],
+    ['CDP_ROLES', ','],
+    ['CDP_WRITE_KEYS', 'nocolon'],
+    ['CDP_WRITE_KEYS', 'wk_1:web,:nokey'],
+    ['CDP_WRITE_KEYS', 'nosource:'],
+    ['CLICKHOUSE_DATABASE', 'x;drop'],
+    ['CLICKHOUSE_DATABASE', '1cdp'],
+    ['LOG_LEVEL', 'loud'],
+    ['LOG_REQUESTS', 'maybe'],
+    ['REDIS_MAXMEMORY', 'lots'],
+    ['INGEST_MAX_EVENT_BYTES', '100'],
+  ])('%s=%s throws a ConfigError naming the variable', (variable, value) => {
+    const err = configError({ [variable]: value });
+    expect(err.code).toBe('CDP_CONFIG_INVALID');
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0]!.variable).toBe(variable);
+    expect(err.problems[0]!.message).toContain(`"${value}"`);
+    expect(err.message).toContain(`${variable}: `);
+    expect(err.message).toContain(value);
+  });
+
+  test('every bad variable is reported at once', () => {
+    const err = configError({ PORT: 'abc', CDP_ROLES: 'api,bogus', CLICKHOUSE_DATABASE: 'x;drop', HOST: 'fine' });
+    expect(err.problems.map((p) => p.variable).sort()).toEqual(['CDP_ROLES', 'CLICKHOUSE_DATABASE', 'PORT']);
+    for (const name of ['PORT', 'CDP_ROLES', 'CLICKHOUSE_DATABASE']) expect(err.message).toContain(name);
+  });
+
+  test('the roles message lists the valid roles', () => {
+    expect(configError({ CDP_ROLES: 'api,bogus' }).problems[0]!.message).toContain('api, workers, scheduler');
+  });
+
+  test('the write-keys message names the bad entry', () => {
+    expect(configError({ CDP_WRITE_KEYS: 'good:web,nocolon' }).problems[0]!.message).toContain('"nocolon"');
+  });
+});
+
+describe('documentation', () => {
+  const readme = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../README.md');
+
+  test('every variable in configVariables is in the README configuration table', () => {
+    expect(existsSync(readme), `${readme} does not exist`).toBe(true);
+    const tableLines = readFileSync(readme, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('|'));
+    const missing = Object.keys(configVariables).filter((name) => !tableLines.some((line) => line.includes(`\`${name}\``)));
+    expect(missing, 'variables missing from the README configuration table').toEqual([]);
+  });
+});
