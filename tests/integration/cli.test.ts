@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { projectRoot } from '../../pipeline/project-root.js';
+import { spawnCdp, type CdpProcess } from '../helpers/cdp-process.js';
 import { ADMIN_KEY, basicAuth, tempDir, testEnv } from '../helpers/test-product.js';
 
 // The `cdp` CLI as users run it: a real process, real data folder, real private Redis.
@@ -13,23 +14,6 @@ const bin = path.join(projectRoot(), 'bin', 'cdp.js');
 function cdp(args: string[], env: Record<string, string>) {
   const res = spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
-
-async function startServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, [bin, 'start'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const info = path.join(env.CDP_DATA_DIR!, 'server.json');
-  const until = Date.now() + 60_000;
-  while (Date.now() < until) {
-    if (existsSync(info) && (JSON.parse(readFileSync(info, 'utf8')) as { pid: number }).pid === child.pid) break;
-    if (child.exitCode !== null) throw new Error(`server exited:\n${output}`);
-    await sleep(50);
-  }
-  const url = (JSON.parse(readFileSync(info, 'utf8')) as { url: string }).url;
-  return { child, url, exited, output: () => output };
 }
 
 describe('without a server', () => {
@@ -82,9 +66,9 @@ describe('without a server', () => {
 describe('with a running server', () => {
   const dataDir = tempDir();
   const env = testEnv(dataDir, { LOG_LEVEL: 'info' });
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: CdpProcess;
   beforeAll(async () => {
-    server = await startServer(env);
+    server = await spawnCdp(env, 'api,workers,scheduler');
   });
   afterAll(async () => {
     if (server.child.exitCode === null) server.child.kill('SIGKILL');
@@ -170,7 +154,7 @@ describe('with a running server', () => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     expect(server.output()).toMatch(/"msg":"stopped"/);
-    server = await startServer(env);
+    server = await spawnCdp(env, 'api,workers,scheduler');
     const until = Date.now() + 30_000;
     let n = '';
     while (Date.now() < until && n !== '500') {

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, test } from 'vitest';
 import { startTestProduct, tempDir, testEnv, type TestProduct } from '../helpers/test-product.js';
-import { spawnWorker, type WorkerProcess } from '../helpers/worker-process.js';
+import { spawnCdp, type CdpProcess } from '../helpers/cdp-process.js';
 
 // Workers are killed with SIGKILL; every event the API acknowledged must end up in ClickHouse exactly once.
 // The API runs in this process (it needs Redis only); the workers run as real `cdp start --roles workers`
 // processes on the same data folder, so they can be killed at any instant.
 
 let api: TestProduct | undefined;
-let workers: WorkerProcess[] = [];
+let workers: CdpProcess[] = [];
 
 afterEach(async () => {
   for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
@@ -46,7 +46,7 @@ async function postBatches(product: TestProduct, runId: string, batches: number,
   return ids;
 }
 
-async function waitUntilLoaded(product: TestProduct, worker: WorkerProcess, runId: string, expected: number) {
+async function waitUntilLoaded(product: TestProduct, worker: CdpProcess, runId: string, expected: number) {
   const until = Date.now() + 90_000;
   let last: Record<string, string> | undefined;
   while (Date.now() < until) {
@@ -66,13 +66,13 @@ test('a worker killed between insert and job completion: the retried jobs do not
   const runId = randomUUID();
 
   // This worker inserts its first group and then kills itself before completing the jobs.
-  const doomed = await spawnWorker({ ...env, CDP_FAILPOINTS: 'crash-after-insert' });
+  const doomed = await spawnCdp({ ...env, CDP_FAILPOINTS: 'crash-after-insert' });
   workers.push(doomed);
   const ids = await postBatches(api, runId, 5, 200);
   expect(await doomed.exited).toBe(null);
   expect(doomed.child.signalCode).toBe('SIGKILL');
 
-  const survivor = await spawnWorker(env);
+  const survivor = await spawnCdp(env);
   workers.push(survivor);
   const result = await waitUntilLoaded(api, survivor, runId, ids.length);
   expect(Number(result.rows)).toBe(ids.length);
@@ -87,14 +87,14 @@ test('workers killed at random moments while events stream in: every acknowledge
   api = await startTestProduct({ roles: ['api'], dataDir, env: { QUEUE_PREFIX: env.QUEUE_PREFIX! } });
   const runId = randomUUID();
 
-  let worker = await spawnWorker(env);
+  let worker = await spawnCdp(env);
   workers.push(worker);
   const posting = postBatches(api, runId, 40, 100);
   for (let kill = 0; kill < 4; kill++) {
     await sleep(150 + Math.floor(Math.random() * 300));
     worker.child.kill('SIGKILL');
     await worker.exited;
-    worker = await spawnWorker(env);
+    worker = await spawnCdp(env);
     workers.push(worker);
   }
   const ids = await posting;

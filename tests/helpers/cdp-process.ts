@@ -5,16 +5,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { projectRoot } from '../../pipeline/project-root.js';
 import { ADMIN_KEY } from './test-product.js';
 
-/** A `cdp start --roles workers` child process: the real CLI, so it can be killed with SIGKILL. */
-export interface WorkerProcess {
+/** A `cdp start` child process: the real CLI, so it can be stopped with SIGTERM or killed with SIGKILL. */
+export interface CdpProcess {
   child: ChildProcess;
   url: string;
   exited: Promise<number | null>;
+  /** Everything the process printed so far. */
+  output(): string;
   sql<T = Record<string, unknown>>(query: string): Promise<T[]>;
 }
 
-export async function spawnWorker(env: Record<string, string>, opts: { waitReady?: boolean } = {}): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [path.join(projectRoot(), 'bin', 'cdp.js'), 'start', '--roles', 'workers'], {
+/** Starts `cdp start --roles <roles>` and waits until it serves its data folder (server.json) and is ready. */
+export async function spawnCdp(env: Record<string, string>, roles = 'workers'): Promise<CdpProcess> {
+  const child = spawn(process.execPath, [path.join(projectRoot(), 'bin', 'cdp.js'), 'start', '--roles', roles], {
     env: { ...process.env, ...env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -37,7 +40,7 @@ export async function spawnWorker(env: Record<string, string>, opts: { waitReady
   }
   if (!url) {
     child.kill('SIGKILL');
-    throw new Error(`worker process did not start:\n${output}`);
+    throw new Error(`cdp process did not start:\n${output}`);
   }
   const sql = async <T,>(query: string): Promise<T[]> => {
     const res = await fetch(`${url}/v1/sql`, {
@@ -49,8 +52,6 @@ export async function spawnWorker(env: Record<string, string>, opts: { waitReady
     if (res.status !== 200) throw new Error(`sql failed: ${body.message}`);
     return body.rows;
   };
-  if (opts.waitReady !== false) {
-    while ((await fetch(`${url}/ready`)).status !== 200) await sleep(50);
-  }
-  return { child, url, exited, sql };
+  while ((await fetch(`${url}/ready`)).status !== 200) await sleep(50);
+  return { child, url, exited, output: () => output, sql };
 }
