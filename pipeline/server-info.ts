@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateKey } from '../ingest/key-store.js';
 
@@ -14,7 +14,10 @@ const infoFile = (dataDir: string) => path.join(dataDir, 'server.json');
 const keyFile = (dataDir: string) => path.join(dataDir, 'cli.key');
 
 export function writeServerInfo(dataDir: string, info: ServerInfo): void {
-  writeFileSync(infoFile(dataDir), JSON.stringify(info));
+  // Write then rename, so that a reader never sees a half-written file.
+  const tmp = `${infoFile(dataDir)}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(info));
+  renameSync(tmp, infoFile(dataDir));
 }
 
 export function removeServerInfo(dataDir: string): void {

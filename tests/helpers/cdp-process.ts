@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { projectRoot } from '../../pipeline/project-root.js';
+import { runningServer } from '../../pipeline/server-info.js';
 import { ADMIN_KEY } from './test-product.js';
 
 /** A `cdp start` child process: the real CLI, so it can be stopped with SIGTERM or killed with SIGKILL. */
@@ -25,16 +25,13 @@ export async function spawnCdp(env: Record<string, string>, roles = 'workers'): 
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const infoFile = path.join(env.CDP_DATA_DIR!, 'server.json');
   const until = Date.now() + 60_000;
   let url = '';
   while (Date.now() < until && child.exitCode === null) {
-    if (existsSync(infoFile)) {
-      const info = JSON.parse(readFileSync(infoFile, 'utf8')) as { pid: number; url: string };
-      if (info.pid === child.pid) {
-        url = info.url;
-        break;
-      }
+    const info = runningServer(env.CDP_DATA_DIR!);
+    if (info?.pid === child.pid) {
+      url = info!.url;
+      break;
     }
     await sleep(50);
   }

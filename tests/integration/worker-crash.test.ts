@@ -41,7 +41,7 @@ async function postBatches(product: TestProduct, runId: string, batches: number,
       return { type: 'track', userId: `user-${i % 17}`, messageId, event: 'Crash Test', properties: { run: runId } };
     });
     const res = await product.post('/v1/batch', { batch });
-    expect(res.status).toBe(200);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
   }
   return ids;
 }
