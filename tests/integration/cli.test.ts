@@ -71,7 +71,9 @@ describe('with a running server', () => {
     server = await spawnCdp(env, 'api,workers,scheduler');
   });
   afterAll(async () => {
-    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    // SIGTERM, not SIGKILL: the server stops the private Redis it started.
+    if (server.child.exitCode === null) server.child.kill('SIGTERM');
+    await server.exited;
     rmSync(dataDir, { recursive: true, force: true });
   });
 
