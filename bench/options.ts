@@ -1,0 +1,55 @@
+// The benchmark knobs, all from BENCH_* environment variables (see bench/README.md), so that
+// `npm run bench` needs no arguments and a CI job can shorten or lengthen a run without editing code.
+
+export interface BenchOptions {
+  /** Which benches to run. */
+  only: 'all' | 'ingest' | 'pipeline';
+  /** Seconds of measured load per target and scenario. */
+  durationSec: number;
+  /** Seconds of unmeasured load before each measurement (JIT, connection set-up, Redis AOF growth). */
+  warmupSec: number;
+  /** Measurements per target and scenario, alternating which target goes first (noise on shared machines). */
+  rounds: number;
+  /** Concurrent HTTP connections of the load generator. */
+  connections: number;
+  /** Events per `/v1/batch` request. */
+  batchSize: number;
+  /** Distinct bodies cycled through per scenario (more bodies, more realistic; more memory in the generator). */
+  singleBodies: number;
+  batchBodies: number;
+  /** Events loaded by the pipeline bench. */
+  pipelineEvents: number;
+  /** Events per queued load job in the pipeline bench (the API's group commit makes jobs of this order). */
+  jobEvents: number;
+  /** Longest wait for the pipeline to load every event. */
+  pipelineTimeoutSec: number;
+  /** Keep the temporary data folders (for inspection) instead of deleting them. */
+  keepData: boolean;
+}
+
+function num(name: string, fallback: number, min = 1): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number ≥ ${min}; got "${raw}"`);
+  return n;
+}
+
+export function benchOptions(): BenchOptions {
+  const only = process.env.BENCH_ONLY ?? 'all';
+  if (only !== 'all' && only !== 'ingest' && only !== 'pipeline') throw new Error(`BENCH_ONLY must be all, ingest or pipeline; got "${only}"`);
+  return {
+    only,
+    durationSec: num('BENCH_DURATION', 10),
+    warmupSec: num('BENCH_WARMUP', 2, 0),
+    rounds: Math.round(num('BENCH_ROUNDS', 1)),
+    connections: Math.round(num('BENCH_CONNECTIONS', 50)),
+    batchSize: Math.round(num('BENCH_BATCH_SIZE', 100)),
+    singleBodies: Math.round(num('BENCH_SINGLE_BODIES', 64)),
+    batchBodies: Math.round(num('BENCH_BATCH_BODIES', 16)),
+    pipelineEvents: Math.round(num('BENCH_PIPELINE_EVENTS', 200_000)),
+    jobEvents: Math.round(num('BENCH_JOB_EVENTS', 500)),
+    pipelineTimeoutSec: num('BENCH_PIPELINE_TIMEOUT', 600),
+    keepData: process.env.BENCH_KEEP_DATA === '1' || process.env.BENCH_KEEP_DATA === 'true',
+  };
+}

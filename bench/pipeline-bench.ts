@@ -1,0 +1,244 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { acceptBatch } from '../ingest/accept.js';
+import { createClickHouse, type ClickHouseClient } from '../pipeline/clickhouse.js';
+import { loadConfig, type Config } from '../pipeline/config.js';
+import { eventRow, type EventRow } from '../pipeline/event-row.js';
+import { LOAD_JOB_NAME, type EnrichedEvent } from '../pipeline/load-job.js';
+import { createLoadQueue } from '../pipeline/load-queue.js';
+import { createLogger } from '../pipeline/logger.js';
+import { migrate } from '../pipeline/migrations.js';
+import { redisFor, resolveRedis } from '../pipeline/redis-connection.js';
+import { startProduct, type Product } from '../pipeline/start.js';
+import { createBodyGenerator } from './bodies.js';
+import type { Target } from './ingest-bench.js';
+import type { BenchOptions } from './options.js';
+import { removeDir } from './server-children.js';
+
+// Pipeline throughput: the same N events (a) inserted as rows straight into a copy of the events table
+// through a chDB client, in LOAD_BATCH_MAX_ROWS batches — the floor no loader can beat — and (b) queued as
+// BullMQ load jobs and loaded by our workers role (dedupe in Redis, BullMQ job moves, eventRow, insert).
+// Both in this process on one data folder: chDB binds a single data path per process (several connections
+// on it are fine), so the baseline goes to databases of its own, created from the same migration files.
+// The baseline runs before and after ours and is averaged: on a shared machine the load drifts within a
+// minute, and bracketing spreads that drift over both sides.
+
+const BASELINE_DATABASES = ['bench_raw_before', 'bench_raw_after'] as const;
+const WARM_UP_DATABASE = 'bench_warm_up';
+// The loader's insert settings (pipeline/loader.ts); each insert also gets its own deduplication token.
+const insertSettings = { max_partitions_per_insert_block: '1000' };
+
+export interface PipelineReport {
+  events: number;
+  jobEvents: number;
+  jobs: number;
+  baseline: {
+    databases: readonly string[];
+    insertBatchRows: number;
+    insertsPerRun: number;
+    /** Mean of the runs before and after ours. */
+    seconds: number;
+    eventsPerSec: number;
+    runSeconds: number[];
+    /** eventRow() over every event: not in `seconds` (the baseline starts from rows), shown for scale. */
+    eventRowSeconds: number;
+  };
+  ours: {
+    database: string;
+    /** From startProduct() to `count()` reaching N; includes the start-up below. */
+    seconds: number;
+    eventsPerSec: number;
+    startupSeconds: number;
+    /** N over the time after startProduct() returned (informational: workers start inside startProduct). */
+    eventsPerSecAfterStartup: number;
+    inserts: number;
+    avgRowsPerInsert: number;
+    duplicatesDropped: number;
+    rowsInTable: number;
+  };
+  /** ours events/s ÷ baseline events/s. */
+  ratio: number;
+  targets: { ratio: Target; eventsPerSec: Target };
+  notes: string[];
+}
+
+const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
+const seconds = (fromMs: number) => (performance.now() - fromMs) / 1000;
+
+/** N enriched events exactly as the API makes them: generated batch bodies through acceptBatch. */
+function buildEvents(n: number, config: Config): EnrichedEvent[] {
+  const gen = createBodyGenerator(7);
+  const events: EnrichedEvent[] = [];
+  const limits = { maxEventBytes: config.INGEST_MAX_EVENT_BYTES, maxBatchEvents: config.INGEST_MAX_BATCH_EVENTS, maxCorrectionMs: config.CLOCK_SKEW_MAX_CORRECTION_MS };
+  for (let request = 0; events.length < n; request++) {
+    const body = gen.batch(Math.min(100, n - events.length));
+    const result = acceptBatch(body, { route: 'batch', requestId: `bench-${request}`, sourceId: 'bench', ip: '203.0.113.7', receivedAt: Date.now(), bodyBytes: JSON.stringify(body).length }, limits);
+    if (result.errors.length > 0) throw new Error(`generated events were rejected: ${JSON.stringify(result.errors).slice(0, 500)}`);
+    events.push(...result.events);
+  }
+  return events;
+}
+
+async function count(client: ClickHouseClient, table: string): Promise<number> {
+  const rs = await client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' });
+  const rows = await rs.json<{ n: string | number }>();
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Sum and count of a histogram's observations for one label value, from prom-client. */
+async function histogram(metric: { get(): Promise<{ values: { metricName?: string; labels: Record<string, unknown>; value: number }[] }> }, table: string) {
+  const { values } = await metric.get();
+  const pick = (suffix: string) => values.find((v) => v.metricName?.endsWith(suffix) && v.labels.table === table)?.value ?? 0;
+  return { sum: pick('_sum'), count: pick('_count') };
+}
+
+/** The baseline: every row into `database`.events in batches of `batchRows`; returns the seconds it took. */
+async function rawInsert(client: ClickHouseClient, database: string, rows: EventRow[], batchRows: number): Promise<number> {
+  const t = performance.now();
+  for (let start = 0; start < rows.length; start += batchRows) {
+    await client.insert({
+      table: `${database}.events`,
+      values: rows.slice(start, start + batchRows),
+      format: 'JSONEachRow',
+      clickhouse_settings: { ...insertSettings, insert_deduplication_token: `bench:${database}:${start}` },
+    });
+  }
+  const took = seconds(t);
+  const loaded = await count(client, `${database}.events`);
+  if (loaded !== rows.length) throw new Error(`${database}.events holds ${loaded} rows, expected ${rows.length}`);
+  return took;
+}
+
+export async function runPipelineBench(opts: BenchOptions): Promise<PipelineReport> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'cdp-bench-'));
+  // Product defaults, with the environment's own settings (e.g. LOAD_BATCH_MAX_ROWS) passed through.
+  const config = loadConfig({
+    ...process.env,
+    CDP_DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    CDP_WRITE_KEYS: 'wk_bench:bench',
+  });
+  const log = createLogger(config);
+  const n = opts.pipelineEvents;
+  const batchRows = config.LOAD_BATCH_MAX_ROWS;
+  const notes: string[] = [];
+
+  process.stderr.write(`bench: pipeline: generating ${n} events…\n`);
+  let events: EnrichedEvent[] = buildEvents(n, config);
+
+  // One client for the baseline and for polling; the product opens its own connections on the same path.
+  const client = createClickHouse(config);
+  let product: Product | undefined;
+  let redisStop: (() => Promise<void>) | undefined;
+  try {
+    for (const database of BASELINE_DATABASES) await migrate(client, database);
+    // Migrated beforehand, so that startProduct() finds nothing to do and its start-up is only connections.
+    await migrate(client, config.CLICKHOUSE_DATABASE);
+
+    let t = performance.now();
+    const rows: EventRow[] = events.map(eventRow);
+    const eventRowSeconds = seconds(t);
+    // The first insert of a process is several times slower (cold engine and JSON encoder); warming up on
+    // a throw-away database keeps that out of the baseline, as the pipeline later runs on a warm engine.
+    await migrate(client, WARM_UP_DATABASE);
+    await rawInsert(client, WARM_UP_DATABASE, rows.slice(0, Math.min(rows.length, 5000)), batchRows);
+    await client.command({ query: `DROP DATABASE ${WARM_UP_DATABASE} SYNC` });
+
+    process.stderr.write('bench: pipeline: raw insert baseline (before)…\n');
+    const runSeconds = [await rawInsert(client, BASELINE_DATABASES[0], rows, batchRows)];
+
+    // (b) Ours: every job queued before the workers start, so the figure is the drain rate of a full queue.
+    const jobCount = Math.ceil(n / opts.jobEvents);
+    process.stderr.write(`bench: pipeline: queueing ${jobCount} jobs…\n`);
+    const redis = await resolveRedis(config, log);
+    redisStop = redis.local?.stop;
+    const producer = redisFor(redis, 'worker');
+    const queue = createLoadQueue(producer, config);
+    // A few dozen jobs per call: one addBulk is one MULTI, and a huge one would hold Redis for seconds.
+    const perCall = 50 * opts.jobEvents;
+    for (let start = 0; start < n; start += perCall) {
+      const jobs = [];
+      for (let at = start; at < Math.min(n, start + perCall); at += opts.jobEvents) {
+        jobs.push({ name: LOAD_JOB_NAME, data: { events: events.slice(at, at + opts.jobEvents), rejected: [] } });
+      }
+      await queue.addBulk(jobs);
+    }
+    events = [];
+    const waiting = await queue.getWaitingCount();
+    if (waiting !== jobCount) throw new Error(`${waiting} jobs waiting, expected ${jobCount}`);
+    await queue.close();
+    await producer.quit();
+
+    process.stderr.write('bench: pipeline: workers loading…\n');
+    const deadline = Date.now() + opts.pipelineTimeoutSec * 1000;
+    t = performance.now();
+    // startProduct finds the private Redis started above (owned by this process) and adopts it.
+    product = await startProduct(config, ['workers'], log);
+    const startupSeconds = seconds(t);
+    let loaded = 0;
+    while ((loaded = await count(client, `${config.CLICKHOUSE_DATABASE}.events`)) < n) {
+      if (Date.now() > deadline) throw new Error(`the pipeline loaded ${loaded} of ${n} events within ${opts.pipelineTimeoutSec} s`);
+      // count() on a MergeTree reads part metadata only: cheap enough to poll often.
+      await sleep(20);
+    }
+    const oursSeconds = seconds(t);
+    const insertRows = await histogram(product.metrics.insertRows, 'events');
+    const duplicates = (await product.metrics.duplicateEvents.get()).values[0]?.value ?? 0;
+    await product.stop();
+    product = undefined;
+    // Late duplicates (a double insert) would show as more rows than events.
+    const rowsInTable = await count(client, `${config.CLICKHOUSE_DATABASE}.events`);
+    if (rowsInTable !== n) notes.push(`the events table holds ${rowsInTable} rows for ${n} events queued`);
+
+    process.stderr.write('bench: pipeline: raw insert baseline (after)…\n');
+    runSeconds.push(await rawInsert(client, BASELINE_DATABASES[1], rows, batchRows));
+
+    const baselineSeconds = runSeconds.reduce((a, b) => a + b, 0) / runSeconds.length;
+    const baselineRate = n / baselineSeconds;
+    const oursRate = n / oursSeconds;
+    const ratio = round(oursRate / baselineRate, 3);
+    const complete = rowsInTable === n;
+    notes.push('identity resolution is not implemented yet (profile_id is empty): the target "with identity" is measured without it');
+    return {
+      events: n,
+      jobEvents: opts.jobEvents,
+      jobs: jobCount,
+      baseline: {
+        databases: BASELINE_DATABASES,
+        insertBatchRows: batchRows,
+        insertsPerRun: Math.ceil(n / batchRows),
+        seconds: round(baselineSeconds, 3),
+        eventsPerSec: round(baselineRate),
+        runSeconds: runSeconds.map((s) => round(s, 3)),
+        eventRowSeconds: round(eventRowSeconds, 3),
+      },
+      ours: {
+        database: config.CLICKHOUSE_DATABASE,
+        seconds: round(oursSeconds, 3),
+        eventsPerSec: round(oursRate),
+        startupSeconds: round(startupSeconds, 3),
+        eventsPerSecAfterStartup: round(n / (oursSeconds - startupSeconds)),
+        inserts: insertRows.count,
+        avgRowsPerInsert: insertRows.count ? round(insertRows.sum / insertRows.count) : 0,
+        duplicatesDropped: duplicates,
+        rowsInTable,
+      },
+      ratio,
+      targets: {
+        ratio: { target: 0.5, value: ratio, met: complete && ratio >= 0.5 },
+        eventsPerSec: { target: 50_000, value: round(oursRate), met: complete && oursRate >= 50_000 },
+      },
+      notes,
+    };
+  } finally {
+    if (product) await product.stop();
+    // startProduct adopted the private Redis and stops it; this covers a failure before it started.
+    if (redisStop) await redisStop();
+    await client.close();
+    removeDir(dataDir, opts.keepData);
+  }
+}

@@ -1,0 +1,49 @@
+import os from 'node:os';
+import { runIngestBench } from './ingest-bench.js';
+import { benchOptions } from './options.js';
+import { runPipelineBench } from './pipeline-bench.js';
+
+// `npm run bench`: the ingest bench, then the pipeline bench, one JSON document on stdout (progress and
+// server logs go to stderr). Every figure stands beside its baseline from the same run, because these
+// machines are shared and noisy: ratios taken side by side mean something, absolute numbers less so.
+// A missed target is reported, not turned into a failing exit code; only a bench that cannot run fails.
+
+async function main(): Promise<number> {
+  const opts = benchOptions();
+  const cpus = os.cpus();
+  const report: Record<string, unknown> = {
+    machine: {
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model ?? 'unknown',
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      date: new Date().toISOString(),
+    },
+    options: opts,
+  };
+  let failed = false;
+  // Each bench is reported even when the other fails, with its error in place of its figures.
+  const attempt = async (name: string, run: () => Promise<unknown>) => {
+    try {
+      report[name] = await run();
+    } catch (err) {
+      failed = true;
+      report[name] = { error: (err as Error).stack ?? String(err) };
+    }
+  };
+  if (opts.only !== 'pipeline') await attempt('ingest', () => runIngestBench(opts));
+  if (opts.only !== 'ingest') await attempt('pipeline', () => runPipelineBench(opts));
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  return failed ? 1 : 0;
+}
+
+// Exit explicitly: chDB keeps native threads that would otherwise hold the process open.
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
