@@ -74,7 +74,7 @@ function buildEvents(n: number, config: Config): EnrichedEvent[] {
   const limits = { maxEventBytes: config.INGEST_MAX_EVENT_BYTES, maxBatchEvents: config.INGEST_MAX_BATCH_EVENTS, maxCorrectionMs: config.CLOCK_SKEW_MAX_CORRECTION_MS };
   for (let request = 0; events.length < n; request++) {
     const body = gen.batch(Math.min(100, n - events.length));
-    const result = acceptBatch(body, { route: 'batch', requestId: `bench-${request}`, sourceId: 'bench', ip: '203.0.113.7', receivedAt: Date.now(), bodyBytes: JSON.stringify(body).length }, limits);
+    const result = acceptBatch(body, { route: 'batch', requestId: `bench-${request}`, sourceId: 'bench', ip: '203.0.113.7', receivedAt: Date.now() }, limits);
     if (result.errors.length > 0) throw new Error(`generated events were rejected: ${JSON.stringify(result.errors).slice(0, 500)}`);
     events.push(...result.events);
   }

@@ -12,8 +12,6 @@ export interface RequestInfo {
   sourceId: string;
   ip: string;
   receivedAt: number;
-  /** Size of the request body in bytes, as sent (after decompression). */
-  bodyBytes: number;
 }
 
 export interface Limits {
@@ -71,11 +69,10 @@ function acceptItem(
   index: number,
   info: RequestInfo,
   limits: Limits,
-  checkSize: boolean,
+  bytes: number | undefined,
   batch?: { context?: Record<string, unknown>; integrations?: Record<string, unknown> },
 ): void {
-  if (checkSize) {
-    const bytes = Buffer.byteLength(JSON.stringify(item) ?? '');
+  if (bytes !== undefined) {
     if (bytes > limits.maxEventBytes) {
       const errors = [{ path: '', code: 'too_big', message: `an event may be at most ${limits.maxEventBytes} bytes; this one is ${bytes}` }];
       out.errors.push({ index, reason: 'event_too_large', errors });
@@ -103,12 +100,16 @@ function acceptItem(
 /** A single call (`/v1/track`, `/v1/identify`, ...): the type comes from the route. */
 export function acceptCall(type: string, body: unknown, info: RequestInfo, limits: Limits): Accepted {
   const out: Accepted = { events: [], rejected: [], errors: [] };
-  acceptItem(out, type, body, 0, info, limits, false);
+  acceptItem(out, type, body, 0, info, limits, undefined);
   return out;
 }
 
-/** `/v1/batch`: each item carries its type; good items are accepted even when others are not. */
-export function acceptBatch(body: unknown, info: RequestInfo, limits: Limits): Accepted {
+/**
+ * `/v1/batch`: each item carries its type; good items are accepted even when others are not.
+ * `itemSizes` are the items' sizes as sent (see batch-item-sizes.ts); absent when the body is too small
+ * to hold an item over the per-event limit.
+ */
+export function acceptBatch(body: unknown, info: RequestInfo, limits: Limits, itemSizes?: number[]): Accepted {
   const out: Accepted = { events: [], rejected: [], errors: [] };
   const parsed = batchSchema.safeParse(body);
   if (!parsed.success) {
@@ -124,12 +125,10 @@ export function acceptBatch(body: unknown, info: RequestInfo, limits: Limits): A
     out.errors.push({ index: -1, reason: 'invalid_batch', errors });
     return out;
   }
-  // No item can be larger than the whole body, so sizes are only measured when the body could hide one.
-  const checkSize = info.bodyBytes > limits.maxEventBytes;
   for (let i = 0; i < batch.length; i++) {
     const item = batch[i];
     const type = typeof item === 'object' && item !== null ? (item as { type?: unknown }).type : undefined;
-    acceptItem(out, typeof type === 'string' ? type : undefined, item, i, info, limits, checkSize, { context, integrations });
+    acceptItem(out, typeof type === 'string' ? type : undefined, item, i, info, limits, itemSizes?.[i], { context, integrations });
   }
   return out;
 }

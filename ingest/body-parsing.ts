@@ -1,16 +1,20 @@
 import { createGunzip, createInflate } from 'node:zlib';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Transform } from 'node:stream';
+import { batchItemSizes } from './batch-item-sizes.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Sizes of a batch body's items as sent, when the body is large enough to hide an oversized one. */
+    batchItemSizes?: number[];
+  }
+}
 
 /**
- * Tracking bodies as clients really send them: JSON as `application/json`, or as `text/plain` (what
- * `navigator.sendBeacon` and CORS-simple requests send), optionally gzip- or deflate-compressed.
- * Route body limits apply to the decompressed size, so a small zip bomb is refused like a large body.
+ * Tracking bodies as clients really send them: optionally gzip- or deflate-compressed. Route body limits
+ * apply to the decompressed size, so a small zip bomb is refused like a large body.
  */
-export function registerTrackingBodyParsing(app: FastifyInstance): void {
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, parseJson);
-
+export function registerDecompression(app: FastifyInstance): void {
   app.addHook('preParsing', async (request, _reply, payload) => {
     const encoding = request.headers['content-encoding'];
     if (!encoding || encoding === 'identity') return payload;
@@ -31,4 +35,25 @@ export function registerTrackingBodyParsing(app: FastifyInstance): void {
     });
     return payload.pipe(decoder);
   });
+}
+
+/** JSON as `text/plain` too: what `navigator.sendBeacon` and CORS-simple requests send. */
+export function registerPlainTextJson(app: FastifyInstance): void {
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+}
+
+/**
+ * JSON parsers for `/v1/batch` that also measure each item as sent, for the per-event size limit. Only
+ * bodies that could hold an item over `maxEventBytes` are measured (a UTF-16 unit is at most 3 bytes).
+ */
+export function registerMeasuredBatchJson(app: FastifyInstance, maxEventBytes: number): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  const measured = (request: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) => {
+    parse(request, body, (err, value) => {
+      if (!err && body.length * 3 > maxEventBytes) request.batchItemSizes = batchItemSizes(body);
+      done(err, value);
+    });
+  };
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, measured);
 }

@@ -24,23 +24,30 @@ export function correctedTimestamp(originalTimestamp: number, sentAt: number | u
 }
 
 export function enrich(message: SegmentMessage, ctx: EnrichContext): EnrichedEvent {
-  const { timestamp, originalTimestamp, sentAt, context, integrations, ...rest } = message;
-  const merged: Record<string, unknown> = ctx.batchContext ? { ...ctx.batchContext, ...context } : { ...context };
-  if (typeof merged.ip !== 'string' || merged.ip === '') merged.ip = ctx.ip;
-  const clientTime = originalTimestamp ?? timestamp;
-  const original = clientTime ?? ctx.receivedAt;
+  // Built field by field, not by spreading: one fixed object shape is markedly faster on the hot path.
+  const context: Record<string, unknown> = ctx.batchContext ? { ...ctx.batchContext, ...message.context } : { ...message.context };
+  if (typeof context.ip !== 'string' || context.ip === '') context.ip = ctx.ip;
+  const clientTime = message.originalTimestamp ?? message.timestamp;
   const event: EnrichedEvent = {
-    ...rest,
-    type: message.type!,
     messageId: message.messageId ?? `cdp-${randomUUID()}`,
-    context: merged,
-    integrations: ctx.batchIntegrations ? { ...ctx.batchIntegrations, ...integrations } : { ...integrations },
-    originalTimestamp: original,
+    type: message.type!,
+    event: message.event,
+    name: message.name,
+    category: message.category,
+    userId: message.userId,
+    anonymousId: message.anonymousId,
+    groupId: message.groupId,
+    previousId: message.previousId,
+    properties: message.properties,
+    traits: message.traits,
+    context,
+    integrations: ctx.batchIntegrations ? { ...ctx.batchIntegrations, ...message.integrations } : (message.integrations ?? {}),
+    originalTimestamp: clientTime ?? ctx.receivedAt,
     // Without a client time the event is dated by our own clock, which needs no correction.
-    timestamp: clientTime === undefined ? ctx.receivedAt : correctedTimestamp(clientTime, sentAt, ctx.receivedAt, ctx.maxCorrectionMs),
+    timestamp: clientTime === undefined ? ctx.receivedAt : correctedTimestamp(clientTime, message.sentAt, ctx.receivedAt, ctx.maxCorrectionMs),
+    sentAt: message.sentAt,
     receivedAt: ctx.receivedAt,
     sourceId: ctx.sourceId,
   };
-  if (sentAt !== undefined) event.sentAt = sentAt;
   return event;
 }

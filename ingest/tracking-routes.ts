@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../pipeline/metrics.js';
 import { acceptBatch, acceptCall, type Accepted, type Limits, type RequestInfo } from './accept.js';
-import { registerTrackingBodyParsing } from './body-parsing.js';
+import { registerDecompression, registerMeasuredBatchJson, registerPlainTextJson } from './body-parsing.js';
 import type { Enqueuer } from './enqueue.js';
 import { BatchTooLargeError } from './errors/batch-too-large-error.js';
 import { QueueUnavailableError } from './errors/queue-unavailable-error.js';
@@ -57,7 +57,7 @@ function fail(reply: FastifyReply, status: number, code: string, message: string
 export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): Promise<void> {
   const { keys, enqueuer, metrics, limits } = deps;
   await app.register(cors, { origin: true, methods: ['POST'], maxAge: 86400 });
-  registerTrackingBodyParsing(app);
+  registerDecompression(app);
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -103,8 +103,6 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
         sourceId,
         ip: request.ip,
         receivedAt: Date.now(),
-        // Compressed or chunked bodies have no trustworthy decoded size: every item is then measured.
-        bodyBytes: request.headers['content-encoding'] || !request.headers['content-length'] ? Infinity : Number(request.headers['content-length']),
       });
     } catch (err) {
       if (err instanceof BatchTooLargeError) {
@@ -141,12 +139,18 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
     return { success: true };
   };
 
-  for (const type of CALL_TYPES) {
-    app.post(`/v1/${type}`, { bodyLimit: limits.maxEventBytes, schema: { response: okResponse } }, (request, reply) =>
-      handle(type, request, reply, (body, info) => acceptCall(type, body, info, limits)),
+  await app.register(async (calls) => {
+    registerPlainTextJson(calls);
+    for (const type of CALL_TYPES) {
+      calls.post(`/v1/${type}`, { bodyLimit: limits.maxEventBytes, schema: { response: okResponse } }, (request, reply) =>
+        handle(type, request, reply, (body, info) => acceptCall(type, body, info, limits)),
+      );
+    }
+  });
+  await app.register(async (batches) => {
+    registerMeasuredBatchJson(batches, limits.maxEventBytes);
+    batches.post('/v1/batch', { bodyLimit: limits.maxBatchBytes, schema: { response: okResponse } }, (request, reply) =>
+      handle('batch', request, reply, (body, info) => acceptBatch(body, info, limits, request.batchItemSizes)),
     );
-  }
-  app.post('/v1/batch', { bodyLimit: limits.maxBatchBytes, schema: { response: okResponse } }, (request, reply) =>
-    handle('batch', request, reply, (body, info) => acceptBatch(body, info, limits)),
-  );
+  });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { batchItemSizes } from '../../ingest/batch-item-sizes.js';
 import { acceptBatch, acceptCall, type Limits, type RequestInfo } from '../../ingest/accept.js';
 import { BatchTooLargeError } from '../../ingest/errors/batch-too-large-error.js';
 
@@ -8,7 +9,7 @@ const KB = 1024;
 const limits: Limits = { maxEventBytes: 32 * KB, maxBatchEvents: 100, maxCorrectionMs: 3600_000 };
 
 function info(overrides: Partial<RequestInfo> = {}): RequestInfo {
-  return { route: '/v1/batch', requestId: 'req-1', sourceId: 'web', ip: '203.0.113.9', receivedAt: RECEIVED, bodyBytes: 2 * KB, ...overrides };
+  return { route: '/v1/batch', requestId: 'req-1', sourceId: 'web', ip: '203.0.113.9', receivedAt: RECEIVED, ...overrides };
 }
 
 /** A track call whose JSON text is exactly `bytes` bytes long. */
@@ -60,7 +61,7 @@ describe('acceptCall', () => {
 
   test('a single call is not held to the per-event limit (the route body limit does that)', () => {
     const body = trackOfSize(40 * KB);
-    const out = acceptCall('track', body, info({ route: '/v1/track', bodyBytes: 40 * KB }), limits);
+    const out = acceptCall('track', body, info({ route: '/v1/track' }), limits);
     expect(out.errors).toEqual([]);
     expect(out.events).toHaveLength(1);
   });
@@ -128,11 +129,16 @@ describe('acceptBatch: partial acceptance', () => {
 });
 
 describe('acceptBatch: event size', () => {
-  const BIG_BODY = 100 * KB;
+  // The sizes as the tracking route measures them: on the body text as sent.
+  const sized = (body: { batch: unknown[] }) => [body, batchItemSizes(JSON.stringify(body))] as const;
+  const acceptSized = (body: { batch: unknown[] }) => {
+    const [b, sizes] = sized(body);
+    return acceptBatch(b, info(), limits, sizes);
+  };
 
   test('an item over the per-event limit is refused as event_too_large, the others go through', () => {
     const tooBig = trackOfSize(32 * KB + 1);
-    const out = acceptBatch({ batch: [{ type: 'track', userId: 'u1', event: 'Small' }, tooBig] }, info({ bodyBytes: BIG_BODY }), limits);
+    const out = acceptSized({ batch: [{ type: 'track', userId: 'u1', event: 'Small' }, tooBig] });
     expect(out.events.map((e) => e.event)).toEqual(['Small']);
     expect(out.errors).toEqual([
       { index: 1, reason: 'event_too_large', errors: [{ path: '', code: 'too_big', message: `an event may be at most ${32 * KB} bytes; this one is ${32 * KB + 1}` }] },
@@ -142,32 +148,30 @@ describe('acceptBatch: event size', () => {
   });
 
   test('an item of exactly the limit is accepted', () => {
-    const out = acceptBatch({ batch: [trackOfSize(32 * KB)] }, info({ bodyBytes: BIG_BODY }), limits);
+    const out = acceptSized({ batch: [trackOfSize(32 * KB)] });
     expect(out.errors).toEqual([]);
     expect(out.events).toHaveLength(1);
   });
 
-  test('sizes are only measured when the body is larger than the event limit', () => {
+  test('without measured sizes no item is refused for its size; with them it is', () => {
     const item = trackOfSize(40 * KB);
-    // bodyBytes says the body could not hide an oversized item: the item is not measured.
-    const atLimit = acceptBatch({ batch: [item] }, info({ bodyBytes: 32 * KB }), limits);
-    expect(atLimit.errors).toEqual([]);
-    expect(atLimit.events).toHaveLength(1);
-    // one byte more and it is.
-    const over = acceptBatch({ batch: [item] }, info({ bodyBytes: 32 * KB + 1 }), limits);
-    expect(over.events).toEqual([]);
-    expect(over.errors.map((e) => e.reason)).toEqual(['event_too_large']);
+    const unmeasured = acceptBatch({ batch: [item] }, info(), limits);
+    expect(unmeasured.errors).toEqual([]);
+    expect(unmeasured.events).toHaveLength(1);
+    const measured = acceptSized({ batch: [item] });
+    expect(measured.events).toEqual([]);
+    expect(measured.errors.map((e) => e.reason)).toEqual(['event_too_large']);
   });
 
   test('the size check comes before validation', () => {
     const item = { ...trackOfSize(40 * KB), userId: undefined };
-    const out = acceptBatch({ batch: [item] }, info({ bodyBytes: BIG_BODY }), limits);
+    const out = acceptSized({ batch: [item] });
     expect(out.errors.map((e) => e.reason)).toEqual(['event_too_large']);
   });
 
   test('the payload of a huge rejected item is cut to 64 KB (a prefix of its JSON)', () => {
     const item = trackOfSize(200 * KB);
-    const out = acceptBatch({ batch: [item] }, info({ bodyBytes: 210 * KB }), limits);
+    const out = acceptSized({ batch: [item] });
     const payload = out.rejected[0]!.payload;
     expect(payload).toHaveLength(64 * KB);
     expect(JSON.stringify(item).startsWith(payload)).toBe(true);
@@ -176,7 +180,7 @@ describe('acceptBatch: event size', () => {
   test('the 64 KB payload cut counts bytes, not characters', () => {
     // 'é' is 2 bytes in UTF-8: 100 000 of them make a 200 KB item.
     const item = { type: 'track', userId: 'u1', event: 'Accents', properties: { text: 'é'.repeat(100_000) } };
-    const out = acceptBatch({ batch: [item] }, info({ bodyBytes: 210 * KB }), limits);
+    const out = acceptSized({ batch: [item] });
     expect(out.errors.map((e) => e.reason)).toEqual(['event_too_large']);
     const payload = out.rejected[0]!.payload;
     expect(JSON.stringify(item).startsWith(payload)).toBe(true);

@@ -1,0 +1,74 @@
+const QUOTE = 34;
+const BACKSLASH = 92;
+const OPEN_OBJECT = 123;
+const CLOSE_OBJECT = 125;
+const OPEN_ARRAY = 91;
+const CLOSE_ARRAY = 93;
+const COMMA = 44;
+const SPACE = 32;
+
+/**
+ * The UTF-8 size of each item of the top-level "batch" array of a JSON batch body, as the client sent it;
+ * undefined when the body has no such array. The text must be valid JSON (it is scanned after JSON.parse).
+ * One pass over the text: re-serializing every event just to measure it cost as much as parsing the body.
+ */
+export function batchItemSizes(text: string): number[] | undefined {
+  let depth = 0;
+  let lastTopString: string | undefined;
+  let inBatch = false;
+  let sizes: number[] | undefined;
+  let start = -1;
+  let end = -1;
+  const close = () => {
+    if (start !== -1) sizes!.push(utf8Length(text, start, end));
+    start = -1;
+  };
+
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= SPACE) continue;
+    if (inBatch && depth === 2 && start === -1 && c !== COMMA && c !== CLOSE_ARRAY) start = i;
+    if (c === QUOTE) {
+      const from = i;
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE) break;
+      }
+      // In valid JSON an array value at depth 1 directly follows its key, the last string read there.
+      if (depth === 1) lastTopString = text.slice(from + 1, i);
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      depth++;
+      if (depth === 2 && c === OPEN_ARRAY && lastTopString === 'batch' && sizes === undefined) {
+        inBatch = true;
+        sizes = [];
+        continue;
+      }
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+      depth--;
+      if (inBatch && depth === 1) {
+        close();
+        inBatch = false;
+        continue;
+      }
+    } else if (c === COMMA && inBatch && depth === 2) {
+      close();
+      continue;
+    }
+    if (inBatch && depth >= 2) end = i + 1;
+  }
+  return sizes;
+}
+
+function utf8Length(text: string, start: number, end: number): number {
+  let bytes = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    // A surrogate pair is 4 bytes in UTF-8: 2 for each half.
+    else if (c >= 0xd800 && c <= 0xdfff) bytes += 2;
+    else bytes += 3;
+  }
+  return bytes;
+}
