@@ -69,16 +69,15 @@ function acceptItem(
   index: number,
   info: RequestInfo,
   limits: Limits,
-  bytes: number | undefined,
+  /** Set only for an item over the per-event limit: its size as sent. */
+  oversizedBytes: number | undefined,
   batch?: { context?: Record<string, unknown>; integrations?: Record<string, unknown> },
 ): void {
-  if (bytes !== undefined) {
-    if (bytes > limits.maxEventBytes) {
-      const errors = [{ path: '', code: 'too_big', message: `an event may be at most ${limits.maxEventBytes} bytes; this one is ${bytes}` }];
-      out.errors.push({ index, reason: 'event_too_large', errors });
-      out.rejected.push(rejection(info, index, 'event_too_large', errors, item));
-      return;
-    }
+  if (oversizedBytes !== undefined) {
+    const errors = [{ path: '', code: 'too_big', message: `an event may be at most ${limits.maxEventBytes} bytes; this one is ${oversizedBytes}` }];
+    out.errors.push({ index, reason: 'event_too_large', errors });
+    out.rejected.push(rejection(info, index, 'event_too_large', errors, item));
+    return;
   }
   const result = validateCall(type, item);
   if (!result.ok) {
@@ -106,10 +105,9 @@ export function acceptCall(type: string, body: unknown, info: RequestInfo, limit
 
 /**
  * `/v1/batch`: each item carries its type; good items are accepted even when others are not.
- * `itemSizes` are the items' sizes as sent (see batch-item-sizes.ts); absent when the body is too small
- * to hold an item over the per-event limit.
+ * `oversized` holds the items over the per-event limit as sent, index → bytes (see batch-item-sizes.ts).
  */
-export function acceptBatch(body: unknown, info: RequestInfo, limits: Limits, itemSizes?: number[]): Accepted {
+export function acceptBatch(body: unknown, info: RequestInfo, limits: Limits, oversized?: Map<number, number>): Accepted {
   const out: Accepted = { events: [], rejected: [], errors: [] };
   const parsed = batchSchema.safeParse(body);
   if (!parsed.success) {
@@ -128,7 +126,7 @@ export function acceptBatch(body: unknown, info: RequestInfo, limits: Limits, it
   for (let i = 0; i < batch.length; i++) {
     const item = batch[i];
     const type = typeof item === 'object' && item !== null ? (item as { type?: unknown }).type : undefined;
-    acceptItem(out, typeof type === 'string' ? type : undefined, item, i, info, limits, itemSizes?.[i], { context, integrations });
+    acceptItem(out, typeof type === 'string' ? type : undefined, item, i, info, limits, oversized?.get(i), { context, integrations });
   }
   return out;
 }

@@ -8,19 +8,32 @@ const COMMA = 44;
 const SPACE = 32;
 
 /**
- * The UTF-8 size of each item of the top-level "batch" array of a JSON batch body, as the client sent it;
- * undefined when the body has no such array. The text must be valid JSON (it is scanned after JSON.parse).
- * One pass over the text: re-serializing every event just to measure it cost as much as parsing the body.
+ * The items of the top-level "batch" array of a JSON batch body that are larger than `maxBytes` as the
+ * client sent them (UTF-8), by index, with their size. The text must be valid JSON (it is scanned after
+ * JSON.parse). One pass over the text: re-serializing every event just to measure it cost as much as
+ * parsing the whole body.
  */
-export function batchItemSizes(text: string): number[] | undefined {
+export function oversizedBatchItems(text: string, maxBytes: number): Map<number, number> {
+  // A string assembled from network chunks is a rope; coercing it to a number flattens it (as pino's
+  // flatstr does), which makes charCodeAt several times faster below.
+  Number(text);
+  const oversized = new Map<number, number>();
   let depth = 0;
   let lastTopString: string | undefined;
   let inBatch = false;
-  let sizes: number[] | undefined;
+  let index = 0;
   let start = -1;
   let end = -1;
   const close = () => {
-    if (start !== -1) sizes!.push(utf8Length(text, start, end));
+    if (start === -1) return;
+    const units = end - start;
+    // A UTF-16 unit is 1 to 3 UTF-8 bytes: only items that could cross the limit are measured exactly.
+    if (units > maxBytes) oversized.set(index, utf8Length(text, start, end));
+    else if (units * 3 > maxBytes) {
+      const bytes = utf8Length(text, start, end);
+      if (bytes > maxBytes) oversized.set(index, bytes);
+    }
+    index++;
     start = -1;
   };
 
@@ -39,9 +52,11 @@ export function batchItemSizes(text: string): number[] | undefined {
       if (depth === 1) lastTopString = text.slice(from + 1, i);
     } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       depth++;
-      if (depth === 2 && c === OPEN_ARRAY && lastTopString === 'batch' && sizes === undefined) {
+      if (depth === 2 && c === OPEN_ARRAY && lastTopString === 'batch') {
+        // JSON.parse keeps the last of repeated keys, so a later "batch" array replaces an earlier one.
+        oversized.clear();
+        index = 0;
         inBatch = true;
-        sizes = [];
         continue;
       }
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
@@ -57,7 +72,7 @@ export function batchItemSizes(text: string): number[] | undefined {
     }
     if (inBatch && depth >= 2) end = i + 1;
   }
-  return sizes;
+  return oversized;
 }
 
 function utf8Length(text: string, start: number, end: number): number {

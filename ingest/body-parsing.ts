@@ -1,12 +1,12 @@
 import { createGunzip, createInflate } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Transform } from 'node:stream';
-import { batchItemSizes } from './batch-item-sizes.js';
+import { oversizedBatchItems } from './batch-item-sizes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Sizes of a batch body's items as sent, when the body is large enough to hide an oversized one. */
-    batchItemSizes?: number[];
+    /** Items of a batch body over the per-event limit as sent (index → bytes); absent for small bodies. */
+    oversizedItems?: Map<number, number>;
   }
 }
 
@@ -43,14 +43,14 @@ export function registerPlainTextJson(app: FastifyInstance): void {
 }
 
 /**
- * JSON parsers for `/v1/batch` that also measure each item as sent, for the per-event size limit. Only
- * bodies that could hold an item over `maxEventBytes` are measured (a UTF-16 unit is at most 3 bytes).
+ * JSON parsers for `/v1/batch` that also find the items over the per-event size limit, as sent. Only bodies
+ * that could hold such an item are scanned (a UTF-16 unit is at most 3 UTF-8 bytes).
  */
 export function registerMeasuredBatchJson(app: FastifyInstance, maxEventBytes: number): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   const measured = (request: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) => {
     parse(request, body, (err, value) => {
-      if (!err && body.length * 3 > maxEventBytes) request.batchItemSizes = batchItemSizes(body);
+      if (!err && body.length * 3 > maxEventBytes) request.oversizedItems = oversizedBatchItems(body, maxEventBytes);
       done(err, value);
     });
   };

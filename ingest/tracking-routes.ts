@@ -150,7 +150,7 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
   await app.register(async (batches) => {
     registerMeasuredBatchJson(batches, limits.maxEventBytes);
     batches.post('/v1/batch', { bodyLimit: limits.maxBatchBytes, schema: { response: okResponse } }, (request, reply) =>
-      handle('batch', request, reply, (body, info) => acceptBatch(body, info, limits, request.batchItemSizes)),
+      handle('batch', request, reply, (body, info) => acceptBatch(body, info, limits, request.oversizedItems)),
     );
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { batchItemSizes } from '../../ingest/batch-item-sizes.js';
+import { oversizedBatchItems } from '../../ingest/batch-item-sizes.js';
 import { acceptBatch, acceptCall, type Limits, type RequestInfo } from '../../ingest/accept.js';
 import { BatchTooLargeError } from '../../ingest/errors/batch-too-large-error.js';
 
@@ -129,12 +129,8 @@ describe('acceptBatch: partial acceptance', () => {
 });
 
 describe('acceptBatch: event size', () => {
-  // The sizes as the tracking route measures them: on the body text as sent.
-  const sized = (body: { batch: unknown[] }) => [body, batchItemSizes(JSON.stringify(body))] as const;
-  const acceptSized = (body: { batch: unknown[] }) => {
-    const [b, sizes] = sized(body);
-    return acceptBatch(b, info(), limits, sizes);
-  };
+  // Oversized items found as the tracking route finds them: on the body text as sent.
+  const acceptSized = (body: { batch: unknown[] }) => acceptBatch(body, info(), limits, oversizedBatchItems(JSON.stringify(body), limits.maxEventBytes));
 
   test('an item over the per-event limit is refused as event_too_large, the others go through', () => {
     const tooBig = trackOfSize(32 * KB + 1);
@@ -153,7 +149,7 @@ describe('acceptBatch: event size', () => {
     expect(out.events).toHaveLength(1);
   });
 
-  test('without measured sizes no item is refused for its size; with them it is', () => {
+  test('without the scan no item is refused for its size; with it it is', () => {
     const item = trackOfSize(40 * KB);
     const unmeasured = acceptBatch({ batch: [item] }, info(), limits);
     expect(unmeasured.errors).toEqual([]);
