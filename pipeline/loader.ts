@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from './clickhouse.js';
-import { eventRow, rejectedRow } from './event-row.js';
+import { eventRow, rejectedRow, type EventRow } from './event-row.js';
 import type { LoadJobData } from './load-job.js';
 import type { Logger } from './logger.js';
 import type { MessageDedupe } from './message-dedupe.js';
@@ -22,7 +22,7 @@ export interface LoaderOptions {
   log: Logger;
   maxRows: number;
   maxWaitMs: number;
-  /** Jobs held at once by the worker; when all are here no more can come, so waiting is pointless. */
+  /** Jobs the worker holds at once (its concurrency); a group is cut at half of them. */
   maxJobs: number;
   failpoints: ReadonlySet<string>;
 }
@@ -58,7 +58,7 @@ export function createLoader(opts: LoaderOptions): Loader {
   let held: Held[] = [];
   let heldRows = 0;
   let timer: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> = Promise.resolve();
+  let inserting: Promise<void> = Promise.resolve();
   let draining = false;
 
   async function existing(table: string, column: string, ids: string[]): Promise<Set<string>> {
@@ -95,13 +95,19 @@ export function createLoader(opts: LoaderOptions): Loader {
     metrics.loadedRows.inc({ table }, values.length);
   }
 
-  async function load(group: Held[]): Promise<void> {
-    const jobs = group.map((h) => h.job);
+  interface Prepared {
+    jobs: LoadableJob[];
+    eventRows: EventRow[];
+    rejectedRows: ReturnType<typeof rejectedRow>[];
+    duplicates: number;
+  }
+
+  /** Everything but the inserts: dedupe, the check of jobs seen before, and the rows. */
+  async function prepare(jobs: LoadableJob[]): Promise<Prepared> {
     const events = jobs.flatMap((job) => job.data.events.map((e) => ({ e, job })));
     const dup = await opts.dedupe.duplicates(events.map(({ e, job }) => ({ sourceId: e.sourceId, messageId: e.messageId, owner: String(job.id) })));
     let kept = events.filter((_, i) => !dup[i]);
     const duplicates = events.length - kept.length;
-    if (duplicates > 0) metrics.duplicateEvents.inc(duplicates);
 
     let rejected = jobs.flatMap((job) => job.data.rejected.map((r) => ({ r, job })));
     const seenBefore = (job: LoadableJob) => job.attemptsStarted > 1;
@@ -111,31 +117,28 @@ export function createLoader(opts: LoaderOptions): Loader {
       const presentRejections = await existing('rejected_events', 'rejection_id', rejected.filter(({ job }) => seenBefore(job)).map(({ r }) => r.rejectionId));
       rejected = rejected.filter(({ r, job }) => !seenBefore(job) || !presentRejections.has(r.rejectionId));
     }
+    return { jobs, eventRows: kept.map(({ e }) => eventRow(e)), rejectedRows: rejected.map(({ r }) => rejectedRow(r)), duplicates };
+  }
 
-    await insert('events', kept.map(({ e }) => eventRow(e)), tokenOf('events', jobs));
-    if (opts.failpoints.has('crash-after-insert') && kept.length > 0) {
+  async function insertPrepared(p: Prepared): Promise<void> {
+    await insert('events', p.eventRows, tokenOf('events', p.jobs));
+    if (opts.failpoints.has('crash-after-insert') && p.eventRows.length > 0) {
       log.fatal('failpoint crash-after-insert: killing the process between insert and job completion');
       process.kill(process.pid, 'SIGKILL');
     }
-    await insert('rejected_events', rejected.map(({ r }) => rejectedRow(r)), tokenOf('rejected', jobs));
-
+    await insert('rejected_events', p.rejectedRows, tokenOf('rejected', p.jobs));
+    if (p.duplicates > 0) metrics.duplicateEvents.inc(p.duplicates);
     const now = Date.now();
-    for (const job of jobs) {
+    for (const job of p.jobs) {
       const first = job.data.events[0] ?? job.data.rejected[0];
       if (first) metrics.loadLagSeconds.observe((now - first.receivedAt) / 1000);
     }
-    log.debug({ jobs: jobs.length, rows: kept.length, duplicates, rejected: rejected.length }, 'loaded');
+    log.debug({ jobs: p.jobs.length, rows: p.eventRows.length, duplicates: p.duplicates, rejected: p.rejectedRows.length }, 'loaded');
   }
 
-  async function flush(): Promise<void> {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    const group = held;
-    held = [];
-    heldRows = 0;
-    if (group.length === 0) return;
+  async function insertGroup(group: Held[], prepared: Promise<Prepared>): Promise<void> {
     try {
-      await load(group);
+      await insertPrepared(await prepared);
       for (const h of group) h.resolve();
     } catch (err) {
       if (group.length === 1) {
@@ -146,7 +149,7 @@ export function createLoader(opts: LoaderOptions): Loader {
       log.warn({ err, jobs: group.length }, 'group insert failed; loading its jobs one by one');
       for (const h of group) {
         try {
-          await load([h]);
+          await insertPrepared(await prepare([h.job]));
           h.resolve();
         } catch (jobErr) {
           h.reject(jobErr);
@@ -155,25 +158,36 @@ export function createLoader(opts: LoaderOptions): Loader {
     }
   }
 
-  // One flush at a time: an embedded ClickHouse connection runs one query at a time anyway, and the
-  // next group keeps filling while the current one is inserted.
-  const scheduleFlush = () => {
-    flushing = flushing.then(flush, flush);
-    return flushing;
+  // Groups are prepared as soon as they are cut, while the previous group is still being inserted; the
+  // inserts themselves go one at a time (an embedded ClickHouse connection runs one query at a time).
+  const flush = (): Promise<void> => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const group = held;
+    held = [];
+    heldRows = 0;
+    if (group.length === 0) return inserting;
+    const prepared = prepare(group.map((h) => h.job));
+    prepared.catch(() => {});
+    inserting = inserting.then(() => insertGroup(group, prepared));
+    return inserting;
   };
+
+  // Cut a group when half the worker's slots are held, so the other half keeps fetching during the insert.
+  const groupJobs = Math.max(1, Math.floor(opts.maxJobs / 2));
 
   return {
     add(job) {
       return new Promise<void>((resolve, reject) => {
         held.push({ job, resolve, reject });
         heldRows += job.data.events.length + job.data.rejected.length;
-        if (draining || heldRows >= opts.maxRows || held.length >= opts.maxJobs) void scheduleFlush();
-        else if (!timer) timer = setTimeout(() => void scheduleFlush(), opts.maxWaitMs);
+        if (draining || heldRows >= opts.maxRows || held.length >= groupJobs) void flush();
+        else if (!timer) timer = setTimeout(() => void flush(), opts.maxWaitMs);
       });
     },
     async drain() {
       draining = true;
-      await scheduleFlush();
+      await flush();
     },
   };
 }
