@@ -140,7 +140,7 @@ export async function runPipelineBench(opts: BenchOptions): Promise<PipelineRepo
     await migrate(client, config.CLICKHOUSE_DATABASE);
 
     let t = performance.now();
-    const rows: EventRow[] = events.map(eventRow);
+    const rows: EventRow[] = events.map((e) => eventRow(e));
     const eventRowSeconds = seconds(t);
     // The first insert of a process is several times slower (cold engine and JSON encoder); warming up on
     // a throw-away database keeps that out of the baseline, as the pipeline later runs on a warm engine.

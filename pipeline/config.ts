@@ -32,6 +32,22 @@ const writeKeys = z
     return keys;
   });
 
+const list = (byDefault: string) => z.string().default(byDefault).transform((raw) => raw.split(',').map((s) => s.trim()).filter(Boolean));
+
+const limits = (byDefault: string) => z.string().default(byDefault).transform((raw, ctx) => {
+  const out: Record<string, number> = {};
+  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [type, n] = entry.split(':');
+    if (!type || !n || !/^\d+$/.test(n) || Number(n) < 1) {
+      ctx.addIssue({ code: 'custom', message: `entry "${entry}" is not of the form type:positive-number` });
+      return z.NEVER;
+    }
+    out[type] = Number(n);
+  }
+  if (out['*'] === undefined) out['*'] = 10;
+  return out;
+});
+
 export const ROLES = ['api', 'workers', 'scheduler'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -83,6 +99,10 @@ export const configVariables = {
   LOAD_RETRY_MAX_DELAY_MS: [int(1).default(5 * 60 * 1000), '...up to this delay (defaults retry for about 16 hours).'],
   WORKER_LOCK_DURATION_MS: [int(1000).default(30000), 'Lock on an active job; a worker that dies lets it go after this long.'],
   WORKER_STALLED_INTERVAL_MS: [int(500).default(30000), 'How often workers look for jobs whose worker died.'],
+  IDENTITY_EMAIL_KEYS: [list('email'), 'Trait and property keys holding an email that identifies the customer.'],
+  IDENTITY_PHONE_KEYS: [list('phone'), 'Trait and property keys holding a phone number that identifies the customer.'],
+  IDENTITY_BLOCKED_VALUES: [list(''), 'Identifier values to ignore, added to the built-in list (null, undefined, 0, -1, anonymous, guest, ...).'],
+  IDENTITY_LIMITS: [limits('user_id:1,email:5,phone:5,anonymous_id:100,*:10'), 'Most identifiers of a type one profile may hold (`*`: any other type).'],
   SQL_MAX_EXECUTION_SECONDS: [int(1).default(30), 'Time limit of one `POST /v1/sql` / `cdp sql` query.'],
   SQL_MAX_RESULT_ROWS: [int(1).default(100000), 'Row limit of one `POST /v1/sql` / `cdp sql` result.'],
   SHUTDOWN_TIMEOUT_MS: [int(100).default(30000), 'Longest graceful shutdown before the process exits anyway.'],

@@ -58,7 +58,8 @@ export interface EventRow {
   integrations: string;
 }
 
-export function eventRow(e: EnrichedEvent): EventRow {
+/** `profileId`: the profile identity resolution gave the event ('' when it has none). */
+export function eventRow(e: EnrichedEvent, profileId = ''): EventRow {
   const p = e.properties ?? {};
   const ctx = e.context;
   const page = obj(ctx.page) ?? {};
@@ -72,7 +73,7 @@ export function eventRow(e: EnrichedEvent): EventRow {
     name: str(e.name),
     user_id: str(e.userId),
     anonymous_id: str(e.anonymousId),
-    profile_id: '',
+    profile_id: profileId,
     group_id: str(e.groupId),
     previous_id: str(e.previousId),
     timestamp: chTime(e.timestamp),

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from './clickhouse.js';
 import { eventRow, rejectedRow, type EventRow } from './event-row.js';
-import type { LoadJobData } from './load-job.js';
+import type { EnrichedEvent, LoadJobData } from './load-job.js';
 import type { Logger } from './logger.js';
+import { extractIdentifiers, type IdentityRules } from '../identity/identifiers.js';
+import { IDENTITY_TABLES, identityRows } from '../identity/identity-rows.js';
+import { candidateProfileId, type Resolver } from '../identity/resolver.js';
 import type { MessageDedupe } from './message-dedupe.js';
 import type { Metrics } from './metrics.js';
 
@@ -18,6 +21,8 @@ export interface LoaderOptions {
   clickhouse: ClickHouseClient;
   database: string;
   dedupe: MessageDedupe;
+  resolver: Resolver;
+  identityRules: IdentityRules;
   metrics: Metrics;
   log: Logger;
   maxRows: number;
@@ -99,15 +104,34 @@ export function createLoader(opts: LoaderOptions): Loader {
     jobs: LoadableJob[];
     eventRows: EventRow[];
     rejectedRows: ReturnType<typeof rejectedRow>[];
+    identity: ReturnType<typeof identityRows>;
     duplicates: number;
+    suppressed: number;
   }
 
-  /** Everything but the inserts: dedupe, the check of jobs seen before, and the rows. */
+  /** Everything but the inserts: dedupe, identity resolution, the check of jobs seen before, and the rows. */
   async function prepare(jobs: LoadableJob[]): Promise<Prepared> {
     const events = jobs.flatMap((job) => job.data.events.map((e) => ({ e, job })));
     const dup = await opts.dedupe.duplicates(events.map(({ e, job }) => ({ sourceId: e.sourceId, messageId: e.messageId, owner: String(job.id) })));
-    let kept = events.filter((_, i) => !dup[i]);
-    const duplicates = events.length - kept.length;
+    const unique = events.filter((_, i) => !dup[i]);
+    const duplicates = events.length - unique.length;
+
+    // Resolution is idempotent, so a retried job resolves again and gets the same profiles; the identity
+    // tables collapse the repeated rows. Suppressed events (a deleted customer's) are dropped here.
+    const resolutions = await opts.resolver.resolve(
+      unique.map(({ e }) => {
+        const { identifiers, blocked } = extractIdentifiers(e, opts.identityRules);
+        for (const b of blocked) metrics.blockedIdentifiers.inc({ type: b.type });
+        return { candidate: candidateProfileId(e.sourceId, e.messageId), identifiers };
+      }),
+    );
+    const identity = identityRows(unique.map(({ e }) => e), resolutions);
+    let kept: { e: EnrichedEvent; job: LoadableJob; profileId: string }[] = [];
+    unique.forEach((u, i) => {
+      const r = resolutions[i]!;
+      if (!r.suppressed) kept.push({ ...u, profileId: r.profileId });
+    });
+    const suppressed = unique.length - kept.length;
 
     let rejected = jobs.flatMap((job) => job.data.rejected.map((r) => ({ r, job })));
     const seenBefore = (job: LoadableJob) => job.attemptsStarted > 1;
@@ -117,7 +141,14 @@ export function createLoader(opts: LoaderOptions): Loader {
       const presentRejections = await existing('rejected_events', 'rejection_id', rejected.filter(({ job }) => seenBefore(job)).map(({ r }) => r.rejectionId));
       rejected = rejected.filter(({ r, job }) => !seenBefore(job) || !presentRejections.has(r.rejectionId));
     }
-    return { jobs, eventRows: kept.map(({ e }) => eventRow(e)), rejectedRows: rejected.map(({ r }) => rejectedRow(r)), duplicates };
+    return {
+      jobs,
+      eventRows: kept.map(({ e, profileId }) => eventRow(e, profileId)),
+      rejectedRows: rejected.map(({ r }) => rejectedRow(r)),
+      identity,
+      duplicates,
+      suppressed,
+    };
   }
 
   async function insertPrepared(p: Prepared): Promise<void> {
@@ -127,7 +158,9 @@ export function createLoader(opts: LoaderOptions): Loader {
       process.kill(process.pid, 'SIGKILL');
     }
     await insert('rejected_events', p.rejectedRows, tokenOf('rejected', p.jobs));
+    for (const table of IDENTITY_TABLES) await insert(table, p.identity[table], tokenOf(table, p.jobs));
     if (p.duplicates > 0) metrics.duplicateEvents.inc(p.duplicates);
+    if (p.suppressed > 0) metrics.suppressedEvents.inc(p.suppressed);
     const now = Date.now();
     for (const job of p.jobs) {
       const first = job.data.events[0] ?? job.data.rejected[0];

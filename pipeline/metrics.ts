@@ -11,6 +11,8 @@ export function createMetrics() {
     rejectedEvents: new Counter({ name: 'cdp_events_rejected_total', help: 'Events or requests refused by the tracking API, by reason', labelNames: ['reason'], registers }),
     rejectedNotStored: new Counter({ name: 'cdp_rejections_not_stored_total', help: 'Rejected events that could not be queued for rejected_events (Redis unavailable)', registers }),
     duplicateEvents: new Counter({ name: 'cdp_events_duplicate_total', help: 'Events dropped by the loader because their messageId was seen within the dedupe window', registers }),
+    suppressedEvents: new Counter({ name: 'cdp_events_suppressed_total', help: 'Events dropped by the loader because they carry an identifier of a deleted profile', registers }),
+    blockedIdentifiers: new Counter({ name: 'cdp_identifiers_blocked_total', help: 'Identifier values ignored as junk (null, 0, anonymous, ...), by type', labelNames: ['type'], registers }),
     loadedRows: new Counter({ name: 'cdp_rows_loaded_total', help: 'Rows inserted into ClickHouse by the loader', labelNames: ['table'], registers }),
     groupCommitEvents: new Histogram({ name: 'cdp_group_commit_events', help: 'Events per queue write (group commit)', buckets: [1, 10, 50, 100, 500, 1000, 2500, 5000, 10000], registers }),
     insertSeconds: new Histogram({ name: 'cdp_insert_duration_seconds', help: 'ClickHouse insert latency', labelNames: ['table'], buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),

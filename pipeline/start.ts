@@ -13,6 +13,8 @@ import { startLoadWorker } from './load-worker.js';
 import { createLoader, type Loader } from './loader.js';
 import type { Logger } from './logger.js';
 import { createMessageDedupe } from './message-dedupe.js';
+import { identityRules } from '../identity/identity-rules.js';
+import { createResolver } from '../identity/resolver.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { migrate } from './migrations.js';
 import { redisFor, resolveRedis, type RedisTarget } from './redis-connection.js';
@@ -120,6 +122,8 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
         clickhouse: loaderClickHouse,
         database: config.CLICKHOUSE_DATABASE,
         dedupe: createMessageDedupe(workerRedis, config.QUEUE_PREFIX, config.DEDUPE_WINDOW_SECONDS),
+        resolver: createResolver(workerRedis, config.QUEUE_PREFIX, config.IDENTITY_LIMITS),
+        identityRules: identityRules(config),
         metrics,
         log: log.child({ role: 'workers' }),
         maxRows: config.LOAD_BATCH_MAX_ROWS,

@@ -47,7 +47,7 @@ test('an Order Completed event lands with its typed columns and raw JSON', async
     event: 'Order Completed',
     user_id: userId,
     anonymous_id: 'anon-42',
-    profile_id: '',
+    profile_id: expect.stringMatching(/^p_[0-9a-f]{24}$/),
     timestamp: '2026-03-04 10:11:12.345',
     original_timestamp: '2026-03-04 10:11:12.345',
     sent_at: null,

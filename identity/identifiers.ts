@@ -1,0 +1,104 @@
+import type { EnrichedEvent } from '../pipeline/load-job.js';
+
+// Which identifiers an event carries, normalised, with junk values removed. Pure: no I/O.
+
+export interface Identifier {
+  /** user_id, anonymous_id, email, phone, or ext:<type> for context.externalIds. */
+  type: string;
+  value: string;
+}
+
+export interface IdentityRules {
+  /** Trait and property keys whose values are emails / phone numbers. */
+  emailKeys: string[];
+  phoneKeys: string[];
+  /** Values (compared lower-cased and trimmed) that never identify anyone. */
+  blockedValues: ReadonlySet<string>;
+  /** Most identifiers of a type one profile may hold; `*` for types not listed. */
+  limits: Record<string, number>;
+}
+
+export const DEFAULT_BLOCKED_VALUES = ['', 'null', 'undefined', 'none', 'nil', 'nan', 'n/a', '0', '-1', 'anonymous', 'guest', 'unknown', '[object object]', 'true', 'false'];
+
+/** Higher first: when a merge would break a limit, the lowest-priority incoming identifiers are dropped first. */
+export function priority(type: string): number {
+  if (type === 'user_id') return 5;
+  if (type === 'email') return 4;
+  if (type === 'phone') return 3;
+  if (type.startsWith('ext:')) return 2;
+  return 1;
+}
+
+// Only zeros, dashes, dots and spaces: "000-000", "0.0", "--".
+const ONLY_FILLER = /^[\s0\-.]*$/;
+
+export function isBlocked(value: string, rules: Pick<IdentityRules, 'blockedValues'>): boolean {
+  const v = value.trim().toLowerCase();
+  return rules.blockedValues.has(v) || ONLY_FILLER.test(v);
+}
+
+export function normalizeEmail(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const v = raw.trim().toLowerCase();
+  const at = v.indexOf('@');
+  return at > 0 && at < v.length - 1 && !/\s/.test(v) ? v : undefined;
+}
+
+/** Phone numbers as digits with a leading + when international ("00" prefix read as +); at least 7 digits. */
+export function normalizePhone(raw: unknown): string | undefined {
+  if (typeof raw !== 'string' && typeof raw !== 'number') return undefined;
+  let v = String(raw).trim();
+  const international = v.startsWith('+') || v.startsWith('00');
+  v = v.replace(/\D/g, '');
+  if (v.startsWith('00')) v = v.slice(2);
+  if (v.length < 7 || v.length > 15) return undefined;
+  return international ? `+${v}` : v;
+}
+
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+export interface Extracted {
+  identifiers: Identifier[];
+  /** Identifiers dropped because their value is blocked, by type. */
+  blocked: Identifier[];
+}
+
+/**
+ * The identifiers of one event, highest priority first, each (type, value) once. `alias` carries its
+ * `previousId` as type `previous_id`: the resolver looks it up as a user id or an anonymous id.
+ */
+export function extractIdentifiers(event: EnrichedEvent, rules: IdentityRules): Extracted {
+  const found: Identifier[] = [];
+  const blocked: Identifier[] = [];
+  const seen = new Set<string>();
+  /** `value` undefined: the raw value is not a valid identifier of its type (junk, counted as blocked). */
+  const add = (type: string, value: string | undefined, raw: unknown = value) => {
+    if (raw === undefined || raw === null) return;
+    const key = `${type}\u001f${value ?? String(raw)}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    if (value === undefined || isBlocked(value, rules)) blocked.push({ type, value: value ?? String(raw) });
+    else found.push({ type, value });
+  };
+  if (typeof event.userId === 'string') add('user_id', event.userId.trim());
+  if (typeof event.anonymousId === 'string') add('anonymous_id', event.anonymousId.trim());
+  if (event.type === 'alias' && typeof event.previousId === 'string') add('previous_id', event.previousId.trim());
+  const sources = [event.type === 'identify' ? event.traits : undefined, obj(event.context.traits), event.properties];
+  for (const source of sources) {
+    if (!source) continue;
+    for (const key of rules.emailKeys) add('email', normalizeEmail(source[key]), source[key]);
+    for (const key of rules.phoneKeys) add('phone', normalizePhone(source[key]), source[key]);
+  }
+  const external = event.context.externalIds;
+  if (Array.isArray(external)) {
+    for (const entry of external) {
+      const e = obj(entry);
+      if (e && (typeof e.id === 'string' || typeof e.id === 'number') && typeof e.type === 'string' && e.type.trim()) {
+        add(`ext:${e.type.trim().toLowerCase()}`, String(e.id).trim());
+      }
+    }
+  }
+  found.sort((a, b) => priority(b.type) - priority(a.type));
+  return { identifiers: found, blocked };
+}

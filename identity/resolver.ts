@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { projectRoot } from '../pipeline/project-root.js';
+import type { Identifier } from './identifiers.js';
+
+const script = readFileSync(path.join(projectRoot(), 'identity', 'lua', 'resolve-identities.lua'), 'utf8');
+
+// Events per script call: bounds how long one call holds Redis (each event is a handful of commands).
+const CHUNK = 500;
+
+export type Outcome = 'attached' | 'existing' | 'refused';
+
+export interface Resolution {
+  /** The surviving profile of the event; '' when suppressed or when it carried no usable identifier. */
+  profileId: string;
+  /** Order of resolution across all workers (Redis serializes the calls). */
+  seq: number;
+  suppressed: boolean;
+  /** Every identifier the event carried, with what became of it. */
+  edges: [type: string, value: string, outcome: Outcome][];
+  /** Identifier → profile assignments made (new links, and identifiers moved by a merge). */
+  assignments: [type: string, value: string, profileId: string][];
+  merges: [from: string, to: string][];
+  /** Every profile id that now reads as another (the merged one, and those merged into it before). */
+  overrides: [oldId: string, newId: string][];
+  refusals: [type: string, value: string, rule: string, profiles: string][];
+}
+
+export interface ResolveInput {
+  /** Profile id to create when nothing matches; derived from the event so a replay creates the same one. */
+  candidate: string;
+  identifiers: Identifier[];
+}
+
+export interface Resolver {
+  resolve(events: ResolveInput[]): Promise<Resolution[]>;
+}
+
+export function candidateProfileId(sourceId: string, messageId: string): string {
+  return `p_${createHash('sha1').update(sourceId).update('\n').update(messageId).digest('hex').slice(0, 24)}`;
+}
+
+/** sha1 of "type\x1fvalue": how suppressed identifiers are kept, without the personal data itself. */
+export function identifierHash(type: string, value: string): string {
+  return createHash('sha1').update(`${type}\u001f${value}`).digest('hex');
+}
+
+const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+
+/** Identity resolution in Redis: one Lua call per chunk of events, pipelined, never one per event. */
+export function createResolver(redis: Redis, prefix: string, limits: Record<string, number>): Resolver {
+  redis.defineCommand('cdpResolveIdentities', { numberOfKeys: 0, lua: script });
+  const call = (redis as Redis & { cdpResolveIdentities(input: string, prefix: string): Promise<string> }).cdpResolveIdentities.bind(redis);
+  return {
+    async resolve(events) {
+      const calls: Promise<string>[] = [];
+      for (let start = 0; start < events.length; start += CHUNK) {
+        const chunk = events.slice(start, start + CHUNK).map((e) => ({ c: e.candidate, ids: e.identifiers.map((i) => [i.type, i.value]) }));
+        calls.push(call(JSON.stringify({ limits, events: chunk }), prefix));
+      }
+      const out: Resolution[] = [];
+      for (const raw of await Promise.all(calls)) {
+        for (const r of list<Record<string, unknown>>(JSON.parse(raw))) {
+          out.push({
+            profileId: String(r.p ?? ''),
+            seq: Number(r.q),
+            suppressed: r.s === 1,
+            edges: list(r.e),
+            assignments: list(r.i),
+            merges: list(r.m),
+            overrides: list(r.o),
+            refusals: list(r.x),
+          });
+        }
+      }
+      return out;
+    },
+  };
+}
