@@ -29,6 +29,10 @@ export function priority(type: string): number {
   return 1;
 }
 
+export function compareIdentifiers(a: Identifier, b: Identifier): number {
+  return priority(b.type) - priority(a.type) || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
+}
+
 // Only zeros, dashes, dots and spaces: "000-000", "0.0", "--".
 const ONLY_FILLER = /^[\s0\-.]*$/;
 
@@ -99,6 +103,8 @@ export function extractIdentifiers(event: EnrichedEvent, rules: IdentityRules): 
       }
     }
   }
-  found.sort((a, b) => priority(b.type) - priority(a.type));
+  // Priority first, then type and value: the order is a function of the set, so a replay from
+  // identity_edges feeds the resolver exactly what the live load did.
+  found.sort(compareIdentifiers);
   return { identifiers: found, blocked };
 }

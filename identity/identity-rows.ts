@@ -25,8 +25,8 @@ export function identityRows(events: EnrichedEvent[], resolutions: Resolution[],
     if (r.suppressed) return;
     const timestamp = chTime(e.timestamp);
     const receivedAt = chTime(e.receivedAt);
-    for (const [type, value, outcome] of r.edges) {
-      rows.identity_edges.push({ identifier_type: type, identifier: value, message_id: e.messageId, source_id: e.sourceId, profile_id: r.profileId, outcome, seq: r.seq, timestamp, received_at: receivedAt });
+    for (const [type, value, outcome, ordinal] of r.edges) {
+      rows.identity_edges.push({ identifier_type: type, identifier: value, ordinal, message_id: e.messageId, source_id: e.sourceId, profile_id: r.profileId, outcome, seq: r.seq, timestamp, received_at: receivedAt });
     }
     for (const [type, value, profileId] of r.assignments) {
       rows.identities.push({ identifier_type: type, identifier: value, profile_id: profileId, version: r.seq });

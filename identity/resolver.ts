@@ -19,7 +19,7 @@ export interface Resolution {
   seq: number;
   suppressed: boolean;
   /** Every identifier the event carried, with what became of it. */
-  edges: [type: string, value: string, outcome: Outcome][];
+  edges: [type: string, value: string, outcome: Outcome, ordinal: number][];
   /** Identifier → profile assignments made (new links, and identifiers moved by a merge). */
   assignments: [type: string, value: string, profileId: string][];
   merges: [from: string, to: string][];

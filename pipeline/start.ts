@@ -15,6 +15,8 @@ import type { Logger } from './logger.js';
 import { createMessageDedupe } from './message-dedupe.js';
 import { identityRules } from '../identity/identity-rules.js';
 import { createResolver } from '../identity/resolver.js';
+import { createProfileStore } from '../identity/profile-store.js';
+import { rebuildIdentityGraph, rebuildWithLoadingPaused } from '../identity/rebuild.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { migrate } from './migrations.js';
 import { redisFor, resolveRedis, type RedisTarget } from './redis-connection.js';
@@ -44,6 +46,20 @@ function waitReady(redis: Redis): Promise<void> {
       resolve();
     });
   });
+}
+
+/** The identity rebuild of this process: replays identity_edges into Redis with loading paused. */
+export function identityRebuilder(config: Config, clickhouse: ClickHouseClient, redis: Redis, queue: LoadQueue | undefined) {
+  return async () => {
+    const own = queue ?? createLoadQueue(redis, config);
+    try {
+      return await rebuildWithLoadingPaused(own, () =>
+        rebuildIdentityGraph(clickhouse, redis, createResolver(redis, config.QUEUE_PREFIX, config.IDENTITY_LIMITS), config.CLICKHOUSE_DATABASE, config.QUEUE_PREFIX),
+      );
+    } finally {
+      if (own !== queue) await own.close();
+    }
+  };
 }
 
 /** Opens a ClickHouse client, turning chDB's "Cannot lock file" into an error that says what to do. */
@@ -137,7 +153,9 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
 
     const checks: Record<string, () => Promise<unknown>> = { redis: () => appRedis.ping() };
     if (admin) checks.clickhouse = () => admin!.query({ query: 'SELECT 1' });
-    const app = await buildHttpServer({ config, log, metrics, keys, enqueuer, sql, checks });
+    const profiles = admin ? createProfileStore(admin, appRedis, config.CLICKHOUSE_DATABASE, config.QUEUE_PREFIX) : undefined;
+    const rebuildIdentity = admin ? identityRebuilder(config, admin, appRedis, queue) : undefined;
+    const app = await buildHttpServer({ config, log, metrics, keys, enqueuer, sql, profiles, rebuildIdentity, checks });
     const address = await app.listen({ port: config.PORT, host: config.HOST });
     const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
     // The CLI finds the process that can answer its queries here (in split mode, the one holding ClickHouse).

@@ -13,7 +13,7 @@
 -- Events carrying a suppressed identifier (a deleted profile's) are not resolved, nor events without any.
 --
 -- Returns JSON: one result per event { p = profile, q = seq, s = suppressed, e = every identifier with its
--- outcome, i = identifier -> profile assignments made, m = merges [from, to], o = overrides [old, new],
+-- outcome and its position in the input (a replay feeds them back in that order), i = identifier -> profile assignments made, m = merges [from, to], o = overrides [old, new],
 -- x = refusals [type, value, rule, profiles] }.
 
 local input = cjson.decode(ARGV[1])
@@ -39,12 +39,12 @@ for n, ev in ipairs(input.events) do
   local seq = redis.call('INCR', SEQ)
   local res = { q = seq, e = {}, i = {}, m = {}, o = {}, x = {} }
   local ids = {}
-  for _, id in ipairs(ev.ids) do
+  for k, id in ipairs(ev.ids) do
     local t, v = id[1], id[2]
     if t == 'previous_id' then
       if redis.call('HEXISTS', IDX, 'user_id' .. SEP .. v) == 1 then t = 'user_id' else t = 'anonymous_id' end
     end
-    ids[#ids + 1] = { t, v }
+    ids[#ids + 1] = { t, v, k - 1 }
   end
 
   local suppressed = false
@@ -87,7 +87,7 @@ for n, ev in ipairs(input.events) do
       if not violated then break end
       local dropped = table.remove(ids)
       res.x[#res.x + 1] = { dropped[1], dropped[2], 'limit:' .. violated, table.concat(profiles, ',') }
-      res.e[#res.e + 1] = { dropped[1], dropped[2], 'refused' }
+      res.e[#res.e + 1] = { dropped[1], dropped[2], 'refused', dropped[3] }
     end
 
     local pid
@@ -123,7 +123,7 @@ for n, ev in ipairs(input.events) do
 
     for i, id in ipairs(ids) do
       if owners[i] then
-        res.e[#res.e + 1] = { id[1], id[2], 'existing' }
+        res.e[#res.e + 1] = { id[1], id[2], 'existing', id[3] }
       else
         local have = tonumber(redis.call('HGET', countKey(pid), id[1]) or 0)
         if have < limit(id[1]) then
@@ -132,10 +132,10 @@ for n, ev in ipairs(input.events) do
           redis.call('SADD', idsKey(pid), member)
           redis.call('HINCRBY', countKey(pid), id[1], 1)
           res.i[#res.i + 1] = { id[1], id[2], pid }
-          res.e[#res.e + 1] = { id[1], id[2], 'attached' }
+          res.e[#res.e + 1] = { id[1], id[2], 'attached', id[3] }
         else
           res.x[#res.x + 1] = { id[1], id[2], 'limit:' .. id[1], pid }
-          res.e[#res.e + 1] = { id[1], id[2], 'refused' }
+          res.e[#res.e + 1] = { id[1], id[2], 'refused', id[3] }
         end
       end
     end

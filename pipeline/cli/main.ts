@@ -4,6 +4,7 @@ import { SCOPES, type Scope } from '../../ingest/key-store.js';
 import { loadConfig, type Config } from '../config.js';
 import { UsageError } from '../errors/usage-error.js';
 import { dlqListCommand, dlqReplayCommand } from './commands/dlq.js';
+import { identityRebuildCommand } from './commands/identity.js';
 import { keysCreateCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { sqlCommand } from './commands/sql.js';
@@ -19,6 +20,7 @@ Usage:
   cdp keys create --source NAME --scope write|read|admin
   cdp dlq list                                  load jobs that used up their retries
   cdp dlq replay [--id ID]                      put them (or one) back in the queue
+  cdp identity rebuild                          rebuild the Redis identity graph from ClickHouse
 
 Configuration comes from environment variables; see README.md.`;
 
@@ -67,6 +69,9 @@ async function run(argv: string[]): Promise<string | undefined> {
       if (sub === 'list') return dlqListCommand(config);
       if (sub === 'replay') return dlqReplayCommand(config, values.id);
       throw new UsageError('usage: cdp dlq list | cdp dlq replay [--id ID]');
+    case 'identity':
+      if (sub === 'rebuild') return identityRebuildCommand(config);
+      throw new UsageError('usage: cdp identity rebuild');
     default:
       throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
   }

@@ -7,6 +7,10 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { SqlRunner } from '../sql-runner.js';
+import { profileRoutes } from '../../identity/profile-routes.js';
+import type { ProfileStore } from '../../identity/profile-store.js';
+import { identityAdminRoutes } from '../../identity/identity-admin-routes.js';
+import type { RebuildSummary } from '../../identity/rebuild.js';
 import { healthRoutes } from './health-routes.js';
 import { sqlRoute } from './sql-route.js';
 
@@ -19,6 +23,8 @@ export interface HttpServerDeps {
   enqueuer?: Enqueuer;
   /** Present when this process can reach ClickHouse. */
   sql?: SqlRunner;
+  profiles?: ProfileStore;
+  rebuildIdentity?: () => Promise<RebuildSummary>;
   checks: Record<string, () => Promise<unknown>>;
 }
 
@@ -44,6 +50,8 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
 
   await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks });
   await app.register(sqlRoute, { keys: deps.keys, sql: deps.sql });
+  await app.register(profileRoutes, { keys: deps.keys, profiles: deps.profiles });
+  await app.register(identityAdminRoutes, { keys: deps.keys, rebuild: deps.rebuildIdentity });
   if (deps.enqueuer) {
     await app.register(trackingRoutes, {
       keys: deps.keys,

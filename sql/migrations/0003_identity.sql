@@ -1,13 +1,17 @@
 -- Identity graph as kept in ClickHouse. Redis holds the live graph (identity/lua/resolve-identities.lua);
 -- these tables are its history and the way back: `cdp identity rebuild` replays identity_edges.
--- Loads may be retried, so each table collapses repeated rows of one fact (Replacing engines, read with
--- argMax / FINAL in the views below).
+-- Loads may be retried, so tables collapse repeated rows of one fact (Replacing engines, read with argMax
+-- or FINAL in the views), except identity_edges.
 
--- Every identifier every event carried, with the profile it resolved to and the outcome.
+-- Every identifier every event carried, with the profile it resolved to and the outcome. Plain MergeTree:
+-- a retried load repeats an event's edges with a later seq, and the rebuild replays each event at its
+-- first (min) seq, so no row may be collapsed away.
 CREATE TABLE IF NOT EXISTS {{database}}.identity_edges
 (
     identifier_type  LowCardinality(String),
     identifier       String,
+    -- position of the identifier in the event's input to the resolver
+    ordinal          UInt8,
     message_id       String,
     source_id        LowCardinality(String),
     profile_id       String,
@@ -16,7 +20,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.identity_edges
     timestamp        DateTime64(3, 'UTC'),
     received_at      DateTime64(3, 'UTC')
 )
-ENGINE = ReplacingMergeTree(seq)
+ENGINE = MergeTree
 ORDER BY (identifier_type, identifier, message_id);
 
 -- Identifier -> profile, versioned by resolution order: the latest version is the live link.

@@ -1,0 +1,150 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import type { ClickHouseClient } from '../pipeline/clickhouse.js';
+import { chTime } from '../pipeline/event-row.js';
+import { projectRoot } from '../pipeline/project-root.js';
+import { normalizeEmail, normalizePhone } from './identifiers.js';
+import { identifierHash } from './resolver.js';
+
+const deleteScript = readFileSync(path.join(projectRoot(), 'identity', 'lua', 'delete-profile.lua'), 'utf8');
+const SEP = '\u001f';
+
+export interface Profile {
+  profile_id: string;
+  /** Set when the id asked for was merged into this profile. */
+  requested_profile_id?: string;
+  identifiers: { type: string; value: string }[];
+  traits: Record<string, { value: string; updated_at: string }>;
+  merges: Record<string, unknown>[];
+  recent_events: Record<string, unknown>[];
+}
+
+export interface DeletionResult {
+  deletion_id: string;
+  profiles: number;
+  identifiers: number;
+}
+
+export interface ProfileStore {
+  get(profileId: string, eventLimit: number): Promise<Profile | undefined>;
+  /** The profile holding an identifier (email and phone normalised as at load time). */
+  lookup(type: string, value: string): Promise<string | undefined>;
+  delete(profileId: string, requestedBy: string): Promise<DeletionResult | undefined>;
+}
+
+/**
+ * Reads and deletes stitched profiles. Reads go to the identity views; a deletion first removes the profile
+ * from the live graph and suppresses its identifiers (Redis, atomic), then deletes every row that holds the
+ * profile or its identifiers from every table (ClickHouse mutations, waited for), and records the deletion
+ * without the personal data.
+ */
+export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, database: string, prefix: string): ProfileStore {
+  const db = database;
+  redis.defineCommand('cdpDeleteProfile', { numberOfKeys: 0, lua: deleteScript });
+  const deleteLive = (redis as Redis & { cdpDeleteProfile(...args: string[]): Promise<[string[], string[]]> }).cdpDeleteProfile.bind(redis);
+
+  const rows = async <T>(query: string, params: Record<string, unknown>): Promise<T[]> =>
+    (await clickhouse.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
+
+  /** The surviving profile of an id (itself unless it was merged), and every id that now reads as it. */
+  async function family(profileId: string): Promise<{ survivor: string; ids: string[] }> {
+    const [over] = await rows<{ profile_id: string }>(`SELECT profile_id FROM ${db}.profile_overrides_current WHERE old_profile_id = {id:String}`, { id: profileId });
+    const survivor = over?.profile_id ?? profileId;
+    const olds = await rows<{ old_profile_id: string }>(`SELECT old_profile_id FROM ${db}.profile_overrides_current WHERE profile_id = {id:String}`, { id: survivor });
+    return { survivor, ids: [survivor, ...olds.map((o) => o.old_profile_id)] };
+  }
+
+  return {
+    async get(profileId, eventLimit) {
+      const { survivor, ids } = await family(profileId);
+      const identifiers = await rows<{ type: string; value: string }>(
+        `SELECT identifier_type AS type, identifier AS value FROM ${db}.profile_identifiers WHERE profile_id = {id:String} ORDER BY type, value`,
+        { id: survivor },
+      );
+      const events = await rows<Record<string, unknown>>(
+        `SELECT message_id, type, event, name, timestamp, received_at, source_id, profile_id AS original_profile_id, order_id, revenue, currency, properties
+         FROM ${db}.events WHERE profile_id IN {ids:Array(String)} ORDER BY timestamp DESC LIMIT {limit:UInt32}`,
+        { ids, limit: eventLimit },
+      );
+      if (identifiers.length === 0 && events.length === 0) return undefined;
+      const traits = await rows<{ trait: string; value: string; updated_at: string }>(
+        `SELECT trait, value, updated_at FROM ${db}.profile_traits_current WHERE profile_id = {id:String} ORDER BY trait`,
+        { id: survivor },
+      );
+      const merges = await rows<Record<string, unknown>>(
+        `SELECT kind, from_profiles, profile_id, rule, identifier_type, identifier, message_id, at
+         FROM ${db}.identity_merges FINAL
+         WHERE profile_id IN {ids:Array(String)} OR hasAny(from_profiles, {ids:Array(String)}) ORDER BY seq`,
+        { ids },
+      );
+      return {
+        profile_id: survivor,
+        ...(survivor !== profileId ? { requested_profile_id: profileId } : {}),
+        identifiers,
+        traits: Object.fromEntries(traits.map((t) => [t.trait, { value: t.value, updated_at: t.updated_at }])),
+        merges,
+        recent_events: events.map((e) => ({ ...e, properties: JSON.parse(String(e.properties)) })),
+      };
+    },
+
+    async lookup(type, value) {
+      const normalized = type === 'email' ? normalizeEmail(value) : type === 'phone' ? normalizePhone(value) : value;
+      if (!normalized) return undefined;
+      const [row] = await rows<{ profile_id: string }>(
+        `SELECT profile_id FROM ${db}.profile_identifiers WHERE identifier_type = {type:String} AND identifier = {value:String} LIMIT 1`,
+        { type, value: normalized },
+      );
+      return row?.profile_id;
+    },
+
+    async delete(profileId, requestedBy) {
+      const { survivor, ids } = await family(profileId);
+      const known = await rows<{ type: string; value: string }>(
+        `SELECT identifier_type AS type, identifier AS value FROM ${db}.profile_identifiers WHERE profile_id = {id:String}`,
+        { id: survivor },
+      );
+      const [members, merged] = await deleteLive(survivor, prefix, ...known.map((k) => `${k.type}${SEP}${k.value}`));
+      const profiles = [...new Set([...ids, ...merged])];
+      const keys = [...new Set(members)];
+      if (keys.length === 0 && profiles.length === 1) {
+        const [any] = await rows<{ n: string }>(`SELECT count() AS n FROM ${db}.events WHERE profile_id = {id:String}`, { id: survivor });
+        if (Number(any?.n ?? 0) === 0) return undefined;
+      }
+      const pairs = keys.map((k) => k.split(SEP) as [string, string]);
+      const userIds = pairs.filter(([t]) => t === 'user_id').map(([, v]) => v);
+      const anonymousIds = pairs.filter(([t]) => t === 'anonymous_id').map(([, v]) => v);
+      const params = { profiles, keys, userIds, anonymousIds };
+      const byKey = `concat(identifier_type, '\\x1F', identifier) IN {keys:Array(String)}`;
+      // Events are matched by profile and by identifier: a customer's events loaded under no profile, or
+      // dated in the future (other partitions), go too.
+      const deletions: [string, string][] = [
+        ['events', 'profile_id IN {profiles:Array(String)} OR user_id IN {userIds:Array(String)} OR anonymous_id IN {anonymousIds:Array(String)}'],
+        ['identity_edges', `profile_id IN {profiles:Array(String)} OR ${byKey}`],
+        ['identities', `profile_id IN {profiles:Array(String)} OR ${byKey}`],
+        ['profile_traits', 'profile_id IN {profiles:Array(String)}'],
+        ['profile_overrides', 'old_profile_id IN {profiles:Array(String)} OR profile_id IN {profiles:Array(String)}'],
+        ['identity_merges', `profile_id IN {profiles:Array(String)} OR hasAny(from_profiles, {profiles:Array(String)}) OR ${byKey}`],
+      ];
+      for (const [table, where] of deletions) {
+        await clickhouse.command({ query: `ALTER TABLE ${db}.${table} DELETE WHERE ${where}`, query_params: params, clickhouse_settings: { mutations_sync: '2' } });
+      }
+      const now = chTime(Date.now());
+      if (keys.length > 0) {
+        await clickhouse.insert({
+          table: `${db}.suppressed_identifiers`,
+          values: pairs.map(([t, v]) => ({ identifier_hash: identifierHash(t, v), suppressed_at: now })),
+          format: 'JSONEachRow',
+        });
+      }
+      const deletion: DeletionResult = { deletion_id: randomUUID(), profiles: profiles.length, identifiers: keys.length };
+      await clickhouse.insert({
+        table: `${db}.profile_deletions`,
+        values: [{ ...deletion, profile_hash: createHash('sha256').update(survivor).digest('hex'), requested_by: requestedBy, deleted_at: now }],
+        format: 'JSONEachRow',
+      });
+      return deletion;
+    },
+  };
+}

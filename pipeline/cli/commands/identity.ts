@@ -1,0 +1,27 @@
+import type { Config } from '../../config.js';
+import { isEmbedded } from '../../clickhouse.js';
+import { migrate } from '../../migrations.js';
+import { localAdminKey, runningServer } from '../../server-info.js';
+import { identityRebuilder, openClickHouse } from '../../start.js';
+import { withRedis } from './with-redis.js';
+
+/**
+ * `cdp identity rebuild`: rebuilds the Redis identity graph from identity_edges in ClickHouse, through the
+ * running server when one holds the data folder, otherwise directly. Prints a JSON summary.
+ */
+export async function identityRebuildCommand(config: Config): Promise<string> {
+  const server = isEmbedded(config) ? runningServer(config.dataDir) : undefined;
+  if (server) {
+    const res = await fetch(`${server.url}/v1/identity/rebuild`, { method: 'POST', headers: { authorization: `Bearer ${localAdminKey(config.dataDir)}` } });
+    const body = (await res.json()) as Record<string, unknown>;
+    if (!res.ok) throw new Error(String(body.message ?? `the server answered ${res.status}`));
+    return JSON.stringify(body);
+  }
+  const clickhouse = await openClickHouse(config);
+  try {
+    await migrate(clickhouse, config.CLICKHOUSE_DATABASE);
+    return JSON.stringify({ success: true, ...(await withRedis(config, (redis) => identityRebuilder(config, clickhouse, redis, undefined)())) });
+  } finally {
+    await clickhouse.close();
+  }
+}

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
+
+// One customer across devices, read through the profile API, rebuilt from ClickHouse, then deleted.
+
+let product: TestProduct;
+let redis: Redis;
+let readKey: string;
+const run = randomUUID().slice(0, 8);
+const user = `u-${run}`;
+const phone = `a-phone-${run}`;
+const laptop = `a-laptop-${run}`;
+const email = `ann.${run}@example.com`;
+const count = async (query: string) => Number((await product.sql<{ n: string }>(query))[0]!.n);
+
+async function send(batch: Record<string, unknown>[]) {
+  const res = await product.post('/v1/batch', { batch: batch.map((e) => ({ messageId: randomUUID(), ...e })) });
+  expect(res.status).toBe(200);
+}
+async function loaded(n: number) {
+  await product.waitForRows(`SELECT count() AS n FROM events WHERE anonymous_id IN ('${phone}', '${laptop}') OR user_id = '${user}'`, (r) => Number((r[0] as { n: string }).n) === n);
+}
+const api = (path: string, key = readKey, method = 'GET') => fetch(`${product.url}${path}`, { method, headers: { authorization: `Bearer ${key}` } });
+
+beforeAll(async () => {
+  product = await startTestProduct();
+  redis = new Redis(product.redis.options);
+  readKey = await product.keys.create('read', 'crm');
+  // Anonymous browsing on the phone, loaded before anything links it to the customer.
+  await send([
+    { type: 'page', anonymousId: phone, name: 'Home', timestamp: '2026-01-01T10:00:00Z' },
+    { type: 'track', anonymousId: phone, event: 'Product Viewed', timestamp: '2026-01-01T10:01:00Z' },
+  ]);
+  await loaded(2);
+  // The laptop: browsing, then a login with traits.
+  await send([
+    { type: 'track', anonymousId: laptop, event: 'Product Viewed', timestamp: '2026-01-02T09:00:00Z' },
+    { type: 'identify', anonymousId: laptop, userId: user, traits: { email: `  ${email.toUpperCase()} `, name: 'Ann' }, timestamp: '2026-01-02T09:05:00Z' },
+  ]);
+  // Arriving later but older: this name must not win.
+  await send([{ type: 'identify', userId: user, traits: { name: 'Old Ann' }, timestamp: '2025-12-01T00:00:00Z' }]);
+  await loaded(5);
+  // Logging in on the phone links both devices: two profiles merge.
+  await send([
+    { type: 'identify', anonymousId: phone, userId: user, timestamp: '2026-01-03T08:00:00Z' },
+    { type: 'track', userId: user, event: 'Order Completed', properties: { order_id: `o-${run}`, revenue: 80 }, timestamp: '2030-06-01T00:00:00Z' },
+  ]);
+  await loaded(7);
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await product?.destroy();
+});
+
+describe('stitched profile', () => {
+  test('earlier anonymous events count for the customer in events_resolved', async () => {
+    const rows = await product.sql<{ profiles: string; events: string }>(
+      `SELECT uniqExact(profile_id) AS profiles, count() AS events FROM events_resolved WHERE anonymous_id IN ('${phone}', '${laptop}') OR user_id = '${user}'`,
+    );
+    expect(rows[0]).toEqual({ profiles: '1', events: '7' });
+    // ...while the events themselves were loaded under two different profiles.
+    expect(await count(`SELECT uniqExact(profile_id) AS n FROM events WHERE anonymous_id IN ('${phone}', '${laptop}') OR user_id = '${user}'`)).toBe(2);
+  });
+
+  test('GET /v1/profiles/:id answers for the merged id with the surviving profile', async () => {
+    const [laptopProfile] = await product.sql<{ profile_id: string }>(`SELECT profile_id FROM events WHERE anonymous_id = '${laptop}' LIMIT 1`);
+    const [phoneProfile] = await product.sql<{ profile_id: string }>(`SELECT profile_id FROM events WHERE anonymous_id = '${phone}' AND type = 'page'`);
+    const res = await api(`/v1/profiles/${laptopProfile!.profile_id}`);
+    expect(res.status).toBe(200);
+    const profile = await res.json();
+    // The phone's profile is the older one: it survives.
+    expect(profile.profile_id).toBe(phoneProfile!.profile_id);
+    expect(profile.requested_profile_id).toBe(laptopProfile!.profile_id);
+    expect(profile.identifiers).toEqual([
+      { type: 'anonymous_id', value: laptop },
+      { type: 'anonymous_id', value: phone },
+      { type: 'email', value: email },
+      { type: 'user_id', value: user },
+    ]);
+    expect(profile.traits.name.value).toBe('Ann');
+    expect(profile.traits.email.value).toBe(`  ${email.toUpperCase()} `);
+    expect(profile.merges).toEqual([expect.objectContaining({ kind: 'merge', from_profiles: [laptopProfile!.profile_id], profile_id: phoneProfile!.profile_id })]);
+    expect(profile.recent_events).toHaveLength(7);
+    expect(profile.recent_events[0].event).toBe('Order Completed');
+  });
+
+  test('lookup by a normalised email finds the same profile', async () => {
+    const res = await api(`/v1/profiles/lookup?type=email&value=${encodeURIComponent(` ${email.toUpperCase()}`)}&events=2`);
+    expect(res.status).toBe(200);
+    const profile = await res.json();
+    expect(profile.identifiers).toContainEqual({ type: 'user_id', value: user });
+    expect(profile.recent_events).toHaveLength(2);
+    expect((await api('/v1/profiles/lookup?type=email&value=nobody@example.com')).status).toBe(404);
+    expect((await api('/v1/profiles/lookup?type=email')).status).toBe(400);
+  });
+
+  test('profile endpoints need a read or admin key', async () => {
+    const [row] = await product.sql<{ profile_id: string }>(`SELECT profile_id FROM events WHERE user_id = '${user}' LIMIT 1`);
+    expect((await fetch(`${product.url}/v1/profiles/${row!.profile_id}`)).status).toBe(401);
+    expect((await api(`/v1/profiles/${row!.profile_id}`, 'wk_test_web')).status).toBe(401);
+    expect((await api(`/v1/profiles/${row!.profile_id}`, ADMIN_KEY)).status).toBe(200);
+    expect((await api(`/v1/profiles/${row!.profile_id}`, readKey, 'DELETE')).status).toBe(403);
+    expect((await api('/v1/profiles/p_doesnotexist')).status).toBe(404);
+  });
+});
+
+describe('rebuild', () => {
+  test('the Redis graph rebuilt from identity_edges equals the live one', async () => {
+    // More customers, with a refused link on a shared device, so the replay has decisions to reproduce.
+    const kiosk = `kiosk-${run}`;
+    await send([
+      { type: 'identify', anonymousId: kiosk, userId: `k1-${run}` },
+      { type: 'identify', anonymousId: kiosk, userId: `k2-${run}` },
+      { type: 'track', anonymousId: `solo-${run}`, event: 'Viewed' },
+    ]);
+    await product.waitForRows(`SELECT 1 FROM events WHERE anonymous_id = 'solo-${run}'`, (r) => r.length === 1);
+    const prefix = product.config.QUEUE_PREFIX;
+    const snapshot = async () => ({
+      idx: await redis.hgetall(`${prefix}:id:idx`),
+      created: Object.keys(await redis.hgetall(`${prefix}:id:created`)).sort(),
+    });
+    const live = await snapshot();
+    expect(Object.keys(live.idx).length).toBeGreaterThanOrEqual(8);
+
+    const res = await api('/v1/identity/rebuild', ADMIN_KEY, 'POST');
+    expect(res.status).toBe(200);
+    const summary = await res.json();
+    expect(summary.profiles).toBe(live.created.length);
+    expect(await snapshot()).toEqual(live);
+    // Loading goes on after the rebuild, with the same profiles.
+    await send([{ type: 'track', userId: user, event: 'After Rebuild' }]);
+    const [after] = await product.waitForRows<{ profile_id: string }>(`SELECT profile_id FROM events_resolved WHERE event = 'After Rebuild' AND user_id = '${user}'`, (r) => r.length === 1);
+    const [before] = await product.sql<{ profile_id: string }>(`SELECT profile_id FROM events_resolved WHERE anonymous_id = '${phone}' LIMIT 1`);
+    expect(after!.profile_id).toBe(before!.profile_id);
+  });
+});
+
+describe('deletion', () => {
+  test('DELETE removes every row holding the customer, records the deletion, and suppresses later events', async () => {
+    const [row] = await product.sql<{ profile_id: string }>(`SELECT profile_id FROM events_resolved WHERE user_id = '${user}' LIMIT 1`);
+    // Every column, as text: the search below must see the customer before the deletion to prove anything after it.
+    const holding = (table: string, needle: string) => count(`SELECT count() AS n FROM ${table} WHERE position(lower(toString(tuple(*))), lower('${needle}')) > 0`);
+    for (const table of ['events', 'identity_edges', 'identities']) expect(await holding(table, user), table).toBeGreaterThan(0);
+    for (const table of ['events', 'profile_traits']) expect(await holding(table, email), table).toBeGreaterThan(0);
+    expect(await holding('identity_merges', row!.profile_id)).toBeGreaterThan(0);
+    const res = await api(`/v1/profiles/${row!.profile_id}`, ADMIN_KEY, 'DELETE');
+    expect(res.status).toBe(200);
+    const result = await res.json();
+    expect(result).toMatchObject({ success: true, profiles: 2, identifiers: 4 });
+
+    const needles = [user, phone, laptop, email];
+    const tables = ['events', 'identity_edges', 'identities', 'profile_traits', 'profile_overrides', 'identity_merges', 'profile_deletions', 'suppressed_identifiers'];
+    for (const table of tables) {
+      for (const needle of [...needles, row!.profile_id]) expect(await holding(table, needle), `${table} still holds ${needle}`).toBe(0);
+    }
+    expect(await count(`SELECT count() AS n FROM profile_deletions WHERE deletion_id = '${result.deletion_id}'`)).toBe(1);
+    expect((await api(`/v1/profiles/${row!.profile_id}`)).status).toBe(404);
+
+    // Events still arriving for the customer are dropped, and counted.
+    await send([
+      { type: 'track', anonymousId: phone, event: 'After Deletion' },
+      { type: 'track', userId: user, event: 'After Deletion' },
+      { type: 'track', anonymousId: `someone-else-${run}`, event: 'After Deletion' },
+    ]);
+    await product.waitForRows(`SELECT 1 FROM events WHERE anonymous_id = 'someone-else-${run}'`, (r) => r.length === 1);
+    expect(await count(`SELECT count() AS n FROM events WHERE event = 'After Deletion'`)).toBe(1);
+    const metrics = await (await fetch(`${product.url}/metrics`)).text();
+    expect(Number(/^cdp_events_suppressed_total (\d+)/m.exec(metrics)?.[1])).toBe(2);
+  });
+});
