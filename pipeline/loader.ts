@@ -152,15 +152,16 @@ export function createLoader(opts: LoaderOptions): Loader {
   }
 
   async function insertPrepared(p: Prepared): Promise<void> {
+    // Identity rows first: once an event is queryable, the merges it caused already apply to it.
+    for (const table of IDENTITY_TABLES) await insert(table, p.identity[table], tokenOf(table, p.jobs));
     await insert('events', p.eventRows, tokenOf('events', p.jobs));
+    if (p.duplicates > 0) metrics.duplicateEvents.inc(p.duplicates);
+    if (p.suppressed > 0) metrics.suppressedEvents.inc(p.suppressed);
     if (opts.failpoints.has('crash-after-insert') && p.eventRows.length > 0) {
       log.fatal('failpoint crash-after-insert: killing the process between insert and job completion');
       process.kill(process.pid, 'SIGKILL');
     }
     await insert('rejected_events', p.rejectedRows, tokenOf('rejected', p.jobs));
-    for (const table of IDENTITY_TABLES) await insert(table, p.identity[table], tokenOf(table, p.jobs));
-    if (p.duplicates > 0) metrics.duplicateEvents.inc(p.duplicates);
-    if (p.suppressed > 0) metrics.suppressedEvents.inc(p.suppressed);
     const now = Date.now();
     for (const job of p.jobs) {
       const first = job.data.events[0] ?? job.data.rejected[0];
