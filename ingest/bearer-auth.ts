@@ -1,6 +1,13 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { KeyStore } from './key-store.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Name of the read or admin key the request was authorised with. */
+    keyName?: string;
+  }
+}
+
 /** preHandler for endpoints that take a read or admin key as `Authorization: Bearer <key>`. */
 export function requireScope(keys: KeyStore, scope: 'read' | 'admin'): preHandlerAsyncHookHandler {
   return async (request: FastifyRequest, reply: FastifyReply) => {
@@ -14,5 +21,6 @@ export function requireScope(keys: KeyStore, scope: 'read' | 'admin'): preHandle
     if (scope === 'admin' && found.scope !== 'admin') {
       return reply.code(403).send({ success: false, code: 'forbidden', message: 'this endpoint needs an admin key' });
     }
+    request.keyName = found.name;
   };
 }

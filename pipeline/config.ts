@@ -48,6 +48,15 @@ const limits = (byDefault: string) => z.string().default(byDefault).transform((r
   return out;
 });
 
+function validTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const ROLES = ['api', 'workers', 'scheduler'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -103,6 +112,14 @@ export const configVariables = {
   IDENTITY_PHONE_KEYS: [list('phone'), 'Trait and property keys holding a phone number that identifies the customer.'],
   IDENTITY_BLOCKED_VALUES: [list(''), 'Identifier values to ignore, added to the built-in list (null, undefined, 0, -1, anonymous, guest, ...).'],
   IDENTITY_LIMITS: [limits('user_id:1,email:5,phone:5,anonymous_id:100,*:10'), 'Most identifiers of a type one profile may hold (`*`: any other type).'],
+  JOBS_CRON: [z.string().min(1).default('0 3 * * *'), 'When the scheduler runs all jobs (orders, rfm, churn), as a cron pattern.'],
+  JOBS_TIME_ZONE: [z.string().min(1).refine(validTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin').default('UTC'), 'Time zone of JOBS_CRON.'],
+  RFM_WINDOW_DAYS: [int(1).default(365), 'Orders of the last N days count for RFM.'],
+  CHURN_RULE_K: [z.coerce.number().positive().default(3), 'Rule churn flag: no order for more than K times the profile\'s median gap between orders...'],
+  CHURN_RULE_FLOOR_DAYS: [int(1).default(30), '...and at least this many days.'],
+  CHURN_P_ALIVE_THRESHOLD: [z.coerce.number().min(0).max(1).default(0.3), 'Model churn flag: BG/NBD P(alive) below this.'],
+  CLV_HORIZON_WEEKS: [z.coerce.number().positive().default(52), 'CLV horizon.'],
+  CLV_ANNUAL_DISCOUNT: [z.coerce.number().min(0).max(1).default(0.1), 'Yearly discount rate of CLV.'],
   SQL_MAX_EXECUTION_SECONDS: [int(1).default(30), 'Time limit of one `POST /v1/sql` / `cdp sql` query.'],
   SQL_MAX_RESULT_ROWS: [int(1).default(100000), 'Row limit of one `POST /v1/sql` / `cdp sql` result.'],
   SHUTDOWN_TIMEOUT_MS: [int(100).default(30000), 'Longest graceful shutdown before the process exits anyway.'],

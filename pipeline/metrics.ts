@@ -19,6 +19,9 @@ export function createMetrics() {
     insertRows: new Histogram({ name: 'cdp_insert_batch_rows', help: 'Rows per ClickHouse insert', labelNames: ['table'], buckets: [1, 10, 100, 1000, 5000, 10000, 25000, 50000, 100000], registers }),
     insertFailures: new Counter({ name: 'cdp_insert_failures_total', help: 'Failed ClickHouse inserts (the jobs are retried)', labelNames: ['table'], registers }),
     loadLagSeconds: new Histogram({ name: 'cdp_load_lag_seconds', help: 'Time from the API receiving an event to its row being inserted', buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600], registers }),
+    jobRuns: new Counter({ name: 'cdp_job_runs_total', help: 'Scheduled SQL job runs by job and outcome', labelNames: ['job', 'status'], registers }),
+    jobSeconds: new Histogram({ name: 'cdp_job_duration_seconds', help: 'Scheduled SQL job run time', labelNames: ['job'], buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900], registers }),
+    jobLastSuccess: new Gauge({ name: 'cdp_job_last_success_timestamp_seconds', help: 'When each job last succeeded (a stale value means stuck or failing runs)', labelNames: ['job'], registers }),
     queueJobs: new Gauge({ name: 'cdp_queue_jobs', help: 'Load jobs in the queue by state (each job holds one group commit)', labelNames: ['state'], registers }),
   };
 }

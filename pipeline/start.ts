@@ -17,6 +17,8 @@ import { identityRules } from '../identity/identity-rules.js';
 import { createResolver } from '../identity/resolver.js';
 import { createProfileStore } from '../identity/profile-store.js';
 import { rebuildIdentityGraph, rebuildWithLoadingPaused } from '../identity/rebuild.js';
+import { createJobRunner, type JobRunner } from '../segments/jobs/job-runner.js';
+import { startJobScheduler } from '../segments/jobs/job-scheduler.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { migrate } from './migrations.js';
 import { redisFor, resolveRedis, type RedisTarget } from './redis-connection.js';
@@ -76,7 +78,7 @@ export async function openClickHouse(config: Config): Promise<ClickHouseClient> 
 
 /**
  * Starts the roles of one process. `api`: the tracking API (needs Redis only). `workers`: loaders from the
- * queue into ClickHouse. `scheduler`: scheduled SQL jobs (none are defined yet). Every process serves
+ * queue into ClickHouse. `scheduler`: the scheduled SQL jobs (orders, RFM, churn). Every process serves
  * /health, /ready and /metrics. With embedded ClickHouse only one process may hold the data folder, so an
  * api-only process does not open it.
  */
@@ -149,13 +151,25 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       });
       worker = startLoadWorker(workerRedis, config, loader, log.child({ role: 'workers' }));
     }
-    if (roles.includes('scheduler')) log.info('scheduler role started; no scheduled jobs are defined yet');
+    // Job runs get a connection of their own: a long job must not hold up health checks or the profile API.
+    let jobs: JobRunner | undefined;
+    if (admin) {
+      const jobsClickHouse = await openClickHouse(config);
+      closers.push(() => jobsClickHouse.close());
+      jobs = createJobRunner({ clickhouse: jobsClickHouse, config, log: log.child({ role: 'jobs' }), metrics });
+    }
+    if (roles.includes('scheduler') && jobs) {
+      const schedulerRedis = redisFor(redis, 'worker', log);
+      closers.push(() => schedulerRedis.quit());
+      const scheduler = await startJobScheduler(schedulerRedis, config, jobs, log.child({ role: 'scheduler' }));
+      closers.push(() => scheduler.close());
+    }
 
     const checks: Record<string, () => Promise<unknown>> = { redis: () => appRedis.ping() };
     if (admin) checks.clickhouse = () => admin!.query({ query: 'SELECT 1' });
     const profiles = admin ? createProfileStore(admin, appRedis, config.CLICKHOUSE_DATABASE, config.QUEUE_PREFIX) : undefined;
     const rebuildIdentity = admin ? identityRebuilder(config, admin, appRedis, queue) : undefined;
-    const app = await buildHttpServer({ config, log, metrics, keys, enqueuer, sql, profiles, rebuildIdentity, checks });
+    const app = await buildHttpServer({ config, log, metrics, keys, enqueuer, sql, profiles, rebuildIdentity, jobs, checks });
     const address = await app.listen({ port: config.PORT, host: config.HOST });
     const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
     // The CLI finds the process that can answer its queries here (in split mode, the one holding ClickHouse).

@@ -5,6 +5,8 @@ import { loadConfig, type Config } from '../config.js';
 import { UsageError } from '../errors/usage-error.js';
 import { dlqListCommand, dlqReplayCommand } from './commands/dlq.js';
 import { identityRebuildCommand } from './commands/identity.js';
+import { jobsRunCommand } from './commands/jobs.js';
+import { JOB_NAMES, type JobName } from '../../segments/jobs/jobs.js';
 import { keysCreateCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { sqlCommand } from './commands/sql.js';
@@ -21,6 +23,7 @@ Usage:
   cdp dlq list                                  load jobs that used up their retries
   cdp dlq replay [--id ID]                      put them (or one) back in the queue
   cdp identity rebuild                          rebuild the Redis identity graph from ClickHouse
+  cdp jobs run <orders|rfm|churn|all> [--as-of ISO]   run a scheduled job now (JSON summary)
 
 Configuration comes from environment variables; see README.md.`;
 
@@ -41,6 +44,7 @@ async function run(argv: string[]): Promise<string | undefined> {
       source: { type: 'string' },
       scope: { type: 'string' },
       id: { type: 'string' },
+      'as-of': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -69,6 +73,13 @@ async function run(argv: string[]): Promise<string | undefined> {
       if (sub === 'list') return dlqListCommand(config);
       if (sub === 'replay') return dlqReplayCommand(config, values.id);
       throw new UsageError('usage: cdp dlq list | cdp dlq replay [--id ID]');
+    case 'jobs': {
+      if (sub !== 'run') throw new UsageError('usage: cdp jobs run <orders|rfm|churn|all> [--as-of ISO]');
+      const name = choice<JobName | 'all'>(rest[0], [...JOB_NAMES, 'all'], 'the job');
+      const asOf = values['as-of'] === undefined ? undefined : Date.parse(values['as-of']);
+      if (asOf !== undefined && Number.isNaN(asOf)) throw new UsageError(`--as-of must be an ISO 8601 date-time; got "${values['as-of']}"`);
+      return jobsRunCommand(config, name, asOf);
+    }
     case 'identity':
       if (sub === 'rebuild') return identityRebuildCommand(config);
       throw new UsageError('usage: cdp identity rebuild');

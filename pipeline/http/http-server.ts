@@ -11,6 +11,8 @@ import { profileRoutes } from '../../identity/profile-routes.js';
 import type { ProfileStore } from '../../identity/profile-store.js';
 import { identityAdminRoutes } from '../../identity/identity-admin-routes.js';
 import type { RebuildSummary } from '../../identity/rebuild.js';
+import type { JobRunner } from '../../segments/jobs/job-runner.js';
+import { jobRoutes } from '../../segments/jobs/job-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { sqlRoute } from './sql-route.js';
 
@@ -25,6 +27,7 @@ export interface HttpServerDeps {
   sql?: SqlRunner;
   profiles?: ProfileStore;
   rebuildIdentity?: () => Promise<RebuildSummary>;
+  jobs?: JobRunner;
   checks: Record<string, () => Promise<unknown>>;
 }
 
@@ -52,6 +55,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   await app.register(sqlRoute, { keys: deps.keys, sql: deps.sql });
   await app.register(profileRoutes, { keys: deps.keys, profiles: deps.profiles });
   await app.register(identityAdminRoutes, { keys: deps.keys, rebuild: deps.rebuildIdentity });
+  await app.register(jobRoutes, { keys: deps.keys, jobs: deps.jobs });
   if (deps.enqueuer) {
     await app.register(trackingRoutes, {
       keys: deps.keys,

@@ -1,0 +1,34 @@
+import type { Config } from '../../config.js';
+import { isEmbedded } from '../../clickhouse.js';
+import { createLogger } from '../../logger.js';
+import { migrate } from '../../migrations.js';
+import { localAdminKey, runningServer } from '../../server-info.js';
+import { openClickHouse } from '../../start.js';
+import { createJobRunner } from '../../../segments/jobs/job-runner.js';
+import type { JobName } from '../../../segments/jobs/jobs.js';
+
+/**
+ * `cdp jobs run <orders|rfm|churn|all> [--as-of ISO]`: runs a job (and the jobs it needs) and prints its
+ * JSON summary; through the running server's `POST /v1/jobs/:name/run` when one holds the data folder.
+ */
+export async function jobsRunCommand(config: Config, name: JobName | 'all', asOf: number | undefined): Promise<string> {
+  const server = isEmbedded(config) ? runningServer(config.dataDir) : undefined;
+  if (server) {
+    const res = await fetch(`${server.url}/v1/jobs/${name}/run`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${localAdminKey(config.dataDir)}` },
+      body: JSON.stringify(asOf === undefined ? {} : { as_of: new Date(asOf).toISOString() }),
+    });
+    const body = (await res.json()) as { result?: unknown; message?: string };
+    if (!res.ok) throw new Error(body.message ?? `the server answered ${res.status}`);
+    return JSON.stringify(body.result, null, 2);
+  }
+  const clickhouse = await openClickHouse(config);
+  try {
+    await migrate(clickhouse, config.CLICKHOUSE_DATABASE);
+    const runner = createJobRunner({ clickhouse, config, log: createLogger({ LOG_LEVEL: 'warn' }) });
+    return JSON.stringify(await runner.run(name, asOf ?? Date.now()), null, 2);
+  } finally {
+    await clickhouse.close();
+  }
+}

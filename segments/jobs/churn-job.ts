@@ -1,0 +1,66 @@
+import { chTime } from '../../pipeline/event-row.js';
+import { fitBgNbd } from '../models/bg-nbd.js';
+import { fitGammaGamma } from '../models/gamma-gamma.js';
+import { queryJobSql, runJobSql } from './job-sql.js';
+import type { JobDefinition } from './jobs.js';
+
+interface SummaryRow {
+  model: 'bgnbd' | 'gamma_gamma';
+  x: number | string;
+  t_x: number;
+  T: number;
+  monetary: number;
+  n: number | string;
+}
+
+/**
+ * Churn and CLV: SQL summarises each profile (sql/jobs/churn-summaries.sql, grouped), the BG/NBD and
+ * Gamma-Gamma models are fitted here in TypeScript (segments/models/), and sql/jobs/churn.sql scores every
+ * profile with the fitted parameters. The parameters go into the run's summary in job_runs.
+ */
+export const churnJob: JobDefinition = {
+  dependsOn: ['orders'],
+  table: 'churn_scores',
+  async run({ clickhouse, database, config }, asOf) {
+    const rows = await queryJobSql<SummaryRow>(clickhouse, 'churn-summaries', database, { as_of: chTime(asOf) });
+    const bgnbdRows = rows.filter((r) => r.model === 'bgnbd').map((r) => ({ x: Number(r.x), tx: Number(r.t_x), T: Number(r.T), count: Number(r.n) }));
+    const ggRows = rows.filter((r) => r.model === 'gamma_gamma').map((r) => ({ x: Number(r.x), mx: Number(r.monetary), count: Number(r.n) }));
+    if (bgnbdRows.length === 0) return { unit: 'weeks', customers: 0, note: 'no orders before as_of: nothing to fit' };
+    const bgnbd = fitBgNbd(bgnbdRows);
+    const gg = ggRows.length > 0 ? fitGammaGamma(ggRows) : undefined;
+    await runJobSql(clickhouse, 'churn', database, {
+      as_of: chTime(asOf),
+      r: bgnbd.r,
+      alpha: bgnbd.alpha,
+      a: bgnbd.a,
+      b: bgnbd.b,
+      // Without repeat customers there is no spend model: expected values are then 0.
+      p: gg?.p ?? 1,
+      q: gg?.q ?? 2,
+      gamma: gg?.gamma ?? 0,
+      rule_k: config.CHURN_RULE_K,
+      rule_floor_days: config.CHURN_RULE_FLOOR_DAYS,
+      p_alive_threshold: config.CHURN_P_ALIVE_THRESHOLD,
+      horizon_weeks: config.CLV_HORIZON_WEEKS,
+      annual_discount: config.CLV_ANNUAL_DISCOUNT,
+    });
+    const rs = await clickhouse.query({
+      query: `SELECT countIf(churn_flag) AS model_flagged, countIf(rule_flag) AS rule_flagged, avg(p_alive) AS mean_p_alive, sum(clv) AS total_clv
+              FROM ${database}.churn_scores WHERE as_of = {as_of:DateTime64(3, 'UTC')}`,
+      query_params: { as_of: chTime(asOf) },
+      format: 'JSONEachRow',
+    });
+    const [stats] = await rs.json<Record<string, string | number>>();
+    return {
+      unit: 'weeks',
+      customers: bgnbdRows.reduce((n, r) => n + r.count, 0),
+      distinct_summaries: bgnbdRows.length,
+      bgnbd: { r: bgnbd.r, alpha: bgnbd.alpha, a: bgnbd.a, b: bgnbd.b, log_likelihood: bgnbd.logLikelihood, converged: bgnbd.converged },
+      gamma_gamma: gg ? { p: gg.p, q: gg.q, gamma: gg.gamma, log_likelihood: gg.logLikelihood, converged: gg.converged } : null,
+      model_flagged: Number(stats?.model_flagged ?? 0),
+      rule_flagged: Number(stats?.rule_flagged ?? 0),
+      mean_p_alive: Number(stats?.mean_p_alive ?? 0),
+      total_clv: Number(stats?.total_clv ?? 0),
+    };
+  },
+};

@@ -1,0 +1,90 @@
+import type { ClickHouseClient } from '../../pipeline/clickhouse.js';
+import type { Config } from '../../pipeline/config.js';
+import { chTime } from '../../pipeline/event-row.js';
+import type { Logger } from '../../pipeline/logger.js';
+import type { Metrics } from '../../pipeline/metrics.js';
+import { hasSucceeded, recordRun } from './job-runs.js';
+import { JOBS, JOB_NAMES, type JobName } from './jobs.js';
+
+export interface JobSummary {
+  job: JobName;
+  as_of: string;
+  status: 'succeeded';
+  rows: number;
+  duration_ms: number;
+  /** Jobs this one depended on and ran first, because their output for this as_of was missing. */
+  ran_dependencies: JobSummary[];
+  [extra: string]: unknown;
+}
+
+export interface JobRunner {
+  /** Runs a job (or `all`) for an as_of (epoch ms), with its missing dependencies first. */
+  run(name: JobName | 'all', asOf: number): Promise<JobSummary | JobSummary[]>;
+}
+
+export interface JobRunnerDeps {
+  clickhouse: ClickHouseClient;
+  config: Config;
+  log: Logger;
+  metrics?: Metrics;
+}
+
+/**
+ * Runs the scheduled SQL jobs, each recorded in job_runs (running, then succeeded or failed with the
+ * error). Runs are serialized in this process: two runs of one job for one as_of must not interleave
+ * their delete and insert.
+ */
+export function createJobRunner(deps: JobRunnerDeps): JobRunner {
+  const { clickhouse, config, log, metrics } = deps;
+  const database = config.CLICKHOUSE_DATABASE;
+  let chain: Promise<unknown> = Promise.resolve();
+
+  async function runOne(name: JobName, asOf: number, withDependencies: boolean): Promise<JobSummary> {
+    const job = JOBS[name];
+    const ranDependencies: JobSummary[] = [];
+    if (withDependencies) {
+      for (const dep of job.dependsOn) {
+        if (!(await hasSucceeded(clickhouse, database, dep, asOf))) ranDependencies.push(await runOne(dep, asOf, true));
+      }
+    }
+    const startedAt = Date.now();
+    const runId = await recordRun(clickhouse, database, { job: name, asOf, startedAt, status: 'running' });
+    const end = metrics?.jobSeconds.startTimer({ job: name });
+    try {
+      const extra = await job.run({ clickhouse, config, log, database }, asOf);
+      const rs = await clickhouse.query({
+        query: `SELECT count() AS n FROM ${database}.${job.table} WHERE as_of = {as_of:DateTime64(3, 'UTC')}`,
+        query_params: { as_of: chTime(asOf) },
+        format: 'JSONEachRow',
+      });
+      const rows = Number((await rs.json<{ n: string | number }>())[0]?.n ?? 0);
+      const finishedAt = Date.now();
+      const summary: JobSummary = { job: name, as_of: new Date(asOf).toISOString(), status: 'succeeded', rows, duration_ms: finishedAt - startedAt, ...extra, ran_dependencies: ranDependencies };
+      await recordRun(clickhouse, database, { runId, job: name, asOf, startedAt, finishedAt, status: 'succeeded', rows, summary });
+      metrics?.jobRuns.inc({ job: name, status: 'succeeded' });
+      metrics?.jobLastSuccess.set({ job: name }, finishedAt / 1000);
+      log.info({ job: name, asOf: summary.as_of, rows, durationMs: summary.duration_ms }, 'job succeeded');
+      return summary;
+    } catch (err) {
+      metrics?.jobRuns.inc({ job: name, status: 'failed' });
+      await recordRun(clickhouse, database, { runId, job: name, asOf, startedAt, finishedAt: Date.now(), status: 'failed', error: (err as Error).message }).catch(() => {});
+      log.error({ job: name, err }, 'job failed');
+      throw err;
+    } finally {
+      end?.();
+    }
+  }
+
+  return {
+    run(name, asOf) {
+      const next = chain.then(async () => {
+        if (name !== 'all') return runOne(name, asOf, true);
+        const out: JobSummary[] = [];
+        for (const job of JOB_NAMES) out.push(await runOne(job, asOf, false));
+        return out;
+      });
+      chain = next.catch(() => {});
+      return next;
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { Config } from '../../pipeline/config.js';
+import type { Logger } from '../../pipeline/logger.js';
+import type { JobRunner } from './job-runner.js';
+
+const JOBS_QUEUE = 'jobs';
+
+/**
+ * The scheduler role: a BullMQ Job Scheduler (cron JOBS_CRON in JOBS_TIME_ZONE) enqueues `all`, and a
+ * worker with concurrency 1 runs it for as_of = the time it was scheduled for. Upserting the scheduler is
+ * idempotent, so any number of scheduler processes agree on one schedule.
+ */
+export async function startJobScheduler(connection: ConnectionOptions, config: Config, runner: JobRunner, log: Logger) {
+  const queue = new Queue(JOBS_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
+  await queue.upsertJobScheduler(
+    'all-jobs',
+    { pattern: config.JOBS_CRON, tz: config.JOBS_TIME_ZONE },
+    { name: 'all', opts: { removeOnComplete: 100, removeOnFail: 1000 } },
+  );
+  const worker = new Worker(
+    JOBS_QUEUE,
+    async (job) => runner.run('all', job.opts.timestamp ?? job.timestamp ?? Date.now()),
+    { connection, prefix: config.QUEUE_PREFIX, concurrency: 1, lockDuration: 10 * 60 * 1000 },
+  );
+  worker.on('failed', (job, err) => log.error({ jobId: job?.id, err: err.message }, 'scheduled jobs run failed'));
+  log.info({ cron: config.JOBS_CRON, timeZone: config.JOBS_TIME_ZONE }, 'job scheduler started');
+  return {
+    async close() {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}
