@@ -4,5 +4,6 @@ export const ErrorCodes = {
   RedisUnavailable: 'CDP_REDIS_UNAVAILABLE',
   DataDirLocked: 'CDP_DATA_DIR_LOCKED',
   UsageError: 'CDP_USAGE',
+  ServerError: 'CDP_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,4 +1,5 @@
 import type { Config } from '../../config.js';
+import { ServerError } from '../../errors/server-error.js';
 import { isEmbedded } from '../../clickhouse.js';
 import { migrate } from '../../migrations.js';
 import { localAdminKey, runningServer } from '../../server-info.js';
@@ -14,7 +15,7 @@ export async function identityRebuildCommand(config: Config): Promise<string> {
   if (server) {
     const res = await fetch(`${server.url}/v1/identity/rebuild`, { method: 'POST', headers: { authorization: `Bearer ${localAdminKey(config.dataDir)}` } });
     const body = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(String(body.message ?? `the server answered ${res.status}`));
+    if (!res.ok) throw new ServerError(String(body.message ?? `the server answered ${res.status}`), res.status);
     return JSON.stringify(body);
   }
   const clickhouse = await openClickHouse(config);

@@ -1,4 +1,5 @@
 import type { Config } from '../../config.js';
+import { ServerError } from '../../errors/server-error.js';
 import { isEmbedded } from '../../clickhouse.js';
 import { createLogger } from '../../logger.js';
 import { migrate } from '../../migrations.js';
@@ -20,7 +21,7 @@ export async function jobsRunCommand(config: Config, name: JobName | 'all', asOf
       body: JSON.stringify(asOf === undefined ? {} : { as_of: new Date(asOf).toISOString() }),
     });
     const body = (await res.json()) as { result?: unknown; message?: string };
-    if (!res.ok) throw new Error(body.message ?? `the server answered ${res.status}`);
+    if (!res.ok) throw new ServerError(body.message ?? `the server answered ${res.status}`, res.status);
     return JSON.stringify(body.result, null, 2);
   }
   const clickhouse = await openClickHouse(config);

@@ -1,4 +1,5 @@
 import type { Config } from '../../config.js';
+import { ServerError } from '../../errors/server-error.js';
 import { isEmbedded } from '../../clickhouse.js';
 import { migrate } from '../../migrations.js';
 import { localAdminKey, runningServer } from '../../server-info.js';
@@ -13,7 +14,7 @@ async function viaServer(url: string, key: string, query: string): Promise<Recor
     body: JSON.stringify({ query }),
   });
   const body = (await res.json()) as { success: boolean; rows?: Record<string, unknown>[]; message?: string };
-  if (!res.ok || !body.success) throw new Error(body.message ?? `the server answered ${res.status}`);
+  if (!res.ok || !body.success) throw new ServerError(body.message ?? `the server answered ${res.status}`, res.status);
   return body.rows ?? [];
 }
 
