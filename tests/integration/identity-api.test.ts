@@ -87,6 +87,18 @@ describe('stitched profile', () => {
     expect(profile.recent_events[0].event).toBe('Order Completed');
   });
 
+  test('the profiles view has one row for the customer, with identifiers, current traits and activity', async () => {
+    const rows = await product.sql<{ identifiers: [string, string][]; name: string; first_seen: string; event_count: string }>(
+      `SELECT identifiers, traits['name'] AS name, toString(first_seen) AS first_seen, event_count FROM profiles WHERE has(identifiers, ('user_id', '${user}'))`,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.identifiers).toHaveLength(4);
+    expect(rows[0]!.name).toBe('Ann');
+    // The late-arriving identify is dated 2025-12-01: first seen goes by event time.
+    expect(rows[0]!.first_seen).toBe('2025-12-01 00:00:00.000');
+    expect(rows[0]!.event_count).toBe('7');
+  });
+
   test('lookup by a normalised email finds the same profile', async () => {
     const res = await api(`/v1/profiles/lookup?type=email&value=${encodeURIComponent(` ${email.toUpperCase()}`)}&events=2`);
     expect(res.status).toBe(200);
