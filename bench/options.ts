@@ -3,7 +3,7 @@
 
 export interface BenchOptions {
   /** Which benches to run. */
-  only: 'all' | 'ingest' | 'pipeline';
+  only: 'all' | 'ingest' | 'pipeline' | 'identity' | 'jobs';
   /** Seconds of measured load per target and scenario. */
   durationSec: number;
   /** Seconds of unmeasured load before each measurement (JIT, connection set-up, Redis AOF growth). */
@@ -23,6 +23,12 @@ export interface BenchOptions {
   jobEvents: number;
   /** Longest wait for the pipeline to load every event. */
   pipelineTimeoutSec: number;
+  /** About how many events the identity bench generates (a scenario of customers; the exact count is reported). */
+  identityEvents: number;
+  /** Seed of the identity bench's scenario. */
+  identitySeed: number;
+  /** Profile counts the jobs bench generates data for (20 events each), one after the other. */
+  jobsProfiles: number[];
   /** Keep the temporary data folders (for inspection) instead of deleting them. */
   keepData: boolean;
 }
@@ -35,9 +41,17 @@ function num(name: string, fallback: number, min = 1): number {
   return n;
 }
 
+function numList(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const list = raw.split(',').map((s) => s.trim().replaceAll('_', '')).filter(Boolean).map(Number);
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 100)) throw new Error(`${name} must be a comma list of integers ≥ 100; got "${raw}"`);
+  return list;
+}
+
 export function benchOptions(): BenchOptions {
   const only = process.env.BENCH_ONLY ?? 'all';
-  if (only !== 'all' && only !== 'ingest' && only !== 'pipeline') throw new Error(`BENCH_ONLY must be all, ingest or pipeline; got "${only}"`);
+  if (only !== 'all' && only !== 'ingest' && only !== 'pipeline' && only !== 'identity' && only !== 'jobs') throw new Error(`BENCH_ONLY must be all, ingest, pipeline, identity or jobs; got "${only}"`);
   return {
     only,
     durationSec: num('BENCH_DURATION', 10),
@@ -50,6 +64,9 @@ export function benchOptions(): BenchOptions {
     pipelineEvents: Math.round(num('BENCH_PIPELINE_EVENTS', 200_000)),
     jobEvents: Math.round(num('BENCH_JOB_EVENTS', 500)),
     pipelineTimeoutSec: num('BENCH_PIPELINE_TIMEOUT', 600),
+    identityEvents: Math.round(num('BENCH_IDENTITY_EVENTS', 200_000)),
+    identitySeed: Math.round(num('BENCH_IDENTITY_SEED', 20260401, 0)),
+    jobsProfiles: numList('BENCH_JOBS_PROFILES', [100_000, 1_000_000]),
     keepData: process.env.BENCH_KEEP_DATA === '1' || process.env.BENCH_KEEP_DATA === 'true',
   };
 }

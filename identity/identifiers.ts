@@ -33,8 +33,8 @@ export function compareIdentifiers(a: Identifier, b: Identifier): number {
   return priority(b.type) - priority(a.type) || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
 }
 
-// Only zeros, dashes, dots and spaces: "000-000", "0.0", "--".
-const ONLY_FILLER = /^[\s0\-.]*$/;
+// Only zeros, dashes, dots, pluses and spaces: "000-000", "0.0", "--", and "+00000000" (a zero phone).
+const ONLY_FILLER = /^[\s0\-.+]*$/;
 
 export function isBlocked(value: string, rules: Pick<IdentityRules, 'blockedValues'>): boolean {
   const v = value.trim().toLowerCase();
@@ -51,7 +51,8 @@ export function normalizeEmail(raw: unknown): string | undefined {
 /** Phone numbers as digits with a leading + when international ("00" prefix read as +); at least 7 digits. */
 export function normalizePhone(raw: unknown): string | undefined {
   if (typeof raw !== 'string' && typeof raw !== 'number') return undefined;
-  let v = String(raw).trim();
+  // "(0)" is the national trunk prefix written inside an international number: "+44 (0) 7700 900123".
+  let v = String(raw).trim().replace(/\(0\)/g, '');
   const international = v.startsWith('+') || v.startsWith('00');
   v = v.replace(/\D/g, '');
   if (v.startsWith('00')) v = v.slice(2);

@@ -38,13 +38,17 @@ local results = {}
 for n, ev in ipairs(input.events) do
   local seq = redis.call('INCR', SEQ)
   local res = { q = seq, e = {}, i = {}, m = {}, o = {}, x = {} }
-  local ids = {}
+  local ids, given = {}, {}
   for k, id in ipairs(ev.ids) do
     local t, v = id[1], id[2]
     if t == 'previous_id' then
       if redis.call('HEXISTS', IDX, 'user_id' .. SEP .. v) == 1 then t = 'user_id' else t = 'anonymous_id' end
     end
-    ids[#ids + 1] = { t, v, k - 1 }
+    -- analytics.js sends an alias with previousId = anonymousId: the same identifier counts once.
+    if not given[t .. SEP .. v] then
+      given[t .. SEP .. v] = true
+      ids[#ids + 1] = { t, v, k - 1 }
+    end
   end
 
   local suppressed = false
