@@ -115,7 +115,9 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
       const pairs = keys.map((k) => k.split(SEP) as [string, string]);
       const userIds = pairs.filter(([t]) => t === 'user_id').map(([, v]) => v);
       const anonymousIds = pairs.filter(([t]) => t === 'anonymous_id').map(([, v]) => v);
-      const params = { profiles, keys, userIds, anonymousIds };
+      // Refused events are kept as sent: find the customer's by their identifiers as JSON strings.
+      const needles = pairs.map(([, v]) => JSON.stringify(v));
+      const params = { profiles, keys, userIds, anonymousIds, needles };
       const byKey = `concat(identifier_type, '\\x1F', identifier) IN {keys:Array(String)}`;
       // Events are matched by profile and by identifier: a customer's events loaded under no profile, or
       // dated in the future (other partitions), go too.
@@ -126,6 +128,7 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         ['profile_traits', 'profile_id IN {profiles:Array(String)}'],
         ['profile_overrides', 'old_profile_id IN {profiles:Array(String)} OR profile_id IN {profiles:Array(String)}'],
         ['identity_merges', `profile_id IN {profiles:Array(String)} OR hasAny(from_profiles, {profiles:Array(String)}) OR ${byKey}`],
+        ...(needles.length > 0 ? [['rejected_events', 'multiSearchAnyCaseInsensitive(payload, {needles:Array(String)})'] as [string, string]] : []),
       ];
       for (const [table, where] of deletions) {
         await clickhouse.command({ query: `ALTER TABLE ${db}.${table} DELETE WHERE ${where}`, query_params: params, clickhouse_settings: { mutations_sync: '2' } });

@@ -155,7 +155,10 @@ describe('deletion', () => {
     const [row] = await product.sql<{ profile_id: string }>(`SELECT profile_id FROM events_resolved WHERE user_id = '${user}' LIMIT 1`);
     // Every column, as text: the search below must see the customer before the deletion to prove anything after it.
     const holding = (table: string, needle: string) => count(`SELECT count() AS n FROM ${table} WHERE position(lower(toString(tuple(*))), lower('${needle}')) > 0`);
-    for (const table of ['events', 'identity_edges', 'identities']) expect(await holding(table, user), table).toBeGreaterThan(0);
+    // A refused event of the customer's, kept in rejected_events as sent.
+    expect((await product.post('/v1/track', { userId: user, properties: { note: 'no event name' } })).status).toBe(400);
+    await product.waitForRows(`SELECT 1 FROM rejected_events WHERE position(payload, '${user}') > 0`, (r) => r.length === 1);
+    for (const table of ['events', 'identity_edges', 'identities', 'rejected_events']) expect(await holding(table, user), table).toBeGreaterThan(0);
     for (const table of ['events', 'profile_traits']) expect(await holding(table, email), table).toBeGreaterThan(0);
     expect(await holding('identity_merges', row!.profile_id)).toBeGreaterThan(0);
     const res = await api(`/v1/profiles/${row!.profile_id}`, ADMIN_KEY, 'DELETE');
@@ -164,7 +167,7 @@ describe('deletion', () => {
     expect(result).toMatchObject({ success: true, profiles: 2, identifiers: 4 });
 
     const needles = [user, phone, laptop, email];
-    const tables = ['events', 'identity_edges', 'identities', 'profile_traits', 'profile_overrides', 'identity_merges', 'profile_deletions', 'suppressed_identifiers'];
+    const tables = ['events', 'rejected_events', 'identity_edges', 'identities', 'profile_traits', 'profile_overrides', 'identity_merges', 'profile_deletions', 'suppressed_identifiers'];
     for (const table of tables) {
       for (const needle of [...needles, row!.profile_id]) expect(await holding(table, needle), `${table} still holds ${needle}`).toBe(0);
     }
