@@ -43,11 +43,11 @@ export function oversizedBatchItems(text: string, maxBytes: number): Map<number,
     if (inBatch && depth === 2 && start === -1 && c !== COMMA && c !== CLOSE_ARRAY) start = i;
     if (c === QUOTE) {
       const from = i;
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === BACKSLASH) i++;
-        else if (d === QUOTE) break;
-      }
+      // Most of a body is string content: jump from quote to quote with the native indexOf, and step over
+      // quotes that are escaped (preceded by an odd run of backslashes).
+      i = text.indexOf('"', i + 1);
+      while (i !== -1 && escaped(text, i)) i = text.indexOf('"', i + 1);
+      if (i === -1) break;
       // In valid JSON an array value at depth 1 directly follows its key, the last string read there.
       if (depth === 1) lastTopString = text.slice(from + 1, i);
     } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
@@ -73,6 +73,12 @@ export function oversizedBatchItems(text: string, maxBytes: number): Map<number,
     if (inBatch && depth >= 2) end = i + 1;
   }
   return oversized;
+}
+
+function escaped(text: string, quote: number): boolean {
+  let backslashes = 0;
+  for (let k = quote - 1; k >= 0 && text.charCodeAt(k) === BACKSLASH; k--) backslashes++;
+  return backslashes % 2 === 1;
 }
 
 function utf8Length(text: string, start: number, end: number): number {

@@ -19,7 +19,7 @@ describe('oversizedBatchItems', () => {
   });
 
   test('items of every JSON kind are delimited right: strings with brackets, commas, quotes and escapes', () => {
-    const items = [{ a: '}],[{', b: [1, 2, { c: '"\\' }] }, 'a string, with "quotes" and \\ backslash', 12.5e3, true, null, [1, [2, [3]]]];
+    const items = [{ a: '}],[{', b: [1, 2, { c: '"\\' }] }, 'a string, with "quotes" and \\ backslash', 'ends with a backslash \\', '\\"\\\\"', 12.5e3, true, null, [1, [2, [3]]]];
     const found = oversizedBatchItems(JSON.stringify({ batch: items }), 0);
     expect([...found.values()]).toEqual(items.map(bytes));
   });
