@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import type { LoadQueue } from '../pipeline/load-queue.js';
+import type { Config } from '../pipeline/config.js';
+import { createLoadQueue, type LoadQueue } from '../pipeline/load-queue.js';
 import type { ClickHouseClient } from '../pipeline/clickhouse.js';
-import { candidateProfileId, type Resolver } from './resolver.js';
+import { candidateProfileId, createResolver, type Resolver } from './resolver.js';
 
 export interface RebuildSummary {
   events: number;
@@ -72,4 +73,18 @@ export async function rebuildWithLoadingPaused(queue: LoadQueue, rebuild: () => 
   } finally {
     await queue.resume();
   }
+}
+
+/** The identity rebuild of this process: replays identity_edges into Redis with loading paused. */
+export function identityRebuilder(config: Config, clickhouse: ClickHouseClient, redis: Redis, queue: LoadQueue | undefined) {
+  return async () => {
+    const own = queue ?? createLoadQueue(redis, config);
+    try {
+      return await rebuildWithLoadingPaused(own, () =>
+        rebuildIdentityGraph(clickhouse, redis, createResolver(redis, config.QUEUE_PREFIX, config.IDENTITY_LIMITS), config.CLICKHOUSE_DATABASE, config.QUEUE_PREFIX),
+      );
+    } finally {
+      if (own !== queue) await own.close();
+    }
+  };
 }

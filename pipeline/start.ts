@@ -2,8 +2,14 @@ import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { identityRules } from '../identity/identity-rules.js';
+import { createProfileStore } from '../identity/profile-store.js';
+import { identityRebuilder } from '../identity/rebuild.js';
+import { createResolver } from '../identity/resolver.js';
 import { createEnqueuer, type Enqueuer } from '../ingest/enqueue.js';
 import { createKeyStore, type KeyStore } from '../ingest/key-store.js';
+import { createJobRunner, type JobRunner } from '../segments/jobs/job-runner.js';
+import { startJobScheduler } from '../segments/jobs/job-scheduler.js';
 import { createClickHouse, isEmbedded, type ClickHouseClient } from './clickhouse.js';
 import type { Config, Role } from './config.js';
 import { DataDirLockedError } from './errors/data-dir-locked-error.js';
@@ -13,12 +19,6 @@ import { startLoadWorker } from './load-worker.js';
 import { createLoader, type Loader } from './loader.js';
 import type { Logger } from './logger.js';
 import { createMessageDedupe } from './message-dedupe.js';
-import { identityRules } from '../identity/identity-rules.js';
-import { createResolver } from '../identity/resolver.js';
-import { createProfileStore } from '../identity/profile-store.js';
-import { rebuildIdentityGraph, rebuildWithLoadingPaused } from '../identity/rebuild.js';
-import { createJobRunner, type JobRunner } from '../segments/jobs/job-runner.js';
-import { startJobScheduler } from '../segments/jobs/job-scheduler.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { migrate } from './migrations.js';
 import { redisFor, resolveRedis, type RedisTarget } from './redis-connection.js';
@@ -48,20 +48,6 @@ function waitReady(redis: Redis): Promise<void> {
       resolve();
     });
   });
-}
-
-/** The identity rebuild of this process: replays identity_edges into Redis with loading paused. */
-export function identityRebuilder(config: Config, clickhouse: ClickHouseClient, redis: Redis, queue: LoadQueue | undefined) {
-  return async () => {
-    const own = queue ?? createLoadQueue(redis, config);
-    try {
-      return await rebuildWithLoadingPaused(own, () =>
-        rebuildIdentityGraph(clickhouse, redis, createResolver(redis, config.QUEUE_PREFIX, config.IDENTITY_LIMITS), config.CLICKHOUSE_DATABASE, config.QUEUE_PREFIX),
-      );
-    } finally {
-      if (own !== queue) await own.close();
-    }
-  };
 }
 
 /** Opens a ClickHouse client, turning chDB's "Cannot lock file" into an error that says what to do. */

@@ -3,7 +3,8 @@ import { ServerError } from '../../errors/server-error.js';
 import { isEmbedded } from '../../clickhouse.js';
 import { migrate } from '../../migrations.js';
 import { localAdminKey, runningServer } from '../../server-info.js';
-import { identityRebuilder, openClickHouse } from '../../start.js';
+import { openClickHouse } from '../../start.js';
+import { identityRebuilder } from '../../../identity/rebuild.js';
 import { withRedis } from './with-redis.js';
 
 /**
