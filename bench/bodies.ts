@@ -1,18 +1,7 @@
 // Realistic Segment tracking bodies for the benchmarks: what analytics.js (single calls) and a server SDK
 // (100-event batches) send for an online shop. Seeded, so two runs send byte-for-byte the same shapes
 // and sizes; only the times follow the clock (ISO strings of fixed length, so sizes do not change).
-
-/** mulberry32: a tiny, fast, seedable PRNG (Math.random cannot be seeded). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../tests/helpers/seeded-random.js';
 
 type Json = Record<string, unknown>;
 

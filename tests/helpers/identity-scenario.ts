@@ -76,6 +76,7 @@
 //   "+"); `mixedProfiles` = profiles holding `customer` identifiers of 2+ customers; `userIds`: per user id
 //   used in the events, how many rows (profiles) hold it (must be 1), profiles holding 2+ user ids, and user
 //   ids whose events resolved to 2+ profiles or to another profile than the one holding the user id.
+import { seededRandom } from './seeded-random.js';
 
 export type BatchItem = Record<string, unknown> & { type: string; messageId: string; timestamp: string };
 
@@ -231,17 +232,6 @@ export interface Scenario {
 
 export const identifierKey = (type: string, value: string): string => `${type}\u001f${value}`;
 
-/** mulberry32: small, fast and seedable. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOUR = 3600_000;
 const PAGES = ['Home', 'Category', 'Search', 'Sale', 'Lookbook'];
@@ -266,7 +256,7 @@ export function scenarioOptionsForEvents(events: number, overrides: Partial<Iden
 export function generateIdentityScenario(partial: Partial<IdentityScenarioOptions> = {}): Scenario {
   const o: IdentityScenarioOptions = { ...DEFAULT_SCENARIO_OPTIONS, ...partial };
   if (!/^[a-z0-9]+$/.test(o.prefix)) throw new Error('prefix must be [a-z0-9]+');
-  const rand = seeded(o.seed);
+  const rand = seededRandom(o.seed);
   const chance = (p: number) => rand() < p;
   const int = (r: Range) => r.min + Math.floor(rand() * (r.max - r.min + 1));
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
