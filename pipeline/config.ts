@@ -118,6 +118,7 @@ export const configVariables = {
   CHURN_RULE_K: [z.coerce.number().positive().default(3), 'Rule churn flag: no order for more than K times the profile\'s median gap between orders...'],
   CHURN_RULE_FLOOR_DAYS: [int(1).default(30), '...and at least this many days.'],
   CHURN_P_ALIVE_THRESHOLD: [z.coerce.number().min(0).max(1).default(0.3), 'Model churn flag: BG/NBD P(alive) below this.'],
+  CHURN_FIT_MAX_CUSTOMERS: [int(1000).default(100000), 'Above this many buyers the churn models are fitted on a fixed hash sample of about this many.'],
   CLV_HORIZON_WEEKS: [z.coerce.number().positive().default(52), 'CLV horizon.'],
   CLV_ANNUAL_DISCOUNT: [z.coerce.number().min(0).max(1).default(0.1), 'Yearly discount rate of CLV.'],
   SQL_MAX_EXECUTION_SECONDS: [int(1).default(30), 'Time limit of one `POST /v1/sql` / `cdp sql` query.'],

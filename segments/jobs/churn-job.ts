@@ -11,6 +11,7 @@ interface SummaryRow {
   T: number;
   monetary: number;
   n: number | string;
+  sample_mod: number | string;
 }
 
 /**
@@ -22,12 +23,15 @@ export const churnJob: JobDefinition = {
   dependsOn: ['orders'],
   table: 'churn_scores',
   async run({ clickhouse, database, config }, asOf) {
-    const rows = await queryJobSql<SummaryRow>(clickhouse, 'churn-summaries', database, { as_of: chTime(asOf) });
+    const rows = await queryJobSql<SummaryRow>(clickhouse, 'churn-summaries', database, { as_of: chTime(asOf), max_customers: config.CHURN_FIT_MAX_CUSTOMERS });
+    const sampleMod = Number(rows[0]?.sample_mod ?? 1);
     const bgnbdRows = rows.filter((r) => r.model === 'bgnbd').map((r) => ({ x: Number(r.x), tx: Number(r.t_x), T: Number(r.T), count: Number(r.n) }));
     const ggRows = rows.filter((r) => r.model === 'gamma_gamma').map((r) => ({ x: Number(r.x), mx: Number(r.monetary), count: Number(r.n) }));
-    if (bgnbdRows.length === 0) return { unit: 'weeks', customers: 0, note: 'no orders before as_of: nothing to fit' };
-    const bgnbd = fitBgNbd(bgnbdRows);
-    const gg = ggRows.length > 0 ? fitGammaGamma(ggRows) : undefined;
+    if (bgnbdRows.length === 0) return { unit: 'weeks', fitted_customers: 0, note: 'no orders before as_of: nothing to fit' };
+    // A bounded search: data the model fits badly can send the optimiser off for minutes; the run then
+    // reports converged: false with the best point found.
+    const bgnbd = fitBgNbd(bgnbdRows, { maxIterations: 3000 });
+    const gg = ggRows.length > 0 ? fitGammaGamma(ggRows, { maxIterations: 3000 }) : undefined;
     await runJobSql(clickhouse, 'churn', database, {
       as_of: chTime(asOf),
       r: bgnbd.r,
@@ -53,7 +57,8 @@ export const churnJob: JobDefinition = {
     const [stats] = await rs.json<Record<string, string | number>>();
     return {
       unit: 'weeks',
-      customers: bgnbdRows.reduce((n, r) => n + r.count, 0),
+      fitted_customers: bgnbdRows.reduce((n, r) => n + r.count, 0),
+      fit_sample: sampleMod === 1 ? 'all customers' : `1 in ${sampleMod} by profile hash`,
       distinct_summaries: bgnbdRows.length,
       bgnbd: { r: bgnbd.r, alpha: bgnbd.alpha, a: bgnbd.a, b: bgnbd.b, log_likelihood: bgnbd.logLikelihood, converged: bgnbd.converged },
       gamma_gamma: gg ? { p: gg.p, q: gg.q, gamma: gg.gamma, log_likelihood: gg.logLikelihood, converged: gg.converged } : null,

@@ -10,7 +10,8 @@
 --                          * (1 - ((alpha + T) / (alpha + T + t))^(r + x) * 2F1(r + x, b + x; a + b + x - 1; t / (alpha + T + t)))
 --                          * P(alive)   [the bracketed denominator of eq. 10 is 1 / P(alive)]
 -- 2F1 is summed as its power series (300 terms, each from lgamma; z = t / (alpha + T + t) < 1, so the
--- terms fall geometrically). The model is evaluated once per distinct (x, t_x, T), then joined to profiles.
+-- terms fall geometrically). Only P(alive) depends on t_x, so the series is evaluated once per distinct
+-- (x, T) (a number that stops growing with customers: about 19k at 1M profiles) and joined to profiles.
 --
 -- Spend (Gamma-Gamma, Fader, Hardie & Lee 2005, "RFM and CLV", eq. 5; Fader & Hardie 2013):
 --   E[M | p, q, gamma, x, m_x] = (gamma + m_x * x) * p / (p * x + q - 1)   (x = 0: the mean p * gamma / (q - 1))
@@ -33,18 +34,17 @@ SELECT
     s.median_interval_days,
     greatest({rule_k:Float64} * ifNull(s.median_interval_days, 0), {rule_floor_days:Float64}) AS threshold,
     s.days_since_last > threshold,
-    m.p_alive,
-    m.expected[1],
-    m.expected[2],
+    1 / (1 + if(s.x > 0, {a:Float64} / ({b:Float64} + s.x - 1) * pow(({alpha:Float64} + s.T) / ({alpha:Float64} + s.t_x), {r:Float64} + s.x), 0)) AS p_alive,
+    m.series[1] * p_alive,
+    m.series[2] * p_alive,
     if(s.x > 0, ({gamma:Float64} + s.monetary * s.x) * {p:Float64} / ({p:Float64} * s.x + {q:Float64} - 1), {p:Float64} * {gamma:Float64} / ({q:Float64} - 1)) AS expected_value,
-    expected_value * m.expected[3] / pow(1 + {annual_discount:Float64}, {horizon_weeks:Float64} / 2 / 52),
-    m.p_alive < {p_alive_threshold:Float64}
+    expected_value * m.series[3] * p_alive / pow(1 + {annual_discount:Float64}, {horizon_weeks:Float64} / 2 / 52),
+    p_alive < {p_alive_threshold:Float64}
 FROM {{database}}.churn_summary(as_of = {as_of:DateTime64(3, 'UTC')}) AS s
 INNER JOIN
 (
     SELECT
-        x, t_x, T,
-        1 / (1 + if(x > 0, {a:Float64} / ({b:Float64} + x - 1) * pow(({alpha:Float64} + T) / ({alpha:Float64} + t_x), {r:Float64} + x), 0)) AS p_alive,
+        x, T,
         arrayMap(t ->
             ({a:Float64} + {b:Float64} + x - 1) / ({a:Float64} - 1)
             * (1 - pow(({alpha:Float64} + T) / ({alpha:Float64} + T + t), {r:Float64} + x)
@@ -52,8 +52,7 @@ INNER JOIN
                        lgamma({r:Float64} + x + k) - lgamma({r:Float64} + x)
                      + lgamma({b:Float64} + x + k) - lgamma({b:Float64} + x)
                      - lgamma({a:Float64} + {b:Float64} + x - 1 + k) + lgamma({a:Float64} + {b:Float64} + x - 1)
-                     - lgamma(k + 1) + k * log(t / ({alpha:Float64} + T + t))), range(300))))
-            * p_alive,
-            [30 / 7, 90 / 7, {horizon_weeks:Float64}]) AS expected
-    FROM (SELECT DISTINCT x, t_x, T FROM {{database}}.churn_summary(as_of = {as_of:DateTime64(3, 'UTC')}))
-) AS m ON m.x = s.x AND m.t_x = s.t_x AND m.T = s.T;
+                     - lgamma(k + 1) + k * log(t / ({alpha:Float64} + T + t))), range(300)))),
+            [30 / 7, 90 / 7, {horizon_weeks:Float64}]) AS series
+    FROM (SELECT DISTINCT x, T FROM {{database}}.churn_summary(as_of = {as_of:DateTime64(3, 'UTC')}))
+) AS m ON m.x = s.x AND m.T = s.T;

@@ -61,7 +61,7 @@ test('cdp jobs run churn --as-of 1997-10-01 reproduces the published BG/NBD and 
   expect(cli.stderr).toBe('');
   expect(cli.status).toBe(0);
   const summary = JSON.parse(cli.stdout);
-  expect(summary).toMatchObject({ job: 'churn', status: 'succeeded', as_of: '1997-10-01T00:00:00.000Z', unit: 'weeks', customers: 2357, rows: 2357 });
+  expect(summary).toMatchObject({ job: 'churn', status: 'succeeded', as_of: '1997-10-01T00:00:00.000Z', unit: 'weeks', fitted_customers: 2357, fit_sample: 'all customers', rows: 2357 });
   expect(summary.ran_dependencies.map((d: { job: string }) => d.job)).toEqual(['orders']);
   const { r, alpha, a, b, log_likelihood } = summary.bgnbd;
   expect([sig3(r), sig3(alpha), sig3(a), sig3(b)]).toEqual([0.243, 4.41, 0.793, 2.43]);
