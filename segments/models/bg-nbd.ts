@@ -35,7 +35,7 @@
 
 import { hyp2f1MinusOneOverB } from './hyp2f1.js';
 import { lnGamma } from './ln-gamma.js';
-import { nelderMead } from './nelder-mead.js';
+import { fitPositiveParameters } from './positive-mle.js';
 
 export interface BgNbdParams {
   r: number;
@@ -74,14 +74,6 @@ export interface BgNbdFitOptions {
   maxIterations?: number;
 }
 
-/** ln θ is kept within ±LOG_BOUND (θ between ~1e−11 and ~7e10); outside, the objective is +∞. */
-const LOG_BOUND = 25;
-/**
- * An estimate with some |ln θ| > LOG_EDGE (θ outside ~[2e−9, 5e8]) has run off towards the edge of the parameter
- * space — the likelihood's supremum is not attained, e.g. when no customer made a repeat purchase — and is
- * reported as not converged.
- */
-const LOG_EDGE = 20;
 
 function checkParams(p: BgNbdParams): void {
   for (const [name, v] of [['r', p.r], ['alpha', p.alpha], ['a', p.a], ['b', p.b]] as const) {
@@ -183,34 +175,12 @@ export function bgNbdLogLikelihood(params: BgNbdParams, summaries: readonly BgNb
 export function fitBgNbd(summaries: readonly BgNbdSummary[], opts: BgNbdFitOptions = {}): BgNbdFit {
   const data = prepare(summaries);
   if (data.total <= 0) throw new RangeError('fitBgNbd: no customers (every count is 0 or the input is empty)');
-  const penalizer = opts.penalizer ?? 0;
-  if (!Number.isFinite(penalizer) || penalizer < 0) throw new RangeError(`fitBgNbd: penalizer must be ≥ 0, got ${penalizer}`);
   let meanT = 0;
   for (let i = 0; i < data.T.length; i++) meanT += (data.count[i]! * data.T[i]!) / data.total;
   const start = opts.initialParams ?? { r: 1, alpha: meanT > 0 ? meanT : 1, a: 1, b: 1 };
   checkParams(start);
-
-  const toParams = (theta: readonly number[]): BgNbdParams => ({ r: Math.exp(theta[0]!), alpha: Math.exp(theta[1]!), a: Math.exp(theta[2]!), b: Math.exp(theta[3]!) });
-  const objective = (theta: readonly number[]): number => {
-    if (theta.some((v) => Math.abs(v) > LOG_BOUND)) return Infinity;
-    const p = toParams(theta);
-    const penalty = penalizer === 0 ? 0 : penalizer * (p.r * p.r + p.alpha * p.alpha + p.a * p.a + p.b * p.b);
-    return -logLikelihoodPrepared(p, data) / data.total + penalty;
-  };
-  const result = nelderMead(objective, [Math.log(start.r), Math.log(start.alpha), Math.log(start.a), Math.log(start.b)], {
-    initialStep: 1,
-    maxIterations: opts.maxIterations ?? 20_000,
-    fTolerance: 1e-12,
-    xTolerance: 1e-8,
-  });
-  const params = toParams(result.x);
-  const atEdge = result.x.some((v) => Math.abs(v) > LOG_EDGE);
-  return {
-    ...params,
-    logLikelihood: logLikelihoodPrepared(params, data),
-    iterations: result.iterations,
-    converged: result.converged && Number.isFinite(result.value) && !atEdge,
-  };
+  const fit = fitPositiveParameters<BgNbdParams>('fitBgNbd', ['r', 'alpha', 'a', 'b'], start, (p) => logLikelihoodPrepared(p, data), data.total, opts);
+  return { ...fit.params, logLikelihood: fit.logLikelihood, iterations: fit.iterations, converged: fit.converged };
 }
 
 /**

@@ -27,7 +27,7 @@
 
 import { expectedPurchases, type BgNbdParams } from './bg-nbd.js';
 import { lnGamma } from './ln-gamma.js';
-import { nelderMead } from './nelder-mead.js';
+import { fitPositiveParameters } from './positive-mle.js';
 
 export interface GammaGammaParams {
   p: number;
@@ -73,9 +73,6 @@ export interface ClvOptions {
   periodLength?: number;
 }
 
-/** Bounds on ln θ and the edge beyond which an estimate is reported as not converged: as in bg-nbd.ts. */
-const LOG_BOUND = 25;
-const LOG_EDGE = 20;
 
 function checkParams(p: GammaGammaParams): void {
   for (const [name, v] of [['p', p.p], ['q', p.q], ['gamma', p.gamma]] as const) {
@@ -162,34 +159,12 @@ export function gammaGammaLogLikelihood(params: GammaGammaParams, summaries: rea
 export function fitGammaGamma(summaries: readonly GammaGammaSummary[], opts: GammaGammaFitOptions = {}): GammaGammaFit {
   const data = prepare(summaries);
   if (data.total <= 0) throw new RangeError('fitGammaGamma: no repeat customers (x > 0) to fit');
-  const penalizer = opts.penalizer ?? 0;
-  if (!Number.isFinite(penalizer) || penalizer < 0) throw new RangeError(`fitGammaGamma: penalizer must be ≥ 0, got ${penalizer}`);
   let meanMx = 0;
   for (let i = 0; i < data.mx.length; i++) meanMx += (data.count[i]! * data.mx[i]!) / data.total;
   const start = opts.initialParams ?? { p: 1, q: 2, gamma: meanMx };
   checkParams(start);
-
-  const toParams = (theta: readonly number[]): GammaGammaParams => ({ p: Math.exp(theta[0]!), q: Math.exp(theta[1]!), gamma: Math.exp(theta[2]!) });
-  const objective = (theta: readonly number[]): number => {
-    if (theta.some((v) => Math.abs(v) > LOG_BOUND)) return Infinity;
-    const g = toParams(theta);
-    const penalty = penalizer === 0 ? 0 : penalizer * (g.p * g.p + g.q * g.q + g.gamma * g.gamma);
-    return -logLikelihoodPrepared(g, data) / data.total + penalty;
-  };
-  const result = nelderMead(objective, [Math.log(start.p), Math.log(start.q), Math.log(start.gamma)], {
-    initialStep: 1,
-    maxIterations: opts.maxIterations ?? 20_000,
-    fTolerance: 1e-12,
-    xTolerance: 1e-8,
-  });
-  const params = toParams(result.x);
-  const atEdge = result.x.some((v) => Math.abs(v) > LOG_EDGE);
-  return {
-    ...params,
-    logLikelihood: logLikelihoodPrepared(params, data),
-    iterations: result.iterations,
-    converged: result.converged && Number.isFinite(result.value) && !atEdge,
-  };
+  const fit = fitPositiveParameters<GammaGammaParams>('fitGammaGamma', ['p', 'q', 'gamma'], start, (g) => logLikelihoodPrepared(g, data), data.total, opts);
+  return { ...fit.params, logLikelihood: fit.logLikelihood, iterations: fit.iterations, converged: fit.converged };
 }
 
 /**
