@@ -17,10 +17,10 @@ import { migrate } from '../pipeline/migrations.js';
 import { redisFor, resolveRedis, type RedisTarget } from '../pipeline/redis-connection.js';
 import { startProduct, type Product } from '../pipeline/start.js';
 import { generateIdentityScenario, scenarioOptionsForEvents, scoreIdentity, type ResolvedIdentifierRow, type ScenarioStats } from '../tests/helpers/identity-scenario.js';
-import type { Target } from './ingest-bench.js';
 import type { BenchOptions } from './options.js';
 import { count, rawInsert } from './pipeline-bench.js';
 import { removeDir } from './server-children.js';
+import { round, seconds, type Target } from './figures.js';
 
 // Identity throughput: the events of a stitching scenario (tests/helpers/identity-scenario.ts: customers with
 // several devices, late logins, checkout emails, aliases, kiosks, junk ids, out-of-order delivery) through
@@ -111,8 +111,6 @@ export interface IdentityReport {
   notes: string[];
 }
 
-const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
-const seconds = (fromMs: number) => (performance.now() - fromMs) / 1000;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 // identity/resolver.ts sends a group to Redis in chunks of this many events, one script call each.
 const RESOLVER_CHUNK = 500;

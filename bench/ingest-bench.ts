@@ -2,17 +2,12 @@ import autocannon from 'autocannon';
 import { batchBodies, trackBodies } from './bodies.js';
 import type { BenchOptions } from './options.js';
 import { removeDir, startApiChild, startBareChild, type ServerChild } from './server-children.js';
+import { round, type Target } from './figures.js';
 
 // Ingest throughput: our tracking API (api role, in a child process, with its private Redis) against a bare
 // Fastify route (also a child process) given the same bodies, connections and duration, one after the
 // other in the same run. The load generator (autocannon) runs in this process.
 
-export interface Target {
-  target: number;
-  value: number;
-  /** Only when the figure is valid (no non-2xx, no connection errors) and reaches the target. */
-  met: boolean;
-}
 
 export interface LoadFigures {
   reqPerSec: number;
@@ -63,7 +58,6 @@ interface Scenario {
   targetEventsPerSec?: number;
 }
 
-const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 async function load(url: string, scenario: Scenario, authorization: string, durationSec: number, connections: number): Promise<autocannon.Result> {
   return autocannon({

@@ -10,6 +10,7 @@ import { createJobRunner, type JobSummary } from '../segments/jobs/job-runner.js
 import type { JobName } from '../segments/jobs/jobs.js';
 import type { BenchOptions } from './options.js';
 import { removeDir } from './server-children.js';
+import { round, seconds } from './figures.js';
 
 // Scheduled jobs (segments/jobs/: orders, rfm, churn, and `all`) over generated data, each beside one scan of
 // the columns it reads, in the same run on the same data (ARCHITECTURE.md § Numbers: "RFM + churn + 20
@@ -105,8 +106,6 @@ export interface JobsReport {
   notes: string[];
 }
 
-const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
-const seconds = (fromMs: number) => (performance.now() - fromMs) / 1000;
 const progress = (msg: string) => process.stderr.write(`bench: jobs: ${msg}\n`);
 
 async function one<T>(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<T> {

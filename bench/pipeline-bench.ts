@@ -13,9 +13,9 @@ import { migrate } from '../pipeline/migrations.js';
 import { redisFor, resolveRedis } from '../pipeline/redis-connection.js';
 import { startProduct, type Product } from '../pipeline/start.js';
 import { createBodyGenerator } from './bodies.js';
-import type { Target } from './ingest-bench.js';
 import type { BenchOptions } from './options.js';
 import { removeDir } from './server-children.js';
+import { round, seconds, type Target } from './figures.js';
 
 // Pipeline throughput: the same N events (a) inserted as rows straight into a copy of the events table
 // through a chDB client, in LOAD_BATCH_MAX_ROWS batches — the floor no loader can beat — and (b) queued as
@@ -64,8 +64,6 @@ export interface PipelineReport {
   notes: string[];
 }
 
-const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
-const seconds = (fromMs: number) => (performance.now() - fromMs) / 1000;
 
 /** N enriched events exactly as the API makes them: generated batch bodies through acceptBatch. */
 function buildEvents(n: number, config: Config): EnrichedEvent[] {
