@@ -1,0 +1,2 @@
+// Placeholder entry: the browser snippet is being written (issue 6).
+export {};

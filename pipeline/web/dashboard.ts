@@ -1,0 +1,2 @@
+// Placeholder entry: the dashboard is being written (issue 6).
+export {};
