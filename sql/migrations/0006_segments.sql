@@ -78,3 +78,16 @@ CREATE VIEW IF NOT EXISTS {{database}}.segment_members_current AS
 SELECT segment_id, profile_id, since, seq, version
 FROM {{database}}.segment_membership FINAL
 WHERE is_member = 1;
+
+-- The member list an analyst SQL segment returned, per run, read back by the diff in the same run. Staged
+-- rows are only needed for that run; the TTL clears them.
+CREATE TABLE IF NOT EXISTS {{database}}.segment_staging
+(
+    segment_id   String,
+    seq          UInt64,
+    profile_id   String,
+    staged_at    DateTime('UTC') DEFAULT now()
+)
+ENGINE = MergeTree
+ORDER BY (segment_id, seq, profile_id)
+TTL staged_at + INTERVAL 1 DAY;

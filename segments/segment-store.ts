@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import type { ClickHouseClient } from '../pipeline/clickhouse.js';
+import { chTime } from '../pipeline/event-row.js';
+import type { SqlRunner } from '../pipeline/sql-runner.js';
+import { checkAnalystSql } from './definition/analyst-sql.js';
+import { MAX_DEPTH, depth, referencedSegments, segmentInput, type Condition, type SegmentInput } from './definition/segment-definition.js';
+import { InvalidSegmentError, type SegmentProblem } from './errors/invalid-segment-error.js';
+import { SegmentNotFoundError } from './errors/segment-not-found-error.js';
+
+export interface Segment {
+  id: string;
+  version: number;
+  name: string;
+  description: string;
+  kind: 'rules' | 'sql';
+  conditions?: Condition;
+  sql?: string;
+  /** Undefined: the SEGMENTS_EVERY_MINUTES default. */
+  every_minutes?: number;
+  created_at: string;
+  created_by: string;
+}
+
+export interface SegmentStore {
+  list(): Promise<Segment[]>;
+  get(id: string): Promise<Segment | undefined>;
+  /** Every version of a segment, newest first (deleted segments included). */
+  versions(id: string): Promise<Segment[]>;
+  /** Validates and stores a new segment; its id is `input.id` or generated. Refuses an id in use. */
+  create(input: SegmentInput, by: string): Promise<Segment>;
+  /** Stores the next version of an existing segment. */
+  update(id: string, input: SegmentInput, by: string): Promise<Segment>;
+  /** Tombstones a segment; false when there was none. */
+  remove(id: string, by: string): Promise<boolean>;
+  /** Validates a definition without storing it (the preview uses it). */
+  validate(input: SegmentInput, id?: string): Promise<void>;
+}
+
+interface Row {
+  segment_id: string;
+  version: number;
+  name: string;
+  description: string;
+  kind: 'rules' | 'sql';
+  definition: string;
+  every_minutes: number;
+  created_at: string;
+  created_by: string;
+  deleted: number;
+}
+
+/** Parses a request body as a segment, turning zod's issues into problems with paths. */
+export function parseSegmentInput(body: unknown): SegmentInput {
+  const parsed = segmentInput.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw new InvalidSegmentError(problemsOf(parsed.error));
+}
+
+function problemsOf(error: z.ZodError): SegmentProblem[] {
+  const out: SegmentProblem[] = [];
+  const walk = (issues: z.core.$ZodIssue[], prefix: (string | number | symbol)[]) => {
+    for (const issue of issues) {
+      const path = [...prefix, ...issue.path];
+      // A union reports each branch; the branch that got furthest says what is wrong most precisely.
+      if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+        const best = issue.errors.reduce((a, b) => (deepest(b) > deepest(a) ? b : a));
+        walk(best, path);
+      } else {
+        out.push({ path: path.map(String).join('.'), message: issue.message });
+      }
+    }
+  };
+  walk(error.issues, []);
+  return out;
+}
+
+function deepest(issues: z.core.$ZodIssue[]): number {
+  return Math.max(0, ...issues.map((i) => i.path.length + (i.code === 'invalid_union' ? Math.max(0, ...i.errors.map(deepest)) : 0)));
+}
+
+function toSegment(row: Row): Segment {
+  const base = {
+    id: row.segment_id,
+    version: Number(row.version),
+    name: row.name,
+    description: row.description,
+    kind: row.kind,
+    every_minutes: Number(row.every_minutes) || undefined,
+    created_at: new Date(`${row.created_at.replace(' ', 'T')}Z`).toISOString(),
+    created_by: row.created_by,
+  };
+  return row.kind === 'sql' ? { ...base, sql: row.definition } : { ...base, conditions: JSON.parse(row.definition) as Condition };
+}
+
+/**
+ * Segment definitions, versioned in ClickHouse (table `segments`): analysts can join them in SQL, and each
+ * edit is a new row. Writes from one process are serialised; two processes editing one segment at the same
+ * moment could both write the same version number, and the later `created_at` wins.
+ */
+export function createSegmentStore(deps: { clickhouse: ClickHouseClient; database: string; analystSql: SqlRunner }): SegmentStore {
+  const { clickhouse, database: db } = deps;
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = chain.then(work);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+
+  const rows = async (query: string, params: Record<string, unknown> = {}) =>
+    (await clickhouse.query({ query, query_params: params, format: 'JSONEachRow' })).json<Row>();
+
+  const current = async (id?: string): Promise<Segment[]> =>
+    (await rows(`SELECT * FROM ${db}.segments_current${id ? ' WHERE segment_id = {id:String}' : ''} ORDER BY segment_id`, id ? { id } : {})).map(toSegment);
+
+  async function validate(input: SegmentInput, id?: string): Promise<void> {
+    if ('sql' in input) return checkAnalystSql(deps.analystSql, input.sql);
+    const problems: SegmentProblem[] = [];
+    if (depth(input.conditions) > MAX_DEPTH) problems.push({ path: 'conditions', message: `conditions are nested deeper than ${MAX_DEPTH} levels` });
+    const refs = referencedSegments(input.conditions);
+    if (refs.length > 0) {
+      const all = new Map((await current()).map((s) => [s.id, s]));
+      for (const ref of refs) if (!all.has(ref)) problems.push({ path: 'conditions', message: `segment "${ref}" does not exist` });
+      const cycle = id === undefined ? undefined : findCycle(id, refs, (s) => (all.get(s)?.conditions ? referencedSegments(all.get(s)!.conditions!) : []));
+      if (cycle) problems.push({ path: 'conditions', message: `segments may not depend on themselves: ${cycle.join(' → ')}` });
+    }
+    if (problems.length > 0) throw new InvalidSegmentError(problems);
+  }
+
+  async function write(id: string, version: number, input: SegmentInput, by: string): Promise<Segment> {
+    const row: Row = {
+      segment_id: id,
+      version,
+      name: input.name,
+      description: input.description,
+      kind: 'sql' in input ? 'sql' : 'rules',
+      definition: 'sql' in input ? input.sql : JSON.stringify(input.conditions),
+      every_minutes: input.every_minutes ?? 0,
+      created_at: chTime(Date.now()),
+      created_by: by,
+      deleted: 0,
+    };
+    await clickhouse.insert({ table: `${db}.segments`, values: [row], format: 'JSONEachRow' });
+    return toSegment(row);
+  }
+
+  const lastVersion = async (id: string): Promise<number> =>
+    Number((await rows(`SELECT max(version) AS version FROM ${db}.segments WHERE segment_id = {id:String}`, { id }))[0]?.version ?? 0);
+
+  return {
+    list: () => current(),
+    get: async (id) => (await current(id))[0],
+    versions: async (id) =>
+      (await rows(`SELECT * FROM ${db}.segments WHERE segment_id = {id:String} ORDER BY version DESC, created_at DESC`, { id })).filter((r) => !Number(r.deleted)).map(toSegment),
+    validate,
+    create: (input, by) =>
+      serial(async () => {
+        const id = input.id ?? `seg_${randomBytes(6).toString('hex')}`;
+        if ((await current(id)).length > 0) throw new InvalidSegmentError([{ path: 'id', message: `segment "${id}" already exists; PUT /v1/segments/${id} edits it` }]);
+        await validate(input, id);
+        return write(id, (await lastVersion(id)) + 1, input, by);
+      }),
+    update: (id, input, by) =>
+      serial(async () => {
+        if ((await current(id)).length === 0) throw new SegmentNotFoundError(id);
+        if (input.id !== undefined && input.id !== id) throw new InvalidSegmentError([{ path: 'id', message: `the body's id "${input.id}" is not the segment being edited ("${id}")` }]);
+        await validate(input, id);
+        return write(id, (await lastVersion(id)) + 1, input, by);
+      }),
+    remove: (id, by) =>
+      serial(async () => {
+        const [existing] = await current(id);
+        if (!existing) return false;
+        const others = (await current()).filter((s) => s.id !== id && s.conditions && referencedSegments(s.conditions).includes(id));
+        if (others.length > 0) throw new InvalidSegmentError([{ path: 'id', message: `segments ${others.map((s) => `"${s.id}"`).join(', ')} use this one; change them first` }]);
+        await clickhouse.insert({
+          table: `${db}.segments`,
+          values: [{ segment_id: id, version: existing.version + 1, name: existing.name, description: '', kind: existing.kind, definition: '', every_minutes: 0, created_at: chTime(Date.now()), created_by: by, deleted: 1 }],
+          format: 'JSONEachRow',
+        });
+        return true;
+      }),
+  };
+}
+
+/** A path from `id` back to itself through segment references, if the new references `refs` make one. */
+export function findCycle(id: string, refs: string[], refsOf: (id: string) => string[]): string[] | undefined {
+  const seen = new Set<string>();
+  const walk = (node: string, path: string[]): string[] | undefined => {
+    if (node === id) return [...path, node];
+    if (seen.has(node)) return undefined;
+    seen.add(node);
+    for (const next of refsOf(node)) {
+      const found = walk(next, [...path, node]);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  for (const ref of refs) {
+    const found = walk(ref, [id]);
+    if (found) return found;
+  }
+  return undefined;
+}
