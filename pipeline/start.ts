@@ -12,6 +12,7 @@ import { createJobRunner, type JobRunner } from '../segments/jobs/job-runner.js'
 import { startJobScheduler } from '../segments/jobs/job-scheduler.js';
 import { createClickHouse, isEmbedded, type ClickHouseClient } from './clickhouse.js';
 import type { Config, Role } from './config.js';
+import { createDashboardReader, type DashboardReader } from './dashboard/reader.js';
 import { DataDirLockedError } from './errors/data-dir-locked-error.js';
 import { buildHttpServer } from './http/http-server.js';
 import { createLoadQueue, type LoadQueue } from './load-queue.js';
@@ -155,7 +156,14 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     if (admin) checks.clickhouse = () => admin!.query({ query: 'SELECT 1' });
     const profiles = admin ? createProfileStore(admin, appRedis, config.CLICKHOUSE_DATABASE, config.QUEUE_PREFIX) : undefined;
     const rebuildIdentity = admin ? identityRebuilder(config, admin, appRedis, queue) : undefined;
-    const app = await buildHttpServer({ config, log, metrics, keys, enqueuer, sql, profiles, rebuildIdentity, jobs, checks });
+    // The dashboard reads on a connection of its own: a page load must not hold up health checks or profile reads.
+    let dashboardReader: DashboardReader | undefined;
+    if (admin) {
+      const dashboardClickHouse = await openClickHouse(config);
+      closers.push(() => dashboardClickHouse.close());
+      dashboardReader = createDashboardReader(dashboardClickHouse);
+    }
+    const app = await buildHttpServer({ config, log, metrics, keys, enqueuer, sql, profiles, rebuildIdentity, jobs, checks, dashboardReader });
     const address = await app.listen({ port: config.PORT, host: config.HOST });
     const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
     // The CLI finds the process that can answer its queries here (in split mode, the one holding ClickHouse).

@@ -13,6 +13,8 @@ import { identityAdminRoutes } from '../../identity/identity-admin-routes.js';
 import type { RebuildSummary } from '../../identity/rebuild.js';
 import type { JobRunner } from '../../segments/jobs/job-runner.js';
 import { jobRoutes } from '../../segments/jobs/job-routes.js';
+import type { DashboardReader } from '../dashboard/reader.js';
+import { dashboardRoutes } from './dashboard-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { sqlRoute } from './sql-route.js';
 
@@ -28,6 +30,8 @@ export interface HttpServerDeps {
   profiles?: ProfileStore;
   rebuildIdentity?: () => Promise<RebuildSummary>;
   jobs?: JobRunner;
+  /** Dashboard reads (their own ClickHouse connection); present when this process can reach ClickHouse. */
+  dashboardReader?: DashboardReader;
   checks: Record<string, () => Promise<unknown>>;
 }
 
@@ -56,6 +60,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   await app.register(profileRoutes, { keys: deps.keys, profiles: deps.profiles });
   await app.register(identityAdminRoutes, { keys: deps.keys, rebuild: deps.rebuildIdentity });
   await app.register(jobRoutes, { keys: deps.keys, jobs: deps.jobs });
+  await app.register(dashboardRoutes, { keys: deps.keys, metrics: deps.metrics, database: config.CLICKHOUSE_DATABASE, read: deps.dashboardReader, profiles: deps.profiles });
   if (deps.enqueuer) {
     await app.register(trackingRoutes, {
       keys: deps.keys,

@@ -1,0 +1,130 @@
+// The JSON the dashboard endpoints answer with. The browser code imports this file too, so it holds only
+// types and constants, and imports nothing.
+
+/** Times are epoch milliseconds (UTC) so the browser formats them in the viewer's time zone. */
+export type EpochMs = number;
+
+export interface RejectedSeries {
+  reason: string;
+  /** One count per minute, aligned with `PipelineHealth.minutes`. */
+  counts: number[];
+  total: number;
+}
+
+export interface QueueDepth {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+
+export interface LoadLag {
+  /** Events received in the lag window (the last `window_minutes`). */
+  events: number;
+  window_minutes: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  max_ms: number | null;
+}
+
+export interface JobRunRow {
+  run_id: string;
+  job: string;
+  status: string;
+  as_of: EpochMs;
+  started_at: EpochMs;
+  finished_at: EpochMs | null;
+  duration_ms: number | null;
+  rows: number;
+  error: string;
+}
+
+export interface PipelineHealth {
+  hours: number;
+  /** Start of each minute of the window, oldest first; the last one is the current (partial) minute. */
+  minutes: EpochMs[];
+  accepted: number[];
+  accepted_total: number;
+  rejected: RejectedSeries[];
+  /** Load jobs by state as this process last sampled them; null when it does not run the api role. */
+  queue: QueueDepth | null;
+  load_lag: LoadLag;
+  jobs: JobRunRow[];
+}
+
+export interface RfmCell {
+  r: number;
+  f: number;
+  customers: number;
+  revenue: number;
+  segment: string;
+}
+
+export interface RfmGrid {
+  /** Null before the first successful rfm run. */
+  as_of: EpochMs | null;
+  customers: number;
+  cells: RfmCell[];
+}
+
+export interface ChurnDistribution {
+  as_of: EpochMs | null;
+  customers: number;
+  /** Customers per P(alive) bin: bin i holds [i / bins, (i + 1) / bins), the last one includes 1. */
+  bins: number[];
+  churn_flagged: number;
+  clv_total: number;
+}
+
+export interface CustomersOverview {
+  profiles: number;
+  rfm: RfmGrid;
+  churn: ChurnDistribution;
+}
+
+export interface SegmentSeries {
+  segment_id: string;
+  name: string;
+  points: { as_of: EpochMs; size: number }[];
+}
+
+export interface SegmentSizes {
+  days: number;
+  segments: SegmentSeries[];
+}
+
+export const SEARCH_TYPES = ['auto', 'profile_id', 'email', 'user_id', 'anonymous_id', 'phone'] as const;
+export type SearchType = (typeof SEARCH_TYPES)[number];
+
+export interface CustomerEvent {
+  message_id: string;
+  type: string;
+  event: string;
+  name: string;
+  timestamp: EpochMs;
+  order_id: string;
+  revenue: number | null;
+  currency: string;
+  properties: Record<string, unknown>;
+}
+
+export interface CustomerView {
+  profile_id: string;
+  /** How the search found the profile. */
+  matched: { type: Exclude<SearchType, 'auto'>; value: string };
+  /** Set when the id searched for was merged into `profile_id`. */
+  requested_profile_id?: string;
+  identifiers: { type: string; value: string }[];
+  traits: { trait: string; value: string; updated_at: EpochMs }[];
+  merges: Record<string, unknown>[];
+  segments: { segment_id: string; name: string; since: EpochMs }[];
+  rfm: { r: number; f: number; m: number; segment: string; recency_days: number; frequency: number; monetary: number } | null;
+  churn: { p_alive: number; churn_flag: number; rule_flag: number; expected_90d: number; clv: number } | null;
+  events: CustomerEvent[];
+}
+
+export interface DashboardError {
+  success: false;
+  code: string;
+  message: string;
+}

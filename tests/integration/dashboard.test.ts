@@ -1,0 +1,317 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { CustomersOverview, CustomerView, PipelineHealth, SegmentSizes } from '../../pipeline/dashboard/dashboard-types.js';
+import { P_ALIVE_BINS } from '../../pipeline/dashboard/churn-distribution.js';
+import { createClickHouse } from '../../pipeline/clickhouse.js';
+import { chTime } from '../../pipeline/event-row.js';
+import { projectRoot } from '../../pipeline/project-root.js';
+import { launchChromium } from '../helpers/browser.js';
+import { ADMIN_KEY, WRITE_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
+
+// The dashboard against a real product: its admin-only API on an empty database, then the page in headless
+// Chromium with customers, orders, refused events, job runs and segment runs behind it.
+
+let product: TestProduct;
+let browser: Browser;
+let readKey: string;
+const run = randomUUID().slice(0, 8);
+const day = 86_400_000;
+const SCREENSHOT = path.join(projectRoot(), 'test-results', 'dashboard.png');
+
+const count = async (query: string) => Number((await product.sql<{ n: string | number }>(query))[0]!.n);
+/** GET with a Bearer key; null sends no Authorization header. */
+const api = (route: string, key: string | null = ADMIN_KEY) => fetch(`${product.url}${route}`, { headers: key === null ? {} : { authorization: `Bearer ${key}` } });
+async function apiJson<T>(route: string): Promise<T> {
+  const res = await api(route);
+  expect(res.status, route).toBe(200);
+  return (await res.json()) as T;
+}
+
+async function send(batch: Record<string, unknown>[]) {
+  const res = await product.post('/v1/batch', { batch: batch.map((e) => ({ messageId: randomUUID(), ...e })) });
+  expect(res.status).toBe(200);
+  return res.body as { rejected?: unknown[] };
+}
+
+/** A page that records console errors and uncaught exceptions; `allowed` filters expected ones out. */
+async function openPage(allowed: (text: string) => boolean = () => false): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !allowed(msg.text())) errors.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
+  await page.goto(`${product.url}/`);
+  return { page, errors };
+}
+
+async function signIn(page: Page, key: string) {
+  await page.fill('#admin-key', key);
+  await page.click('#login-form button[type=submit]');
+}
+
+/** Pixels of a canvas that are not fully transparent: a drawn chart has many. */
+function paintedPixels(page: Page, canvasId: string): Promise<number> {
+  return page.evaluate((id) => {
+    const canvas = document.getElementById(id) as HTMLCanvasElement;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) painted++;
+    return painted;
+  }, canvasId);
+}
+
+beforeAll(async () => {
+  product = await startTestProduct();
+  readKey = await product.keys.create('read', 'dashboard-test');
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await product?.destroy();
+});
+
+describe('dashboard API', () => {
+  test('the HTML shell and its bundles are served without a key, and hold no data', async () => {
+    const page = await fetch(`${product.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await page.text();
+    expect(html).toContain('<script src="/dashboard.js"');
+    expect(html).not.toContain(ADMIN_KEY);
+    for (const [route, type] of [['/dashboard.js', /javascript/], ['/dashboard.css', /text\/css/]] as const) {
+      const res = await fetch(`${product.url}${route}`);
+      expect(res.status, route).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(type);
+      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    }
+  });
+
+  test('every /v1/dashboard endpoint refuses a missing, unknown, write or read key', async () => {
+    const routes = ['/v1/dashboard/pipeline', '/v1/dashboard/customers', '/v1/dashboard/segments', '/v1/dashboard/customer?q=x'];
+    for (const route of routes) {
+      expect((await api(route, null)).status, route).toBe(401);
+      expect((await api(route, 'ak_not_a_key')).status, route).toBe(401);
+      expect((await api(route, WRITE_KEY)).status, route).toBe(401);
+      const read = await api(route, readKey);
+      expect(read.status, route).toBe(403);
+      expect(await read.json()).toMatchObject({ success: false, code: 'forbidden' });
+    }
+  });
+
+  test('answers on an empty database: zeros and empty states, not errors', async () => {
+    const health = await apiJson<PipelineHealth>('/v1/dashboard/pipeline?hours=2');
+    expect(health.minutes).toHaveLength(120);
+    expect(health.accepted).toHaveLength(120);
+    expect(health.accepted_total).toBe(0);
+    expect(health.rejected).toEqual([]);
+    expect(health.jobs).toEqual([]);
+    expect(health.load_lag).toMatchObject({ events: 0, p50_ms: null, p95_ms: null, max_ms: null });
+    expect(health.queue).toEqual({ waiting: expect.any(Number), active: expect.any(Number), delayed: expect.any(Number), failed: 0 });
+
+    const customers = await apiJson<CustomersOverview>('/v1/dashboard/customers');
+    expect(customers).toEqual({
+      profiles: 0,
+      rfm: { as_of: null, customers: 0, cells: [] },
+      churn: { as_of: null, customers: 0, bins: new Array(P_ALIVE_BINS).fill(0), churn_flagged: 0, clv_total: 0 },
+    });
+    expect(await apiJson<SegmentSizes>('/v1/dashboard/segments')).toEqual({ days: 90, segments: [] });
+
+    const missing = await api(`/v1/dashboard/customer?q=${encodeURIComponent('nobody@example.com')}`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ success: false, code: 'not_found' });
+    expect((await api('/v1/dashboard/pipeline?hours=0')).status).toBe(400);
+    expect((await api('/v1/dashboard/customer?q=')).status).toBe(400);
+  });
+
+  test('in Chromium: a refused key says why; the right key shows empty states without errors', async () => {
+    // The refused fetch itself is logged by Chromium as a failed resource; that one is expected.
+    const { page, errors } = await openPage((text) => /status of 401/.test(text));
+    await signIn(page, 'ak_wrong');
+    await page.waitForSelector('body[data-state="key-refused"]');
+    expect(await page.textContent('#login-error')).toContain('refused the key');
+    expect(await page.isHidden('#dashboard')).toBe(true);
+
+    await signIn(page, ADMIN_KEY);
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await page.isVisible('#rfm-empty')).toBe(true);
+    expect(await page.isVisible('#churn-empty')).toBe(true);
+    expect(await page.isVisible('#segments-empty')).toBe(true);
+    expect(await page.textContent('#job-runs tbody')).toContain('No job has run yet');
+    expect(await page.getAttribute('#profile-count', 'data-value')).toBe('0');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('dashboard with data', () => {
+  const now = Date.now();
+  const ann = { userId: `ann-${run}`, anonymousId: `anon-ann-${run}`, email: `ann.${run}@example.com` };
+  // Buyers within the RFM window: [user, [days ago, revenue][]].
+  const buyers: [string, [number, number][]][] = [
+    [ann.userId, [[3, 120], [30, 80], [60, 50]]],
+    [`bob-${run}`, [[10, 40], [100, 60]]],
+    [`cid-${run}`, [[200, 300]]],
+    [`dee-${run}`, [[1, 20], [2, 25], [50, 30], [90, 10]]],
+  ];
+  const browserOnly = `anon-eve-${run}`;
+  let accepted = 0;
+  let rejected = 0;
+
+  beforeAll(async () => {
+    const orders = buyers.flatMap(([userId, list]) =>
+      list.map(([ago, revenue], i) => ({
+        type: 'track',
+        userId,
+        event: 'Order Completed',
+        timestamp: new Date(now - ago * day).toISOString(),
+        properties: { order_id: `${userId}-o${i}`, revenue, currency: 'EUR' },
+      })),
+    );
+    const first = [
+      ...orders,
+      // Ann browses anonymously first: a second profile, merged into hers when she logs in below.
+      { type: 'page', anonymousId: ann.anonymousId, name: 'Home', timestamp: new Date(now - 4 * day).toISOString(), properties: { url: 'https://shop.example/' } },
+      { type: 'page', anonymousId: browserOnly, name: 'Sale', timestamp: new Date(now - day).toISOString() },
+      // Refused: no user or anonymous id (twice), and a track without its event name.
+      { type: 'track', event: 'Missing Ids' },
+      { type: 'page', name: 'Nobody' },
+      { type: 'track', userId: `bob-${run}` },
+    ];
+    const answer = await send(first);
+    rejected += answer.rejected?.length ?? 0;
+    accepted += first.length - (answer.rejected?.length ?? 0);
+    expect(rejected).toBe(3);
+    await product.waitForRows(`SELECT count() AS n FROM events`, (r) => Number((r[0] as { n: string }).n) === accepted);
+    const login = [{ type: 'identify', userId: ann.userId, anonymousId: ann.anonymousId, traits: { email: ann.email, name: 'Ann Example' } }];
+    await send(login);
+    accepted += login.length;
+    await product.waitForRows(`SELECT count() AS n FROM events`, (r) => Number((r[0] as { n: string }).n) === accepted);
+    await product.waitForRows(`SELECT count() AS n FROM rejected_events`, (r) => Number((r[0] as { n: string }).n) === rejected);
+
+    const jobs = await product.post('/v1/jobs/all/run', {}, { auth: `Bearer ${ADMIN_KEY}` });
+    expect(jobs.status, JSON.stringify(jobs.body)).toBe(200);
+
+    // Segment definitions and runs are written by the segments job (issue 5); written here directly, as
+    // that job writes them, so the dashboard's reading side is tested on its own.
+    const annProfile = (await product.sql<{ p: string }>(`SELECT profile_id AS p FROM profile_identifiers WHERE identifier_type = 'email' AND identifier = '${ann.email}'`))[0]!.p;
+    const ch = createClickHouse(product.config);
+    try {
+      const db = product.config.CLICKHOUSE_DATABASE;
+      const segments = [
+        { id: `seg-vip-${run}`, name: 'VIP buyers', sizes: [1, 2, 2] },
+        { id: `seg-lapsed-${run}`, name: 'Lapsed', sizes: [3, 2, 1] },
+      ];
+      await ch.insert({
+        table: `${db}.segments`,
+        format: 'JSONEachRow',
+        values: segments.map((s) => ({ segment_id: s.id, version: 1, name: s.name, description: '', kind: 'rules', definition: '{}', every_minutes: 60, created_at: chTime(now - 3 * day), created_by: 'test', deleted: 0 })),
+      });
+      await ch.insert({
+        table: `${db}.segment_runs`,
+        format: 'JSONEachRow',
+        values: segments.flatMap((s) =>
+          s.sizes.map((size, i) => ({ segment_id: s.id, seq: i + 1, version: 1, run_id: randomUUID(), as_of: chTime(now - (2 - i) * day), size, entered: size, exited: 0, started_at: chTime(now - (2 - i) * day), finished_at: chTime(now - (2 - i) * day) })),
+        ),
+      });
+      await ch.insert({
+        table: `${db}.segment_changes`,
+        format: 'JSONEachRow',
+        values: [{ segment_id: segments[0]!.id, seq: 1, version: 1, as_of: chTime(now - 2 * day), profile_id: annProfile, change: 'entered' }],
+      });
+    } finally {
+      await ch.close();
+    }
+  });
+
+  test('the API figures match the data sent and SQL', async () => {
+    const health = await apiJson<PipelineHealth>('/v1/dashboard/pipeline');
+    expect(health.accepted_total).toBe(accepted);
+    expect(health.rejected.reduce((n, r) => n + r.total, 0)).toBe(rejected);
+    expect(health.rejected.map((r) => r.reason).sort()).toEqual(['invalid_event']);
+    expect(health.load_lag.events).toBe(accepted);
+    expect(health.load_lag.p50_ms).toBeGreaterThanOrEqual(0);
+    const runs = await product.sql<{ job: string; status: string }>(`SELECT job, status FROM job_runs FINAL ORDER BY job`);
+    expect(health.jobs.map((j) => ({ job: j.job, status: j.status })).sort((a, b) => a.job.localeCompare(b.job))).toEqual(runs);
+    expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+
+    const customers = await apiJson<CustomersOverview>('/v1/dashboard/customers');
+    // Ann (her anonymous visit merged in), Bob, Cid, Dee and the anonymous visitor Eve.
+    expect(customers.profiles).toBe(buyers.length + 1);
+    expect(customers.profiles).toBe(await count('SELECT count() AS n FROM profiles'));
+    expect(customers.rfm.customers).toBe(buyers.length);
+    const revenue = buyers.flatMap(([, list]) => list.map(([, r]) => r)).reduce((a, b) => a + b, 0);
+    expect(customers.rfm.cells.reduce((n, c) => n + c.revenue, 0)).toBeCloseTo(revenue, 6);
+    const sqlCells = await product.sql<{ r: number; f: number; n: string }>(`SELECT r, f, count() AS n FROM rfm_current GROUP BY r, f ORDER BY r DESC, f`);
+    expect(customers.rfm.cells.map((c) => ({ r: c.r, f: c.f, n: c.customers }))).toEqual(sqlCells.map((c) => ({ r: c.r, f: c.f, n: Number(c.n) })));
+    expect(customers.churn.bins.reduce((a, b) => a + b, 0)).toBe(await count('SELECT count() AS n FROM churn_current'));
+    expect(customers.churn.customers).toBe(buyers.length);
+
+    const sizes = await apiJson<SegmentSizes>('/v1/dashboard/segments');
+    expect(sizes.segments.map((s) => [s.name, s.points.map((p) => p.size)])).toEqual([
+      ['Lapsed', [3, 2, 1]],
+      ['VIP buyers', [1, 2, 2]],
+    ]);
+
+    const byAnon = await apiJson<CustomerView>(`/v1/dashboard/customer?q=${ann.anonymousId}`);
+    expect(byAnon.matched.type).toBe('anonymous_id');
+    expect(byAnon.identifiers).toEqual(expect.arrayContaining([{ type: 'email', value: ann.email }, { type: 'user_id', value: ann.userId }]));
+    expect(byAnon.merges.length).toBeGreaterThan(0);
+    expect(byAnon.segments.map((s) => s.name)).toEqual(['VIP buyers']);
+    expect(byAnon.rfm?.frequency).toBe(3);
+  });
+
+  test('in Chromium: renders every section with data, finds a customer by email, without console errors', async () => {
+    const { page, errors } = await openPage();
+    await signIn(page, ADMIN_KEY);
+    await page.waitForSelector('body[data-state="ready"]');
+
+    // Pipeline health.
+    expect(Number(await page.getAttribute('#accepted-total', 'data-value'))).toBe(accepted);
+    expect(Number(await page.getAttribute('#rejected-total', 'data-value'))).toBe(rejected);
+    expect(await page.textContent('#rejected-reasons tbody')).toContain('invalid_event');
+    const jobRows = await page.$$eval('#job-runs tbody tr', (rows) => rows.map((r) => r.textContent ?? ''));
+    expect(jobRows).toHaveLength(await count('SELECT count() AS n FROM job_runs FINAL'));
+    for (const job of ['orders', 'rfm', 'churn']) expect(jobRows.some((r) => r.includes(job) && r.includes('succeeded'))).toBe(true);
+
+    // Customers: the profile count and the RFM grid agree with SQL.
+    expect(Number(await page.getAttribute('#profile-count', 'data-value'))).toBe(await count('SELECT count() AS n FROM profiles'));
+    const cells = await page.$$eval('#rfm-grid td', (tds) => tds.map((td) => Number(td.getAttribute('data-customers'))));
+    expect(cells).toHaveLength(25);
+    expect(cells.reduce((a, b) => a + b, 0)).toBe(await count('SELECT count() AS n FROM rfm_current'));
+    expect(await page.isHidden('#rfm-empty')).toBe(true);
+
+    // Charts: drawn, and no empty states where there is data.
+    for (const canvas of ['events-chart', 'churn-chart', 'segments-chart']) {
+      expect(await paintedPixels(page, canvas), canvas).toBeGreaterThan(1000);
+    }
+    expect(await page.isHidden('#segments-empty')).toBe(true);
+    expect(await page.getAttribute('#segments-box', 'data-series')).toBe('2');
+
+    // Profile search by email: Ann's identities, segment and timeline.
+    await page.fill('#search-value', ann.email.toUpperCase());
+    await page.click('#search-form button[type=submit]');
+    await page.waitForSelector('#search-result[data-state="found"]');
+    const profileId = (await product.sql<{ p: string }>(`SELECT profile_id AS p FROM profile_identifiers WHERE identifier_type = 'email' AND identifier = '${ann.email}'`))[0]!.p;
+    expect(await page.getAttribute('#search-result article', 'data-profile-id')).toBe(profileId);
+    const identities = await page.textContent('#customer-identities');
+    expect(identities).toContain(ann.email);
+    expect(identities).toContain(ann.userId);
+    expect(identities).toContain(ann.anonymousId);
+    expect(await page.textContent('#customer-traits')).toContain('Ann Example');
+    expect(await page.textContent('#customer-segments')).toContain('VIP buyers');
+    const timeline = await page.$$eval('#customer-timeline tbody tr', (rows) => rows.map((r) => r.textContent ?? ''));
+    expect(timeline).toHaveLength(await count(`SELECT count() AS n FROM events_resolved WHERE profile_id = '${profileId}'`));
+    expect(timeline.filter((r) => r.includes('Order Completed'))).toHaveLength(buyers[0]![1].length);
+
+    mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
