@@ -19,7 +19,7 @@ let browser: Browser;
 let readKey: string;
 const run = randomUUID().slice(0, 8);
 const day = 86_400_000;
-const SCREENSHOT = path.join(projectRoot(), 'test-results', 'dashboard.png');
+const SCREENSHOTS = path.join(projectRoot(), 'test-results');
 
 const count = async (query: string) => Number((await product.sql<{ n: string | number }>(query))[0]!.n);
 /** GET with a Bearer key; null sends no Authorization header. */
@@ -144,6 +144,8 @@ describe('dashboard API', () => {
     expect(await page.isVisible('#segments-empty')).toBe(true);
     expect(await page.textContent('#job-runs tbody')).toContain('No job has run yet');
     expect(await page.getAttribute('#profile-count', 'data-value')).toBe('0');
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-empty.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -309,8 +311,8 @@ describe('dashboard with data', () => {
     expect(timeline).toHaveLength(await count(`SELECT count() AS n FROM events_resolved WHERE profile_id = '${profileId}'`));
     expect(timeline.filter((r) => r.includes('Order Completed'))).toHaveLength(buyers[0]![1].length);
 
-    mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   });
