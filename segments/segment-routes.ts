@@ -63,13 +63,13 @@ export async function segmentRoutes(app: FastifyInstance, deps: SegmentRouteDeps
   async function lastRuns(ids: string[]) {
     if (ids.length === 0) return new Map<string, Record<string, unknown>>();
     const rs = await deps.clickhouse.query({
-      query: `SELECT segment_id, max(seq) AS seq, argMax(size, seq) AS size, argMax(as_of, seq) AS as_of, argMax(finished_at, seq) AS finished_at
+      query: `SELECT segment_id, max(seq) AS last_seq, argMax(size, seq) AS last_size, argMax(as_of, seq) AS last_as_of, argMax(finished_at, seq) AS last_finished_at
 FROM ${db}.segment_runs WHERE segment_id IN {ids:Array(String)} GROUP BY segment_id`,
       query_params: { ids },
       format: 'JSONEachRow',
     });
-    const rows = await rs.json<{ segment_id: string; seq: string; size: string; as_of: string; finished_at: string }>();
-    return new Map(rows.map((r) => [r.segment_id, { seq: Number(r.seq), size: Number(r.size), as_of: r.as_of, finished_at: r.finished_at }]));
+    const rows = await rs.json<{ segment_id: string; last_seq: string; last_size: string; last_as_of: string; last_finished_at: string }>();
+    return new Map(rows.map((r) => [r.segment_id, { seq: Number(r.last_seq), size: Number(r.last_size), as_of: r.last_as_of, finished_at: r.last_finished_at }]));
   }
 
   app.get('/v1/segments', { preHandler: read }, async () => {

@@ -9,12 +9,16 @@ import { InvalidSegmentError } from '../errors/invalid-segment-error.js';
 export async function checkAnalystSql(runner: SqlRunner, sql: string): Promise<void> {
   let ast: string;
   try {
-    ast = (await runner.run(`EXPLAIN AST ${sql}`)).map((r) => String(Object.values(r)[0])).join('\n');
+    // Each row is one line of the tree (chDB gives the bare string, a server an object with `explain`).
+    ast = (await runner.run(`EXPLAIN AST ${sql}`)).map((r) => (typeof r === 'string' ? r : String(Object.values(r)[0]))).join('\n');
   } catch (err) {
     throw new InvalidSegmentError([{ path: 'sql', message: `ClickHouse cannot parse it: ${firstLine(err)}` }]);
   }
   if (!/^SelectWithUnionQuery\b/.test(ast.trimStart())) {
     throw new InvalidSegmentError([{ path: 'sql', message: `only a SELECT is allowed; this is ${ast.trimStart().split(/\s/)[0]}` }]);
+  }
+  if (/^\s*Set\b/m.test(ast)) {
+    throw new InvalidSegmentError([{ path: 'sql', message: 'a SETTINGS clause is not allowed: the query runs with readonly = 1 and the product\'s limits' }]);
   }
   let columns: { name: string; type: string }[];
   try {

@@ -68,11 +68,11 @@ export function createMembershipRunner(deps: MembershipRunnerDeps): MembershipRu
     (await (await clickhouse.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>())[0];
 
   async function lastRun(segmentId: string): Promise<{ seq: number; size: number }> {
-    const row = await first<{ seq: string; size: string }>(
-      `SELECT max(seq) AS seq, argMax(size, seq) AS size FROM ${db}.segment_runs WHERE segment_id = {id:String}`,
+    const row = await first<{ last_seq: string; last_size: string }>(
+      `SELECT max(seq) AS last_seq, argMax(size, seq) AS last_size FROM ${db}.segment_runs WHERE segment_id = {id:String}`,
       { id: segmentId },
     );
-    return { seq: Number(row?.seq ?? 0), size: Number(row?.size ?? 0) };
+    return { seq: Number(row?.last_seq ?? 0), size: Number(row?.last_size ?? 0) };
   }
 
   async function clearUncommitted(segmentId: string, committed: number): Promise<void> {
