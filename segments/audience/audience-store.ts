@@ -1,0 +1,117 @@
+import type { ClickHouseClient } from '../../pipeline/clickhouse.js';
+
+export interface SegmentState {
+  /** The latest committed run (0: none yet). Changes of later seqs are not exposed. */
+  committedSeq: number;
+}
+
+export interface MemberRow {
+  profile_id: string;
+  /** When the profile last entered (epoch ms). */
+  since_ms: number;
+  /** The selected traits the profile has, as [trait, value]. */
+  traits: [string, string][];
+}
+
+export interface ChangeRow {
+  profile_id: string;
+  change: 'entered' | 'exited';
+  seq: number;
+  as_of_ms: number;
+}
+
+export interface AudienceStore {
+  /** Undefined when the segment is unknown or deleted. */
+  segment(segmentId: string): Promise<SegmentState | undefined>;
+  /** Up to `limit` members as of committed run `seq`, with profile_id > `after`, by profile_id. */
+  members(segmentId: string, seq: number, after: string, limit: number, traits: readonly string[]): Promise<MemberRow[]>;
+  /** Up to `limit` changes of runs ≤ `committedSeq` after position (seq, profileId), by (seq, profile_id). */
+  changes(segmentId: string, committedSeq: number, from: { seq: number; profileId: string }, limit: number): Promise<ChangeRow[]>;
+}
+
+/**
+ * Reads audiences from the membership tables. `segment_membership` keeps the latest change per profile
+ * (ReplacingMergeTree on seq), ordered by (segment_id, profile_id), so a page is a short in-order read with
+ * FINAL. A listing is a snapshot at one committed seq: a profile whose latest row is newer than that seq
+ * (a later run, or a run not committed yet) has its state at the snapshot rebuilt from `segment_changes`.
+ */
+export function createAudienceStore(clickhouse: ClickHouseClient, database: string): AudienceStore {
+  const db = database;
+  const rows = async <T>(query: string, params: Record<string, unknown>): Promise<T[]> =>
+    (await clickhouse.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
+
+  // Profiles whose latest membership row is at or below the snapshot: that row is their state at it.
+  const settled = `
+    SELECT profile_id, since
+    FROM ${db}.segment_membership FINAL
+    WHERE segment_id = {segment:String} AND profile_id > {after:String} AND seq <= {seq:UInt64} AND is_member = 1
+    ORDER BY profile_id
+    LIMIT {limit:UInt32}`;
+  // Profiles changed after the snapshot: their last change at or below it, from the log.
+  const rebuilt = `
+    SELECT profile_id, argMax(as_of, seq) AS since
+    FROM ${db}.segment_changes
+    WHERE segment_id = {segment:String} AND seq <= {seq:UInt64} AND profile_id > {after:String}
+      AND profile_id IN (SELECT profile_id FROM ${db}.segment_changes WHERE segment_id = {segment:String} AND seq > {seq:UInt64})
+    GROUP BY profile_id
+    HAVING argMax(change, seq) = 'entered'
+    ORDER BY profile_id
+    LIMIT {limit:UInt32}`;
+
+  return {
+    async segment(segmentId) {
+      const [found] = await rows<{ committed: string }>(
+        `SELECT (SELECT max(seq) FROM ${db}.segment_runs WHERE segment_id = {segment:String}) AS committed
+         FROM ${db}.segments_current WHERE segment_id = {segment:String}`,
+        { segment: segmentId },
+      );
+      return found ? { committedSeq: Number(found.committed) } : undefined;
+    },
+
+    async members(segmentId, seq, after, limit, traits) {
+      const params = { segment: segmentId, seq, after, limit, traits };
+      if (seq === 0) return [];
+      // Changes above the snapshot are rare (a run after the listing began, or one in flight): only then is
+      // the log read.
+      const [later] = await rows<{ n: string }>(
+        `SELECT count() AS n FROM ${db}.segment_changes WHERE segment_id = {segment:String} AND seq > {seq:UInt64}`,
+        params,
+      );
+      const page = Number(later!.n) === 0 ? settled : `SELECT * FROM ((${settled}) UNION ALL (${rebuilt})) ORDER BY profile_id LIMIT {limit:UInt32}`;
+      if (traits.length === 0) {
+        const found = await rows<{ profile_id: string; since_ms: string }>(
+          `SELECT profile_id, toUnixTimestamp64Milli(since) AS since_ms FROM (${page}) ORDER BY profile_id`,
+          params,
+        );
+        return found.map((r) => ({ profile_id: r.profile_id, since_ms: Number(r.since_ms), traits: [] }));
+      }
+      const found = await rows<{ profile_id: string; since_ms: string; traits: [string, string][] }>(
+        `SELECT m.profile_id AS profile_id, toUnixTimestamp64Milli(m.since) AS since_ms, t.traits AS traits
+         FROM (${page}) AS m
+         LEFT JOIN
+         (
+             SELECT profile_id, groupArray((trait, value)) AS traits
+             FROM ${db}.profile_traits_current
+             WHERE trait IN {traits:Array(String)} AND profile_id IN (SELECT profile_id FROM (${page}))
+             GROUP BY profile_id
+         ) AS t ON t.profile_id = m.profile_id
+         ORDER BY profile_id`,
+        params,
+      );
+      return found.map((r) => ({ profile_id: r.profile_id, since_ms: Number(r.since_ms), traits: r.traits }));
+    },
+
+    async changes(segmentId, committedSeq, from, limit) {
+      const found = await rows<{ profile_id: string; change: 'entered' | 'exited'; seq: string; as_of_ms: string }>(
+        `SELECT profile_id, change, seq, toUnixTimestamp64Milli(as_of) AS as_of_ms
+         FROM ${db}.segment_changes
+         WHERE segment_id = {segment:String} AND seq <= {committed:UInt64}
+           AND seq >= {seq:UInt64} AND (seq > {seq:UInt64} OR profile_id > {profile:String})
+         ORDER BY seq, profile_id
+         LIMIT {limit:UInt32}`,
+        { segment: segmentId, committed: committedSeq, seq: from.seq, profile: from.profileId, limit },
+      );
+      return found.map((r) => ({ profile_id: r.profile_id, change: r.change, seq: Number(r.seq), as_of_ms: Number(r.as_of_ms) }));
+    },
+  };
+}
