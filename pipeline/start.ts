@@ -10,6 +10,13 @@ import { createEnqueuer, type Enqueuer } from '../ingest/enqueue.js';
 import { createKeyStore, type KeyStore } from '../ingest/key-store.js';
 import { createJobRunner, type JobRunner } from '../segments/jobs/job-runner.js';
 import { startJobScheduler } from '../segments/jobs/job-scheduler.js';
+import { createAudienceStore, type AudienceStore } from '../segments/audience/audience-store.js';
+import { createDestinationStore } from '../segments/destinations/destination-store.js';
+import { startWebhookDelivery, type WebhookDelivery } from '../segments/destinations/webhook-dispatcher.js';
+import { createMembershipRunner, type MembershipRunner, type SegmentRunCommitted } from '../segments/membership/membership-runner.js';
+import { createSegmentSchedules, startMembershipWorker } from '../segments/membership/membership-scheduler.js';
+import type { SegmentRouteDeps } from '../segments/segment-routes.js';
+import { createSegmentStore } from '../segments/segment-store.js';
 import { createClickHouse, isEmbedded, type ClickHouseClient } from './clickhouse.js';
 import type { Config, Role } from './config.js';
 import { createDashboardReader, type DashboardReader } from './dashboard/reader.js';
@@ -36,6 +43,12 @@ export interface Product {
   keys: KeyStore;
   redis: RedisTarget;
   queue?: LoadQueue;
+  /** Segment membership runs, where this process holds ClickHouse. */
+  membership?: MembershipRunner;
+  /** Adds a listener for committed segment runs (webhook destinations). */
+  onSegmentRun(listener: (run: SegmentRunCommitted) => Promise<void>): void;
+  /** Webhook destinations' deliveries, where this process holds ClickHouse (the worker runs with the scheduler role). */
+  webhooks?: WebhookDelivery;
   /** Graceful stop: stop accepting, finish in-flight requests and batches, close connections. */
   stop(): Promise<void>;
 }
@@ -140,16 +153,68 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     }
     // Job runs get a connection of their own: a long job must not hold up health checks or the profile API.
     let jobs: JobRunner | undefined;
+    let jobsClickHouse: ClickHouseClient | undefined;
+    // Who hears of each committed segment run (webhook destinations), in order.
+    const segmentRunListeners: ((run: SegmentRunCommitted) => Promise<void>)[] = [];
     if (admin) {
-      const jobsClickHouse = await openClickHouse(config);
-      closers.push(() => jobsClickHouse.close());
+      jobsClickHouse = await openClickHouse(config);
+      closers.push(() => jobsClickHouse!.close());
       jobs = createJobRunner({ clickhouse: jobsClickHouse, config, log: log.child({ role: 'jobs' }), metrics });
+    }
+    let segments: SegmentRouteDeps | undefined;
+    let membership: MembershipRunner | undefined;
+    if (admin && jobsClickHouse && sql) {
+      const analystSql = await createSqlRunner(config, {
+        readonly: 1,
+        maxExecutionSeconds: config.SEGMENT_SQL_MAX_EXECUTION_SECONDS,
+        maxMemoryBytes: config.SEGMENT_SQL_MAX_MEMORY_BYTES,
+        maxResultRows: config.SEGMENT_SQL_MAX_ROWS,
+      });
+      closers.push(() => analystSql.close());
+      const store = createSegmentStore({ clickhouse: admin, database: config.CLICKHOUSE_DATABASE, analystSql });
+      membership = createMembershipRunner({
+        clickhouse: jobsClickHouse,
+        analystSql,
+        store,
+        config,
+        log: log.child({ role: 'segments' }),
+        metrics,
+        onSegmentRun: (run) => segmentRunListeners.reduce((done, listener) => done.then(() => listener(run)), Promise.resolve()),
+      });
+      const schedules = createSegmentSchedules(appRedis, config);
+      closers.push(() => schedules.close());
+      segments = { keys, config, store, runner: membership, schedules, clickhouse: admin, sql, analystSql };
     }
     if (roles.includes('scheduler') && jobs) {
       const schedulerRedis = redisFor(redis, 'worker', log);
       closers.push(() => schedulerRedis.quit());
       const scheduler = await startJobScheduler(schedulerRedis, config, jobs, log.child({ role: 'scheduler' }));
       closers.push(() => scheduler.close());
+      if (segments && membership) {
+        await segments.schedules.reconcile(await segments.store.list());
+        const membershipWorker = startMembershipWorker(schedulerRedis, config, membership, segments.schedules, log.child({ role: 'scheduler' }));
+        closers.push(() => membershipWorker.close());
+      }
+    }
+
+    // The audience API and webhook deliveries read on a connection of their own: an export reads page after
+    // page and must not hold up health checks or profile reads.
+    const destinations = createDestinationStore(appRedis, config.QUEUE_PREFIX);
+    let audience: AudienceStore | undefined;
+    let webhooks: WebhookDelivery | undefined;
+    if (admin) {
+      const audienceClickHouse = await openClickHouse(config);
+      closers.push(() => audienceClickHouse.close());
+      audience = createAudienceStore(audienceClickHouse, config.CLICKHOUSE_DATABASE);
+      let workerConnection: Redis | undefined;
+      if (roles.includes('scheduler')) {
+        workerConnection = redisFor(redis, 'worker', log);
+        closers.push(() => workerConnection!.quit());
+      }
+      const delivery = startWebhookDelivery({ connection: appRedis, workerConnection, clickhouse: audienceClickHouse, destinations, config, log: log.child({ role: 'webhooks' }), metrics });
+      closers.push(() => delivery.close());
+      segmentRunListeners.push((run) => delivery.onSegmentRun(run));
+      webhooks = delivery;
     }
 
     const checks: Record<string, () => Promise<unknown>> = { redis: () => appRedis.ping() };
@@ -163,7 +228,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       closers.push(() => dashboardClickHouse.close());
       dashboardReader = createDashboardReader(dashboardClickHouse);
     }
-    const app = await buildHttpServer({ config, log, metrics, keys, enqueuer, sql, profiles, rebuildIdentity, jobs, checks, dashboardReader });
+    const app = await buildHttpServer({ config, log, metrics, keys, enqueuer, sql, profiles, rebuildIdentity, jobs, segments, checks, dashboardReader, audience, destinations, webhooks });
     const address = await app.listen({ port: config.PORT, host: config.HOST });
     const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
     // The CLI finds the process that can answer its queries here (in split mode, the one holding ClickHouse).
@@ -185,7 +250,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
         await closeAll();
         log.info('stopped');
       })());
-    return { config, roles, app, url, metrics, keys, redis, queue, stop };
+    return { config, roles, app, url, metrics, keys, redis, queue, membership, onSegmentRun: (listener) => segmentRunListeners.push(listener), webhooks, stop };
   } catch (err) {
     await closeAll();
     throw err;

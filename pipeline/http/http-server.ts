@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Enqueuer } from '../../ingest/enqueue.js';
 import type { KeyStore } from '../../ingest/key-store.js';
 import { trackingRoutes } from '../../ingest/tracking-routes.js';
+import { snippetRoutes } from '../../ingest/snippet-routes.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -13,6 +14,13 @@ import { identityAdminRoutes } from '../../identity/identity-admin-routes.js';
 import type { RebuildSummary } from '../../identity/rebuild.js';
 import type { JobRunner } from '../../segments/jobs/job-runner.js';
 import { jobRoutes } from '../../segments/jobs/job-routes.js';
+import { audienceExportRoute } from '../../segments/audience/audience-export-route.js';
+import { audienceRoutes } from '../../segments/audience/audience-routes.js';
+import type { AudienceStore } from '../../segments/audience/audience-store.js';
+import { destinationRoutes } from '../../segments/destinations/destination-routes.js';
+import type { DestinationStore } from '../../segments/destinations/destination-store.js';
+import type { WebhookDelivery } from '../../segments/destinations/webhook-dispatcher.js';
+import { segmentRoutes, type SegmentRouteDeps } from '../../segments/segment-routes.js';
 import type { DashboardReader } from '../dashboard/reader.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { healthRoutes } from './health-routes.js';
@@ -30,8 +38,14 @@ export interface HttpServerDeps {
   profiles?: ProfileStore;
   rebuildIdentity?: () => Promise<RebuildSummary>;
   jobs?: JobRunner;
+  /** Segment definitions and runs; present when this process holds ClickHouse. */
+  segments?: SegmentRouteDeps;
   /** Dashboard reads (their own ClickHouse connection); present when this process can reach ClickHouse. */
   dashboardReader?: DashboardReader;
+  /** Segment audiences (members, changes, export); present when this process holds ClickHouse. */
+  audience?: AudienceStore;
+  destinations: DestinationStore;
+  webhooks?: WebhookDelivery;
   checks: Record<string, () => Promise<unknown>>;
 }
 
@@ -60,8 +74,14 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   await app.register(profileRoutes, { keys: deps.keys, profiles: deps.profiles });
   await app.register(identityAdminRoutes, { keys: deps.keys, rebuild: deps.rebuildIdentity });
   await app.register(jobRoutes, { keys: deps.keys, jobs: deps.jobs });
+  if (deps.segments) await app.register(segmentRoutes, deps.segments);
+  const audience = { keys: deps.keys, audience: deps.audience, hashedTraitKeys: { emailKeys: config.IDENTITY_EMAIL_KEYS, phoneKeys: config.IDENTITY_PHONE_KEYS } };
+  await app.register(audienceRoutes, audience);
+  await app.register(audienceExportRoute, audience);
+  await app.register(destinationRoutes, { keys: deps.keys, destinations: deps.destinations, audience: deps.audience, webhooks: deps.webhooks });
   await app.register(dashboardRoutes, { keys: deps.keys, metrics: deps.metrics, database: config.CLICKHOUSE_DATABASE, read: deps.dashboardReader, profiles: deps.profiles });
   if (deps.enqueuer) {
+    await app.register(snippetRoutes);
     await app.register(trackingRoutes, {
       keys: deps.keys,
       enqueuer: deps.enqueuer,
