@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
 import { projectRoot } from './project-root.js';
 
 /** Browser bundles, built from TypeScript by esbuild into dist/web/ as part of `npm run build`. */
@@ -15,6 +14,8 @@ export const BROWSER_BUNDLES = [
 export const WEB_DIR = path.join(projectRoot(), 'dist', 'web');
 
 export async function buildBrowserBundles(): Promise<{ file: string; bytes: number; gzipBytes: number }[]> {
+  // esbuild is a build-time tool: loaded here so the servers that only read WEB_DIR do not need it installed.
+  const { build } = await import('esbuild');
   mkdirSync(WEB_DIR, { recursive: true });
   const built = [];
   for (const bundle of BROWSER_BUNDLES) {
