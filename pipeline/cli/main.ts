@@ -8,6 +8,7 @@ import { identityRebuildCommand } from './commands/identity.js';
 import { jobsRunCommand } from './commands/jobs.js';
 import { JOB_NAMES, type JobName } from '../../segments/jobs/jobs.js';
 import { keysCreateCommand } from './commands/keys.js';
+import { segmentsCommand } from './commands/segments.js';
 import { migrateCommand } from './commands/migrate.js';
 import { sqlCommand } from './commands/sql.js';
 import { startCommand } from './commands/start.js';
@@ -24,6 +25,8 @@ Usage:
   cdp dlq replay [--id ID]                      put them (or one) back in the queue
   cdp identity rebuild                          rebuild the Redis identity graph from ClickHouse
   cdp jobs run <orders|rfm|churn|all> [--as-of ISO]   run a scheduled job now (JSON summary)
+  cdp segments list                             segments with their last run
+  cdp segments run <id|all> [--as-of ISO]       recompute segment membership now (needs a running product)
 
 Configuration comes from environment variables; see README.md.`;
 
@@ -79,6 +82,11 @@ async function run(argv: string[]): Promise<string | undefined> {
       const asOf = values['as-of'] === undefined ? undefined : Date.parse(values['as-of']);
       if (asOf !== undefined && Number.isNaN(asOf)) throw new UsageError(`--as-of must be an ISO 8601 date-time; got "${values['as-of']}"`);
       return jobsRunCommand(config, name, asOf);
+    }
+    case 'segments': {
+      const asOf = values['as-of'] === undefined ? undefined : Date.parse(values['as-of']);
+      if (asOf !== undefined && Number.isNaN(asOf)) throw new UsageError(`--as-of must be an ISO 8601 date-time; got "${values['as-of']}"`);
+      return segmentsCommand(config, sub, rest[0], asOf);
     }
     case 'identity':
       if (sub === 'rebuild') return identityRebuildCommand(config);

@@ -56,6 +56,12 @@ describe('without a server', () => {
     expect(roles.stderr).toMatch(/CDP_ROLES: roles must be a comma list/);
   });
 
+  test('cdp segments needs a running product', () => {
+    const res = cdp(['segments', 'run', 'all'], env);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/no product is running/);
+  });
+
   test('an unknown command exits 2 with the usage', () => {
     const res = cdp(['frobnicate'], env);
     expect(res.code).toBe(2);
@@ -116,6 +122,24 @@ describe('with a running server', () => {
       await sleep(200);
     }
     expect(JSON.parse(out)).toEqual([{ n: '1' }]);
+  });
+
+  test('cdp segments list and run go through the server', async () => {
+    const created = await fetch(`${server.url}/v1/segments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+      body: JSON.stringify({ id: 'cli-keyed', name: 'Tracked with the CLI key', conditions: { type: 'event', event: 'Via CLI Key' } }),
+    });
+    expect(created.status).toBe(201);
+    const list = cdp(['segments', 'list'], env);
+    expect(list.code, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout).map((s: { id: string }) => s.id)).toContain('cli-keyed');
+    const run = cdp(['segments', 'run', 'cli-keyed', '--as-of', new Date(Date.now() + 60_000).toISOString()], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ segment_id: 'cli-keyed', size: 1 });
+    const unknown = cdp(['segments', 'run', 'nope'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no segment "nope"/);
   });
 
   test('POST /v1/sql: keys, scopes and read-only enforcement', async () => {
