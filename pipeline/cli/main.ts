@@ -12,6 +12,7 @@ import { segmentsCommand } from './commands/segments.js';
 import { migrateCommand } from './commands/migrate.js';
 import { sqlCommand } from './commands/sql.js';
 import { startCommand } from './commands/start.js';
+import { webhooksFailedCommand, webhooksReplayCommand } from './commands/webhooks.js';
 import { FORMATS, type Format } from './format-rows.js';
 
 const HELP = `cdp — customer data platform
@@ -23,6 +24,8 @@ Usage:
   cdp keys create --source NAME --scope write|read|admin
   cdp dlq list                                  load jobs that used up their retries
   cdp dlq replay [--id ID]                      put them (or one) back in the queue
+  cdp webhooks failed [--destination ID]        webhook deliveries that used up their attempts
+  cdp webhooks replay [--destination ID] [--id DELIVERY_ID]   deliver them again (same delivery ids)
   cdp identity rebuild                          rebuild the Redis identity graph from ClickHouse
   cdp jobs run <orders|rfm|churn|all> [--as-of ISO]   run a scheduled job now (JSON summary)
   cdp segments list                             segments with their last run
@@ -47,6 +50,7 @@ async function run(argv: string[]): Promise<string | undefined> {
       source: { type: 'string' },
       scope: { type: 'string' },
       id: { type: 'string' },
+      destination: { type: 'string' },
       'as-of': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -76,6 +80,10 @@ async function run(argv: string[]): Promise<string | undefined> {
       if (sub === 'list') return dlqListCommand(config);
       if (sub === 'replay') return dlqReplayCommand(config, values.id);
       throw new UsageError('usage: cdp dlq list | cdp dlq replay [--id ID]');
+    case 'webhooks':
+      if (sub === 'failed') return webhooksFailedCommand(config, values.destination);
+      if (sub === 'replay') return webhooksReplayCommand(config, { destinationId: values.destination, deliveryId: values.id });
+      throw new UsageError('usage: cdp webhooks failed [--destination ID] | cdp webhooks replay [--destination ID] [--id DELIVERY_ID]');
     case 'jobs': {
       if (sub !== 'run') throw new UsageError('usage: cdp jobs run <orders|rfm|churn|all> [--as-of ISO]');
       const name = choice<JobName | 'all'>(rest[0], [...JOB_NAMES, 'all'], 'the job');

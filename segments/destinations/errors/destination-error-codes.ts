@@ -1,0 +1,7 @@
+/** Machine-readable codes of the errors segments/destinations throws. */
+export const DestinationErrorCodes = {
+  ReceiverFailed: 'CDP_WEBHOOK_RECEIVER_FAILED',
+  DestinationGone: 'CDP_WEBHOOK_DESTINATION_GONE',
+  RunNotCommitted: 'CDP_WEBHOOK_RUN_NOT_COMMITTED',
+} as const;
+export type DestinationErrorCode = (typeof DestinationErrorCodes)[keyof typeof DestinationErrorCodes];

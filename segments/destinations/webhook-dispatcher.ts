@@ -1,0 +1,134 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Counter } from 'prom-client';
+import type { ClickHouseClient } from '../../pipeline/clickhouse.js';
+import type { Config } from '../../pipeline/config.js';
+import type { Logger } from '../../pipeline/logger.js';
+import type { Metrics } from '../../pipeline/metrics.js';
+import type { DestinationStore } from './destination-store.js';
+import { DestinationGoneError } from './errors/destination-gone-error.js';
+import { listDeadLetters, replayDeadLetters, type DeadLetter } from './webhook-dead-letters.js';
+import { deliverWebhook } from './webhook-delivery.js';
+import { createWebhookQueue, deliveryId, WEBHOOK_QUEUE, type WebhookJobData } from './webhook-queue.js';
+
+/** What the membership runner reports once a run's segment_runs row is written. */
+export interface SegmentRunCommitted {
+  segmentId: string;
+  seq: number;
+  version: number;
+  /** epoch ms */
+  asOf: number;
+  size: number;
+  entered: number;
+  exited: number;
+}
+
+export interface WebhookDelivery {
+  /**
+   * Queues the deliveries of every committed run of the segment that a destination has not had queued yet,
+   * up to `run.seq` (so a call that failed, or was never made, is caught up by the next one). Idempotent.
+   */
+  onSegmentRun(run: SegmentRunCommitted): Promise<void>;
+  deadLetters(destinationId?: string): Promise<DeadLetter[]>;
+  replay(filter: { destinationId?: string; deliveryId?: string }): Promise<{ replayed: number; skipped: number }>;
+  close(): Promise<void>;
+}
+
+export type WebhookConfig = Pick<
+  Config,
+  'QUEUE_PREFIX' | 'CLICKHOUSE_DATABASE' | 'WEBHOOK_ATTEMPTS' | 'WEBHOOK_BACKOFF_MS' | 'WEBHOOK_BATCH_SIZE' | 'WEBHOOK_TIMEOUT_MS' | 'WEBHOOK_CONCURRENCY'
+>;
+
+export interface WebhookDeliveryDeps {
+  /** Queue writes (a producer connection). */
+  connection: Redis;
+  /** Set in processes that deliver (the scheduler role): the worker's blocking connection. */
+  workerConnection?: Redis;
+  clickhouse: ClickHouseClient;
+  destinations: DestinationStore;
+  config: WebhookConfig;
+  log: Logger;
+  metrics: Metrics;
+}
+
+const ADD_CHUNK = 1000;
+
+/**
+ * Webhook destinations' delivery: one BullMQ job per batch of a run's changes per destination, with the
+ * delivery id as job id. The enqueue side works in any process that reaches ClickHouse; the worker runs
+ * only where `workerConnection` is given.
+ */
+export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery {
+  const { config, log } = deps;
+  const db = config.CLICKHOUSE_DATABASE;
+  const queue = createWebhookQueue(deps.connection, config);
+  queue.on('error', (err) => log.warn({ err: err.message }, 'webhook queue error'));
+  const outcomes = new Counter({
+    name: 'cdp_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome: delivered, retried, dead_lettered, gone (410, destination disabled), skipped (destination deleted or disabled)',
+    labelNames: ['outcome'] as const,
+    registers: [deps.metrics.registry],
+  });
+
+  let worker: Worker<WebhookJobData> | undefined;
+  if (deps.workerConnection) {
+    const deliveryDeps = { clickhouse: deps.clickhouse, database: db, destinations: deps.destinations, timeoutMs: config.WEBHOOK_TIMEOUT_MS, outcomes, log };
+    worker = new Worker<WebhookJobData>(WEBHOOK_QUEUE, (job) => deliverWebhook(job, deliveryDeps), {
+      connection: deps.workerConnection,
+      prefix: config.QUEUE_PREFIX,
+      concurrency: config.WEBHOOK_CONCURRENCY,
+      // The lock must outlive the slowest request, or a live delivery would be taken for a stalled one.
+      lockDuration: Math.max(30_000, 3 * config.WEBHOOK_TIMEOUT_MS),
+    });
+    worker.on('failed', (job, err) => {
+      if (!job || err instanceof DestinationGoneError) return;
+      const last = job.attemptsMade >= (job.opts.attempts ?? 1);
+      outcomes.inc({ outcome: last ? 'dead_lettered' : 'retried' });
+      log[last ? 'error' : 'warn']({ deliveryId: job.id, attemptsMade: job.attemptsMade, err: err.message }, last ? 'webhook delivery dead-lettered' : 'webhook delivery failed; will retry');
+    });
+    worker.on('error', (err) => log.error({ err }, 'webhook worker error'));
+  }
+
+  /** Committed runs of the segment in (from, to] that have changes, with their change counts. */
+  async function runsWithChanges(segmentId: string, from: number, to: number) {
+    const result = await deps.clickhouse.query({
+      query: `SELECT r.seq AS seq, toUnixTimestamp64Milli(r.as_of) AS as_of_ms, c.n AS changes
+              FROM (SELECT seq, any(as_of) AS as_of FROM ${db}.segment_runs
+                    WHERE segment_id = {segment:String} AND seq > {from:UInt64} AND seq <= {to:UInt64} GROUP BY seq) AS r
+              INNER JOIN (SELECT seq, count() AS n FROM ${db}.segment_changes
+                    WHERE segment_id = {segment:String} AND seq > {from:UInt64} AND seq <= {to:UInt64} GROUP BY seq) AS c ON c.seq = r.seq
+              ORDER BY seq`,
+      query_params: { segment: segmentId, from, to },
+      format: 'JSONEachRow',
+    });
+    return (await result.json<{ seq: string; as_of_ms: string; changes: string }>()).map((r) => ({ seq: Number(r.seq), asOf: Number(r.as_of_ms), changes: Number(r.changes) }));
+  }
+
+  return {
+    async onSegmentRun(run) {
+      const destinations = (await deps.destinations.forSegment(run.segmentId)).filter((d) => d.enqueued_seq < run.seq);
+      if (destinations.length === 0) return;
+      const runs = await runsWithChanges(run.segmentId, Math.min(...destinations.map((d) => d.enqueued_seq)), run.seq);
+      const batchSize = config.WEBHOOK_BATCH_SIZE;
+      for (const destination of destinations) {
+        const jobs: { name: string; data: WebhookJobData; opts: { jobId: string } }[] = [];
+        for (const r of runs.filter((r) => r.seq > destination.enqueued_seq)) {
+          for (let batch = 0; batch * batchSize < r.changes; batch++) {
+            const id = deliveryId(destination.id, r.seq, batch);
+            jobs.push({ name: 'deliver', data: { destination_id: destination.id, segment_id: run.segmentId, seq: r.seq, as_of: r.asOf, batch, batch_size: batchSize }, opts: { jobId: id } });
+          }
+        }
+        // An existing job id is left as it is, so adding a run twice never delivers it twice.
+        for (let i = 0; i < jobs.length; i += ADD_CHUNK) await queue.addBulk(jobs.slice(i, i + ADD_CHUNK));
+        await deps.destinations.markEnqueued(destination.id, run.seq);
+        log.info({ destinationId: destination.id, segmentId: run.segmentId, seq: run.seq, deliveries: jobs.length }, 'webhook deliveries queued');
+      }
+    },
+    deadLetters: (destinationId) => listDeadLetters(queue, destinationId),
+    replay: (filter) => replayDeadLetters(queue, deps.destinations, filter),
+    async close() {
+      await worker?.close();
+      await queue.close();
+    },
+  };
+}

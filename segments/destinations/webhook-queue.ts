@@ -1,0 +1,44 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { Config } from '../../pipeline/config.js';
+
+export const WEBHOOK_QUEUE = 'webhooks';
+
+/** One delivery: a batch of one run's changes for one destination. */
+export interface WebhookJobData {
+  destination_id: string;
+  segment_id: string;
+  seq: number;
+  /** The run's as_of (epoch ms). */
+  as_of: number;
+  batch: number;
+  /** Kept in the job so a replay after a configuration change still reads the same rows. */
+  batch_size: number;
+}
+
+/**
+ * The delivery id, also the BullMQ job id: the same changes always travel under the same id, however often
+ * they are retried, replayed or enqueued again. The destination fixes the segment, so the id is
+ * `<destination>.<seq>.<batch>` (BullMQ refuses ids with ':', and segment ids may contain anything).
+ */
+export function deliveryId(destinationId: string, seq: number, batch: number): string {
+  return `${destinationId}.${seq}.${batch}`;
+}
+
+export type WebhookQueueConfig = Pick<Config, 'QUEUE_PREFIX' | 'WEBHOOK_ATTEMPTS' | 'WEBHOOK_BACKOFF_MS'>;
+
+export function webhookJobOptions(config: WebhookQueueConfig): JobsOptions {
+  return {
+    attempts: config.WEBHOOK_ATTEMPTS,
+    backoff: { type: 'exponential', delay: config.WEBHOOK_BACKOFF_MS },
+    // Completed jobs are kept a day so that enqueuing a run again is a no-op rather than a second delivery.
+    removeOnComplete: { age: 24 * 3600 },
+    // Failed jobs are the dead letters: kept until replayed.
+    removeOnFail: false,
+  };
+}
+
+export function createWebhookQueue(connection: ConnectionOptions, config: WebhookQueueConfig) {
+  return new Queue<WebhookJobData>(WEBHOOK_QUEUE, { connection, prefix: config.QUEUE_PREFIX, defaultJobOptions: webhookJobOptions(config) });
+}
+
+export type WebhookQueue = ReturnType<typeof createWebhookQueue>;
