@@ -1,0 +1,362 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { projectRoot } from '../../pipeline/project-root.js';
+import { launchChromium } from '../helpers/browser.js';
+import { startTestProduct, tempDir, WRITE_KEY, type TestProduct } from '../helpers/test-product.js';
+
+// The browser snippet in a real headless Chromium, on a shop page served from another origin than the API,
+// with the loader snippet exactly as the README shows it. Events are read back from ClickHouse.
+
+const README_HOST = 'https://cdp.example.com';
+const README_LOAD = `cdp.load("YOUR_WRITE_KEY", { apiHost: "${README_HOST}" });`;
+
+/** The loader snippet of the README's "Browser snippet" section. */
+function readmeSnippet(): string {
+  const readme = readFileSync(path.join(projectRoot(), 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Browser snippet'));
+  const snippet = /```html\n<script>\n([\s\S]*?)<\/script>\n```/.exec(section)?.[1];
+  if (!snippet || !snippet.includes(README_LOAD)) throw new Error(`the README's Browser snippet section has no loader snippet ending in ${README_LOAD}`);
+  return snippet;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const apiPort = await freePort();
+const dataDir = tempDir();
+// Fixed for the product and its restart, so that both use the same queue in the same (persistent) Redis.
+const env = { PORT: String(apiPort), QUEUE_PREFIX: `{snippet${randomBytes(4).toString('hex')}}` };
+
+let product: TestProduct;
+let browser: Browser;
+let shop: Server;
+let shopOrigin: string;
+// The options the shop's pages give cdp.load; a test sets them before it opens pages.
+let loadOptions: Record<string, unknown> = {};
+const snippet = readmeSnippet();
+
+/**
+ * The shop: every page carries the loader snippet, except /elsewhere (a page without tracking to navigate
+ * to). Pages under /preload make a call right after the snippet, before cdp.js can have run.
+ */
+function shopPage(url: string): string {
+  if (url.startsWith('/elsewhere')) return '<!doctype html><title>Elsewhere</title><p>no tracking here</p>';
+  // The README's load line (checked present by readmeSnippet) with the test's write key and options.
+  const loader = snippet
+    .replace(README_LOAD, `cdp.load(${JSON.stringify(WRITE_KEY)}, ${JSON.stringify({ apiHost: product.url, ...loadOptions })});`)
+    .replaceAll(README_HOST, product.url);
+  const preload = url.startsWith('/preload')
+    ? `<script>window.stubWasQueued = Array.isArray(window.cdp); cdp.track('Clicked Before Load', { button: 'hero' });</script>`
+    : '';
+  return `<!doctype html><html><head><title>Boots | Shop</title><script>${loader}</script>${preload}</head><body><h1>Boots</h1></body></html>`;
+}
+
+beforeAll(async () => {
+  [product, browser] = await Promise.all([startTestProduct({ dataDir, env }), launchChromium()]);
+  shop = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(shopPage(req.url ?? '/'));
+  });
+  await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+  // localhost vs the API's 127.0.0.1: another origin, as a shop's own domain is.
+  shopOrigin = `http://localhost:${(shop.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => shop?.close(resolve));
+  await product?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+interface Opened {
+  page: Page;
+  /** Uncaught exceptions in the page; each test ends by checking there were none. */
+  errors: string[];
+  /** console.error lines: failed requests show up here, so only tests of an outage or a refusal may have them. */
+  consoleErrors: string[];
+  requestsMayFail: boolean;
+  warnings: string[];
+}
+const opened: Opened[] = [];
+
+async function open(context: BrowserContext, pagePath: string, o2: { referer?: string; requestsMayFail?: boolean } = {}): Promise<Opened> {
+  const page = await context.newPage();
+  const o: Opened = { page, errors: [], consoleErrors: [], warnings: [], requestsMayFail: o2.requestsMayFail ?? false };
+  page.on('pageerror', (err) => o.errors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') o.consoleErrors.push(msg.text());
+    if (msg.type() === 'warning') o.warnings.push(msg.text());
+  });
+  opened.push(o);
+  await page.goto(`${shopOrigin}${pagePath}`, { referer: o2.referer });
+  return o;
+}
+
+afterEach(() => {
+  for (const o of opened.splice(0)) {
+    expect(o.errors).toEqual([]);
+    if (!o.requestsMayFail) expect(o.consoleErrors).toEqual([]);
+  }
+});
+
+/** The visitor's anonymous id, from the cookie and from localStorage (which must agree). */
+async function anonymousId(context: BrowserContext, page: Page): Promise<string> {
+  const cookie = (await context.cookies(shopOrigin)).find((c) => c.name === 'cdp_anonymous_id')?.value;
+  const stored = await page.evaluate(() => localStorage.getItem('cdp_anonymous_id'));
+  expect(cookie).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  expect(stored).toBe(cookie);
+  return cookie!;
+}
+
+const queued = (page: Page) => page.evaluate(() => (JSON.parse(localStorage.getItem('cdp_queue') ?? '{"items":[]}') as { items: { event?: string }[] }).items);
+
+test('GET /cdp.js: the script, for any origin, gzipped, with an ETag', async () => {
+  const res = await fetch(`${product.url}/cdp.js`, { headers: { 'accept-encoding': 'gzip' } });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('application/javascript; charset=utf-8');
+  expect(res.headers.get('content-encoding')).toBe('gzip');
+  expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  const built = readFileSync(path.join(projectRoot(), 'dist', 'web', 'cdp.js'), 'utf8');
+  expect(await res.text()).toBe(built);
+  const again = await fetch(`${product.url}/cdp.js`, { headers: { 'if-none-match': res.headers.get('etag')! } });
+  expect(again.status).toBe(304);
+});
+
+test('page on load: the cookie anonymous id, page context, campaign and device; a call made before the script loaded arrives', async () => {
+  loadOptions = {};
+  const context = await browser.newContext();
+  const search = '?utm_source=newsletter&utm_medium=email&utm_campaign=spring&utm_term=boots&utm_content=hero';
+  const { page } = await open(context, `/preload/boots${search}`, { referer: 'http://search.example/' });
+  expect(await page.evaluate(() => (window as unknown as { stubWasQueued: boolean }).stubWasQueued)).toBe(true);
+  const anon = await anonymousId(context, page);
+  const device = await page.evaluate(() => ({ userAgent: navigator.userAgent, locale: navigator.language, timezone: Intl.DateTimeFormat().resolvedOptions().timeZone }));
+
+  const rows = await product.waitForRows<Record<string, string>>(
+    `SELECT type, event, message_id, user_id, url, path, referrer, campaign_source, campaign_medium, campaign_name, campaign_term, campaign_content,
+            user_agent, properties, context, sent_at IS NOT NULL AS has_sent_at
+     FROM events WHERE anonymous_id = '${anon}' ORDER BY type`,
+    (r) => r.length === 2,
+  );
+  const url = `${shopOrigin}/preload/boots${search}`;
+  const [pageRow, trackRow] = rows;
+  for (const row of rows) {
+    expect(row).toMatchObject({
+      user_id: '',
+      url,
+      path: '/preload/boots',
+      referrer: 'http://search.example/',
+      campaign_source: 'newsletter',
+      campaign_medium: 'email',
+      campaign_name: 'spring',
+      campaign_term: 'boots',
+      campaign_content: 'hero',
+      user_agent: device.userAgent,
+      has_sent_at: 1,
+    });
+    expect(row!.message_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.parse(row!.context!)).toMatchObject({
+      library: { name: 'cdp.js', version: expect.any(String) },
+      ...device,
+      page: { path: '/preload/boots', referrer: 'http://search.example/', search, title: 'Boots | Shop', url },
+      campaign: { source: 'newsletter', medium: 'email', name: 'spring', term: 'boots', content: 'hero' },
+    });
+  }
+  expect(pageRow).toMatchObject({ type: 'page' });
+  expect(JSON.parse(pageRow!.properties!)).toEqual({ path: '/preload/boots', referrer: 'http://search.example/', search, title: 'Boots | Shop', url });
+  expect(trackRow).toMatchObject({ type: 'track', event: 'Clicked Before Load' });
+  expect(JSON.parse(trackRow!.properties!)).toEqual({ button: 'hero' });
+  await context.close();
+});
+
+test('a single-page app: pushState and back are pages with the page before as referrer; an anchor is not', async () => {
+  loadOptions = { flushInterval: 200 };
+  const context = await browser.newContext();
+  const { page } = await open(context, '/spa');
+  const anon = await anonymousId(context, page);
+  const pages = (n: number) =>
+    product.waitForRows<{ path: string; referrer: string; url: string }>(
+      `SELECT path, referrer, url FROM events WHERE anonymous_id = '${anon}' AND type = 'page' ORDER BY timestamp`,
+      (r) => r.length === n,
+    );
+  await pages(1);
+  await page.evaluate(() => {
+    location.hash = 'reviews';
+  });
+  await page.evaluate(() => history.pushState({}, '', '/products/42?color=red'));
+  await pages(2);
+  await page.evaluate(() => history.back());
+  const rows = await pages(3);
+  expect(rows).toEqual([
+    { path: '/spa', referrer: '', url: `${shopOrigin}/spa` },
+    { path: '/products/42', referrer: `${shopOrigin}/spa`, url: `${shopOrigin}/products/42?color=red` },
+    { path: '/spa', referrer: `${shopOrigin}/products/42?color=red`, url: `${shopOrigin}/spa` },
+  ]);
+  // A marker sent after all of it: once it is in, a page for the anchor would be too.
+  await page.evaluate(() => window.cdp.track('Marker'));
+  await product.waitForRows(`SELECT 1 FROM events WHERE anonymous_id = '${anon}' AND event = 'Marker'`, (r) => r.length === 1);
+  expect(await product.sql(`SELECT 1 FROM events WHERE anonymous_id = '${anon}' AND type = 'page'`)).toHaveLength(3);
+  await context.close();
+});
+
+test('login links the earlier anonymous events to the customer; the user survives a reload; reset starts a new visitor', async () => {
+  loadOptions = { flushInterval: 200 };
+  const context = await browser.newContext();
+  const { page } = await open(context, '/account');
+  const before = await anonymousId(context, page);
+  const userId = `u-${randomUUID()}`;
+  await page.evaluate((id) => {
+    window.cdp.track('Product Viewed', { product_id: 'p-1' });
+    window.cdp.identify(id, { email: `${id}@example.com`, plan: 'basic' });
+    window.cdp.identify({ plan: 'gold' });
+    window.cdp.track('Order Completed', { order_id: 'o-1', revenue: 89.9 });
+  }, userId);
+  await product.waitForRows(`SELECT 1 FROM events WHERE user_id = '${userId}'`, (r) => r.length === 3);
+  expect(await page.evaluate(() => localStorage.getItem('cdp_user_id'))).toBe(userId);
+
+  await page.reload();
+  expect(await anonymousId(context, page)).toBe(before);
+  await product.waitForRows(`SELECT 1 FROM events WHERE user_id = '${userId}' AND type = 'page'`, (r) => r.length === 1);
+
+  await page.evaluate(() => window.cdp.reset());
+  const after = await anonymousId(context, page);
+  expect(after).not.toBe(before);
+  expect(await page.evaluate(() => [localStorage.getItem('cdp_user_id'), localStorage.getItem('cdp_user_traits')])).toEqual([null, null]);
+  expect((await context.cookies(shopOrigin)).map((c) => c.name)).not.toContain('cdp_user_id');
+  await page.evaluate(() => window.cdp.track('After Logout'));
+
+  const rows = await product.waitForRows<{ type: string; event: string; anonymous_id: string; user_id: string; profile_id: string; traits: string }>(
+    `SELECT type, event, anonymous_id, user_id, profile_id, traits FROM events_resolved WHERE anonymous_id IN ('${before}', '${after}')`,
+    (r) => r.length === 7,
+  );
+  // Events of one call batch can share a millisecond: compared as sorted lists, not by time.
+  const visitor = (r: (typeof rows)[number]) => (r.anonymous_id === before ? 'before' : 'after');
+  expect(rows.map((r) => [visitor(r), r.type, r.event, r.user_id].join(' | ')).sort()).toEqual([
+    `after | track | After Logout | `,
+    `before | identify |  | ${userId}`,
+    `before | identify |  | ${userId}`,
+    `before | page |  | `,
+    `before | page |  | ${userId}`,
+    `before | track | Order Completed | ${userId}`,
+    `before | track | Product Viewed | `,
+  ]);
+  const customer = new Set(rows.filter((r) => visitor(r) === 'before').map((r) => r.profile_id));
+  expect(customer.size).toBe(1);
+  const afterLogout = rows.find((r) => visitor(r) === 'after')!.profile_id;
+  expect(afterLogout).toMatch(/^p_/);
+  expect(customer.has(afterLogout)).toBe(false);
+  expect(rows.filter((r) => r.type === 'identify').map((r) => JSON.parse(r.traits)).sort((a, b) => a.plan.localeCompare(b.plan))).toEqual([
+    { email: `${userId}@example.com`, plan: 'basic' },
+    { email: `${userId}@example.com`, plan: 'gold' },
+  ]);
+  await context.close();
+});
+
+test('API down: events wait in localStorage, are retried, and arrive once after it comes back', async () => {
+  loadOptions = { maxRetryDelay: 2000 };
+  const context = await browser.newContext();
+  const { page } = await open(context, '/outage', { requestsMayFail: true });
+  const anon = await anonymousId(context, page);
+  await product.waitForRows(`SELECT 1 FROM events WHERE anonymous_id = '${anon}'`, (r) => r.length === 1);
+
+  await product.stop();
+  const failed = page.waitForEvent('requestfailed', (req) => req.url() === `${product.url}/v1/batch`);
+  await page.evaluate(() => {
+    window.cdp.track('While Down', { n: 1 });
+    window.cdp.track('While Down', { n: 2 });
+  });
+  expect((await queued(page)).map((m) => m.event)).toEqual(['While Down', 'While Down']);
+  await failed;
+  // A second failed attempt: the events were really retried while the API was away.
+  await page.waitForEvent('requestfailed', (req) => req.url() === `${product.url}/v1/batch`);
+
+  product = await startTestProduct({ dataDir, env });
+  const rows = await product.waitForRows<{ n: string; message_id: string }>(
+    `SELECT JSONExtractInt(properties, 'n') AS n, message_id FROM events WHERE anonymous_id = '${anon}' AND event = 'While Down' ORDER BY n`,
+    (r) => r.length >= 2,
+  );
+  expect(rows.map((r) => Number(r.n))).toEqual([1, 2]);
+  await page.waitForFunction(() => (JSON.parse(localStorage.getItem('cdp_queue')!) as { items: unknown[] }).items.length === 0);
+  await context.close();
+});
+
+test('the unload beacon: the last events of a page arrive when it is left or closed', async () => {
+  // No batch would leave by size or by timer during the test: only the unload path can send them.
+  loadOptions = { flushAt: 1000, flushInterval: 600_000 };
+  const context = await browser.newContext();
+  const { page } = await open(context, '/checkout');
+  const anon = await anonymousId(context, page);
+  // The page call goes at load, with whatever an earlier page left; later events wait.
+  await page.waitForFunction(() => (JSON.parse(localStorage.getItem('cdp_queue')!) as { items: unknown[] }).items.length === 0);
+  await page.evaluate(() => window.cdp.track('Left Page'));
+  expect((await queued(page)).map((m) => m.event)).toEqual(['Left Page']);
+  await page.goto(`${shopOrigin}/elsewhere`);
+  await product.waitForRows(`SELECT 1 FROM events WHERE anonymous_id = '${anon}' AND event = 'Left Page'`, (r) => r.length === 1);
+  // Handed to the beacon, they are not left for the next page to send again.
+  expect(await queued(page)).toEqual([]);
+
+  const second = await open(context, '/cart');
+  await second.page.evaluate(() => window.cdp.track('Closed Tab'));
+  await second.page.close({ runBeforeUnload: true });
+  await product.waitForRows(`SELECT 1 FROM events WHERE anonymous_id = '${anon}' AND event = 'Closed Tab'`, (r) => r.length === 1);
+  await context.close();
+});
+
+test('refusals are final and said in debug mode; bad calls never throw into the page', async () => {
+  loadOptions = { debug: true, autoPage: false, flushAt: 1 };
+  const context = await browser.newContext();
+  const o = await open(context, '/debug', { requestsMayFail: true });
+  const anon = await anonymousId(context, o.page);
+  const refused = o.page.waitForEvent('console', (msg) => msg.type() === 'warning' && msg.text().includes('the API refused events (400)'));
+  const result = await o.page.evaluate(() => {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    window.cdp.track('');
+    window.cdp.track('Circular', circular);
+    (window.cdp.page as (...a: unknown[]) => void)(null, 5, 'x');
+    window.cdp.load('', {});
+    return 'no exception';
+  });
+  expect(result).toBe('no exception');
+  const warning = await refused;
+  expect(warning.text()).toContain('event is required for track');
+  expect(o.warnings.some((w) => w.includes('cannot be serialized to JSON'))).toBe(true);
+  expect(o.warnings.some((w) => w.includes('load was called twice'))).toBe(true);
+  // The refused event is gone from the queue, not retried; later events still go.
+  await o.page.waitForFunction(() => (JSON.parse(localStorage.getItem('cdp_queue')!) as { items: unknown[] }).items.length === 0);
+  await o.page.evaluate(() => window.cdp.track('After Refusal'));
+  const rows = await product.waitForRows<{ type: string; event: string }>(
+    `SELECT type, event FROM events WHERE anonymous_id = '${anon}' AND (type = 'page' OR event = 'After Refusal') ORDER BY timestamp`,
+    (r) => r.some((x) => x.event === 'After Refusal'),
+  );
+  expect(rows).toEqual([
+    { type: 'page', event: '' },
+    { type: 'track', event: 'After Refusal' },
+  ]);
+  await context.close();
+});
+
+declare global {
+  interface Window {
+    cdp: {
+      track(event: string, properties?: Record<string, unknown>): void;
+      identify(userId: string | Record<string, unknown>, traits?: Record<string, unknown>): void;
+      page(...args: unknown[]): void;
+      load(writeKey: string, options?: Record<string, unknown>): void;
+      reset(): void;
+    };
+  }
+}
