@@ -49,8 +49,11 @@ export function createSender(o: SenderOptions): Sender {
 
   async function send(): Promise<void> {
     const queue = readQueue();
+    if (queue.items.length === 0) return;
     const batch = takeBatch(queue.items, MAX_BATCH_EVENTS, MAX_BATCH_CHARS);
-    if (batch.length === 0) return;
+    // An event over the batch size (left by another version of this script) goes alone, and its refusal
+    // removes it, rather than blocking the queue behind it.
+    if (batch.length === 0) batch.push(queue.items[0]!);
     const answer = await post(o.batchUrl, body(batch, queue.dropped));
     if (shouldRetry(answer.status)) {
       schedule(retryDelay(attempt++, Math.random(), o.maxRetryDelay, retryAfterMs(answer.retryAfter, Date.now())));

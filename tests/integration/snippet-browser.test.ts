@@ -93,7 +93,7 @@ interface Opened {
 }
 const opened: Opened[] = [];
 
-async function open(context: BrowserContext, pagePath: string, o2: { referer?: string; requestsMayFail?: boolean } = {}): Promise<Opened> {
+async function open(context: BrowserContext, pagePath: string, o2: { origin?: string; referer?: string; requestsMayFail?: boolean } = {}): Promise<Opened> {
   const page = await context.newPage();
   const o: Opened = { page, errors: [], consoleErrors: [], warnings: [], requestsMayFail: o2.requestsMayFail ?? false };
   page.on('pageerror', (err) => o.errors.push(err.message));
@@ -102,7 +102,7 @@ async function open(context: BrowserContext, pagePath: string, o2: { referer?: s
     if (msg.type() === 'warning') o.warnings.push(msg.text());
   });
   opened.push(o);
-  await page.goto(`${shopOrigin}${pagePath}`, { referer: o2.referer });
+  await page.goto(`${o2.origin ?? shopOrigin}${pagePath}`, { referer: o2.referer });
   return o;
 }
 
@@ -179,6 +179,27 @@ test('page on load: the cookie anonymous id, page context, campaign and device; 
   expect(JSON.parse(pageRow!.properties!)).toEqual({ path: '/preload/boots', referrer: 'http://search.example/', search, title: 'Boots | Shop', url });
   expect(trackRow).toMatchObject({ type: 'track', event: 'Clicked Before Load' });
   expect(JSON.parse(trackRow!.properties!)).toEqual({ button: 'hero' });
+  await context.close();
+});
+
+test('the id cookie is set on the site domain and shared by its subdomains; cookie and localStorage restore each other', async () => {
+  loadOptions = {};
+  const context = await browser.newContext();
+  const port = new URL(shopOrigin).port;
+  const www = await open(context, '/home', { origin: `http://www.shop.localhost:${port}` });
+  const anon = (await context.cookies(`http://www.shop.localhost:${port}`)).find((c) => c.name === 'cdp_anonymous_id');
+  expect(anon).toMatchObject({ domain: '.shop.localhost', path: '/', sameSite: 'Lax' });
+  expect(await www.page.evaluate(() => localStorage.getItem('cdp_anonymous_id'))).toBe(anon!.value);
+
+  // Another subdomain has its own (empty) localStorage: the cookie restores it.
+  const checkout = await open(context, '/checkout', { origin: `http://checkout.shop.localhost:${port}` });
+  expect(await checkout.page.evaluate(() => localStorage.getItem('cdp_anonymous_id'))).toBe(anon!.value);
+
+  // Cookies cleared: localStorage restores the cookie.
+  await context.clearCookies();
+  await checkout.page.reload();
+  expect((await context.cookies(`http://checkout.shop.localhost:${port}`)).find((c) => c.name === 'cdp_anonymous_id')?.value).toBe(anon!.value);
+  await product.waitForRows(`SELECT 1 FROM events WHERE anonymous_id = '${anon!.value}' AND type = 'page'`, (r) => r.length === 3);
   await context.close();
 });
 
