@@ -92,10 +92,11 @@ export function createCdp(defaultApiHost: string): Cdp {
   };
 
   const api = {
-    load(key: unknown, options: LoadOptions = {}) {
+    load(key: unknown, given?: unknown) {
       if (writeKey !== undefined) return warn('cdp: load was called twice; the second call is ignored');
       // A setup mistake, not a runtime failure: said even without debug.
       if (typeof key !== 'string' || key === '') return console.warn('cdp: load needs the write key: cdp.load("wk_...")');
+      const options: LoadOptions = isObject(given) ? given : {};
       writeKey = key;
       debug = options.debug === true;
       let host = (options.apiHost || defaultApiHost).replace(/\/+$/, '');
@@ -120,7 +121,7 @@ export function createCdp(defaultApiHost: string): Cdp {
       if (options.historyPages !== false) watchHistory();
       if (options.autoPage !== false) api.page();
       for (const [method, args] of waiting.splice(0)) call(method, args);
-      // Events a previous page left in the offline queue.
+      // What waits goes at once: the page call, and events an earlier page left in the offline queue.
       sender.flush();
     },
     track(event: unknown, properties?: Props, options?: CallOptions) {
