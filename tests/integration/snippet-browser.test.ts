@@ -286,8 +286,8 @@ test('login links the earlier anonymous events to the customer; the user survive
   await context.close();
 });
 
-test('API down: events wait in localStorage, are retried, and arrive once after it comes back', async () => {
-  loadOptions = { maxRetryDelay: 2000 };
+test('API down: events wait in the bounded localStorage queue, are retried, and arrive once after it comes back', async () => {
+  loadOptions = { maxRetryDelay: 2000, maxQueueSize: 2 };
   const context = await browser.newContext();
   const { page } = await open(context, '/outage', { requestsMayFail: true });
   const anon = await anonymousId(context, page);
@@ -296,21 +296,29 @@ test('API down: events wait in localStorage, are retried, and arrive once after 
   await product.stop();
   const failed = page.waitForEvent('requestfailed', (req) => req.url() === `${product.url}/v1/batch`);
   await page.evaluate(() => {
-    window.cdp.track('While Down', { n: 1 });
-    window.cdp.track('While Down', { n: 2 });
+    for (const n of [1, 2, 3]) window.cdp.track('While Down', { n });
   });
-  expect((await queued(page)).map((m) => m.event)).toEqual(['While Down', 'While Down']);
+  // Over the bound of 2: the oldest is dropped, and counted.
+  const queue = await page.evaluate(() => JSON.parse(localStorage.getItem('cdp_queue')!) as { items: { properties: { n: number } }[]; dropped: number });
+  expect(queue.items.map((m) => m.properties.n)).toEqual([2, 3]);
+  expect(queue.dropped).toBe(1);
   await failed;
   // A second failed attempt: the events were really retried while the API was away.
   await page.waitForEvent('requestfailed', (req) => req.url() === `${product.url}/v1/batch`);
 
   product = await startTestProduct({ dataDir, env });
-  const rows = await product.waitForRows<{ n: string; message_id: string }>(
-    `SELECT JSONExtractInt(properties, 'n') AS n, message_id FROM events WHERE anonymous_id = '${anon}' AND event = 'While Down' ORDER BY n`,
+  const rows = await product.waitForRows<{ n: number; dropped: number }>(
+    `SELECT JSONExtractInt(properties, 'n') AS n, JSONExtractInt(context, 'droppedEvents') AS dropped
+     FROM events WHERE anonymous_id = '${anon}' AND event = 'While Down' ORDER BY n`,
     (r) => r.length >= 2,
   );
-  expect(rows.map((r) => Number(r.n))).toEqual([1, 2]);
-  await page.waitForFunction(() => (JSON.parse(localStorage.getItem('cdp_queue')!) as { items: unknown[] }).items.length === 0);
+  // Each once, and the drop reported on the first event sent after it.
+  expect(rows.map((r) => [Number(r.n), Number(r.dropped)])).toEqual([
+    [2, 1],
+    [3, 0],
+  ]);
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem('cdp_queue')!).items.length === 0);
+  expect(await page.evaluate(() => JSON.parse(localStorage.getItem('cdp_queue')!).dropped)).toBe(0);
   await context.close();
 });
 
