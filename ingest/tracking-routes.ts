@@ -56,7 +56,8 @@ function fail(reply: FastifyReply, status: number, code: string, message: string
  */
 export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): Promise<void> {
   const { keys, enqueuer, metrics, limits } = deps;
-  await app.register(cors, { origin: true, methods: ['POST'], maxAge: 86400 });
+  // Retry-After is exposed so that browser code (the snippet) can read it on a cross-origin 503.
+  await app.register(cors, { origin: true, methods: ['POST'], maxAge: 86400, exposedHeaders: ['retry-after'] });
   registerDecompression(app);
 
   app.setErrorHandler((err: FastifyError, request, reply) => {

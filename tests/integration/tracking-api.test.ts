@@ -91,6 +91,11 @@ describe('happy paths', () => {
     expect(res.status).toBeLessThan(300);
     expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.example');
   });
+
+  test('a cross-origin page may read Retry-After', async () => {
+    const res = await fetch(`${product.url}/v1/track`, { method: 'POST', headers: { origin: 'https://shop.example', 'content-type': 'application/json' }, body: '{}' });
+    expect(res.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('retry-after');
+  });
 });
 
 describe('limits', () => {
