@@ -27,6 +27,9 @@ export function queryParams(compiled: CompiledSegment, asOf: string, timeZone: s
   return { ...compiled.params, as_of: asOf, tz: timeZone };
 }
 
+/** The profile a loaded profile id reads as now (events_resolved's rule), given the override join `o`. */
+const survivor = (alias: string) => `if(o.profile_id != '', o.profile_id, ${alias}.profile_id)`;
+
 export function compileConditions(root: Condition, opts: CompileOptions): CompiledSegment {
   const db = opts.database;
   const params: Record<string, unknown> = {};
@@ -110,7 +113,12 @@ export function compileConditions(root: Condition, opts: CompileOptions): Compil
     if (c.event !== undefined) where.push(`event = ${param('String', c.event)}`);
     if (c.name !== undefined) where.push(`name = ${param('String', c.name)}`);
     where.push(...window(c.window), ...(c.where ?? []).map(filter), `profile_id != ''`);
-    return `SELECT profile_id FROM ${db}.events_resolved WHERE ${where.join(' AND ')} GROUP BY profile_id${having ? ` HAVING ${having}` : ''}`;
+    // events_resolved would join the override table once per event; counting per loaded profile first
+    // and then moving the counts to the surviving profiles joins once per profile, and sums the same.
+    return `SELECT survivor AS profile_id FROM (SELECT ${survivor('e')} AS survivor, sum(e.n) AS total
+FROM (SELECT profile_id, count() AS n FROM ${db}.events WHERE ${where.join(' AND ')} GROUP BY profile_id) AS e
+LEFT JOIN ${db}.profile_overrides_current AS o ON o.old_profile_id = e.profile_id
+GROUP BY survivor${having ? ` HAVING ${having}` : ''})`;
   }
 
   function range(column: string, r: { gte?: number; lte?: number }): string[] {
@@ -127,7 +135,7 @@ export function compileConditions(root: Condition, opts: CompileOptions): Compil
       case 'event': {
         const count = c.count ?? { op: 'gte' as const, value: 1 };
         const sign = { eq: '=', neq: '!=', lt: '<', lte: '<=', gt: '>', gte: '>=' }[count.op];
-        const holds = `count() ${sign} ${param('UInt64', count.value)}`;
+        const holds = `total ${sign} ${param('UInt64', count.value)}`;
         // "Fewer than 3" includes profiles with none at all, which the events table cannot list: such a
         // condition is compiled as "not among the profiles for which it fails".
         const zeroSatisfies = { eq: 0 === count.value, neq: 0 !== count.value, lt: 0 < count.value, lte: true, gt: false, gte: count.value === 0 }[count.op];
@@ -170,7 +178,9 @@ export function compileConditions(root: Condition, opts: CompileOptions): Compil
 
   // Members are drawn from one positive set when the tree has one at the top (a leaf, or a leaf under the
   // top `and`), so most segments never scan every profile; otherwise from every profile with an event.
-  const universe = `SELECT DISTINCT profile_id FROM ${db}.events_resolved WHERE profile_id != ''`;
+  const universe = `SELECT DISTINCT ${survivor('e')} AS profile_id
+FROM (SELECT DISTINCT profile_id FROM ${db}.events WHERE profile_id != '') AS e
+LEFT JOIN ${db}.profile_overrides_current AS o ON o.old_profile_id = e.profile_id`;
   if (root.type === 'and') {
     const parts = root.conditions.map(compile);
     const anchor = parts.findIndex((p) => p.leaf?.in);

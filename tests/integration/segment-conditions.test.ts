@@ -14,7 +14,7 @@ const AS_OF = '2026-06-15T10:00:00.000Z';
 const admin = { auth: `Bearer ${ADMIN_KEY}` };
 /** user id → profile id */
 const profile = new Map<string, string>();
-const users = ['u1', 'u2', 'u3', 'u4', 'u5'] as const;
+const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'] as const;
 type User = (typeof users)[number];
 
 const at = (iso: string) => ({ timestamp: iso });
@@ -42,6 +42,12 @@ beforeAll(async () => {
     track('u4', 'Order Completed', '2026-06-01T10:00:00Z', { order_id: 'o4', revenue: 30, category: 'bags', product: { brand: 'Acme' } }),
     track('u4', 'Order Completed', '2026-06-02T10:00:00Z', { order_id: 'o5', revenue: 30, category: 'bags', product: { brand: 'Acme' } }),
     track('u4', 'Order Completed', '2026-06-03T10:00:00Z', { order_id: 'o6', revenue: 30, category: 'bags', product: { brand: 'Other' } }),
+    // u6: a wishlist seen on a device before login (one profile), a gift card bought logged in elsewhere
+    // (another), then a login on the first device merges them: conditions must follow the merge.
+    { type: 'track', anonymousId: 'u6-device', event: 'Wishlist Viewed', ...at('2026-06-01T08:00:00Z'), properties: {} },
+    { type: 'track', userId: 'u6', event: 'Gift Card Bought', ...at('2026-06-01T09:00:00Z'), properties: {} },
+    { type: 'track', userId: 'u6', event: 'Gift Card Bought', ...at('2026-06-02T09:00:00Z'), properties: {} },
+    { type: 'identify', userId: 'u6', anonymousId: 'u6-device', ...at('2026-06-03T09:00:00Z'), traits: {} },
   ];
   expect((await product.post('/v1/batch', { batch })).status).toBe(200);
   await product.waitForRows(`SELECT count() AS n FROM events`, (r) => Number((r[0] as { n: string }).n) === batch.length);
@@ -49,6 +55,8 @@ beforeAll(async () => {
     profile.set(row.identifier, row.profile_id);
   }
   expect(profile.size).toBe(users.length);
+  const [overrides] = await product.sql<{ n: string }>('SELECT count() AS n FROM profile_overrides_current');
+  expect(Number(overrides!.n)).toBe(1);
 
   // RFM and churn scores as the jobs would have written them, for this as_of.
   clickhouse = await openClickHouse(product.config);
@@ -125,16 +133,19 @@ describe('event conditions', () => {
     ['nested property', { event: 'Order Completed', where: [{ property: 'product.brand', op: 'eq', value: 'Acme' }], count: { op: 'eq', value: 2 } }, ['u4']],
     ['property exists', { event: 'Order Completed', where: [{ property: 'product', op: 'exists' }] }, ['u4']],
     // Fewer than two orders includes the profiles with none.
-    ['count below 2 includes zero', { event: 'Order Completed', count: { op: 'lt', value: 2 } }, ['u2', 'u3', 'u5']],
-    ['count exactly 0', { event: 'Order Completed', count: { op: 'eq', value: 0 } }, ['u3', 'u5']],
+    ['count below 2 includes zero', { event: 'Order Completed', count: { op: 'lt', value: 2 } }, ['u2', 'u3', 'u5', 'u6']],
+    ['count exactly 0', { event: 'Order Completed', count: { op: 'eq', value: 0 } }, ['u3', 'u5', 'u6']],
+    // Events loaded under the merged-away profile count for the survivor, and counts add up across both.
+    ['merged profiles: events of both count', { event: 'Wishlist Viewed' }, ['u6']],
+    ['merged profiles: counts add up', { event: 'Gift Card Bought', count: { op: 'eq', value: 2 } }, ['u6']],
     ['page views by name', { call: 'page', name: 'Home' }, ['u5']],
   ])('%s', async (_name, cond, expected) => {
     expect(await members({ type: 'event', ...cond })).toEqual(expected);
   });
 
   test('did not perform, with and without a window', async () => {
-    expect(await members({ type: 'no_event', event: 'Order Completed' })).toEqual(['u3', 'u5']);
-    expect(await members({ type: 'no_event', event: 'Order Completed', window: { within_days: 30 } })).toEqual(['u2', 'u3', 'u5']);
+    expect(await members({ type: 'no_event', event: 'Order Completed' })).toEqual(['u3', 'u5', 'u6']);
+    expect(await members({ type: 'no_event', event: 'Order Completed', window: { within_days: 30 } })).toEqual(['u2', 'u3', 'u5', 'u6']);
   });
 });
 
@@ -166,8 +177,9 @@ describe('combinations', () => {
   });
   test('or, and not (which includes profiles without the trait)', async () => {
     expect(await members({ type: 'or', conditions: [{ type: 'trait', trait: 'city', op: 'eq', value: 'Munich' }, { type: 'rfm', segment: ['Champions'] }] })).toEqual(['u1', 'u2']);
-    expect(await members({ type: 'not', condition: { type: 'trait', trait: 'city', op: 'eq', value: 'Berlin' } })).toEqual(['u2', 'u3', 'u4', 'u5']);
-    expect(await members({ type: 'and', conditions: [{ type: 'not', condition: { type: 'event', event: 'Order Completed' } }, { type: 'not', condition: { type: 'trait', trait: 'city', op: 'exists' } }] })).toEqual(['u5']);
+    expect(await members({ type: 'not', condition: { type: 'trait', trait: 'city', op: 'eq', value: 'Berlin' } })).toEqual(['u2', 'u3', 'u4', 'u5', 'u6']);
+    expect(await members({ type: 'and', conditions: [{ type: 'not', condition: { type: 'event', event: 'Order Completed' } }, { type: 'not', condition: { type: 'trait', trait: 'city', op: 'exists' } }] })).toEqual(['u5', 'u6']);
+    expect(await members({ type: 'and', conditions: [{ type: 'event', event: 'Wishlist Viewed' }, { type: 'event', event: 'Gift Card Bought' }] })).toEqual(['u6']);
   });
 });
 
