@@ -58,6 +58,24 @@ export function createAudienceStore(clickhouse: ClickHouseClient, database: stri
     ORDER BY profile_id
     LIMIT {limit:UInt32}`;
 
+  // The rule of the profile_traits_current view (latest value by (timestamp, received_at), under the
+  // surviving profile of a merge), restricted to one page's profile_id range so that the primary key of
+  // profile_traits is used: through the view, every page would aggregate the whole traits table.
+  const traitsInRange = `
+    SELECT profile_id, trait, argMax(value, (timestamp, received_at)) AS value
+    FROM
+    (
+        SELECT if(o.profile_id != '', o.profile_id, t.profile_id) AS profile_id, t.trait AS trait, t.value AS value,
+               t.timestamp AS timestamp, t.received_at AS received_at
+        FROM ${db}.profile_traits AS t
+        LEFT JOIN ${db}.profile_overrides_current AS o ON o.old_profile_id = t.profile_id
+        WHERE t.trait IN {traits:Array(String)}
+          AND (t.profile_id BETWEEN {lo:String} AND {hi:String}
+               OR t.profile_id IN (SELECT old_profile_id FROM ${db}.profile_overrides_current WHERE profile_id BETWEEN {lo:String} AND {hi:String}))
+    )
+    WHERE profile_id BETWEEN {lo:String} AND {hi:String}
+    GROUP BY profile_id, trait`;
+
   return {
     async segment(segmentId) {
       const [found] = await rows<{ committed: string }>(
@@ -78,27 +96,20 @@ export function createAudienceStore(clickhouse: ClickHouseClient, database: stri
         params,
       );
       const page = Number(later!.n) === 0 ? settled : `SELECT * FROM ((${settled}) UNION ALL (${rebuilt})) ORDER BY profile_id LIMIT {limit:UInt32}`;
-      if (traits.length === 0) {
-        const found = await rows<{ profile_id: string; since_ms: string }>(
-          `SELECT profile_id, toUnixTimestamp64Milli(since) AS since_ms FROM (${page}) ORDER BY profile_id`,
-          params,
-        );
-        return found.map((r) => ({ profile_id: r.profile_id, since_ms: Number(r.since_ms), traits: [] }));
-      }
-      const found = await rows<{ profile_id: string; since_ms: string; traits: [string, string][] }>(
-        `SELECT m.profile_id AS profile_id, toUnixTimestamp64Milli(m.since) AS since_ms, t.traits AS traits
-         FROM (${page}) AS m
-         LEFT JOIN
-         (
-             SELECT profile_id, groupArray((trait, value)) AS traits
-             FROM ${db}.profile_traits_current
-             WHERE trait IN {traits:Array(String)} AND profile_id IN (SELECT profile_id FROM (${page}))
-             GROUP BY profile_id
-         ) AS t ON t.profile_id = m.profile_id
-         ORDER BY profile_id`,
+      const found = await rows<{ profile_id: string; since_ms: string }>(
+        `SELECT profile_id, toUnixTimestamp64Milli(since) AS since_ms FROM (${page}) ORDER BY profile_id`,
         params,
       );
-      return found.map((r) => ({ profile_id: r.profile_id, since_ms: Number(r.since_ms), traits: r.traits }));
+      const members: MemberRow[] = found.map((r) => ({ profile_id: r.profile_id, since_ms: Number(r.since_ms), traits: [] }));
+      if (traits.length === 0 || members.length === 0) return members;
+      const byId = new Map(members.map((m) => [m.profile_id, m]));
+      const values = await rows<{ profile_id: string; trait: string; value: string }>(traitsInRange, {
+        traits,
+        lo: members[0]!.profile_id,
+        hi: members[members.length - 1]!.profile_id,
+      });
+      for (const v of values) byId.get(v.profile_id)?.traits.push([v.trait, v.value]);
+      return members;
     },
 
     async changes(segmentId, committedSeq, from, limit) {

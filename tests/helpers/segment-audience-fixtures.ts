@@ -14,7 +14,10 @@ export interface SegmentFixtures {
   writeChanges(segmentId: string, seq: number, asOf: number, changes: Change[]): Promise<void>;
   /** The segment_runs row that makes run `seq` visible. */
   commitRun(segmentId: string, seq: number, asOf: number, changes: Change[], size: number): Promise<void>;
-  setTraits(rows: { profile_id: string; trait: string; value: string }[]): Promise<void>;
+  /** Trait values as the loader writes them, at `at` (epoch ms; default now). */
+  setTraits(rows: { profile_id: string; trait: string; value: string; at?: number }[]): Promise<void>;
+  /** A merge: `oldId` now reads as `survivor`. */
+  mergeProfile(oldId: string, survivor: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,7 +54,14 @@ export function segmentFixtures(product: TestProduct): SegmentFixtures {
       await clickhouse.insert({
         table: `${db}.profile_traits`,
         format: 'JSONEachRow',
-        values: rows.map((r, i) => ({ ...r, timestamp: chTime(Date.now()), message_id: `m-${r.profile_id}-${r.trait}-${i}`, received_at: chTime(Date.now()) })),
+        values: rows.map((r, i) => ({ profile_id: r.profile_id, trait: r.trait, value: r.value, timestamp: chTime(r.at ?? Date.now()), message_id: `m-${r.profile_id}-${r.trait}-${i}`, received_at: chTime(Date.now()) })),
+      });
+    },
+    async mergeProfile(oldId, survivor) {
+      await clickhouse.insert({
+        table: `${db}.profile_overrides`,
+        format: 'JSONEachRow',
+        values: [{ old_profile_id: oldId, profile_id: survivor, version: 1, merged_at: chTime(Date.now()) }],
       });
     },
     close: () => clickhouse.close(),

@@ -133,6 +133,25 @@ describe('members', () => {
     expect(records.find((r) => r.profile_id === pid(3))!.traits).toEqual({ first_name: null, email: null, loyalty_tier: null });
   });
 
+  test('traits follow merges and take the latest value, as the profile_traits_current view does, for every member', async () => {
+    const survivor = pid(13);
+    const merged = `zz-old-${tag}`;
+    await fx.setTraits([
+      { profile_id: survivor, trait: 'first_name', value: 'Thirteen', at: T0 + 2 * HOUR },
+      { profile_id: merged, trait: 'first_name', value: 'Older name', at: T0 },
+      { profile_id: merged, trait: 'email', value: 'merged@example.com', at: T0 },
+    ]);
+    await fx.mergeProfile(merged, survivor);
+    const { records } = await allMembers(vip, 'limit=1000&traits=email,first_name');
+    expect(records.find((r) => r.profile_id === survivor)!.traits).toEqual({ email: 'merged@example.com', first_name: 'Thirteen' });
+    const view = await product.sql<{ profile_id: string; trait: string; value: string }>(
+      "SELECT profile_id, trait, value FROM profile_traits_current WHERE trait IN ('email', 'first_name')",
+    );
+    const fromView = new Map<string, Record<string, string | null>>();
+    for (const v of view) fromView.set(v.profile_id, { ...(fromView.get(v.profile_id) ?? { email: null, first_name: null }), [v.trait]: v.value });
+    for (const r of records) expect(r.traits, r.profile_id).toEqual(fromView.get(r.profile_id) ?? { email: null, first_name: null });
+  });
+
   test('hash=sha256 replaces email and phone by the SHA-256 of their normalised value, and leaves other traits alone', async () => {
     const { records } = await allMembers(vip, 'limit=10000&traits=email,phone,first_name&hash=sha256');
     const ann = records.find((r) => r.profile_id === ANN)!;
