@@ -5,8 +5,6 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CustomersOverview, CustomerView, PipelineHealth, SegmentSizes } from '../../pipeline/dashboard/dashboard-types.js';
 import { P_ALIVE_BINS } from '../../pipeline/dashboard/churn-distribution.js';
-import { createClickHouse } from '../../pipeline/clickhouse.js';
-import { chTime } from '../../pipeline/event-row.js';
 import { projectRoot } from '../../pipeline/project-root.js';
 import { launchChromium } from '../helpers/browser.js';
 import { ADMIN_KEY, WRITE_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
@@ -199,35 +197,19 @@ describe('dashboard with data', () => {
     const jobs = await product.post('/v1/jobs/all/run', {}, { auth: `Bearer ${ADMIN_KEY}` });
     expect(jobs.status, JSON.stringify(jobs.body)).toBe(200);
 
-    // Segment definitions and runs are written by the segments job (issue 5); written here directly, as
-    // that job writes them, so the dashboard's reading side is tested on its own.
-    const annProfile = (await product.sql<{ p: string }>(`SELECT profile_id AS p FROM profile_identifiers WHERE identifier_type = 'email' AND identifier = '${ann.email}'`))[0]!.p;
-    const ch = createClickHouse(product.config);
-    try {
-      const db = product.config.CLICKHOUSE_DATABASE;
-      const segments = [
-        { id: `seg-vip-${run}`, name: 'VIP buyers', sizes: [1, 2, 2] },
-        { id: `seg-lapsed-${run}`, name: 'Lapsed', sizes: [3, 2, 1] },
-      ];
-      await ch.insert({
-        table: `${db}.segments`,
-        format: 'JSONEachRow',
-        values: segments.map((s) => ({ segment_id: s.id, version: 1, name: s.name, description: '', kind: 'rules', definition: '{}', every_minutes: 60, created_at: chTime(now - 3 * day), created_by: 'test', deleted: 0 })),
-      });
-      await ch.insert({
-        table: `${db}.segment_runs`,
-        format: 'JSONEachRow',
-        values: segments.flatMap((s) =>
-          s.sizes.map((size, i) => ({ segment_id: s.id, seq: i + 1, version: 1, run_id: randomUUID(), as_of: chTime(now - (2 - i) * day), size, entered: size, exited: 0, started_at: chTime(now - (2 - i) * day), finished_at: chTime(now - (2 - i) * day) })),
-        ),
-      });
-      await ch.insert({
-        table: `${db}.segment_changes`,
-        format: 'JSONEachRow',
-        values: [{ segment_id: segments[0]!.id, seq: 1, version: 1, as_of: chTime(now - 2 * day), profile_id: annProfile, change: 'entered' }],
-      });
-    } finally {
-      await ch.close();
+    // Two segments through the segment API, each run as of two days ago, yesterday and now.
+    const admin = { auth: `Bearer ${ADMIN_KEY}` };
+    const segments = [
+      { id: `seg-vip-${run}`, name: 'VIP buyers', conditions: { type: 'event', event: 'Order Completed', count: { op: 'gte', value: 3 } } },
+      { id: `seg-lapsed-${run}`, name: 'Lapsed', conditions: { type: 'no_event', event: 'Order Completed', window: { within_days: 30 } } },
+    ];
+    for (const segment of segments) {
+      const created = await product.post('/v1/segments', segment, admin);
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      for (const ago of [2, 1, 0]) {
+        const ran = await product.post(`/v1/segments/${segment.id}/run`, { as_of: new Date(now - ago * day).toISOString() }, admin);
+        expect(ran.status, JSON.stringify(ran.body)).toBe(200);
+      }
     }
   });
 
@@ -240,7 +222,8 @@ describe('dashboard with data', () => {
     expect(health.load_lag.p50_ms).toBeGreaterThanOrEqual(0);
     const runs = await product.sql<{ job: string; status: string }>(`SELECT job, status FROM job_runs FINAL ORDER BY job`);
     expect(health.jobs.map((j) => ({ job: j.job, status: j.status })).sort((a, b) => a.job.localeCompare(b.job))).toEqual(runs);
-    expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    // orders, rfm and churn, and three runs of each of the two segments.
+    expect(runs.map((r) => r.status)).toEqual(Array(3 + 2 * 3).fill('succeeded'));
 
     const customers = await apiJson<CustomersOverview>('/v1/dashboard/customers');
     // Ann (her anonymous visit merged in), Bob, Cid, Dee and the anonymous visitor Eve.
@@ -255,10 +238,11 @@ describe('dashboard with data', () => {
     expect(customers.churn.customers).toBe(buyers.length);
 
     const sizes = await apiJson<SegmentSizes>('/v1/dashboard/segments');
-    expect(sizes.segments.map((s) => [s.name, s.points.map((p) => p.size)])).toEqual([
-      ['Lapsed', [3, 2, 1]],
-      ['VIP buyers', [1, 2, 2]],
-    ]);
+    const runSizes = await product.sql<{ name: string; sizes: string[] }>(
+      `SELECT s.name AS name, arrayMap(x -> toString(x.2), arraySort(groupArray((r.seq, r.size)))) AS sizes FROM segment_runs AS r INNER JOIN segments_current AS s ON s.segment_id = r.segment_id GROUP BY name ORDER BY name`,
+    );
+    expect(runSizes.map((r) => r.sizes.length)).toEqual([3, 3]);
+    expect(sizes.segments.map((s) => [s.name, s.points.map((p) => String(p.size))])).toEqual(runSizes.map((r) => [r.name, r.sizes]));
 
     const byAnon = await apiJson<CustomerView>(`/v1/dashboard/customer?q=${ann.anonymousId}`);
     expect(byAnon.matched.type).toBe('anonymous_id');
