@@ -40,6 +40,7 @@ async function main(): Promise<number> {
   if (runs('pipeline')) await attempt('pipeline', () => runPipelineBench(opts));
   if (runs('identity')) await attempt('identity', () => runIdentityBench(opts));
   if (runs('jobs')) await attempt('jobs', () => runJobsBench(opts));
+  if (runs('audience')) await attempt('audience', async () => (await import('./audience-bench.js')).runAudienceBench(opts));
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return failed ? 1 : 0;
 }

@@ -59,9 +59,10 @@ export function createAudienceStore(clickhouse: ClickHouseClient, database: stri
     LIMIT {limit:UInt32}`;
 
   // The rule of the profile_traits_current view (latest value by (timestamp, received_at), under the
-  // surviving profile of a merge), restricted to one page's profile_id range so that the primary key of
-  // profile_traits is used: through the view, every page would aggregate the whole traits table.
-  const traitsInRange = `
+  // surviving profile of a merge), for the profiles of one page and the ids merged into them only, so that
+  // the primary key of profile_traits is used: through the view, every page would aggregate the whole
+  // traits table. The page's ids are its query again (a set), not parameters: no id list travels.
+  const traitsOfPage = (page: string) => `
     SELECT profile_id, trait, argMax(value, (timestamp, received_at)) AS value
     FROM
     (
@@ -70,10 +71,13 @@ export function createAudienceStore(clickhouse: ClickHouseClient, database: stri
         FROM ${db}.profile_traits AS t
         LEFT JOIN ${db}.profile_overrides_current AS o ON o.old_profile_id = t.profile_id
         WHERE t.trait IN {traits:Array(String)}
-          AND (t.profile_id BETWEEN {lo:String} AND {hi:String}
-               OR t.profile_id IN (SELECT old_profile_id FROM ${db}.profile_overrides_current WHERE profile_id BETWEEN {lo:String} AND {hi:String}))
+          AND t.profile_id IN
+          (
+              SELECT profile_id FROM (${page})
+              UNION ALL
+              SELECT old_profile_id FROM ${db}.profile_overrides_current WHERE profile_id IN (SELECT profile_id FROM (${page}))
+          )
     )
-    WHERE profile_id BETWEEN {lo:String} AND {hi:String}
     GROUP BY profile_id, trait`;
 
   return {
@@ -103,11 +107,7 @@ export function createAudienceStore(clickhouse: ClickHouseClient, database: stri
       const members: MemberRow[] = found.map((r) => ({ profile_id: r.profile_id, since_ms: Number(r.since_ms), traits: [] }));
       if (traits.length === 0 || members.length === 0) return members;
       const byId = new Map(members.map((m) => [m.profile_id, m]));
-      const values = await rows<{ profile_id: string; trait: string; value: string }>(traitsInRange, {
-        traits,
-        lo: members[0]!.profile_id,
-        hi: members[members.length - 1]!.profile_id,
-      });
+      const values = await rows<{ profile_id: string; trait: string; value: string }>(traitsOfPage(page), params);
       for (const v of values) byId.get(v.profile_id)?.traits.push([v.trait, v.value]);
       return members;
     },
