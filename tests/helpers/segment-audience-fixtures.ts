@@ -68,16 +68,6 @@ export function segmentFixtures(product: TestProduct): SegmentFixtures {
   };
 }
 
-/** Applies runs of changes to a member set: the expected membership, computed independently of the product. */
-export function applyChanges(members: Set<string>, changes: Change[]): Set<string> {
-  const next = new Set(members);
-  for (const c of changes) {
-    if (c.change === 'entered') next.add(c.profile_id);
-    else next.delete(c.profile_id);
-  }
-  return next;
-}
-
 /** The changes that take `from` to `to`, as the membership job computes them. */
 export function diff(from: Set<string>, to: Set<string>): Change[] {
   const out: Change[] = [];
