@@ -80,6 +80,18 @@ export function createMembershipRunner(deps: MembershipRunnerDeps): MembershipRu
     const left = await first<{ n: string }>(`SELECT count() AS n FROM ${db}.segment_changes WHERE segment_id = {id:String} AND seq > {seq:UInt64}`, params);
     if (Number(left?.n ?? 0) === 0) return;
     log.warn({ segmentId, after: committed, rows: Number(left?.n) }, 'removing the changes of a run that did not commit');
+    // segment_membership is a ReplacingMergeTree: a background merge may already have collapsed a profile's
+    // committed row into the dead run's row. The change log never collapses, so the committed state of every
+    // profile the dead run touched is written again first (same seq: the same row), then the dead rows go.
+    await clickhouse.command({
+      query: `INSERT INTO ${db}.segment_membership (segment_id, profile_id, seq, version, is_member, since)
+SELECT segment_id, profile_id, max(seq) AS last_seq, argMax(version, seq) AS last_version, toUInt8(argMax(change, seq) = 'entered') AS member, argMax(as_of, seq) AS last_as_of
+FROM ${db}.segment_changes
+WHERE segment_id = {id:String} AND seq <= {seq:UInt64}
+  AND profile_id IN (SELECT profile_id FROM ${db}.segment_changes WHERE segment_id = {id:String} AND seq > {seq:UInt64})
+GROUP BY segment_id, profile_id`,
+      query_params: params,
+    });
     for (const table of ['segment_changes', 'segment_membership']) {
       await clickhouse.command({ query: `ALTER TABLE ${db}.${table} DELETE WHERE segment_id = {id:String} AND seq > {seq:UInt64}`, query_params: params, clickhouse_settings: { mutations_sync: '2' } });
     }
