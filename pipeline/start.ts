@@ -45,8 +45,6 @@ export interface Product {
   queue?: LoadQueue;
   /** Segment membership runs, where this process holds ClickHouse. */
   membership?: MembershipRunner;
-  /** Adds a listener for committed segment runs (webhook destinations). */
-  onSegmentRun(listener: (run: SegmentRunCommitted) => Promise<void>): void;
   /** Webhook destinations' deliveries, where this process holds ClickHouse (the worker runs with the scheduler role). */
   webhooks?: WebhookDelivery;
   /** Graceful stop: stop accepting, finish in-flight requests and batches, close connections. */
@@ -250,7 +248,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
         await closeAll();
         log.info('stopped');
       })());
-    return { config, roles, app, url, metrics, keys, redis, queue, membership, onSegmentRun: (listener) => segmentRunListeners.push(listener), webhooks, stop };
+    return { config, roles, app, url, metrics, keys, redis, queue, membership, webhooks, stop };
   } catch (err) {
     await closeAll();
     throw err;

@@ -7,21 +7,10 @@ import type { Logger } from '../../pipeline/logger.js';
 import type { Metrics } from '../../pipeline/metrics.js';
 import type { DestinationStore } from './destination-store.js';
 import { DestinationGoneError } from './errors/destination-gone-error.js';
+import type { SegmentRunCommitted } from '../membership/membership-runner.js';
 import { listDeadLetters, replayDeadLetters, type DeadLetter } from './webhook-dead-letters.js';
 import { deliverWebhook } from './webhook-delivery.js';
 import { createWebhookQueue, deliveryId, WEBHOOK_QUEUE, type WebhookJobData } from './webhook-queue.js';
-
-/** What the membership runner reports once a run's segment_runs row is written. */
-export interface SegmentRunCommitted {
-  segmentId: string;
-  seq: number;
-  version: number;
-  /** epoch ms */
-  asOf: number;
-  size: number;
-  entered: number;
-  exited: number;
-}
 
 export interface WebhookDelivery {
   /**

@@ -1,3 +1,6 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ClickHouseClient } from '../../pipeline/clickhouse.js';
@@ -233,5 +236,53 @@ describe('API', () => {
     expect(res.status).toBe(403);
     const list = await fetch(`${product.url}/v1/segments`, { headers: { authorization: `Bearer ${key}` } });
     expect(list.status).toBe(200);
+  });
+});
+
+describe('webhook destinations through real runs', () => {
+  let receiver: Server;
+  const received: { delivery: string; body: { seq: number; changes: { profile_id: string; change: string }[] } }[] = [];
+  const SECRET = 'a-destination-secret-of-some-length';
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (d) => (raw += d));
+      req.on('end', () => {
+        // The receiver's own check of the signature over "<timestamp>.<body>".
+        const expected = `sha256=${createHmac('sha256', SECRET).update(`${req.headers['x-cdp-timestamp']}.${raw}`).digest('hex')}`;
+        if (req.headers['x-cdp-signature'] !== expected) {
+          res.statusCode = 401;
+          return res.end();
+        }
+        received.push({ delivery: String(req.headers['x-cdp-delivery']), body: JSON.parse(raw) });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+
+  test('entered and exited profiles of each run arrive signed, once', async () => {
+    const segment = { id: 'hook-buyers', name: 'Buyers in 10 days', every_minutes: 60, conditions: { type: 'event', event: 'Order Completed', window: { within_days: 10 } } };
+    expect((await api('POST', '/v1/segments', segment)).status).toBe(201);
+    // The scheduler's immediate run (as of now: nobody qualifies) commits first; the destination starts after it.
+    await product.waitForRows(`SELECT count() AS n FROM segment_runs WHERE segment_id = 'hook-buyers'`, (r) => Number((r[0] as { n: string }).n) >= 1);
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const dest = await api('POST', '/v1/destinations', { segment_id: 'hook-buyers', url, secret: SECRET });
+    expect(dest.status, JSON.stringify(dest.body)).toBe(201);
+
+    const first = await run('hook-buyers', T1); // a (5 days) enters
+    const second = await run('hook-buyers', T1 + 6 * DAY); // a's order is 11 days old: a exits
+    expect([first.entered, second.exited]).toEqual([1, 1]);
+    const until = Date.now() + 30_000;
+    while (received.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    const user = new Map([...profile].map(([u, p]) => [p, u]));
+    const got = received.map((r) => [r.body.seq, ...r.body.changes.map((c) => `${c.change}:${user.get(c.profile_id)}`)]).sort();
+    expect(got).toEqual([
+      [first.seq, 'entered:a'],
+      [second.seq, 'exited:a'],
+    ]);
+    expect(new Set(received.map((r) => r.delivery)).size).toBe(2);
   });
 });
