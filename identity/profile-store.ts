@@ -10,6 +10,8 @@ import { identifierHash } from './resolver.js';
 
 const deleteScript = readFileSync(path.join(projectRoot(), 'identity', 'lua', 'delete-profile.lua'), 'utf8');
 const SEP = '\u001f';
+/** Tables the jobs and the membership runs fill with profile ids, cleared of a deleted customer too. */
+const DERIVED_TABLES = ['orders', 'rfm_scores', 'churn_summaries', 'churn_scores', 'segment_changes', 'segment_membership', 'segment_staging'];
 
 export interface Profile {
   profile_id: string;
@@ -129,6 +131,8 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         ['profile_overrides', 'old_profile_id IN {profiles:Array(String)} OR profile_id IN {profiles:Array(String)}'],
         ['identity_merges', `profile_id IN {profiles:Array(String)} OR hasAny(from_profiles, {profiles:Array(String)}) OR ${byKey}`],
         ...(needles.length > 0 ? [['rejected_events', 'multiSearchAnyCaseInsensitive(payload, {needles:Array(String)})'] as [string, string]] : []),
+        // What the jobs and segments derived from them: orders, scores and audience membership.
+        ...DERIVED_TABLES.map((table): [string, string] => [table, 'profile_id IN {profiles:Array(String)}']),
       ];
       for (const [table, where] of deletions) {
         await clickhouse.command({ query: `ALTER TABLE ${db}.${table} DELETE WHERE ${where}`, query_params: params, clickhouse_settings: { mutations_sync: '2' } });

@@ -15,7 +15,8 @@ interface SummaryRow {
 }
 
 /**
- * Churn and CLV: SQL summarises each profile (sql/jobs/churn-summaries.sql, grouped), the BG/NBD and
+ * Churn and CLV: SQL summarises each profile once into churn_summaries (sql/jobs/churn-summary-snapshot.sql),
+ * groups the summaries for the fit (sql/jobs/churn-summaries.sql), the BG/NBD and
  * Gamma-Gamma models are fitted here in TypeScript (segments/models/), and sql/jobs/churn.sql scores every
  * profile with the fitted parameters. The parameters go into the run's summary in job_runs.
  */
@@ -23,6 +24,7 @@ export const churnJob: JobDefinition = {
   dependsOn: ['orders'],
   table: 'churn_scores',
   async run({ clickhouse, database, config }, asOf) {
+    await runJobSql(clickhouse, 'churn-summary-snapshot', database, { as_of: chTime(asOf) });
     const rows = await queryJobSql<SummaryRow>(clickhouse, 'churn-summaries', database, { as_of: chTime(asOf), max_customers: config.CHURN_FIT_MAX_CUSTOMERS });
     const sampleMod = Number(rows[0]?.sample_mod ?? 1);
     const bgnbdRows = rows.filter((r) => r.model === 'bgnbd').map((r) => ({ x: Number(r.x), tx: Number(r.t_x), T: Number(r.T), count: Number(r.n) }));

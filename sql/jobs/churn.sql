@@ -1,4 +1,5 @@
--- churn: per profile as of {as_of}, from churn_summary (x, t_x, T in weeks, repeat purchases per day).
+-- churn: per profile as of {as_of}, from churn_summaries (the churn_summary view's rows for as_of, written by
+-- churn-summary-snapshot.sql; x, t_x, T in weeks, repeat purchases per day).
 --
 -- Rule flag: no purchase for more than {rule_k} times the profile's own median gap between purchase days,
 -- and at least {rule_floor_days} days (a single purchase day has no gap: the floor alone applies).
@@ -40,7 +41,7 @@ SELECT
     if(s.x > 0, ({gamma:Float64} + s.monetary * s.x) * {p:Float64} / ({p:Float64} * s.x + {q:Float64} - 1), {p:Float64} * {gamma:Float64} / ({q:Float64} - 1)) AS expected_value,
     expected_value * m.series[3] * p_alive / pow(1 + {annual_discount:Float64}, {horizon_weeks:Float64} / 2 / 52),
     p_alive < {p_alive_threshold:Float64}
-FROM {{database}}.churn_summary(as_of = {as_of:DateTime64(3, 'UTC')}) AS s
+FROM (SELECT * FROM {{database}}.churn_summaries WHERE as_of = {as_of:DateTime64(3, 'UTC')}) AS s
 INNER JOIN
 (
     SELECT
@@ -54,5 +55,5 @@ INNER JOIN
                      - lgamma({a:Float64} + {b:Float64} + x - 1 + k) + lgamma({a:Float64} + {b:Float64} + x - 1)
                      - lgamma(k + 1) + k * log(t / ({alpha:Float64} + T + t))), range(300)))),
             [30 / 7, 90 / 7, {horizon_weeks:Float64}]) AS series
-    FROM (SELECT DISTINCT x, T FROM {{database}}.churn_summary(as_of = {as_of:DateTime64(3, 'UTC')}))
+    FROM (SELECT DISTINCT x, T FROM {{database}}.churn_summaries WHERE as_of = {as_of:DateTime64(3, 'UTC')})
 ) AS m ON m.x = s.x AND m.T = s.T;

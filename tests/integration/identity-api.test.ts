@@ -158,6 +158,15 @@ describe('deletion', () => {
     // A refused event of the customer's, kept in rejected_events as sent.
     expect((await product.post('/v1/track', { userId: user, properties: { note: 'no event name' } })).status).toBe(400);
     await product.waitForRows(`SELECT 1 FROM rejected_events WHERE position(payload, '${user}') > 0`, (r) => r.length === 1);
+    // An order, the jobs and a segment: derived tables that hold the customer's profile id.
+    await send([{ type: 'track', userId: user, event: 'Order Completed', properties: { order_id: `del-${run}`, revenue: 10 } }]);
+    await product.waitForRows(`SELECT 1 FROM events WHERE order_id = 'del-${run}'`, (r) => r.length === 1);
+    const admin = { auth: `Bearer ${ADMIN_KEY}` };
+    expect((await product.post('/v1/jobs/all/run', {}, admin)).status).toBe(200);
+    expect((await product.post('/v1/segments', { id: 'buyers', name: 'Buyers', conditions: { type: 'event', event: 'Order Completed' } }, admin)).status).toBe(201);
+    expect((await product.post('/v1/segments/buyers/run', {}, admin)).status).toBe(200);
+    const derived = ['orders', 'rfm_scores', 'churn_summaries', 'churn_scores', 'segment_changes', 'segment_membership'];
+    for (const table of derived) expect(await holding(table, row!.profile_id), table).toBeGreaterThan(0);
     for (const table of ['events', 'identity_edges', 'identities', 'rejected_events']) expect(await holding(table, user), table).toBeGreaterThan(0);
     for (const table of ['events', 'profile_traits']) expect(await holding(table, email), table).toBeGreaterThan(0);
     expect(await holding('identity_merges', row!.profile_id)).toBeGreaterThan(0);
@@ -167,7 +176,7 @@ describe('deletion', () => {
     expect(result).toMatchObject({ success: true, profiles: 2, identifiers: 4 });
 
     const needles = [user, phone, laptop, email];
-    const tables = ['events', 'rejected_events', 'identity_edges', 'identities', 'profile_traits', 'profile_overrides', 'identity_merges', 'profile_deletions', 'suppressed_identifiers'];
+    const tables = ['events', 'rejected_events', 'identity_edges', 'identities', 'profile_traits', 'profile_overrides', 'identity_merges', 'profile_deletions', 'suppressed_identifiers', ...derived];
     for (const table of tables) {
       for (const needle of [...needles, row!.profile_id]) expect(await holding(table, needle), `${table} still holds ${needle}`).toBe(0);
     }
