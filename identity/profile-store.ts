@@ -11,7 +11,7 @@ import { identifierHash } from './resolver.js';
 const deleteScript = readFileSync(path.join(projectRoot(), 'identity', 'lua', 'delete-profile.lua'), 'utf8');
 const SEP = '\u001f';
 /** Tables the jobs and the membership runs fill with profile ids, cleared of a deleted customer too. */
-const DERIVED_TABLES = ['orders', 'rfm_scores', 'churn_summaries', 'churn_scores', 'segment_changes', 'segment_membership', 'segment_staging'];
+const DERIVED_TABLES = ['profile_activity', 'orders', 'rfm_scores', 'churn_summaries', 'churn_scores', 'segment_changes', 'segment_membership', 'segment_staging'];
 
 export interface Profile {
   profile_id: string;

@@ -177,9 +177,10 @@ GROUP BY survivor${having ? ` HAVING ${having}` : ''})`;
   }
 
   // Members are drawn from one positive set when the tree has one at the top (a leaf, or a leaf under the
-  // top `and`), so most segments never scan every profile; otherwise from every profile with an event.
+  // top `and`), so most segments never scan every profile; otherwise from every profile with an event
+  // (profile_activity: one row per loaded profile, not one per event).
   const universe = `SELECT DISTINCT ${survivor('e')} AS profile_id
-FROM (SELECT DISTINCT profile_id FROM ${db}.events WHERE profile_id != '') AS e
+FROM (SELECT DISTINCT profile_id FROM ${db}.profile_activity) AS e
 LEFT JOIN ${db}.profile_overrides_current AS o ON o.old_profile_id = e.profile_id`;
   if (root.type === 'and') {
     const parts = root.conditions.map(compile);

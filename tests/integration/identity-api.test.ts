@@ -165,7 +165,7 @@ describe('deletion', () => {
     expect((await product.post('/v1/jobs/all/run', {}, admin)).status).toBe(200);
     expect((await product.post('/v1/segments', { id: 'buyers', name: 'Buyers', conditions: { type: 'event', event: 'Order Completed' } }, admin)).status).toBe(201);
     expect((await product.post('/v1/segments/buyers/run', {}, admin)).status).toBe(200);
-    const derived = ['orders', 'rfm_scores', 'churn_summaries', 'churn_scores', 'segment_changes', 'segment_membership'];
+    const derived = ['profile_activity', 'orders', 'rfm_scores', 'churn_summaries', 'churn_scores', 'segment_changes', 'segment_membership'];
     for (const table of derived) expect(await holding(table, row!.profile_id), table).toBeGreaterThan(0);
     for (const table of ['events', 'identity_edges', 'identities', 'rejected_events']) expect(await holding(table, user), table).toBeGreaterThan(0);
     for (const table of ['events', 'profile_traits']) expect(await holding(table, email), table).toBeGreaterThan(0);

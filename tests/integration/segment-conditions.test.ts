@@ -95,6 +95,19 @@ async function members(conditions: unknown): Promise<string[]> {
   return (res.body.sample as string[]).map((p) => byProfile.get(p) ?? `unknown:${p}`).sort();
 }
 
+describe('profile_activity', () => {
+  test('the profiles view counts, per surviving profile, what events_resolved holds', async () => {
+    const fromEvents = await product.sql<{ profile_id: string; n: string; first: string; last: string }>(
+      `SELECT profile_id, count() AS n, min(timestamp) AS first, max(timestamp) AS last FROM events_resolved WHERE profile_id != '' GROUP BY profile_id ORDER BY profile_id`,
+    );
+    const fromView = await product.sql<{ profile_id: string; n: string; first: string; last: string }>(
+      `SELECT profile_id, event_count AS n, first_seen AS first, last_seen AS last FROM profiles ORDER BY profile_id`,
+    );
+    expect(fromView).toEqual(fromEvents);
+    expect(fromView.length).toBe(users.length);
+  });
+});
+
 describe('trait conditions', () => {
   test.each([
     [{ op: 'eq', trait: 'city', value: 'Berlin' }, ['u1']],

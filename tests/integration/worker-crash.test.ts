@@ -80,6 +80,11 @@ test('a worker killed between insert and job completion: the retried jobs do not
   await sleep(1000);
   const [again] = await survivor.sql<{ rows: string }>(`SELECT count() AS rows FROM events WHERE JSONExtractString(properties, 'run') = '${runId}'`);
   expect(Number(again!.rows)).toBe(ids.length);
+  // The per-profile counts kept by a materialised view over the inserts saw each row once too.
+  const [activity] = await survivor.sql<{ counted: string; events: string }>(
+    `SELECT (SELECT sum(event_count) FROM profile_activity) AS counted, (SELECT count() FROM events WHERE profile_id != '') AS events`,
+  );
+  expect(Number(activity!.counted)).toBe(Number(activity!.events));
 });
 
 test('workers killed at random moments while events stream in: every acknowledged event exactly once', async () => {

@@ -30,7 +30,7 @@ describe('compiled SQL', () => {
     const anchored = compileConditions({ type: 'and', conditions: [{ type: 'no_event', call: 'track', event: 'x' }, { type: 'clv', gte: 1 }] }, { database: 'cdp' });
     expect(anchored.sql).toMatch(/^SELECT profile_id FROM \(SELECT profile_id FROM cdp\.churn_current/);
     const negative = compileConditions({ type: 'not', condition: { type: 'clv', gte: 1 } }, { database: 'cdp' });
-    expect(negative.sql).toMatch(/FROM \(SELECT DISTINCT profile_id FROM cdp\.events WHERE/);
+    expect(negative.sql).toMatch(/FROM \(SELECT DISTINCT profile_id FROM cdp\.profile_activity\)/);
   });
 
   test('a count that zero satisfies becomes NOT IN the profiles where it fails', () => {
