@@ -121,6 +121,11 @@ LEFT JOIN ${db}.profile_overrides_current AS o ON o.old_profile_id = e.profile_i
 GROUP BY survivor${having ? ` HAVING ${having}` : ''})`;
   }
 
+  // Scores as they stood at as_of: the latest successful snapshot not after it (rfm_current / churn_current
+  // when as_of is now), so a run for a past date does not read today's scores.
+  const snapshot = (table: string, job: string) =>
+    `(SELECT * FROM ${db}.${table} WHERE as_of = (SELECT max(as_of) FROM ${db}.job_runs FINAL WHERE job = '${job}' AND status = 'succeeded' AND as_of <= ${AS_OF}))`;
+
   function range(column: string, r: { gte?: number; lte?: number }): string[] {
     const out: string[] = [];
     if (r.gte !== undefined) out.push(`${column} >= ${param('Float64', r.gte)}`);
@@ -150,15 +155,15 @@ GROUP BY survivor${having ? ` HAVING ${having}` : ''})`;
           ...range('f', c.f ?? {}),
           ...range('m', c.m ?? {}),
         ];
-        return { in: true, set: `SELECT profile_id FROM ${db}.rfm_current WHERE ${where.join(' AND ')}` };
+        return { in: true, set: `SELECT profile_id FROM ${snapshot('rfm_scores', 'rfm')} WHERE ${where.join(' AND ')}` };
       }
       case 'churn': {
         const flags = { model: 'churn_flag = 1', rule: 'rule_flag = 1', either: '(churn_flag = 1 OR rule_flag = 1)', both: '(churn_flag = 1 AND rule_flag = 1)', none: '(churn_flag = 0 AND rule_flag = 0)' };
         const where = [...(c.flag ? [flags[c.flag]] : []), ...range('p_alive', c.p_alive ?? {})];
-        return { in: true, set: `SELECT profile_id FROM ${db}.churn_current WHERE ${where.join(' AND ')}` };
+        return { in: true, set: `SELECT profile_id FROM ${snapshot('churn_scores', 'churn')} WHERE ${where.join(' AND ')}` };
       }
       case 'clv':
-        return { in: true, set: `SELECT profile_id FROM ${db}.churn_current WHERE ${range('clv', c).join(' AND ')}` };
+        return { in: true, set: `SELECT profile_id FROM ${snapshot('churn_scores', 'churn')} WHERE ${range('clv', c).join(' AND ')}` };
       case 'segment':
         return { in: true, set: `SELECT profile_id FROM ${db}.segment_members_current WHERE segment_id = ${param('String', c.segment_id)}` };
       default:

@@ -87,8 +87,8 @@ afterAll(async () => {
 });
 
 /** Members of a definition as of AS_OF, by user id. */
-async function members(conditions: unknown): Promise<string[]> {
-  const res = await product.post('/v1/segments/preview', { conditions, as_of: AS_OF }, admin);
+async function members(conditions: unknown, asOf = AS_OF): Promise<string[]> {
+  const res = await product.post('/v1/segments/preview', { conditions, as_of: asOf }, admin);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   const byProfile = new Map([...profile].map(([u, p]) => [p, u]));
   expect(res.body.size).toBe(res.body.sample.length);
@@ -175,6 +175,23 @@ describe('scores', () => {
     [{ type: 'clv', lte: 100 }, ['u2']],
   ])('%j', async (cond, expected) => {
     expect(await members(cond)).toEqual(expected);
+  });
+});
+
+describe('scores as of the run', () => {
+  test('a run for a past date reads the snapshot that stood then, not the latest', async () => {
+    const db = product.config.CLICKHOUSE_DATABASE;
+    const earlier = chTime(Date.parse(AS_OF) - 10 * 86_400_000);
+    await clickhouse.insert({
+      table: `${db}.rfm_scores`,
+      format: 'JSONEachRow',
+      values: [{ as_of: earlier, profile_id: profile.get('u5'), recency_days: 1, frequency: 9, monetary: 900, r: 5, f: 5, m: 5, segment: 'Champions' }],
+    });
+    await clickhouse.insert({ table: `${db}.job_runs`, format: 'JSONEachRow', values: [{ run_id: 'fixture-rfm-earlier', job: 'rfm', as_of: earlier, started_at: earlier, finished_at: earlier, status: 'succeeded', rows: 1, error: '', summary: '{}', version: 2 }] });
+    const champions = { type: 'rfm', segment: ['Champions'] };
+    expect(await members(champions)).toEqual(['u1']);
+    expect(await members(champions, new Date(Date.parse(AS_OF) - 5 * 86_400_000).toISOString())).toEqual(['u5']);
+    expect(await members(champions, new Date(Date.parse(AS_OF) - 20 * 86_400_000).toISOString())).toEqual([]);
   });
 });
 

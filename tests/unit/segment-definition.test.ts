@@ -28,7 +28,7 @@ describe('compiled SQL', () => {
 
   test('a positive leaf under the top `and` is the FROM; otherwise every profile is', () => {
     const anchored = compileConditions({ type: 'and', conditions: [{ type: 'no_event', call: 'track', event: 'x' }, { type: 'clv', gte: 1 }] }, { database: 'cdp' });
-    expect(anchored.sql).toMatch(/^SELECT profile_id FROM \(SELECT profile_id FROM cdp\.churn_current/);
+    expect(anchored.sql).toMatch(/^SELECT profile_id FROM \(SELECT profile_id FROM \(SELECT \* FROM cdp\.churn_scores/);
     const negative = compileConditions({ type: 'not', condition: { type: 'clv', gte: 1 } }, { database: 'cdp' });
     expect(negative.sql).toMatch(/FROM \(SELECT DISTINCT profile_id FROM cdp\.profile_activity\)/);
   });
