@@ -136,7 +136,16 @@ GROUP BY survivor${having ? ` HAVING ${having}` : ''})`;
   function leaf(c: Condition): Leaf | undefined {
     switch (c.type) {
       case 'trait':
-        return { in: true, set: `SELECT profile_id FROM ${db}.profile_traits_current WHERE trait = ${param('String', c.trait)} AND ${compare('value', c)}` };
+        // profile_traits_current's rule (the latest value by event time, under the surviving profile), as
+        // of the run: a trait set after as_of does not count yet.
+        return {
+          in: true,
+          set: `SELECT survivor AS profile_id FROM (SELECT ${survivor('t')} AS survivor, argMax(t.value, (t.timestamp, t.received_at)) AS value
+FROM ${db}.profile_traits AS t
+LEFT JOIN ${db}.profile_overrides_current AS o ON o.old_profile_id = t.profile_id
+WHERE t.trait = ${param('String', c.trait)} AND t.timestamp <= ${AS_OF}
+GROUP BY survivor) WHERE ${compare('value', c)}`,
+        };
       case 'event': {
         const count = c.count ?? { op: 'gte' as const, value: 1 };
         const sign = { eq: '=', neq: '!=', lt: '<', lte: '<=', gt: '>', gte: '>=' }[count.op];

@@ -131,6 +131,15 @@ describe('trait conditions', () => {
   });
 });
 
+describe('traits as of the run', () => {
+  test('a trait counts from the time of the event that set it', async () => {
+    const city = { type: 'trait', trait: 'city', op: 'eq', value: 'Berlin' };
+    // u1's city was set on 2026-01-10.
+    expect(await members(city, '2026-01-10T08:59:59Z')).toEqual([]);
+    expect(await members(city, '2026-01-10T09:00:00Z')).toEqual(['u1']);
+  });
+});
+
 describe('event conditions', () => {
   test.each([
     ['performed at all', { event: 'Order Completed' }, ['u1', 'u2', 'u4']],
