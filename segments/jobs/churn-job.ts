@@ -32,8 +32,11 @@ export const churnJob: JobDefinition = {
     if (bgnbdRows.length === 0) return { unit: 'weeks', fitted_customers: 0, note: 'no orders before as_of: nothing to fit' };
     // A bounded search: data the model fits badly can send the optimiser off for minutes; the run then
     // reports converged: false with the best point found.
+    const fitStarted = performance.now();
     const bgnbd = fitBgNbd(bgnbdRows, { maxIterations: 3000 });
+    const bgnbdMs = performance.now() - fitStarted;
     const gg = ggRows.length > 0 ? fitGammaGamma(ggRows, { maxIterations: 3000 }) : undefined;
+    const ggMs = performance.now() - fitStarted - bgnbdMs;
     await runJobSql(clickhouse, 'churn', database, {
       as_of: chTime(asOf),
       r: bgnbd.r,
@@ -62,8 +65,8 @@ export const churnJob: JobDefinition = {
       fitted_customers: bgnbdRows.reduce((n, r) => n + r.count, 0),
       fit_sample: sampleMod === 1 ? 'all customers' : `1 in ${sampleMod} by profile hash`,
       distinct_summaries: bgnbdRows.length,
-      bgnbd: { r: bgnbd.r, alpha: bgnbd.alpha, a: bgnbd.a, b: bgnbd.b, log_likelihood: bgnbd.logLikelihood, converged: bgnbd.converged },
-      gamma_gamma: gg ? { p: gg.p, q: gg.q, gamma: gg.gamma, log_likelihood: gg.logLikelihood, converged: gg.converged } : null,
+      bgnbd: { r: bgnbd.r, alpha: bgnbd.alpha, a: bgnbd.a, b: bgnbd.b, log_likelihood: bgnbd.logLikelihood, converged: bgnbd.converged, iterations: bgnbd.iterations, fit_ms: Math.round(bgnbdMs) },
+      gamma_gamma: gg ? { p: gg.p, q: gg.q, gamma: gg.gamma, log_likelihood: gg.logLikelihood, converged: gg.converged, iterations: gg.iterations, fit_ms: Math.round(ggMs) } : null,
       model_flagged: Number(stats?.model_flagged ?? 0),
       rule_flagged: Number(stats?.rule_flagged ?? 0),
       mean_p_alive: Number(stats?.mean_p_alive ?? 0),

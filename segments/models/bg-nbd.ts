@@ -96,12 +96,15 @@ function logAddExp(u: number, v: number): number {
 
 interface PreparedData {
   x: Float64Array;
-  tx: Float64Array;
   T: Float64Array;
   count: Float64Array;
   /** Index of each row's x in `distinctX`. */
   xIndex: Int32Array;
   distinctX: number[];
+  /** Index of each row's T and t_x in `distinctTimes`: ln(α + t) is then computed once per distinct time. */
+  TIndex: Int32Array;
+  txIndex: Int32Array;
+  distinctTimes: number[];
   total: number;
 }
 
@@ -114,17 +117,28 @@ function prepare(summaries: readonly BgNbdSummary[]): PreparedData {
   const n = rows.length;
   const data: PreparedData = {
     x: new Float64Array(n),
-    tx: new Float64Array(n),
     T: new Float64Array(n),
     count: new Float64Array(n),
     xIndex: new Int32Array(n),
     distinctX: [],
+    TIndex: new Int32Array(n),
+    txIndex: new Int32Array(n),
+    distinctTimes: [],
     total: 0,
   };
   const index = new Map<number, number>();
+  const timeIndex = new Map<number, number>();
+  const time = (t: number): number => {
+    let k = timeIndex.get(t);
+    if (k === undefined) {
+      k = data.distinctTimes.length;
+      timeIndex.set(t, k);
+      data.distinctTimes.push(t);
+    }
+    return k;
+  };
   rows.forEach((s, i) => {
     data.x[i] = s.x;
-    data.tx[i] = s.tx;
     data.T[i] = s.T;
     data.count[i] = s.count;
     data.total += s.count;
@@ -135,6 +149,8 @@ function prepare(summaries: readonly BgNbdSummary[]): PreparedData {
       data.distinctX.push(s.x);
     }
     data.xIndex[i] = k;
+    data.TIndex[i] = time(s.T);
+    data.txIndex[i] = time(s.tx);
   });
   return data;
 }
@@ -150,12 +166,14 @@ function logLikelihoodPrepared(p: BgNbdParams, d: PreparedData): number {
   // A₁ + A₂ and ln a − ln(b+x−1), per distinct x
   const a12 = d.distinctX.map((x) => lnGamma(r + x) - lnGammaR + rLnAlpha + lnGammaAB + lnGamma(b + x) - lnGammaB - lnGamma(a + b + x));
   const a4Const = d.distinctX.map((x) => (x > 0 ? lnA - Math.log(b + x - 1) : -Infinity));
+  // Summaries by day share few distinct T and t_x values (days / 7): their logs are taken once per evaluation.
+  const lnAlphaPlus = d.distinctTimes.map((t) => Math.log(alpha + t));
   let sum = 0;
   for (let i = 0; i < d.x.length; i++) {
     const x = d.x[i]!;
     const k = d.xIndex[i]!;
-    const A3 = -(r + x) * Math.log(alpha + d.T[i]!);
-    const ll = x > 0 ? a12[k]! + logAddExp(A3, a4Const[k]! - (r + x) * Math.log(alpha + d.tx[i]!)) : a12[k]! + A3;
+    const A3 = -(r + x) * lnAlphaPlus[d.TIndex[i]!]!;
+    const ll = x > 0 ? a12[k]! + logAddExp(A3, a4Const[k]! - (r + x) * lnAlphaPlus[d.txIndex[i]!]!) : a12[k]! + A3;
     sum += d.count[i]! * ll;
   }
   return sum;
