@@ -30,7 +30,7 @@ import { createMessageDedupe } from './message-dedupe.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { migrate } from './migrations.js';
 import { redisFor, resolveRedis, type RedisTarget } from './redis-connection.js';
-import { localAdminKey, removeServerInfo, writeServerInfo } from './server-info.js';
+import { localAdminKey, removeServerInfo, runningServer, writeServerInfo } from './server-info.js';
 import { createSqlRunner, type SqlRunner } from './sql-runner.js';
 
 export interface Product {
@@ -69,7 +69,10 @@ export async function openClickHouse(config: Config): Promise<ClickHouseClient> 
     await client.query({ query: 'SELECT 1' });
     return client;
   } catch (err) {
-    if (/Cannot lock file/i.test((err as Error).message)) throw new DataDirLockedError(config.dataDir, { cause: err });
+    // chDB prints "Cannot lock file" to stderr but throws a bare ChdbConnectionError; a live server.json in the
+    // folder says who holds it.
+    const locked = /Cannot lock file/i.test((err as Error).message) || ((err as Error).name === 'ChdbConnectionError' && runningServer(config.dataDir) !== undefined);
+    if (locked) throw new DataDirLockedError(config.dataDir, { cause: err });
     throw err;
   }
 }

@@ -69,7 +69,8 @@ FROM ${db}.segment_runs WHERE segment_id IN {ids:Array(String)} GROUP BY segment
       format: 'JSONEachRow',
     });
     const rows = await rs.json<{ segment_id: string; last_seq: string; last_size: string; last_as_of: string; last_finished_at: string }>();
-    return new Map(rows.map((r) => [r.segment_id, { seq: Number(r.last_seq), size: Number(r.last_size), as_of: r.last_as_of, finished_at: r.last_finished_at }]));
+    const iso = (chTimeText: string) => new Date(`${chTimeText.replace(' ', 'T')}Z`).toISOString();
+    return new Map(rows.map((r) => [r.segment_id, { seq: Number(r.last_seq), size: Number(r.last_size), as_of: iso(r.last_as_of), finished_at: iso(r.last_finished_at) }]));
   }
 
   app.get('/v1/segments', { preHandler: read }, async () => {

@@ -124,6 +124,12 @@ describe('with a running server', () => {
     expect(JSON.parse(out)).toEqual([{ n: '1' }]);
   });
 
+  test('a second cdp start on the same data folder says the folder is in use', () => {
+    const res = cdp(['start', '--roles', 'workers'], { ...env, PORT: '0' });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/the data folder .* is in use by another cdp process/);
+  });
+
   test('cdp segments list and run go through the server', async () => {
     const created = await fetch(`${server.url}/v1/segments`, {
       method: 'POST',

@@ -200,7 +200,7 @@ describe('API', () => {
     const list = await api('GET', '/v1/segments');
     expect(list.body.segments.map((s: { id: string }) => s.id)).toEqual(['berlin', 'berlin-or-buyer', 'recent-buyers', 'sql-buyers']);
     const one = await api('GET', '/v1/segments/recent-buyers');
-    expect(one.body.segment.last_run).toMatchObject({ size: 3 });
+    expect(one.body.segment.last_run).toMatchObject({ size: 3, as_of: new Date(T1).toISOString() });
 
     const preview = await api('POST', '/v1/segments/preview', { conditions: recentBuyers.conditions, as_of: new Date(T1).toISOString() });
     expect(preview.body).toMatchObject({ size: 2 });
