@@ -1,18 +1,16 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createClickHouse } from '../pipeline/clickhouse.js';
 import { loadConfig } from '../pipeline/config.js';
 import { chTime } from '../pipeline/event-row.js';
 import { createLogger } from '../pipeline/logger.js';
 import { migrate } from '../pipeline/migrations.js';
-import { projectRoot } from '../pipeline/project-root.js';
 import { round, seconds } from './figures.js';
 import type { BenchOptions } from './options.js';
-import { freePort, removeDir, stopChild } from './server-children.js';
+import { removeDir, startProductChild, stopChild } from './server-children.js';
 
 // The audience API over generated segments of 100 k and 1 M members (BENCH_AUDIENCE_PROFILES), beside
 // baselines read from the same server in the same run:
@@ -134,40 +132,9 @@ async function phase(pid: number, work: () => Promise<{ rows: number; pages?: nu
   return { ...out, seconds: round(s, 3), rowsPerSec: round(out.rows / s), rssStartMb, peakRssMb: rss(pid).peak };
 }
 
-async function startServer(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(projectRoot(), 'bin', 'cdp.js'), 'start', '--roles', 'workers'], {
-    cwd: projectRoot(),
-    env: {
-      ...process.env,
-      CDP_DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-      CDP_ADMIN_KEY: ADMIN_KEY,
-      // The baselines read whole segments in one answer.
-      SQL_MAX_RESULT_ROWS: '100000000',
-      SQL_MAX_EXECUTION_SECONDS: '600',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.pipe(process.stderr);
-  child.stderr!.pipe(process.stderr);
-  const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}) before it was ready`);
-    try {
-      if ((await fetch(`${url}/ready`)).status === 200) return { url, child };
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > until) {
-      await stopChild(child);
-      throw new Error(`${url}/ready did not answer 200 within 120 s`);
-    }
-    await sleep(200);
-  }
+function startServer(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  // The baselines read whole segments in one answer.
+  return startProductChild(dataDir, 'workers', { CDP_ADMIN_KEY: ADMIN_KEY, SQL_MAX_RESULT_ROWS: '100000000', SQL_MAX_EXECUTION_SECONDS: '600' }, 120_000);
 }
 
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };

@@ -79,6 +79,30 @@ export async function startBareChild(): Promise<ServerChild> {
   return { url, child, stop: () => stopChild(child) };
 }
 
+/**
+ * `node bin/cdp.js start --roles <roles>` on a data folder and a free port, logging to the bench's stderr
+ * (its stdout is the JSON report), once /ready answers 200. On failure the child and its Redis are stopped.
+ */
+export async function startProductChild(dataDir: string, roles: string, env: Record<string, string>, readyTimeoutMs = 60_000): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(projectRoot(), 'bin', 'cdp.js'), 'start', '--roles', roles], {
+    cwd: projectRoot(),
+    env: { ...process.env, CDP_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(process.stderr);
+  child.stderr!.pipe(process.stderr);
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForReady(url, child, readyTimeoutMs);
+  } catch (err) {
+    await stopChild(child);
+    await stopOrphanRedis(dataDir);
+    throw err;
+  }
+  return { url, child };
+}
+
 export interface ApiChild extends ServerChild {
   dataDir: string;
   writeKey: string;
@@ -92,34 +116,13 @@ export interface ApiChild extends ServerChild {
 export async function startApiChild(env: Record<string, string> = {}): Promise<ApiChild> {
   // Short prefix: the private Redis socket path is limited to ~100 bytes.
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cdp-bench-'));
-  const port = await freePort();
   const writeKey = 'wk_bench';
-  const child = spawn(process.execPath, [path.join(projectRoot(), 'bin', 'cdp.js'), 'start', '--roles', 'api'], {
-    cwd: projectRoot(),
-    env: {
-      ...process.env,
-      CDP_DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-      CDP_WRITE_KEYS: `${writeKey}:bench`,
-      INGEST_MAX_QUEUE_DEPTH: '10000000',
-      REDIS_MAXMEMORY: '8gb',
-      ...env,
-    },
-    // The product logs to stdout; the bench's stdout is its JSON report, so logs go to stderr.
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { url, child } = await startProductChild(dataDir, 'api', {
+    CDP_WRITE_KEYS: `${writeKey}:bench`,
+    INGEST_MAX_QUEUE_DEPTH: '10000000',
+    REDIS_MAXMEMORY: '8gb',
+    ...env,
   });
-  child.stdout!.pipe(process.stderr);
-  child.stderr!.pipe(process.stderr);
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForReady(url, child);
-  } catch (err) {
-    await stopChild(child);
-    await stopOrphanRedis(dataDir);
-    throw err;
-  }
   return {
     url,
     child,
