@@ -1,12 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
-export const SCOPES = ['write', 'read', 'admin'] as const;
+/**
+ * write: tracking only; audience: a marketing tool's key, for the audience API of the segments it names
+ * (all when it names none); read: every read endpoint; admin: everything.
+ */
+export const SCOPES = ['write', 'audience', 'read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
+export type SecretScope = Exclude<Scope, 'write'>;
 
 export interface SecretKey {
-  scope: 'read' | 'admin';
+  scope: SecretScope;
   name: string;
+  /** audience keys: the segments they may read; absent, every segment. */
+  segments?: string[];
 }
 
 export interface KeyStore {
@@ -14,9 +21,9 @@ export interface KeyStore {
   sourceForWriteKey(key: string): string | undefined | Promise<string | undefined>;
   /** The scope and name of a read or admin key, or undefined. */
   verifySecret(key: string): Promise<SecretKey | undefined>;
-  create(scope: Scope, name: string): Promise<string>;
+  create(scope: Scope, name: string, opts?: { segments?: string[] }): Promise<string>;
   /** Registers an existing secret (the local CLI key) without printing it anywhere. */
-  register(key: string, scope: 'read' | 'admin', name: string): Promise<void>;
+  register(key: string, scope: SecretScope, name: string): Promise<void>;
 }
 
 const WRITE_HASH = 'cdp:keys:write';
@@ -27,7 +34,8 @@ const NEGATIVE_MAX = 10_000;
 const sha256 = (key: string) => createHash('sha256').update(key).digest('hex');
 
 export function generateKey(scope: Scope): string {
-  return `${scope === 'write' ? 'wk' : scope === 'read' ? 'rk' : 'ak'}_${randomBytes(18).toString('base64url')}`;
+  const prefix = { write: 'wk', audience: 'uk', read: 'rk', admin: 'ak' }[scope];
+  return `${prefix}_${randomBytes(18).toString('base64url')}`;
 }
 
 /**
@@ -64,11 +72,11 @@ export function createKeyStore(redis: Redis, env: { writeKeys: { key: string; so
       const raw = await redis.hget(SECRET_HASH, hash);
       return raw ? (JSON.parse(raw) as SecretKey) : undefined;
     },
-    async create(scope, name) {
+    async create(scope, name, opts = {}) {
       const key = generateKey(scope);
       const createdAt = new Date().toISOString();
       if (scope === 'write') await redis.hset(WRITE_HASH, key, JSON.stringify({ sourceId: name, createdAt }));
-      else await redis.hset(SECRET_HASH, sha256(key), JSON.stringify({ scope, name, createdAt }));
+      else await redis.hset(SECRET_HASH, sha256(key), JSON.stringify({ scope, name, createdAt, ...(scope === 'audience' && opts.segments?.length ? { segments: opts.segments } : {}) }));
       return key;
     },
     async register(key, scope, name) {

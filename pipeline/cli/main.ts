@@ -21,7 +21,7 @@ Usage:
   cdp start [--roles api,workers,scheduler]     run the product (all roles by default)
   cdp migrate                                   apply sql/migrations to ClickHouse
   cdp sql "<query>" [--format json|csv|table]   run a read-only query (default format: table)
-  cdp keys create --source NAME --scope write|read|admin
+  cdp keys create --source NAME --scope write|audience|read|admin [--segments a,b]
   cdp dlq list                                  load jobs that used up their retries
   cdp dlq replay [--id ID]                      put them (or one) back in the queue
   cdp webhooks failed [--destination ID]        webhook deliveries that used up their attempts
@@ -49,6 +49,7 @@ async function run(argv: string[]): Promise<string | undefined> {
       format: { type: 'string' },
       source: { type: 'string' },
       scope: { type: 'string' },
+      segments: { type: 'string' },
       id: { type: 'string' },
       destination: { type: 'string' },
       'as-of': { type: 'string' },
@@ -72,9 +73,10 @@ async function run(argv: string[]): Promise<string | undefined> {
       return sqlCommand(config, query, choice<Format>(values.format ?? 'table', FORMATS, '--format'));
     }
     case 'keys': {
-      if (sub !== 'create') throw new UsageError('usage: cdp keys create --source NAME --scope write|read|admin');
-      if (!values.source) throw new UsageError('--source NAME is required (the source for a write key, a label for read/admin keys)');
-      return keysCreateCommand(config, choice<Scope>(values.scope, SCOPES, '--scope'), values.source);
+      if (sub !== 'create') throw new UsageError('usage: cdp keys create --source NAME --scope write|audience|read|admin [--segments a,b]');
+      if (!values.source) throw new UsageError('--source NAME is required (the source for a write key, a label for the others)');
+      const segments = values.segments?.split(',').map((s) => s.trim()).filter(Boolean);
+      return keysCreateCommand(config, choice<Scope>(values.scope, SCOPES, '--scope'), values.source, segments?.length ? segments : undefined);
     }
     case 'dlq':
       if (sub === 'list') return dlqListCommand(config);

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { requireScope } from '../../ingest/bearer-auth.js';
+import { audienceAccess } from './audience-access.js';
 import { exportChunks } from './audience-export.js';
 import { badRequest, exportQuery, invalid, noClickHouse, segmentOr404, segmentParams } from './audience-request.js';
 import type { AudienceRouteDeps } from './audience-routes.js';
@@ -10,12 +10,12 @@ import { parseTraitList } from './trait-selection.js';
 const CONTENT_TYPES = { csv: 'text/csv; charset=utf-8', ndjson: 'application/x-ndjson; charset=utf-8' } as const;
 
 /**
- * `GET /v1/segments/:id/export?format=csv|ndjson&traits=&hash=` (read or admin key): every member of the
+ * `GET /v1/segments/:id/export?format=csv|ndjson&traits=&hash=` (audience, read or admin key): every member of the
  * segment's last committed run, streamed. The run is named in `x-cdp-segment-seq`. A failure part-way
  * aborts the response, so a client never mistakes a partial file for a complete one.
  */
 export async function audienceExportRoute(app: FastifyInstance, deps: AudienceRouteDeps): Promise<void> {
-  app.get('/v1/segments/:id/export', { preHandler: requireScope(deps.keys, 'read') }, async (request, reply) => {
+  app.get('/v1/segments/:id/export', { preHandler: audienceAccess(deps.keys) }, async (request, reply) => {
     const p = segmentParams.safeParse(request.params);
     if (!p.success) return invalid(reply, p.error);
     const q = exportQuery.safeParse(request.query);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { requireScope } from '../../ingest/bearer-auth.js';
+import { audienceAccess } from './audience-access.js';
 import type { KeyStore } from '../../ingest/key-store.js';
 import { decodeChangesCursor, decodeMembersCursor, encodeChangesCursor, encodeMembersCursor } from './audience-cursor.js';
 import { badRequest, changesQuery, invalid, membersQuery, noClickHouse, segmentOr404, segmentParams } from './audience-request.js';
@@ -17,12 +17,12 @@ export interface AudienceRouteDeps {
 }
 
 /**
- * `GET /v1/segments/:id/members` and `GET /v1/segments/:id/changes` (read or admin key). Members are listed by
+ * `GET /v1/segments/:id/members` and `GET /v1/segments/:id/changes` (audience, read or admin key). Members are listed by
  * profile_id with a keyset cursor that also pins the committed run the listing started at, so a run
  * committing mid-way does not shift later pages. Changes are listed by (seq, profile_id) from a cursor.
  */
 export async function audienceRoutes(app: FastifyInstance, deps: AudienceRouteDeps): Promise<void> {
-  const read = requireScope(deps.keys, 'read');
+  const read = audienceAccess(deps.keys);
 
   app.get('/v1/segments/:id/members', { preHandler: read }, async (request, reply) => {
     const p = segmentParams.safeParse(request.params);

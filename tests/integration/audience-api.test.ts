@@ -306,6 +306,29 @@ describe('auth', () => {
     }
   });
 
+  test("an audience key reads its own segments' audiences and nothing else", async () => {
+    const vipOnly = await product.keys.create('audience', 'ads-tool', { segments: [vip] });
+    const everySegment = await product.keys.create('audience', 'crm-tool');
+    for (const path of [`/v1/segments/${vip}/members`, `/v1/segments/${vip}/changes`, `/v1/segments/${vip}/export`]) {
+      expect((await get(path, vipOnly)).status).toBe(200);
+      expect((await get(path, everySegment)).status).toBe(200);
+    }
+    for (const path of [`/v1/segments/${other}/members`, `/v1/segments/${other}/changes`, `/v1/segments/${other}/export`]) {
+      const res = await json(path, vipOnly);
+      expect(res.status).toBe(403);
+      expect(res.body.message).toMatch(new RegExp(`may read segments ${vip} only`));
+      expect((await get(path, everySegment)).status).toBe(200);
+    }
+    // Nothing beyond the audience API: not the segment definitions, profiles, SQL or destinations.
+    for (const key of [vipOnly, everySegment]) {
+      expect((await get('/v1/segments', key)).status).toBe(403);
+      expect((await get(`/v1/profiles/${ANN}`, key)).status).toBe(403);
+      expect((await get('/v1/destinations', key)).status).toBe(403);
+      const sql = await fetch(`${product.url}/v1/sql`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ query: 'SELECT 1' }) });
+      expect(sql.status).toBe(403);
+    }
+  });
+
   test('destinations need an admin key', async () => {
     expect((await get('/v1/destinations', null)).status).toBe(401);
     const res = await json('/v1/destinations', readKey);

@@ -105,10 +105,23 @@ describe('with a running server', () => {
     expect(await sql.json()).toEqual({ success: true, rows: [{ ok: 1 }] });
   });
 
+  test('keys create makes an audience key limited to the segments named', async () => {
+    const res = cdp(['keys', 'create', '--source', 'ads', '--scope', 'audience', '--segments', 'vip,lapsed'], env);
+    expect(res.code, res.stderr).toBe(0);
+    const key = res.stdout.split('\n')[0]!;
+    expect(key).toMatch(/^uk_/);
+    expect(res.stdout).toMatch(/segments vip, lapsed/);
+    const other = await fetch(`${server.url}/v1/segments/other/members`, { headers: { authorization: `Bearer ${key}` } });
+    expect(other.status).toBe(403);
+    const wrong = cdp(['keys', 'create', '--source', 'x', '--scope', 'read', '--segments', 'vip'], env);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/--segments applies to audience keys only/);
+  });
+
   test('keys create refuses an unknown scope', () => {
     const res = cdp(['keys', 'create', '--source', 'x', '--scope', 'root'], env);
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/--scope must be one of write, read, admin/);
+    expect(res.stderr).toMatch(/--scope must be one of write, audience, read, admin/);
   });
 
   test('cdp sql goes through the server that holds the data folder', async () => {
