@@ -8,6 +8,11 @@ export function chTime(ms: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
 
+/** The inverse of chTime: a DateTime64 as ClickHouse writes it in JSON ("2026-03-04 10:11:12.345", UTC) to epoch ms. */
+export function chMs(value: unknown): number {
+  return Date.parse(`${String(value).replace(' ', 'T')}Z`);
+}
+
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
 const obj = (v: unknown): Record<string, unknown> | undefined =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;

@@ -13,7 +13,7 @@ import { startJobScheduler } from '../segments/jobs/job-scheduler.js';
 import { createAudienceStore, type AudienceStore } from '../segments/audience/audience-store.js';
 import { createDestinationStore } from '../segments/destinations/destination-store.js';
 import { startWebhookDelivery, type WebhookDelivery } from '../segments/destinations/webhook-dispatcher.js';
-import { createMembershipRunner, type MembershipRunner, type SegmentRunCommitted } from '../segments/membership/membership-runner.js';
+import { createMembershipRunner, type MembershipRunner } from '../segments/membership/membership-runner.js';
 import { createSegmentSchedules, startMembershipWorker } from '../segments/membership/membership-scheduler.js';
 import type { SegmentRouteDeps } from '../segments/segment-routes.js';
 import { createSegmentStore } from '../segments/segment-store.js';
@@ -155,12 +155,28 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     // Job runs get a connection of their own: a long job must not hold up health checks or the profile API.
     let jobs: JobRunner | undefined;
     let jobsClickHouse: ClickHouseClient | undefined;
-    // Who hears of each committed segment run (webhook destinations), in order.
-    const segmentRunListeners: ((run: SegmentRunCommitted) => Promise<void>)[] = [];
     if (admin) {
       jobsClickHouse = await openClickHouse(config);
       closers.push(() => jobsClickHouse!.close());
       jobs = createJobRunner({ clickhouse: jobsClickHouse, config, log: log.child({ role: 'jobs' }), metrics });
+    }
+    // The audience API and webhook deliveries read on a connection of their own: an export reads page after
+    // page and must not hold up health checks or profile reads.
+    const destinations = createDestinationStore(appRedis, config.QUEUE_PREFIX);
+    let audience: AudienceStore | undefined;
+    let webhooks: WebhookDelivery | undefined;
+    if (admin) {
+      const audienceClickHouse = await openClickHouse(config);
+      closers.push(() => audienceClickHouse.close());
+      audience = createAudienceStore(audienceClickHouse, config.CLICKHOUSE_DATABASE);
+      let workerConnection: Redis | undefined;
+      if (roles.includes('scheduler')) {
+        workerConnection = redisFor(redis, 'worker', log);
+        closers.push(() => workerConnection!.quit());
+      }
+      const delivery = startWebhookDelivery({ connection: appRedis, workerConnection, clickhouse: audienceClickHouse, destinations, config, log: log.child({ role: 'webhooks' }), metrics });
+      closers.push(() => delivery.close());
+      webhooks = delivery;
     }
     let segments: SegmentRouteDeps | undefined;
     let membership: MembershipRunner | undefined;
@@ -180,7 +196,8 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
         config,
         log: log.child({ role: 'segments' }),
         metrics,
-        onSegmentRun: (run) => segmentRunListeners.reduce((done, listener) => done.then(() => listener(run)), Promise.resolve()),
+        // The deliveries exist before the scheduler below can commit a run, so no run goes unannounced.
+        onSegmentRun: webhooks?.onSegmentRun,
       });
       const schedules = createSegmentSchedules(appRedis, config);
       closers.push(() => schedules.close());
@@ -196,26 +213,6 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
         const membershipWorker = startMembershipWorker(schedulerRedis, config, membership, segments.schedules, log.child({ role: 'scheduler' }));
         closers.push(() => membershipWorker.close());
       }
-    }
-
-    // The audience API and webhook deliveries read on a connection of their own: an export reads page after
-    // page and must not hold up health checks or profile reads.
-    const destinations = createDestinationStore(appRedis, config.QUEUE_PREFIX);
-    let audience: AudienceStore | undefined;
-    let webhooks: WebhookDelivery | undefined;
-    if (admin) {
-      const audienceClickHouse = await openClickHouse(config);
-      closers.push(() => audienceClickHouse.close());
-      audience = createAudienceStore(audienceClickHouse, config.CLICKHOUSE_DATABASE);
-      let workerConnection: Redis | undefined;
-      if (roles.includes('scheduler')) {
-        workerConnection = redisFor(redis, 'worker', log);
-        closers.push(() => workerConnection!.quit());
-      }
-      const delivery = startWebhookDelivery({ connection: appRedis, workerConnection, clickhouse: audienceClickHouse, destinations, config, log: log.child({ role: 'webhooks' }), metrics });
-      closers.push(() => delivery.close());
-      segmentRunListeners.push((run) => delivery.onSegmentRun(run));
-      webhooks = delivery;
     }
 
     const checks: Record<string, () => Promise<unknown>> = { redis: () => appRedis.ping() };

@@ -4,7 +4,7 @@ import { requireScope } from '../ingest/bearer-auth.js';
 import type { KeyStore } from '../ingest/key-store.js';
 import type { ClickHouseClient } from '../pipeline/clickhouse.js';
 import type { Config } from '../pipeline/config.js';
-import { chTime } from '../pipeline/event-row.js';
+import { chMs, chTime } from '../pipeline/event-row.js';
 import type { SqlRunner } from '../pipeline/sql-runner.js';
 import { analystMembersQuery } from './definition/analyst-sql.js';
 import { compileConditions, queryParams } from './definition/compile-conditions.js';
@@ -69,7 +69,7 @@ FROM ${db}.segment_runs WHERE segment_id IN {ids:Array(String)} GROUP BY segment
       format: 'JSONEachRow',
     });
     const rows = await rs.json<{ segment_id: string; last_seq: string; last_size: string; last_as_of: string; last_finished_at: string }>();
-    const iso = (chTimeText: string) => new Date(`${chTimeText.replace(' ', 'T')}Z`).toISOString();
+    const iso = (chTimeText: string) => new Date(chMs(chTimeText)).toISOString();
     return new Map(rows.map((r) => [r.segment_id, { seq: Number(r.last_seq), size: Number(r.last_size), as_of: iso(r.last_as_of), finished_at: iso(r.last_finished_at) }]));
   }
 

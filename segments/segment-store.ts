@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import type { ClickHouseClient } from '../pipeline/clickhouse.js';
-import { chTime } from '../pipeline/event-row.js';
+import { chMs, chTime } from '../pipeline/event-row.js';
 import type { SqlRunner } from '../pipeline/sql-runner.js';
 import { checkAnalystSql } from './definition/analyst-sql.js';
+import { oneAtATime } from './one-at-a-time.js';
 import { MAX_DEPTH, depth, referencedSegments, segmentInput, type Condition, type SegmentInput } from './definition/segment-definition.js';
 import { InvalidSegmentError, type SegmentProblem } from './errors/invalid-segment-error.js';
 import { SegmentNotFoundError } from './errors/segment-not-found-error.js';
@@ -87,7 +88,7 @@ function toSegment(row: Row): Segment {
     description: row.description,
     kind: row.kind,
     every_minutes: Number(row.every_minutes) || undefined,
-    created_at: new Date(`${row.created_at.replace(' ', 'T')}Z`).toISOString(),
+    created_at: new Date(chMs(row.created_at)).toISOString(),
     created_by: row.created_by,
   };
   return row.kind === 'sql' ? { ...base, sql: row.definition } : { ...base, conditions: JSON.parse(row.definition) as Condition };
@@ -100,12 +101,7 @@ function toSegment(row: Row): Segment {
  */
 export function createSegmentStore(deps: { clickhouse: ClickHouseClient; database: string; analystSql: SqlRunner }): SegmentStore {
   const { clickhouse, database: db } = deps;
-  let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = chain.then(work);
-    chain = next.catch(() => undefined);
-    return next;
-  };
+  const serial = oneAtATime();
 
   const rows = async (query: string, params: Record<string, unknown> = {}) =>
     (await clickhouse.query({ query, query_params: params, format: 'JSONEachRow' })).json<Row>();

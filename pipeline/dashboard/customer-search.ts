@@ -1,6 +1,7 @@
 import type { ProfileStore } from '../../identity/profile-store.js';
 import type { CustomerEvent, CustomerView, SearchType } from './dashboard-types.js';
-import { chMs, num, type DashboardReader } from './reader.js';
+import { chMs } from '../event-row.js';
+import { num, type DashboardReader } from './reader.js';
 
 type Found = Exclude<SearchType, 'auto'>;
 

@@ -30,8 +30,3 @@ export function numOrNull(value: unknown): number | null {
   const n = num(value);
   return Number.isFinite(n) ? n : null;
 }
-
-/** A DateTime64 as ClickHouse writes it in JSON ("2026-03-04 10:11:12.345", UTC) to epoch milliseconds. */
-export function chMs(value: unknown): number {
-  return Date.parse(`${String(value).replace(' ', 'T')}Z`);
-}

@@ -3,6 +3,7 @@ import type { Config } from '../../pipeline/config.js';
 import { chTime } from '../../pipeline/event-row.js';
 import type { Logger } from '../../pipeline/logger.js';
 import type { Metrics } from '../../pipeline/metrics.js';
+import { oneAtATime } from '../one-at-a-time.js';
 import { hasSucceeded, recordRun } from './job-runs.js';
 import { JOBS, JOB_NAMES, type JobName } from './jobs.js';
 
@@ -37,7 +38,7 @@ export interface JobRunnerDeps {
 export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   const { clickhouse, config, log, metrics } = deps;
   const database = config.CLICKHOUSE_DATABASE;
-  let chain: Promise<unknown> = Promise.resolve();
+  const serial = oneAtATime();
 
   async function runOne(name: JobName, asOf: number, withDependencies: boolean): Promise<JobSummary> {
     const job = JOBS[name];
@@ -77,14 +78,12 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
 
   return {
     run(name, asOf) {
-      const next = chain.then(async () => {
+      return serial(async () => {
         if (name !== 'all') return runOne(name, asOf, true);
         const out: JobSummary[] = [];
         for (const job of JOB_NAMES) out.push(await runOne(job, asOf, false));
         return out;
       });
-      chain = next.catch(() => {});
-      return next;
     },
   };
 }

@@ -9,6 +9,7 @@ import { compileConditions, queryParams } from '../definition/compile-conditions
 import { referencedSegments } from '../definition/segment-definition.js';
 import { SegmentNotFoundError } from '../errors/segment-not-found-error.js';
 import { recordRun } from '../jobs/job-runs.js';
+import { oneAtATime } from '../one-at-a-time.js';
 import type { Segment, SegmentStore } from '../segment-store.js';
 
 /** What a committed run hands to whoever reacts to membership changes (webhook destinations). */
@@ -62,7 +63,6 @@ export interface MembershipRunnerDeps {
 export function createMembershipRunner(deps: MembershipRunnerDeps): MembershipRunner {
   const { clickhouse, config, log, metrics } = deps;
   const db = config.CLICKHOUSE_DATABASE;
-  let chain: Promise<unknown> = Promise.resolve();
 
   const first = async <T>(query: string, params: Record<string, unknown>): Promise<T | undefined> =>
     (await (await clickhouse.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>())[0];
@@ -114,9 +114,8 @@ GROUP BY segment_id, profile_id`,
     return { sql: `SELECT profile_id FROM ${db}.segment_staging WHERE segment_id = {sid:String} AND seq = {seq:UInt64}`, params: {} };
   }
 
-  async function runOne(segmentId: string, asOf: number): Promise<SegmentRunSummary> {
-    const segment = await deps.store.get(segmentId);
-    if (!segment) throw new SegmentNotFoundError(segmentId);
+  async function runOne(segment: Segment, asOf: number): Promise<SegmentRunSummary> {
+    const segmentId = segment.id;
     const startedAt = Date.now();
     const job = `segment:${segmentId}`;
     const runId = await recordRun(clickhouse, db, { job, asOf, startedAt, status: 'running' });
@@ -174,18 +173,19 @@ WHERE in_new != in_old`,
     }
   }
 
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = chain.then(work);
-    chain = next.catch(() => undefined);
-    return next;
-  };
+  const serial = oneAtATime();
 
   return {
-    run: (segmentId, asOf) => serial(() => runOne(segmentId, asOf)),
+    run: (segmentId, asOf) =>
+      serial(async () => {
+        const segment = await deps.store.get(segmentId);
+        if (!segment) throw new SegmentNotFoundError(segmentId);
+        return runOne(segment, asOf);
+      }),
     runAll: (asOf) =>
       serial(async () => {
         const out: SegmentRunSummary[] = [];
-        for (const segment of dependencyOrder(await deps.store.list())) out.push(await runOne(segment.id, asOf));
+        for (const segment of dependencyOrder(await deps.store.list())) out.push(await runOne(segment, asOf));
         return out;
       }),
   };
