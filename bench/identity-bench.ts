@@ -8,9 +8,9 @@ import { IDENTITY_TABLES, identityRows, type IdentityRows } from '../identity/id
 import { identityRules } from '../identity/identity-rules.js';
 import { candidateProfileId, createResolver, type Resolution, type ResolveInput } from '../identity/resolver.js';
 import { createClickHouse, type ClickHouseClient } from '../pipeline/clickhouse.js';
-import { loadConfig, type Config } from '../pipeline/config.js';
+import type { Config } from '../pipeline/config.js';
 import { eventRow, type EventRow } from '../pipeline/event-row.js';
-import { LOAD_JOB_NAME, type EnrichedEvent } from '../pipeline/load-job.js';
+import type { EnrichedEvent } from '../pipeline/load-job.js';
 import { createLoadQueue } from '../pipeline/load-queue.js';
 import { createLogger } from '../pipeline/logger.js';
 import { migrate } from '../pipeline/migrations.js';
@@ -18,7 +18,7 @@ import { redisFor, resolveRedis, type RedisTarget } from '../pipeline/redis-conn
 import { startProduct, type Product } from '../pipeline/start.js';
 import { generateIdentityScenario, scenarioOptionsForEvents, scoreIdentity, type ResolvedIdentifierRow, type ScenarioStats } from '../tests/helpers/identity-scenario.js';
 import type { BenchOptions } from './options.js';
-import { count, rawInsert } from './pipeline-bench.js';
+import { benchConfig, count, queueLoadJobs, rawInsert } from './pipeline-bench.js';
 import { removeDir } from './server-children.js';
 import { round, seconds, type Target } from './figures.js';
 
@@ -197,14 +197,7 @@ async function insertIdentityRows(client: ClickHouseClient, database: string, ro
 
 export async function runIdentityBench(opts: BenchOptions): Promise<IdentityReport> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cdp-bench-identity-'));
-  const config = loadConfig({
-    ...process.env,
-    CDP_DATA_DIR: dataDir,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    CDP_WRITE_KEYS: 'wk_bench:bench',
-  });
+  const config = benchConfig(dataDir);
   const log = createLogger(config);
   const batchRows = config.LOAD_BATCH_MAX_ROWS;
   // The loader cuts a group at half the worker's slots or at LOAD_BATCH_MAX_ROWS rows, whichever comes first.
@@ -253,19 +246,11 @@ export async function runIdentityBench(opts: BenchOptions): Promise<IdentityRepo
     const identityRowCounts = Object.fromEntries(IDENTITY_TABLES.map((table) => [table, identity[table].length]));
 
     // (c) Ours: every job queued before the workers start, so the figure is the drain rate of a full queue.
-    const jobCount = Math.ceil(n / opts.jobEvents);
-    process.stderr.write(`bench: identity: queueing ${jobCount} jobs…\n`);
+    process.stderr.write(`bench: identity: queueing jobs of ${opts.jobEvents} events…\n`);
     const producer = redisFor(redisTarget, 'worker');
     const queue = createLoadQueue(producer, config);
-    const perCall = 50 * opts.jobEvents;
-    for (let start = 0; start < n; start += perCall) {
-      const jobs = [];
-      for (let at = start; at < Math.min(n, start + perCall); at += opts.jobEvents) jobs.push({ name: LOAD_JOB_NAME, data: { events: events.slice(at, at + opts.jobEvents), rejected: [] } });
-      await queue.addBulk(jobs);
-    }
+    const jobCount = await queueLoadJobs(queue, events, opts.jobEvents);
     events = [];
-    const waiting = await queue.getWaitingCount();
-    if (waiting !== jobCount) throw new Error(`${waiting} jobs waiting, expected ${jobCount}`);
 
     process.stderr.write('bench: identity: workers loading with identity…\n');
     const deadline = Date.now() + opts.pipelineTimeoutSec * 1000;

@@ -7,7 +7,7 @@ import { createClickHouse, type ClickHouseClient } from '../pipeline/clickhouse.
 import { loadConfig, type Config } from '../pipeline/config.js';
 import { eventRow, type EventRow } from '../pipeline/event-row.js';
 import { LOAD_JOB_NAME, type EnrichedEvent } from '../pipeline/load-job.js';
-import { createLoadQueue } from '../pipeline/load-queue.js';
+import { createLoadQueue, type LoadQueue } from '../pipeline/load-queue.js';
 import { createLogger } from '../pipeline/logger.js';
 import { migrate } from '../pipeline/migrations.js';
 import { redisFor, resolveRedis } from '../pipeline/redis-connection.js';
@@ -109,10 +109,9 @@ export async function rawInsert(client: ClickHouseClient, database: string, rows
   return took;
 }
 
-export async function runPipelineBench(opts: BenchOptions): Promise<PipelineReport> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'cdp-bench-'));
-  // Product defaults, with the environment's own settings (e.g. LOAD_BATCH_MAX_ROWS) passed through.
-  const config = loadConfig({
+/** Product defaults on a bench data folder, with the environment's own settings (e.g. LOAD_BATCH_MAX_ROWS) passed through. */
+export function benchConfig(dataDir: string): Config {
+  return loadConfig({
     ...process.env,
     CDP_DATA_DIR: dataDir,
     PORT: '0',
@@ -120,6 +119,30 @@ export async function runPipelineBench(opts: BenchOptions): Promise<PipelineRepo
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     CDP_WRITE_KEYS: 'wk_bench:bench',
   });
+}
+
+/**
+ * Queues the events as load jobs of `jobEvents` each, a few dozen jobs per call (one addBulk is one MULTI, and
+ * a huge one would hold Redis for seconds), and checks they all wait.
+ */
+export async function queueLoadJobs(queue: LoadQueue, events: EnrichedEvent[], jobEvents: number): Promise<number> {
+  const jobCount = Math.ceil(events.length / jobEvents);
+  const perCall = 50 * jobEvents;
+  for (let start = 0; start < events.length; start += perCall) {
+    const jobs = [];
+    for (let at = start; at < Math.min(events.length, start + perCall); at += jobEvents) {
+      jobs.push({ name: LOAD_JOB_NAME, data: { events: events.slice(at, at + jobEvents), rejected: [] } });
+    }
+    await queue.addBulk(jobs);
+  }
+  const waiting = await queue.getWaitingCount();
+  if (waiting !== jobCount) throw new Error(`${waiting} jobs waiting, expected ${jobCount}`);
+  return jobCount;
+}
+
+export async function runPipelineBench(opts: BenchOptions): Promise<PipelineReport> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'cdp-bench-'));
+  const config = benchConfig(dataDir);
   const log = createLogger(config);
   const n = opts.pipelineEvents;
   const batchRows = config.LOAD_BATCH_MAX_ROWS;
@@ -150,24 +173,13 @@ export async function runPipelineBench(opts: BenchOptions): Promise<PipelineRepo
     const runSeconds = [await rawInsert(client, BASELINE_DATABASES[0], rows, batchRows)];
 
     // (b) Ours: every job queued before the workers start, so the figure is the drain rate of a full queue.
-    const jobCount = Math.ceil(n / opts.jobEvents);
-    process.stderr.write(`bench: pipeline: queueing ${jobCount} jobs…\n`);
+    process.stderr.write(`bench: pipeline: queueing jobs of ${opts.jobEvents} events…\n`);
     const redis = await resolveRedis(config, log);
     redisStop = redis.local?.stop;
     const producer = redisFor(redis, 'worker');
     const queue = createLoadQueue(producer, config);
-    // A few dozen jobs per call: one addBulk is one MULTI, and a huge one would hold Redis for seconds.
-    const perCall = 50 * opts.jobEvents;
-    for (let start = 0; start < n; start += perCall) {
-      const jobs = [];
-      for (let at = start; at < Math.min(n, start + perCall); at += opts.jobEvents) {
-        jobs.push({ name: LOAD_JOB_NAME, data: { events: events.slice(at, at + opts.jobEvents), rejected: [] } });
-      }
-      await queue.addBulk(jobs);
-    }
+    const jobCount = await queueLoadJobs(queue, events, opts.jobEvents);
     events = [];
-    const waiting = await queue.getWaitingCount();
-    if (waiting !== jobCount) throw new Error(`${waiting} jobs waiting, expected ${jobCount}`);
     await queue.close();
     await producer.quit();
 
