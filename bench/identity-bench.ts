@@ -18,7 +18,7 @@ import { redisFor, resolveRedis, type RedisTarget } from '../pipeline/redis-conn
 import { startProduct, type Product } from '../pipeline/start.js';
 import { generateIdentityScenario, scenarioOptionsForEvents, scoreIdentity, type ResolvedIdentifierRow, type ScenarioStats } from '../tests/helpers/identity-scenario.js';
 import type { BenchOptions } from './options.js';
-import { benchConfig, count, queueLoadJobs, rawInsert } from './pipeline-bench.js';
+import { benchConfig, count, pipelineTargets, queueLoadJobs, rawInsert } from './pipeline-bench.js';
 import { removeDir } from './server-children.js';
 import { round, seconds, type Target } from './figures.js';
 
@@ -328,10 +328,7 @@ export async function runIdentityBench(opts: BenchOptions): Promise<IdentityRepo
       quality,
       ratio,
       resolverShare: round(resolverSeconds / oursSeconds, 3),
-      targets: {
-        ratio: { target: 0.5, value: ratio, met: complete && ratio >= 0.5 },
-        eventsPerSec: { target: 50_000, value: round(oursRate), met: complete && oursRate >= 50_000 },
-      },
+      targets: pipelineTargets(ratio, oursRate, complete),
       notes,
     };
   } finally {
