@@ -21,6 +21,7 @@ import type { BenchOptions } from './options.js';
 import { benchConfig, count, pipelineTargets, queueLoadJobs, rawInsert } from './pipeline-bench.js';
 import { removeDir } from './server-children.js';
 import { round, seconds, type Target } from './figures.js';
+import { trackingLimits } from '../ingest/tracking-limits.js';
 
 // Identity throughput: the events of a stitching scenario (tests/helpers/identity-scenario.ts: customers with
 // several devices, late logins, checkout emails, aliases, kiosks, junk ids, out-of-order delivery) through
@@ -123,7 +124,7 @@ const scriptCalls = (n: number, groupEvents: number) => {
 /** The scenario's batches as the API would queue them: acceptBatch, request by request. */
 function enrichedEvents(opts: BenchOptions, config: Config) {
   const scenario = generateIdentityScenario(scenarioOptionsForEvents(opts.identityEvents, { seed: opts.identitySeed, prefix: 'bench' }));
-  const limits = { maxEventBytes: config.INGEST_MAX_EVENT_BYTES, maxBatchEvents: config.INGEST_MAX_BATCH_EVENTS, maxCorrectionMs: config.CLOCK_SKEW_MAX_CORRECTION_MS };
+  const limits = trackingLimits(config);
   const events: EnrichedEvent[] = [];
   scenario.batches.forEach((batch, request) => {
     const result = acceptBatch({ batch }, { route: 'batch', requestId: `bench-${request}`, sourceId: 'bench', ip: '203.0.113.7', receivedAt: Date.now() }, limits);

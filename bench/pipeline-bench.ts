@@ -16,6 +16,7 @@ import { createBodyGenerator } from './bodies.js';
 import type { BenchOptions } from './options.js';
 import { removeDir } from './server-children.js';
 import { round, seconds, type Target } from './figures.js';
+import { trackingLimits } from '../ingest/tracking-limits.js';
 
 // Pipeline throughput: the same N events (a) inserted as rows straight into a copy of the events table
 // through a chDB client, in LOAD_BATCH_MAX_ROWS batches — the floor no loader can beat — and (b) queued as
@@ -69,7 +70,7 @@ export interface PipelineReport {
 function buildEvents(n: number, config: Config): EnrichedEvent[] {
   const gen = createBodyGenerator(7);
   const events: EnrichedEvent[] = [];
-  const limits = { maxEventBytes: config.INGEST_MAX_EVENT_BYTES, maxBatchEvents: config.INGEST_MAX_BATCH_EVENTS, maxCorrectionMs: config.CLOCK_SKEW_MAX_CORRECTION_MS };
+  const limits = trackingLimits(config);
   for (let request = 0; events.length < n; request++) {
     const body = gen.batch(Math.min(100, n - events.length));
     const result = acceptBatch(body, { route: 'batch', requestId: `bench-${request}`, sourceId: 'bench', ip: '203.0.113.7', receivedAt: Date.now() }, limits);

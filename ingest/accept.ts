@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EnrichedEvent, LoadJobData, RejectedEvent } from '../pipeline/load-job.js';
+import { rejectedPayload } from '../pipeline/rejected-payload.js';
 import { enrich } from './enrich.js';
 import { BatchTooLargeError } from './errors/batch-too-large-error.js';
-import { batchSchema, toIssues, validateCall, type Issue } from './segment-schema.js';
+import { guardEvent, guardObject, type IdentityKeys } from './event-guard.js';
+import { batchSchema, inTimeRange, TIME_RANGE_MESSAGE, toIssues, validateCall, type Issue } from './segment-schema.js';
 
 // Turns one tracking request into the events to queue and the rejections to keep and report. Pure: no I/O.
 
@@ -18,6 +20,8 @@ export interface Limits {
   maxEventBytes: number;
   maxBatchEvents: number;
   maxCorrectionMs: number;
+  /** Where identifiers sit in traits and properties: they are refused, not repaired, when malformed. */
+  identityKeys: IdentityKeys;
 }
 
 export interface EventError {
@@ -31,23 +35,11 @@ export type RejectionReason = 'invalid_event' | 'event_too_large' | 'invalid_bat
 export interface Accepted extends LoadJobData {
   /** Per-event errors, as returned to the client. */
   errors: EventError[];
+  /** Strings of accepted events whose lone surrogates were replaced with U+FFFD. */
+  repaired: number;
 }
 
-const PAYLOAD_KEEP_BYTES = 64 * 1024;
-
 function rejection(info: RequestInfo, index: number, reason: RejectionReason, errors: Issue[], item: unknown): RejectedEvent {
-  let payload: string;
-  try {
-    payload = JSON.stringify(item) ?? 'null';
-  } catch {
-    payload = String(item);
-  }
-  if (Buffer.byteLength(payload) > PAYLOAD_KEEP_BYTES) {
-    // Cut at a byte bound without splitting a character: encodeInto writes whole characters only.
-    const kept = new Uint8Array(PAYLOAD_KEEP_BYTES);
-    const { written } = new TextEncoder().encodeInto(payload, kept);
-    payload = Buffer.from(kept.subarray(0, written)).toString('utf8');
-  }
   return {
     rejectionId: randomUUID(),
     receivedAt: info.receivedAt,
@@ -57,7 +49,7 @@ function rejection(info: RequestInfo, index: number, reason: RejectionReason, er
     index,
     reason,
     errors,
-    payload,
+    payload: rejectedPayload(item),
     ip: info.ip,
   };
 }
@@ -73,18 +65,20 @@ function acceptItem(
   oversizedBytes: number | undefined,
   batch?: { context?: Record<string, unknown>; integrations?: Record<string, unknown> },
 ): void {
+  const refuse = (reason: RejectionReason, errors: Issue[]) => {
+    out.errors.push({ index, reason, errors });
+    out.rejected.push(rejection(info, index, reason, errors, item));
+  };
   if (oversizedBytes !== undefined) {
-    const errors = [{ path: '', code: 'too_big', message: `an event may be at most ${limits.maxEventBytes} bytes; this one is ${oversizedBytes}` }];
-    out.errors.push({ index, reason: 'event_too_large', errors });
-    out.rejected.push(rejection(info, index, 'event_too_large', errors, item));
-    return;
+    return refuse('event_too_large', [{ path: '', code: 'too_big', message: `an event may be at most ${limits.maxEventBytes} bytes; this one is ${oversizedBytes}` }]);
+  }
+  if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
+    const guarded = guardEvent(item as Record<string, unknown>, limits);
+    if (!guarded.ok) return refuse(guarded.reason, guarded.issues);
+    out.repaired += guarded.repaired;
   }
   const result = validateCall(type, item);
-  if (!result.ok) {
-    out.errors.push({ index, reason: 'invalid_event', errors: result.issues });
-    out.rejected.push(rejection(info, index, 'invalid_event', result.issues, item));
-    return;
-  }
+  if (!result.ok) return refuse('invalid_event', result.issues);
   const event: EnrichedEvent = enrich(result.message, {
     receivedAt: info.receivedAt,
     sourceId: info.sourceId,
@@ -93,12 +87,16 @@ function acceptItem(
     batchIntegrations: batch?.integrations,
     maxCorrectionMs: limits.maxCorrectionMs,
   });
+  // The client's times were checked as sent; the clock-skew correction may still move one out of range.
+  if (!inTimeRange(event.timestamp)) {
+    return refuse('invalid_event', [{ path: 'timestamp', code: 'out_of_range', message: `${TIME_RANGE_MESSAGE} after the clock-skew correction (receivedAt − sentAt)` }]);
+  }
   out.events.push(event);
 }
 
 /** A single call (`/v1/track`, `/v1/identify`, ...): the type comes from the route. */
 export function acceptCall(type: string, body: unknown, info: RequestInfo, limits: Limits): Accepted {
-  const out: Accepted = { events: [], rejected: [], errors: [] };
+  const out: Accepted = { events: [], rejected: [], errors: [], repaired: 0 };
   acceptItem(out, type, body, 0, info, limits, undefined);
   return out;
 }
@@ -108,15 +106,22 @@ export function acceptCall(type: string, body: unknown, info: RequestInfo, limit
  * `oversized` holds the items over the per-event limit as sent, index → bytes (see batch-item-sizes.ts).
  */
 export function acceptBatch(body: unknown, info: RequestInfo, limits: Limits, oversized?: Map<number, number>): Accepted {
-  const out: Accepted = { events: [], rejected: [], errors: [] };
-  const parsed = batchSchema.safeParse(body);
-  if (!parsed.success) {
-    const errors = toIssues(parsed.error);
+  const out: Accepted = { events: [], rejected: [], errors: [], repaired: 0 };
+  const invalidBatch = (errors: Issue[]) => {
     out.errors.push({ index: -1, reason: 'invalid_batch', errors });
     out.rejected.push(rejection(info, -1, 'invalid_batch', errors, body));
     return out;
-  }
+  };
+  const parsed = batchSchema.safeParse(body);
+  if (!parsed.success) return invalidBatch(toIssues(parsed.error));
   const { batch, context, integrations } = parsed.data;
+  // The batch's own context and integrations go into every item: checked once, like an item's (level 2).
+  for (const [name, shared] of [['context', context], ['integrations', integrations]] as const) {
+    if (!shared) continue;
+    const guarded = guardObject(shared, name, 2);
+    if (guarded.issues.length > 0) return invalidBatch(guarded.issues);
+    out.repaired += guarded.repaired;
+  }
   if (batch.length > limits.maxBatchEvents) throw new BatchTooLargeError(batch.length, limits.maxBatchEvents);
   if (batch.length === 0) {
     const errors = [{ path: 'batch', code: 'too_small', message: 'batch must hold at least one event' }];

@@ -2,10 +2,21 @@ import { LOAD_JOB_NAME, type LoadJobData } from '../pipeline/load-job.js';
 import type { LoadQueue } from '../pipeline/load-queue.js';
 import type { Metrics } from '../pipeline/metrics.js';
 import { QueueUnavailableError } from './errors/queue-unavailable-error.js';
+import { UnserializableEventsError } from './errors/unserializable-events-error.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
 
+/**
+ * A failed queue write caused by the data rather than by Redis: JSON.stringify throws RangeError (too deep,
+ * too long) or TypeError (cycles, BigInt); Redis and its connection fail with other errors.
+ */
+const isSerializationError = (err: unknown) => err instanceof RangeError || err instanceof TypeError;
+
+// Job states that are work the loader can progress now. Delayed jobs (failed attempts backing off) and the
+// dead letters are not: were they counted, a few poisoned requests could hold ingestion at 503 for hours.
+const PROGRESSING_STATES = ['waiting', 'prioritized'] as const;
+
 export interface Enqueuer {
-  /** Resolves once the events and rejections are in Redis; rejects with QueueUnavailableError. */
+  /** Resolves once the events and rejections are in Redis; rejects with QueueUnavailableError or UnserializableEventsError. */
   enqueue(part: LoadJobData): Promise<void>;
   /** True while the queue is deeper than its bound (sampled, not per request). */
   readonly overloaded: boolean;
@@ -28,6 +39,7 @@ export function createEnqueuer(queue: LoadQueue, metrics: Metrics, opts: Enqueue
     weight: (part) => part.events.length + part.rejected.length,
     maxWeight: opts.maxGroupEvents,
     maxInFlight: 4,
+    isItemFault: isSerializationError,
     async write(parts) {
       const data: LoadJobData = parts.length === 1 ? parts[0]! : { events: parts.flatMap((p) => p.events), rejected: parts.flatMap((p) => p.rejected) };
       await queue.add(LOAD_JOB_NAME, data);
@@ -38,9 +50,9 @@ export function createEnqueuer(queue: LoadQueue, metrics: Metrics, opts: Enqueue
   let overloaded = false;
   const sample = async () => {
     try {
-      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+      const counts = await queue.getJobCounts(...PROGRESSING_STATES, 'active', 'delayed', 'failed');
       for (const [state, n] of Object.entries(counts)) metrics.queueJobs.set({ state }, n);
-      overloaded = (counts.waiting ?? 0) + (counts.delayed ?? 0) > opts.maxQueueDepth;
+      overloaded = PROGRESSING_STATES.reduce((sum, state) => sum + (counts[state] ?? 0), 0) > opts.maxQueueDepth;
     } catch {
       // Redis unreachable: writes fail on their own and answer 503; nothing to decide here.
     }
@@ -59,6 +71,7 @@ export function createEnqueuer(queue: LoadQueue, metrics: Metrics, opts: Enqueue
         timeout = setTimeout(() => reject(new QueueUnavailableError(`the queue did not confirm the write within ${opts.timeoutMs} ms`, 'timeout')), opts.timeoutMs);
       });
       const written = group.submit(part).catch((err: unknown) => {
+        if (isSerializationError(err)) throw new UnserializableEventsError({ cause: err });
         throw new QueueUnavailableError(`the queue is unreachable: ${(err as Error).message}`, 'unreachable', { cause: err });
       });
       return Promise.race([written, timedOut]).finally(() => clearTimeout(timeout));

@@ -7,6 +7,11 @@ export interface GroupCommitOptions<T> {
   maxWeight: number;
   /** Writes allowed in flight at once (pipelining on one connection). */
   maxInFlight: number;
+  /**
+   * True when a failed write may be the fault of one of its items rather than of the store (e.g. an item that
+   * cannot be serialized): each item is then written alone, so that only the faulty one fails.
+   */
+  isItemFault?(err: unknown): boolean;
 }
 
 export interface GroupCommit<T> {
@@ -44,6 +49,22 @@ export function createGroupCommit<T>(opts: GroupCommitOptions<T>): GroupCommit<T
     }
   };
 
+  // Requests coalesced into one write must not share the fate of one bad request: when the failure may be an
+  // item's own, each is written again alone and only the faulty ones fail.
+  const write = (group: Waiter<T>[]): Promise<void> =>
+    opts.write(group.map((w) => w.item)).then(
+      () => {
+        for (const w of group) w.resolve();
+      },
+      async (err: unknown) => {
+        if (group.length > 1 && opts.isItemFault?.(err)) {
+          await Promise.all(group.map((w) => write([w])));
+          return;
+        }
+        for (const w of group) w.reject(err);
+      },
+    );
+
   const flush = () => {
     scheduled = false;
     while (inFlight < opts.maxInFlight && queue.length > 0) {
@@ -56,14 +77,7 @@ export function createGroupCommit<T>(opts: GroupCommitOptions<T>): GroupCommit<T
       }
       queuedWeight -= weight;
       inFlight++;
-      opts.write(group.map((w) => w.item)).then(
-        () => {
-          for (const w of group) w.resolve();
-        },
-        (err: unknown) => {
-          for (const w of group) w.reject(err);
-        },
-      ).finally(() => {
+      write(group).finally(() => {
         inFlight--;
         schedule();
         settleIdle();

@@ -7,9 +7,15 @@ import { z } from 'zod';
 export const CALL_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
 export type CallType = (typeof CALL_TYPES)[number];
 
-const MIN_TIME = Date.UTC(1900, 0, 1);
-// ClickHouse DateTime64 holds 1900-01-01 to 2299-12-31 23:59:59.
-const END_TIME = Date.UTC(2300, 0, 1);
+/**
+ * The accepted event times: 1970-01-01T00:00:00Z up to (not including) 2100-01-01T00:00:00Z, the span every
+ * ClickHouse date type the jobs and segments use can hold (Date and DateTime start at 1970). Events outside it
+ * are refused with this message, not clamped: a clamped time would be a wrong one.
+ */
+export const MIN_EVENT_TIME = Date.UTC(1970, 0, 1);
+export const END_EVENT_TIME = Date.UTC(2100, 0, 1);
+export const TIME_RANGE_MESSAGE = 'must be from 1970-01-01T00:00:00Z to before 2100-01-01T00:00:00Z';
+export const inTimeRange = (ms: number): boolean => ms >= MIN_EVENT_TIME && ms < END_EVENT_TIME;
 
 /** Ids are strings in the spec; server SDKs often send numbers, which we keep as their decimal text. */
 const id = z
@@ -25,8 +31,8 @@ const time = z
   .transform((v, ctx) => {
     // A date-time without an offset is read as UTC, as Segment does.
     const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
-    if (!(ms >= MIN_TIME && ms < END_TIME)) {
-      ctx.addIssue({ code: 'custom', message: 'must be between 1900 and 2299' });
+    if (!inTimeRange(ms)) {
+      ctx.addIssue({ code: 'custom', message: TIME_RANGE_MESSAGE });
       return z.NEVER;
     }
     return ms;

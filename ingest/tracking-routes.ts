@@ -6,6 +6,7 @@ import { registerDecompression, registerMeasuredBatchJson, registerPlainTextJson
 import type { Enqueuer } from './enqueue.js';
 import { BatchTooLargeError } from './errors/batch-too-large-error.js';
 import { QueueUnavailableError } from './errors/queue-unavailable-error.js';
+import { UnserializableEventsError } from './errors/unserializable-events-error.js';
 import type { KeyStore } from './key-store.js';
 import { CALL_TYPES } from './segment-schema.js';
 import { writeKeyFrom } from './write-key.js';
@@ -38,6 +39,8 @@ const okResponse = {
   },
 };
 
+const TRACKING_PATHS = new Set([...CALL_TYPES, 'batch'].map((type) => `/v1/${type}`));
+
 function countByType(metrics: Metrics, result: Accepted): void {
   if (result.events.length === 1) return metrics.acceptedEvents.inc({ type: result.events[0]!.type });
   const tally = new Map<string, number>();
@@ -56,8 +59,13 @@ function fail(reply: FastifyReply, status: number, code: string, message: string
  */
 export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): Promise<void> {
   const { keys, enqueuer, metrics, limits } = deps;
+  // Shop pages post events from any origin; nothing else of the API is for browsers of other sites, so the
+  // preflight (answered for every path by the plugin's catch-all OPTIONS route) approves tracking paths only.
   // Retry-After is exposed so that browser code (the snippet) can read it on a cross-origin 503.
-  await app.register(cors, { origin: true, methods: ['POST'], maxAge: 86400, exposedHeaders: ['retry-after'] });
+  const trackingCors = { origin: true, methods: ['POST'], maxAge: 86400, exposedHeaders: ['retry-after'] };
+  await app.register(cors, {
+    delegator: (request, callback) => callback(null, TRACKING_PATHS.has(request.url.split('?')[0]!) ? trackingCors : { origin: false }),
+  });
   registerDecompression(app);
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -116,9 +124,16 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
     if (result.events.length === 0 && result.rejected.length === 0) {
       return fail(reply, 400, 'invalid_events', 'nothing to accept', { errors: result.errors });
     }
+    if (result.repaired > 0) metrics.repairedStrings.inc(result.repaired);
     try {
       await enqueuer.enqueue({ events: result.events, rejected: result.rejected });
     } catch (err) {
+      if (err instanceof UnserializableEventsError) {
+        // This request's own fault: a 4xx, so that the client does not retry it forever.
+        metrics.rejectedEvents.inc({ reason: 'unserializable' }, result.events.length + result.rejected.length);
+        request.log.warn({ err }, 'events could not be serialized for the queue');
+        return fail(reply, 400, 'unserializable_events', `${err.message}; ${(err.cause as Error | undefined)?.message ?? ''}`.trim());
+      }
       if (!(err instanceof QueueUnavailableError)) throw err;
       if (result.events.length === 0) {
         // Only rejections were to be kept: the client must fix its events anyway, so it still gets its 400.

@@ -2,10 +2,13 @@ import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from './clickhouse.js';
 import { eventRow, rejectedRow, type EventRow } from './event-row.js';
 import type { EnrichedEvent, LoadJobData } from './load-job.js';
+import { LOAD_REJECTION_REASON, loadRejection } from './load-rejection.js';
+import { partitionBlocks } from './partition-blocks.js';
+import { isRowFault } from './row-fault.js';
 import type { Logger } from './logger.js';
 import { extractIdentifiers, type IdentityRules } from '../identity/identifiers.js';
-import { IDENTITY_TABLES, identityRows } from '../identity/identity-rows.js';
-import { candidateProfileId, type Resolver } from '../identity/resolver.js';
+import { IDENTITY_TABLES, identityRows, type IdentityRows } from '../identity/identity-rows.js';
+import { candidateProfileId, type Resolution, type Resolver } from '../identity/resolver.js';
 import type { MessageDedupe } from './message-dedupe.js';
 import type { Metrics } from './metrics.js';
 
@@ -37,6 +40,11 @@ export interface Loader {
   add(job: LoadableJob): Promise<void>;
   /** Inserts what is held now and every later job at once; resolves when nothing is held. */
   drain(): Promise<void>;
+}
+
+interface Entry {
+  e: EnrichedEvent;
+  job: LoadableJob;
 }
 
 interface Held {
@@ -86,8 +94,6 @@ export function createLoader(opts: LoaderOptions): Loader {
         format: 'JSONEachRow',
         clickhouse_settings: {
           insert_deduplication_token: token,
-          // Historical imports span many months; the default of 100 partitions per insert is too tight.
-          max_partitions_per_insert_block: '1000',
         },
       });
     } catch (err) {
@@ -100,74 +106,134 @@ export function createLoader(opts: LoaderOptions): Loader {
     metrics.loadedRows.inc({ table }, values.length);
   }
 
+  interface Row {
+    entry: Entry;
+    event: EventRow;
+    identity: IdentityRows;
+  }
+
   interface Prepared {
     jobs: LoadableJob[];
-    eventRows: EventRow[];
+    rows: Row[];
     rejectedRows: ReturnType<typeof rejectedRow>[];
-    identity: ReturnType<typeof identityRows>;
     duplicates: number;
     suppressed: number;
   }
 
-  /** Everything but the inserts: dedupe, identity resolution, the check of jobs seen before, and the rows. */
+  /** An event that cannot load (its own fault): kept in rejected_events with the error, counted; the rest loads. */
+  function refuse(entry: Entry, err: unknown, rejected: ReturnType<typeof rejectedRow>[]): void {
+    metrics.rejectedEvents.inc({ reason: LOAD_REJECTION_REASON });
+    log.warn({ messageId: entry.e.messageId, sourceId: entry.e.sourceId, jobId: entry.job.id, err: (err as Error).message }, 'event refused at load');
+    rejected.push(rejectedRow(loadRejection(entry.e, err)));
+  }
+
+  /**
+   * Runs `step` on the entries; when it fails because of an entry (a row fault), splits them in halves until
+   * the faulty entries are alone, refuses those and keeps the results of the rest. Other failures propagate.
+   */
+  async function isolated<T>(entries: Entry[], step: (part: Entry[], path: string) => Promise<T[]>, rejected: ReturnType<typeof rejectedRow>[], path = ''): Promise<(T | undefined)[]> {
+    if (entries.length === 0) return [];
+    try {
+      return await step(entries, path);
+    } catch (err) {
+      if (!isRowFault(err)) throw err;
+      if (entries.length === 1) {
+        refuse(entries[0]!, err, rejected);
+        return [undefined];
+      }
+      const mid = entries.length >> 1;
+      const head = await isolated(entries.slice(0, mid), step, rejected, `${path}0`);
+      const tail = await isolated(entries.slice(mid), step, rejected, `${path}1`);
+      return [...head, ...tail];
+    }
+  }
+
+  /** Runs a pure per-event step, refusing the events it throws for (a stack overflow on a deep event, say). */
+  function each<I extends { entry: Entry }, T>(items: I[], step: (item: I) => T, rejected: ReturnType<typeof rejectedRow>[]): (I & { value: T })[] {
+    const out: (I & { value: T })[] = [];
+    for (const item of items) {
+      try {
+        out.push({ ...item, value: step(item) });
+      } catch (err) {
+        refuse(item.entry, err, rejected);
+      }
+    }
+    return out;
+  }
+
+  /** Everything but the inserts, step by step: dedupe, identifiers, resolution, suppression, the check of jobs seen before, rows. */
   async function prepare(jobs: LoadableJob[]): Promise<Prepared> {
-    const events = jobs.flatMap((job) => job.data.events.map((e) => ({ e, job })));
+    const rejectedRows: ReturnType<typeof rejectedRow>[] = [];
+    const events: Entry[] = jobs.flatMap((job) => job.data.events.map((e) => ({ e, job })));
     const dup = await opts.dedupe.duplicates(events.map(({ e, job }) => ({ sourceId: e.sourceId, messageId: e.messageId, owner: String(job.id) })));
     const unique = events.filter((_, i) => !dup[i]);
     const duplicates = events.length - unique.length;
 
-    // Resolution is idempotent, so a retried job resolves again and gets the same profiles; the identity
-    // tables collapse the repeated rows. Suppressed events (a deleted customer's) are dropped here.
-    const resolutions = await opts.resolver.resolve(
-      unique.map(({ e }) => {
-        const { identifiers, blocked } = extractIdentifiers(e, opts.identityRules);
-        for (const b of blocked) metrics.blockedIdentifiers.inc({ type: b.type });
-        return { candidate: candidateProfileId(e.sourceId, e.messageId), identifiers };
-      }),
-    );
-    const identity = identityRows(unique.map(({ e }) => e), resolutions);
-    let kept: { e: EnrichedEvent; job: LoadableJob; profileId: string }[] = [];
-    unique.forEach((u, i) => {
-      const r = resolutions[i]!;
-      if (!r.suppressed) kept.push({ ...u, profileId: r.profileId });
+    const identified = each(unique.map((entry) => ({ entry })), ({ entry: { e } }) => {
+      const { identifiers, blocked } = extractIdentifiers(e, opts.identityRules);
+      for (const b of blocked) metrics.blockedIdentifiers.inc({ type: b.type });
+      return { candidate: candidateProfileId(e.sourceId, e.messageId), identifiers };
+    }, rejectedRows);
+    // Resolution is idempotent, so a retried job (or a half of a split one) resolves again and gets the same
+    // profiles; the identity tables collapse the repeated rows.
+    const inputOf = new Map(identified.map(({ entry, value }) => [entry, value]));
+    const resolutions = await isolated(identified.map(({ entry }) => entry), (part) => opts.resolver.resolve(part.map((entry) => inputOf.get(entry)!)), rejectedRows);
+    const resolved: { entry: Entry; resolution: Resolution }[] = [];
+    identified.forEach(({ entry }, i) => {
+      const resolution = resolutions[i];
+      if (resolution) resolved.push({ entry, resolution });
     });
-    const suppressed = unique.length - kept.length;
+    // Suppressed events (a deleted customer's) are dropped here.
+    let kept = resolved.filter(({ resolution }) => !resolution.suppressed);
+    const suppressed = resolved.length - kept.length;
 
     let rejected = jobs.flatMap((job) => job.data.rejected.map((r) => ({ r, job })));
     const seenBefore = (job: LoadableJob) => job.attemptsStarted > 1;
     if (jobs.some(seenBefore)) {
-      const present = await existing('events', 'message_id', kept.filter(({ job }) => seenBefore(job)).map(({ e }) => e.messageId));
-      kept = kept.filter(({ e, job }) => !seenBefore(job) || !present.has(e.messageId));
+      const present = await existing('events', 'message_id', kept.filter(({ entry }) => seenBefore(entry.job)).map(({ entry }) => entry.e.messageId));
+      kept = kept.filter(({ entry }) => !seenBefore(entry.job) || !present.has(entry.e.messageId));
       const presentRejections = await existing('rejected_events', 'rejection_id', rejected.filter(({ job }) => seenBefore(job)).map(({ r }) => r.rejectionId));
       rejected = rejected.filter(({ r, job }) => !seenBefore(job) || !presentRejections.has(r.rejectionId));
     }
+    const rows = each(kept, ({ entry, resolution }) => ({ event: eventRow(entry.e, resolution.profileId), identity: identityRows([entry.e], [resolution]) }), rejectedRows);
     return {
       jobs,
-      eventRows: kept.map(({ e, profileId }) => eventRow(e, profileId)),
-      rejectedRows: rejected.map(({ r }) => rejectedRow(r)),
-      identity,
+      rows: rows.map(({ entry, value }) => ({ entry, ...value })),
+      rejectedRows: [...rejected.map(({ r }) => rejectedRow(r)), ...rejectedRows],
       duplicates,
       suppressed,
     };
   }
 
   async function insertPrepared(p: Prepared): Promise<void> {
-    // Identity rows first: once an event is queryable, the merges it caused already apply to it.
-    for (const table of IDENTITY_TABLES) await insert(table, p.identity[table], tokenOf(table, p.jobs));
-    await insert('events', p.eventRows, tokenOf('events', p.jobs));
+    const rejectedRows = [...p.rejectedRows];
+    const rowOf = new Map(p.rows.map((row) => [row.entry, row]));
+    const tokens = (kind: string, path: string) => `${tokenOf(kind, p.jobs)}${path && `:${path}`}`;
+    // Identity rows first: once an event is queryable, the merges it caused already apply to it. When a split
+    // retries a part, the identity rows that went in before its events failed are not inserted again.
+    const identityIn = new Set<Entry>();
+    await isolated(p.rows.map((r) => r.entry), async (part, path) => {
+      const rows = part.map((entry) => rowOf.get(entry)!);
+      const pending = rows.filter((r) => !identityIn.has(r.entry));
+      for (const table of IDENTITY_TABLES) await insert(table, pending.flatMap((r) => r.identity[table]), tokens(table, path));
+      for (const r of pending) identityIn.add(r.entry);
+      const blocks = partitionBlocks(rows.map((r) => r.event));
+      for (let b = 0; b < blocks.length; b++) await insert('events', blocks[b]!, tokens('events', blocks.length > 1 ? `${path}p${b}` : path));
+      return rows;
+    }, rejectedRows);
     if (p.duplicates > 0) metrics.duplicateEvents.inc(p.duplicates);
     if (p.suppressed > 0) metrics.suppressedEvents.inc(p.suppressed);
-    if (opts.failpoints.has('crash-after-insert') && p.eventRows.length > 0) {
+    if (opts.failpoints.has('crash-after-insert') && p.rows.length > 0) {
       log.fatal('failpoint crash-after-insert: killing the process between insert and job completion');
       process.kill(process.pid, 'SIGKILL');
     }
-    await insert('rejected_events', p.rejectedRows, tokenOf('rejected', p.jobs));
+    await insert('rejected_events', rejectedRows, tokenOf('rejected', p.jobs));
     const now = Date.now();
     for (const job of p.jobs) {
       const first = job.data.events[0] ?? job.data.rejected[0];
       if (first) metrics.loadLagSeconds.observe((now - first.receivedAt) / 1000);
     }
-    log.debug({ jobs: p.jobs.length, rows: p.eventRows.length, duplicates: p.duplicates, rejected: p.rejectedRows.length }, 'loaded');
+    log.debug({ jobs: p.jobs.length, rows: p.rows.length, duplicates: p.duplicates, rejected: rejectedRows.length }, 'loaded');
   }
 
   async function insertGroup(group: Held[], prepared: Promise<Prepared>): Promise<void> {
@@ -179,7 +245,8 @@ export function createLoader(opts: LoaderOptions): Loader {
         group[0]!.reject(err);
         return;
       }
-      // One bad job must not hold the others back: retry each alone, so only the bad one fails.
+      // A job that fails for its own reasons (not one bad event: those are refused above) must not hold the
+      // others back: retry each alone, so only the bad one fails.
       log.warn({ err, jobs: group.length }, 'group insert failed; loading its jobs one by one');
       for (const h of group) {
         try {

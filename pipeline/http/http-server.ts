@@ -4,6 +4,7 @@ import type { Enqueuer } from '../../ingest/enqueue.js';
 import type { KeyStore } from '../../ingest/key-store.js';
 import { trackingRoutes } from '../../ingest/tracking-routes.js';
 import { snippetRoutes } from '../../ingest/snippet-routes.js';
+import { trackingLimits } from '../../ingest/tracking-limits.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -87,12 +88,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
       enqueuer: deps.enqueuer,
       metrics: deps.metrics,
       retryAfterSeconds: config.INGEST_RETRY_AFTER_SECONDS,
-      limits: {
-        maxEventBytes: config.INGEST_MAX_EVENT_BYTES,
-        maxBatchBytes: config.INGEST_MAX_BATCH_BYTES,
-        maxBatchEvents: config.INGEST_MAX_BATCH_EVENTS,
-        maxCorrectionMs: config.CLOCK_SKEW_MAX_CORRECTION_MS,
-      },
+      limits: trackingLimits(config),
     });
   }
   return app;

@@ -1,12 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { oversizedBatchItems } from '../../ingest/batch-item-sizes.js';
 import { acceptBatch, acceptCall, type Limits, type RequestInfo } from '../../ingest/accept.js';
 import { BatchTooLargeError } from '../../ingest/errors/batch-too-large-error.js';
 
 const RECEIVED = Date.UTC(2024, 2, 1, 12, 0, 0);
 const KB = 1024;
 
-const limits: Limits = { maxEventBytes: 32 * KB, maxBatchEvents: 100, maxCorrectionMs: 3600_000 };
+const limits: Limits = { maxEventBytes: 32 * KB, maxBatchEvents: 100, maxCorrectionMs: 3600_000, identityKeys: { emailKeys: ['email'], phoneKeys: ['phone'] } };
 
 function info(overrides: Partial<RequestInfo> = {}): RequestInfo {
   return { route: '/v1/batch', requestId: 'req-1', sourceId: 'web', ip: '203.0.113.9', receivedAt: RECEIVED, ...overrides };
@@ -59,11 +58,11 @@ describe('acceptCall', () => {
     expect(out.rejected[0]!.rejectionId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  test('a single call is not held to the per-event limit (the route body limit does that)', () => {
+  test('a single call is held to the per-event limit as parsed, like a batch item', () => {
     const body = trackOfSize(40 * KB);
     const out = acceptCall('track', body, info({ route: '/v1/track' }), limits);
-    expect(out.errors).toEqual([]);
-    expect(out.events).toHaveLength(1);
+    expect(out.events).toEqual([]);
+    expect(out.errors).toEqual([{ index: 0, reason: 'event_too_large', errors: [expect.objectContaining({ code: 'too_big', message: `an event may be at most ${32 * KB} bytes; this one is ${40 * KB}` })] }]);
   });
 });
 
@@ -129,8 +128,8 @@ describe('acceptBatch: partial acceptance', () => {
 });
 
 describe('acceptBatch: event size', () => {
-  // Oversized items found as the tracking route finds them: on the body text as sent.
-  const acceptSized = (body: { batch: unknown[] }) => acceptBatch(body, info(), limits, oversizedBatchItems(JSON.stringify(body), limits.maxEventBytes));
+  // The limit applies to each event as parsed (its compact JSON), however the client spelled it.
+  const acceptSized = (body: { batch: unknown[] }) => acceptBatch(body, info(), limits);
 
   test('an item over the per-event limit is refused as event_too_large, the others go through', () => {
     const tooBig = trackOfSize(32 * KB + 1);
@@ -149,14 +148,10 @@ describe('acceptBatch: event size', () => {
     expect(out.events).toHaveLength(1);
   });
 
-  test('without the scan no item is refused for its size; with it it is', () => {
-    const item = trackOfSize(40 * KB);
-    const unmeasured = acceptBatch({ batch: [item] }, info(), limits);
-    expect(unmeasured.errors).toEqual([]);
-    expect(unmeasured.events).toHaveLength(1);
-    const measured = acceptSized({ batch: [item] });
-    expect(measured.events).toEqual([]);
-    expect(measured.errors.map((e) => e.reason)).toEqual(['event_too_large']);
+  test('multi-byte characters count as their UTF-8 bytes', () => {
+    // 16 400 × 'é' (2 bytes each) is 32 800 bytes of text in 16 400 characters.
+    const out = acceptSized({ batch: [{ type: 'track', userId: 'u1', event: 'Accents', properties: { text: 'é'.repeat(16_400) } }] });
+    expect(out.errors.map((e) => e.reason)).toEqual(['event_too_large']);
   });
 
   test('the size check comes before validation', () => {

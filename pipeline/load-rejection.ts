@@ -1,0 +1,26 @@
+import { createHash } from 'node:crypto';
+import type { EnrichedEvent, RejectedEvent } from './load-job.js';
+import { rejectedPayload } from './rejected-payload.js';
+import { rowFaultCode } from './row-fault.js';
+
+/** `rejected_events.reason` of an accepted event that ClickHouse or the identity script would not take. */
+export const LOAD_REJECTION_REASON = 'load_failed';
+
+/**
+ * The rejected_events record of an event refused at load, with the database's (or script's) error. Its id is
+ * derived from the message, so a job retried after a crash keeps one record, not two.
+ */
+export function loadRejection(e: EnrichedEvent, err: unknown): RejectedEvent {
+  return {
+    rejectionId: `load-${createHash('sha1').update(e.sourceId).update('\n').update(e.messageId).digest('hex')}`,
+    receivedAt: e.receivedAt,
+    sourceId: e.sourceId,
+    requestId: '',
+    route: 'load',
+    index: 0,
+    reason: LOAD_REJECTION_REASON,
+    errors: [{ path: '', code: rowFaultCode(err), message: String((err as Error)?.message ?? err).slice(0, 2000) }],
+    payload: rejectedPayload(e),
+    ip: typeof e.context.ip === 'string' ? e.context.ip : '',
+  };
+}
