@@ -21,6 +21,7 @@ export function loadRejection(e: EnrichedEvent, err: unknown): RejectedEvent {
     reason: LOAD_REJECTION_REASON,
     errors: [{ path: '', code: rowFaultCode(err), message: String((err as Error)?.message ?? err).slice(0, 2000) }],
     payload: rejectedPayload(e),
-    ip: typeof e.context.ip === 'string' ? e.context.ip : '',
+    // The event may be malformed in any part: nothing of it is trusted here.
+    ip: typeof e.context?.ip === 'string' ? e.context.ip : '',
   };
 }
