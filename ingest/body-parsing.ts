@@ -37,9 +37,14 @@ export function registerDecompression(app: FastifyInstance): void {
   });
 }
 
+// Bodies are parsed as plain JSON ('ignore': a "__proto__" key becomes an ordinary own property, never a
+// prototype); the event guard then refuses the one item holding such a key instead of the whole body.
+
 /** JSON as `text/plain` too: what `navigator.sendBeacon` and CORS-simple requests send. */
 export function registerPlainTextJson(app: FastifyInstance): void {
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  const parse = app.getDefaultJsonParser('ignore', 'ignore');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, parse);
 }
 
 /**
@@ -47,7 +52,7 @@ export function registerPlainTextJson(app: FastifyInstance): void {
  * that could hold such an item are scanned (a UTF-16 unit is at most 3 UTF-8 bytes).
  */
 export function registerMeasuredBatchJson(app: FastifyInstance, maxEventBytes: number): void {
-  const parse = app.getDefaultJsonParser('error', 'error');
+  const parse = app.getDefaultJsonParser('ignore', 'ignore');
   const measured = (request: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) => {
     parse(request, body, (err, value) => {
       if (!err && body.length * 3 > maxEventBytes) request.oversizedItems = oversizedBatchItems(body, maxEventBytes);

@@ -192,6 +192,40 @@ describe('failures', () => {
   });
 });
 
+describe('a failure that may be an item\'s own', () => {
+  function isolatingSetup() {
+    const writer = manualWriter();
+    const gc = createGroupCommit<Item>({ write: writer.write, weight: (i) => i.w, maxWeight: 100, maxInFlight: 4, isItemFault: (err) => err instanceof RangeError });
+    return { writer, submit: (id: string) => watch(gc.submit(item(id))) };
+  }
+
+  test('each item of the group is written again alone, and only the faulty one fails', async () => {
+    const { writer, submit } = isolatingSetup();
+    const subs = [submit('a'), submit('poison'), submit('c')];
+    await turns();
+    writer.calls[0]!.reject(new RangeError('Maximum call stack size exceeded'));
+    await turns();
+    expect(writer.calls.slice(1).map((c) => c.ids)).toEqual([['a'], ['poison'], ['c']]);
+    for (const c of writer.calls.slice(1)) {
+      if (c.ids[0] === 'poison') c.reject(new RangeError('Maximum call stack size exceeded'));
+      else c.resolve();
+    }
+    await turns();
+    expect(subs.map((s) => s.state)).toEqual(['resolved', 'rejected', 'resolved']);
+    expect(subs[1]!.error).toBeInstanceOf(RangeError);
+  });
+
+  test('a failure of the store itself still fails the whole group at once, without retrying items', async () => {
+    const { writer, submit } = isolatingSetup();
+    const subs = [submit('a'), submit('b')];
+    await turns();
+    writer.calls[0]!.reject(new Error('Connection is closed.'));
+    await turns();
+    expect(writer.calls).toHaveLength(1);
+    expect(subs.map((s) => s.state)).toEqual(['rejected', 'rejected']);
+  });
+});
+
 describe('drain and pending', () => {
   test('drain() with nothing to do resolves at once', async () => {
     const { gc } = setup(100, 1);
