@@ -160,7 +160,7 @@ export function createKeyStore(redis: Redis, config: Pick<Config, 'CDP_WRITE_KEY
       const missedAt = misses.get(key);
       if (missedAt !== undefined && now - missedAt < NEGATIVE_TTL_MS) return undefined;
       const asked = generation;
-      return redis.hget(WRITE_HASH, key).then((raw) => {
+      const remember = (raw: string | null) => {
         const sourceId = raw ? (JSON.parse(raw) as StoredWrite).sourceId : undefined;
         if (asked !== generation) return sourceId;
         if (hits.size >= CACHE_MAX) hits.clear();
@@ -173,7 +173,14 @@ export function createKeyStore(redis: Redis, config: Pick<Config, 'CDP_WRITE_KEY
           hits.set(key, { sourceId, at: Date.now() });
         }
         return sourceId;
-      });
+      };
+      // Redis down: a key known before the outage (and not revoked since) still names its source, so that the
+      // request goes on to the queue write, which answers 503 with Retry-After, instead of failing here.
+      const outage = (err: unknown) => {
+        if (hit && asked === generation) return hit.sourceId;
+        throw err;
+      };
+      return redis.hget(WRITE_HASH, key).then(remember, outage);
     },
     async verifySecret(key) {
       const hash = sha256(key);

@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { provisionLocalRedis, type LocalRedis } from '../../pipeline/local-redis.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, startTestProduct, tempDir, type TestProduct } from '../helpers/test-product.js';
 
 // API keys across two real processes sharing one private Redis, as in split mode: `a` answers the admin
@@ -251,5 +252,29 @@ describe('revoking', () => {
     expect(forced.status).toBe(200);
     expect(forced.body.revoked).toMatchObject({ id: local.id, origin: 'local-cli', scope: 'admin' });
     expect((await call(a, 'GET', '/v1/keys', admin)).body.keys.some((k: { id: string }) => k.id === local.id)).toBe(false);
+  });
+});
+
+describe('Redis down', () => {
+  let c: TestProduct | undefined;
+  let restarted: LocalRedis | undefined;
+  afterAll(async () => {
+    await c?.destroy();
+    await restarted?.stop();
+  });
+
+  test('a stored write key asked about during an outage answers 503, as the queue write does, not 500', async () => {
+    // No cache time: every request asks Redis about the key, so the outage is met at the lookup.
+    c = await startTestProduct({ roles: ['api'], env: { WRITE_KEY_CACHE_SECONDS: '0' } });
+    const created = await call(c, 'POST', '/v1/keys', admin, { scope: 'write', name: 'outage' });
+    const key = created.body.key.value as string;
+    expect((await track(c, key)).status).toBe(200);
+    process.kill(c.redis.local!.pid, 'SIGKILL');
+    const deadline = Date.now() + 15_000;
+    let during = await track(c, key);
+    while (during.status === 200 && Date.now() < deadline) during = await track(c, key);
+    expect([during.status, during.body.code]).toEqual([503, 'unavailable']);
+    restarted = await provisionLocalRedis({ dataDir: c.dataDir, bin: 'redis-server', maxmemory: '1gb' });
+    await until('the key after the outage', async () => (await track(c!, key)).status, 200, 30_000);
   });
 });
