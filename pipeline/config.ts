@@ -89,6 +89,7 @@ export const configVariables = {
   CLICKHOUSE_DATABASE: [z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('cdp'), 'ClickHouse database holding every table.'],
   CDP_WRITE_KEYS: [writeKeys, 'Write keys from the environment: `key:source,key2:source2`.'],
   CDP_ADMIN_KEY: [optionalString, 'An admin key from the environment (Bearer auth on admin endpoints).'],
+  WRITE_KEY_CACHE_SECONDS: [int(0, 3600).default(5), 'How long a process trusts a write key it looked up in Redis before asking again: the bound on a revocation whose pub/sub message this process missed.'],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'pino log level.'],
   LOG_REQUESTS: [bool.default(false), 'Log every HTTP request (off by default: a tracking API serves thousands a second).'],
   INGEST_MAX_EVENT_BYTES: [int(1024).default(32 * 1024), 'Largest single event (Segment: 32 KB).'],

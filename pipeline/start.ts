@@ -7,6 +7,7 @@ import { createProfileStore } from '../identity/profile-store.js';
 import { identityRebuilder } from '../identity/rebuild.js';
 import { createResolver } from '../identity/resolver.js';
 import { createEnqueuer, type Enqueuer } from '../ingest/enqueue.js';
+import { followKeyChanges } from '../ingest/key-changes.js';
 import { createKeyStore, type KeyStore } from '../ingest/key-store.js';
 import { createJobRunner, type JobRunner } from '../segments/jobs/job-runner.js';
 import { startJobScheduler } from '../segments/jobs/job-scheduler.js';
@@ -114,8 +115,10 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     const appRedis = redisFor(redis, 'producer', log);
     closers.push(() => appRedis.quit());
     await waitReady(appRedis);
-    const keys = createKeyStore(appRedis, { writeKeys: config.CDP_WRITE_KEYS, adminKey: config.CDP_ADMIN_KEY });
-    await keys.register(localAdminKey(config.dataDir), 'admin', 'local-cli');
+    const keys = createKeyStore(appRedis, config);
+    await keys.registerLocalCli(localAdminKey(config.dataDir));
+    const keyChanges = await followKeyChanges(redisFor(redis, 'worker', log), keys.forgetCached, log);
+    closers.push(() => keyChanges.close());
 
     let queue: LoadQueue | undefined;
     let enqueuer: Enqueuer | undefined;

@@ -7,7 +7,7 @@ import { dlqListCommand, dlqReplayCommand } from './commands/dlq.js';
 import { identityRebuildCommand } from './commands/identity.js';
 import { jobsRunCommand } from './commands/jobs.js';
 import { JOB_NAMES, type JobName } from '../../segments/jobs/jobs.js';
-import { keysCreateCommand } from './commands/keys.js';
+import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.js';
 import { segmentsCommand } from './commands/segments.js';
 import { migrateCommand } from './commands/migrate.js';
 import { sqlCommand } from './commands/sql.js';
@@ -22,6 +22,8 @@ Usage:
   cdp migrate                                   apply sql/migrations to ClickHouse
   cdp sql "<query>" [--format json|csv|table]   run a read-only query (default format: table)
   cdp keys create --source NAME --scope write|audience|read|admin [--segments a,b]
+  cdp keys list [--format table|json|csv]       API keys (never the keys themselves)
+  cdp keys revoke <id> [--force]                revoke a key in every process within seconds
   cdp dlq list                                  load jobs that used up their retries
   cdp dlq replay [--id ID]                      put them (or one) back in the queue
   cdp webhooks failed [--destination ID]        webhook deliveries that used up their attempts
@@ -53,6 +55,7 @@ async function run(argv: string[]): Promise<string | undefined> {
       id: { type: 'string' },
       destination: { type: 'string' },
       'as-of': { type: 'string' },
+      force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -73,10 +76,14 @@ async function run(argv: string[]): Promise<string | undefined> {
       return sqlCommand(config, query, choice<Format>(values.format ?? 'table', FORMATS, '--format'));
     }
     case 'keys': {
-      if (sub !== 'create') throw new UsageError('usage: cdp keys create --source NAME --scope write|audience|read|admin [--segments a,b]');
+      if (sub === 'list') return keysListCommand(config, choice<Format>(values.format ?? 'table', FORMATS, '--format'));
+      if (sub === 'revoke') return keysRevokeCommand(config, rest[0], values.force ?? false);
+      if (sub !== 'create') throw new UsageError('usage: cdp keys create --source NAME --scope write|audience|read|admin [--segments a,b] | cdp keys list [--format table|json|csv] | cdp keys revoke <id> [--force]');
       if (!values.source) throw new UsageError('--source NAME is required (the source for a write key, a label for the others)');
+      // An empty list would be a key for every segment: leaving --segments out says that, an empty one does not.
       const segments = values.segments?.split(',').map((s) => s.trim()).filter(Boolean);
-      return keysCreateCommand(config, choice<Scope>(values.scope, SCOPES, '--scope'), values.source, segments?.length ? segments : undefined);
+      if (segments?.length === 0) throw new UsageError('--segments needs at least one segment name (a,b); leave it out for a key that reads every segment');
+      return keysCreateCommand(config, choice<Scope>(values.scope, SCOPES, '--scope'), values.source, segments);
     }
     case 'dlq':
       if (sub === 'list') return dlqListCommand(config);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Enqueuer } from '../../ingest/enqueue.js';
 import type { KeyStore } from '../../ingest/key-store.js';
+import { keyRoutes } from '../../ingest/key-routes.js';
 import { trackingRoutes } from '../../ingest/tracking-routes.js';
 import { snippetRoutes } from '../../ingest/snippet-routes.js';
 import { trackingLimits } from '../../ingest/tracking-limits.js';
@@ -80,6 +81,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
   await app.register(audienceRoutes, audience);
   await app.register(audienceExportRoute, audience);
   await app.register(destinationRoutes, { keys: deps.keys, destinations: deps.destinations, audience: deps.audience, webhooks: deps.webhooks });
+  await app.register(keyRoutes, { keys: deps.keys });
   await app.register(dashboardRoutes, { keys: deps.keys, metrics: deps.metrics, database: config.CLICKHOUSE_DATABASE, read: deps.dashboardReader, profiles: deps.profiles });
   if (deps.enqueuer) {
     await app.register(snippetRoutes);

@@ -62,6 +62,28 @@ describe('without a server', () => {
     expect(res.stderr).toMatch(/no product is running/);
   });
 
+  test('keys create refuses an empty --segments instead of making a key for every segment', () => {
+    for (const segments of ['', ' , ']) {
+      const res = cdp(['keys', 'create', '--source', 'ads', '--scope', 'audience', '--segments', segments], env);
+      expect(res.code, JSON.stringify(segments)).toBe(2);
+      expect(res.stderr).toMatch(/--segments needs at least one segment name/);
+    }
+    const bad = cdp(['keys', 'create', '--source', 'ads', '--scope', 'audience', '--segments', 'VIP'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--segments lower-case letters/);
+    expect(JSON.parse(cdp(['keys', 'list', '--format', 'json'], env).stdout).filter((k: { scope: string }) => k.scope === 'audience')).toEqual([]);
+  });
+
+  test('keys revoke refuses a malformed or unknown id', () => {
+    const none = cdp(['keys', 'revoke'], env);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/usage: cdp keys revoke <id>/);
+    expect(cdp(['keys', 'revoke', 'wk_test_web'], env).stderr).toMatch(/got "wk_test_web"/);
+    const unknown = cdp(['keys', 'revoke', 'key_000000000000'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no key key_000000000000/);
+  });
+
   test('an unknown command exits 2 with the usage', () => {
     const res = cdp(['frobnicate'], env);
     expect(res.code).toBe(2);
@@ -71,7 +93,8 @@ describe('without a server', () => {
 
 describe('with a running server', () => {
   const dataDir = tempDir();
-  const env = testEnv(dataDir, { LOG_LEVEL: 'info' });
+  // The server trusts a write key it looked up for an hour: only the CLI's announcement can make it forget one.
+  const env = testEnv(dataDir, { LOG_LEVEL: 'info', WRITE_KEY_CACHE_SECONDS: '3600' });
   let server: CdpProcess;
   beforeAll(async () => {
     server = await spawnCdp(env, 'api,workers,scheduler');
@@ -116,6 +139,47 @@ describe('with a running server', () => {
     const wrong = cdp(['keys', 'create', '--source', 'x', '--scope', 'read', '--segments', 'vip'], env);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/--segments applies to audience keys only/);
+  });
+
+  test('keys list shows ids and no keys; keys revoke stops a write key in the running server', async () => {
+    const created = cdp(['keys', 'create', '--source', 'to-revoke', '--scope', 'write'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const key = created.stdout.split('\n')[0]!;
+    const id = /\((write key (key_[0-9a-f]{12}))/.exec(created.stdout)?.[2];
+    expect(id).toBeDefined();
+    const track = async () =>
+      (await fetch(`${server.url}/v1/track`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basicAuth(key) }, body: JSON.stringify({ userId: 'cli-user', event: 'Before Revoke' }) })).status;
+    expect(await track()).toBe(200);
+
+    const list = cdp(['keys', 'list', '--format', 'json'], env);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).not.toContain(key);
+    const keys = JSON.parse(list.stdout) as { id: string; name: string; origin: string; hint: string | null }[];
+    expect(keys.find((k) => k.id === id)).toMatchObject({ name: 'to-revoke', origin: 'redis', hint: key.slice(-4) });
+    const table = cdp(['keys', 'list'], env);
+    expect(table.stdout.split('\n')[0]).toMatch(/^id +\| scope +\| name/);
+    expect(table.stdout).toContain(id);
+
+    const fromEnv = keys.find((k) => k.origin === 'env')!;
+    const refused = cdp(['keys', 'revoke', fromEnv.id], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/CDP_WRITE_KEYS or CDP_ADMIN_KEY/);
+    const local = keys.find((k) => k.origin === 'local-cli')!;
+    const notForced = cdp(['keys', 'revoke', local.id], env);
+    expect(notForced.code).toBe(2);
+    expect(notForced.stderr).toMatch(/cli\.key.*--force/);
+
+    const revoked = cdp(['keys', 'revoke', id!], env);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toMatch(new RegExp(`revoked ${id} \\(write key "to-revoke"\\)`));
+    const until = Date.now() + 15_000;
+    let status = await track();
+    while (status !== 401 && Date.now() < until) {
+      await sleep(50);
+      status = await track();
+    }
+    expect(status).toBe(401);
+    expect(JSON.parse(cdp(['keys', 'list', '--format', 'json'], env).stdout).map((k: { id: string }) => k.id)).not.toContain(id);
   });
 
   test('keys create refuses an unknown scope', () => {
