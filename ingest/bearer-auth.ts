@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import type { KeyStore, SecretScope } from './key-store.js';
+import type { KeyStore, SecretKey, SecretScope } from './key-store.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,7 +22,14 @@ export function requireScope(keys: KeyStore, scope: SecretScope): preHandlerAsyn
     if (!key) {
       return reply.code(401).send({ success: false, code: 'missing_key', message: `send a ${scope} key as "Authorization: Bearer <key>"` });
     }
-    const found = await keys.verifySecret(key);
+    let found: SecretKey | undefined;
+    try {
+      found = await keys.verifySecret(key);
+    } catch (err) {
+      // Redis unreachable: the key is not wrong, it cannot be checked now.
+      request.log.warn({ err }, 'key check failed; answering 503');
+      return reply.code(503).header('retry-after', '2').send({ success: false, code: 'unavailable', message: 'the key could not be checked; retry later' });
+    }
     if (!found) return reply.code(401).send({ success: false, code: 'invalid_key', message: 'unknown key' });
     if (RANK[found.scope] < RANK[scope]) {
       return reply.code(403).send({ success: false, code: 'forbidden', message: `this endpoint needs ${scope === 'admin' ? 'an admin' : `a ${scope}`} key; this is ${found.scope === 'audience' ? 'an audience' : `a ${found.scope}`} key` });

@@ -89,10 +89,22 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
     return fail(reply, 500, 'internal_error', 'the event could not be processed; retry later');
   });
 
+  const unavailable = (request: FastifyRequest, reply: FastifyReply, err: unknown, message: string) => {
+    request.log.warn({ err }, `${message}; answering 503`);
+    reply.header('retry-after', String(deps.retryAfterSeconds));
+    return fail(reply, 503, 'unavailable', message);
+  };
+
   const handle = async (route: string, request: FastifyRequest, reply: FastifyReply, accept: (body: unknown, info: RequestInfo) => Accepted) => {
     const key = writeKeyFrom(request);
-    const lookup = key === undefined ? undefined : keys.sourceForWriteKey(key);
-    const sourceId = lookup instanceof Promise ? await lookup : lookup;
+    let sourceId: string | undefined;
+    try {
+      const lookup = key === undefined ? undefined : keys.sourceForWriteKey(key);
+      sourceId = lookup instanceof Promise ? await lookup : lookup;
+    } catch (err) {
+      // The key could not be looked up (Redis unreachable): the client may retry, as for a failed queue write.
+      return unavailable(request, reply, err, 'the write key could not be checked; retry later');
+    }
     if (!sourceId) {
       metrics.rejectedEvents.inc({ reason: 'unauthorized' });
       return fail(reply, 401, 'invalid_write_key', key === undefined
@@ -142,9 +154,7 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
         return fail(reply, 400, 'invalid_events', 'no event was accepted', { errors: result.errors });
       }
       metrics.rejectedEvents.inc({ reason: 'unavailable' }, result.events.length);
-      request.log.warn({ err }, 'queue write failed; answering 503');
-      reply.header('retry-after', String(deps.retryAfterSeconds));
-      return fail(reply, 503, 'unavailable', 'the event queue is unavailable; retry later');
+      return unavailable(request, reply, err, 'the event queue is unavailable; retry later');
     }
     if (result.events.length === 0) return fail(reply, 400, 'invalid_events', 'no event was accepted', { errors: result.errors });
     countByType(metrics, result);
