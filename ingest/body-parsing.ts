@@ -1,5 +1,5 @@
 import { createGunzip, createInflate } from 'node:zlib';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBodyParser, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Transform } from 'node:stream';
 import { oversizedBatchItems } from './batch-item-sizes.js';
 
@@ -37,9 +37,25 @@ export function registerDecompression(app: FastifyInstance): void {
   });
 }
 
-/** JSON as `text/plain` too: what `navigator.sendBeacon` and CORS-simple requests send. */
-export function registerPlainTextJson(app: FastifyInstance): void {
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+/**
+ * Every tracking body is read as JSON whatever its Content-Type says, as Segment's and RudderStack's servers
+ * do: browsers send `text/plain` (sendBeacon, CORS-simple requests), RudderStack's Node SDK labels its
+ * gzipped JSON `application/x-www-form-urlencoded`, and some clients send no Content-Type at all. SDKs do
+ * not retry a 415, so refusing a label would lose events; a body that is not JSON is a 400 `invalid_json`.
+ */
+function parseEveryBodyAsJson(app: FastifyInstance, parse: FastifyBodyParser<string>): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, parse);
+  // Fastify answers 415 to a Content-Type that is not `type/subtype` before any parser is asked: such a
+  // header tells nothing, so the body is read as if it had none.
+  app.addHook('onRequest', async (request) => {
+    if (request.headers['content-type'] !== undefined && request.mediaType === undefined) delete request.raw.headers['content-type'];
+  });
+}
+
+/** JSON bodies of the single-call routes, whatever their Content-Type. */
+export function registerJsonBodies(app: FastifyInstance): void {
+  parseEveryBodyAsJson(app, app.getDefaultJsonParser('error', 'error'));
 }
 
 /**
@@ -48,12 +64,11 @@ export function registerPlainTextJson(app: FastifyInstance): void {
  */
 export function registerMeasuredBatchJson(app: FastifyInstance, maxEventBytes: number): void {
   const parse = app.getDefaultJsonParser('error', 'error');
-  const measured = (request: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) => {
+  const measured: FastifyBodyParser<string> = (request, body, done) => {
     parse(request, body, (err, value) => {
       if (!err && body.length * 3 > maxEventBytes) request.oversizedItems = oversizedBatchItems(body, maxEventBytes);
       done(err, value);
     });
   };
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, measured);
+  parseEveryBodyAsJson(app, measured);
 }

@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../pipeline/metrics.js';
 import { acceptBatch, acceptCall, type Accepted, type Limits, type RequestInfo } from './accept.js';
-import { registerDecompression, registerMeasuredBatchJson, registerPlainTextJson } from './body-parsing.js';
+import { registerDecompression, registerJsonBodies, registerMeasuredBatchJson } from './body-parsing.js';
 import type { Enqueuer } from './enqueue.js';
 import { BatchTooLargeError } from './errors/batch-too-large-error.js';
 import { QueueUnavailableError } from './errors/queue-unavailable-error.js';
@@ -141,7 +141,7 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
   };
 
   await app.register(async (calls) => {
-    registerPlainTextJson(calls);
+    registerJsonBodies(calls);
     for (const type of CALL_TYPES) {
       calls.post(`/v1/${type}`, { bodyLimit: limits.maxEventBytes, schema: { response: okResponse } }, (request, reply) =>
         handle(type, request, reply, (body, info) => acceptCall(type, body, info, limits)),
