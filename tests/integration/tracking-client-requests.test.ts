@@ -107,6 +107,13 @@ describe('bodies that are not JSON', () => {
     }
   });
 
+  test('an empty body with no Content-Type is a 400', async () => {
+    for (const route of ['/v1/track', '/v1/batch']) {
+      const res = await rawPost(route, Buffer.alloc(0), {});
+      expect({ route, status: res.status, success: res.body.success }).toEqual({ route, status: 400, success: false });
+    }
+  });
+
   test('an unsupported Content-Encoding is still a 415', async () => {
     const res = await rawPost('/v1/track', json({ userId: uid(), event: 'E' }), { 'content-type': 'application/json', 'content-encoding': 'br' });
     expect(res.status).toBe(415);
