@@ -61,17 +61,12 @@ function acceptItem(
   index: number,
   info: RequestInfo,
   limits: Limits,
-  /** Set only for an item over the per-event limit: its size as sent. */
-  oversizedBytes: number | undefined,
   batch?: { context?: Record<string, unknown>; integrations?: Record<string, unknown> },
 ): void {
   const refuse = (reason: RejectionReason, errors: Issue[]) => {
     out.errors.push({ index, reason, errors });
     out.rejected.push(rejection(info, index, reason, errors, item));
   };
-  if (oversizedBytes !== undefined) {
-    return refuse('event_too_large', [{ path: '', code: 'too_big', message: `an event may be at most ${limits.maxEventBytes} bytes; this one is ${oversizedBytes}` }]);
-  }
   if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
     const guarded = guardEvent(item as Record<string, unknown>, limits);
     if (!guarded.ok) return refuse(guarded.reason, guarded.issues);
@@ -97,15 +92,14 @@ function acceptItem(
 /** A single call (`/v1/track`, `/v1/identify`, ...): the type comes from the route. */
 export function acceptCall(type: string, body: unknown, info: RequestInfo, limits: Limits): Accepted {
   const out: Accepted = { events: [], rejected: [], errors: [], repaired: 0 };
-  acceptItem(out, type, body, 0, info, limits, undefined);
+  acceptItem(out, type, body, 0, info, limits);
   return out;
 }
 
 /**
  * `/v1/batch`: each item carries its type; good items are accepted even when others are not.
- * `oversized` holds the items over the per-event limit as sent, index → bytes (see batch-item-sizes.ts).
  */
-export function acceptBatch(body: unknown, info: RequestInfo, limits: Limits, oversized?: Map<number, number>): Accepted {
+export function acceptBatch(body: unknown, info: RequestInfo, limits: Limits): Accepted {
   const out: Accepted = { events: [], rejected: [], errors: [], repaired: 0 };
   const invalidBatch = (errors: Issue[]) => {
     out.errors.push({ index: -1, reason: 'invalid_batch', errors });
@@ -131,7 +125,7 @@ export function acceptBatch(body: unknown, info: RequestInfo, limits: Limits, ov
   for (let i = 0; i < batch.length; i++) {
     const item = batch[i];
     const type = typeof item === 'object' && item !== null ? (item as { type?: unknown }).type : undefined;
-    acceptItem(out, typeof type === 'string' ? type : undefined, item, i, info, limits, oversized?.get(i), { context, integrations });
+    acceptItem(out, typeof type === 'string' ? type : undefined, item, i, info, limits, { context, integrations });
   }
   return out;
 }

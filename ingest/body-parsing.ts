@@ -1,14 +1,6 @@
 import { createGunzip, createInflate } from 'node:zlib';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Transform } from 'node:stream';
-import { oversizedBatchItems } from './batch-item-sizes.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Items of a batch body over the per-event limit as sent (index → bytes); absent for small bodies. */
-    oversizedItems?: Map<number, number>;
-  }
-}
 
 /**
  * Tracking bodies as clients really send them: optionally gzip- or deflate-compressed. Route body limits
@@ -37,28 +29,21 @@ export function registerDecompression(app: FastifyInstance): void {
   });
 }
 
-// Bodies are parsed as plain JSON ('ignore': a "__proto__" key becomes an ordinary own property, never a
-// prototype); the event guard then refuses the one item holding such a key instead of the whole body.
-
-/** JSON as `text/plain` too: what `navigator.sendBeacon` and CORS-simple requests send. */
-export function registerPlainTextJson(app: FastifyInstance): void {
-  const parse = app.getDefaultJsonParser('ignore', 'ignore');
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, parse);
-}
-
 /**
- * JSON parsers for `/v1/batch` that also find the items over the per-event size limit, as sent. Only bodies
- * that could hold such an item are scanned (a UTF-16 unit is at most 3 UTF-8 bytes).
+ * Every tracking body is read as JSON whatever its Content-Type says, as Segment's and RudderStack's servers
+ * do: browsers send `text/plain` (sendBeacon, CORS-simple requests), RudderStack's Node SDK labels its
+ * gzipped JSON `application/x-www-form-urlencoded`, and some clients send no Content-Type at all. SDKs do
+ * not retry a 415, so refusing a label would lose events; a body that is not JSON is a 400 `invalid_json`.
+ * It is parsed as plain JSON ('ignore': a "__proto__" key becomes an ordinary own property, never a
+ * prototype), so that the event guard refuses the one item holding such a key instead of the whole body;
+ * the per-event size limit is applied there too, to each event as parsed.
  */
-export function registerMeasuredBatchJson(app: FastifyInstance, maxEventBytes: number): void {
-  const parse = app.getDefaultJsonParser('ignore', 'ignore');
-  const measured = (request: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) => {
-    parse(request, body, (err, value) => {
-      if (!err && body.length * 3 > maxEventBytes) request.oversizedItems = oversizedBatchItems(body, maxEventBytes);
-      done(err, value);
-    });
-  };
+export function registerJsonBodies(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, measured);
+  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('ignore', 'ignore'));
+  // Fastify answers 415 to a Content-Type that is not `type/subtype` before any parser is asked: such a
+  // header tells nothing, so the body is read as if it had none.
+  app.addHook('onRequest', async (request) => {
+    if (request.headers['content-type'] !== undefined && request.mediaType === undefined) delete request.raw.headers['content-type'];
+  });
 }

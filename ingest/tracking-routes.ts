@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../pipeline/metrics.js';
 import { acceptBatch, acceptCall, type Accepted, type Limits, type RequestInfo } from './accept.js';
-import { registerDecompression, registerMeasuredBatchJson, registerPlainTextJson } from './body-parsing.js';
+import { registerDecompression, registerJsonBodies } from './body-parsing.js';
 import type { Enqueuer } from './enqueue.js';
 import { BatchTooLargeError } from './errors/batch-too-large-error.js';
 import { QueueUnavailableError } from './errors/queue-unavailable-error.js';
@@ -166,7 +166,7 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
   };
 
   await app.register(async (calls) => {
-    registerPlainTextJson(calls);
+    registerJsonBodies(calls);
     for (const type of CALL_TYPES) {
       calls.post(`/v1/${type}`, { bodyLimit: limits.maxEventBytes, schema: { response: okResponse } }, (request, reply) =>
         handle(type, request, reply, (body, info) => acceptCall(type, body, info, limits)),
@@ -174,9 +174,9 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
     }
   });
   await app.register(async (batches) => {
-    registerMeasuredBatchJson(batches, limits.maxEventBytes);
+    registerJsonBodies(batches);
     batches.post('/v1/batch', { bodyLimit: limits.maxBatchBytes, schema: { response: okResponse } }, (request, reply) =>
-      handle('batch', request, reply, (body, info) => acceptBatch(body, info, limits, request.oversizedItems)),
+      handle('batch', request, reply, (body, info) => acceptBatch(body, info, limits)),
     );
   });
 }

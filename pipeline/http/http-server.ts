@@ -4,6 +4,7 @@ import type { Enqueuer } from '../../ingest/enqueue.js';
 import type { KeyStore } from '../../ingest/key-store.js';
 import { keyRoutes } from '../../ingest/key-routes.js';
 import { trackingRoutes } from '../../ingest/tracking-routes.js';
+import { longTrackingUrl } from '../../ingest/segment-short-paths.js';
 import { snippetRoutes } from '../../ingest/snippet-routes.js';
 import { trackingLimits } from '../../ingest/tracking-limits.js';
 import type { Config } from '../config.js';
@@ -65,6 +66,8 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     // Graceful shutdown: requests arriving while closing get 503, in-flight ones finish.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Segment's one-letter tracking paths (/v1/t, /v1/b, ...) are routed as the long ones.
+    rewriteUrl: (req) => longTrackingUrl(req.url ?? '/'),
   });
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);

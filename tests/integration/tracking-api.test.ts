@@ -161,11 +161,6 @@ describe('bad input', () => {
     expect(res.status).toBe(400);
   });
 
-  test('an unsupported content type is a 415', async () => {
-    const res = await product.post('/v1/track', 'a=b', { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect(res.status).toBe(415);
-  });
-
   test('wrong types are listed per field', async () => {
     const res = await product.post('/v1/track', { userId: uid(), event: 42, properties: [1, 2], timestamp: 'yesterday' });
     expect(res.status).toBe(400);
