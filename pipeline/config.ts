@@ -95,7 +95,7 @@ export const configVariables = {
   INGEST_MAX_EVENT_BYTES: [int(1024).default(32 * 1024), 'Largest single event (Segment: 32 KB).'],
   INGEST_MAX_BATCH_BYTES: [int(1024).default(500 * 1024), 'Largest batch request body (Segment: 500 KB).'],
   INGEST_MAX_BATCH_EVENTS: [int(1).default(2500), 'Most events in one batch request.'],
-  INGEST_MAX_QUEUE_DEPTH: [int(1).default(20000), 'Waiting load jobs beyond which ingest answers 503 with Retry-After.'],
+  INGEST_MAX_QUEUE_DEPTH: [int(1).default(20000), 'Load jobs waiting to run beyond which ingest answers 503 with Retry-After (delayed retries and dead letters do not count).'],
   INGEST_RETRY_AFTER_SECONDS: [int(1).default(2), 'Retry-After sent with 503 answers.'],
   INGEST_GROUP_MAX_EVENTS: [int(1).default(5000), 'Most events coalesced into one queue write (group commit).'],
   INGEST_ENQUEUE_TIMEOUT_MS: [int(100).default(5000), 'A queue write slower than this fails the request with 503.'],
