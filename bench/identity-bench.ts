@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { extractIdentifiers } from '../identity/identifiers.js';
 import { IDENTITY_TABLES, identityRows, type IdentityRows } from '../identity/identity-rows.js';
 import { identityRules } from '../identity/identity-rules.js';
 import { candidateProfileId, createResolver, type Resolution, type ResolveInput } from '../identity/resolver.js';
+import { createSuppressionHasher } from '../identity/suppression-hash.js';
 import { createClickHouse, type ClickHouseClient } from '../pipeline/clickhouse.js';
 import type { Config } from '../pipeline/config.js';
 import { eventRow, type EventRow } from '../pipeline/event-row.js';
@@ -123,7 +125,7 @@ const scriptCalls = (n: number, groupEvents: number) => {
 /** The scenario's batches as the API would queue them: acceptBatch, request by request. */
 function enrichedEvents(opts: BenchOptions, config: Config) {
   const scenario = generateIdentityScenario(scenarioOptionsForEvents(opts.identityEvents, { seed: opts.identitySeed, prefix: 'bench' }));
-  const limits = { maxEventBytes: config.INGEST_MAX_EVENT_BYTES, maxBatchEvents: config.INGEST_MAX_BATCH_EVENTS, maxCorrectionMs: config.CLOCK_SKEW_MAX_CORRECTION_MS };
+  const limits = { maxEventBytes: config.INGEST_MAX_EVENT_BYTES, maxBatchEvents: config.INGEST_MAX_BATCH_EVENTS, maxCorrectionMs: config.CLOCK_SKEW_MAX_CORRECTION_MS, identityRules: identityRules(config), anonymizeIp: config.IP_ANONYMIZE };
   const events: EnrichedEvent[] = [];
   scenario.batches.forEach((batch, request) => {
     const result = acceptBatch({ batch }, { route: 'batch', requestId: `bench-${request}`, sourceId: 'bench', ip: '203.0.113.7', receivedAt: Date.now() }, limits);
@@ -143,7 +145,8 @@ async function tableCounts(client: ClickHouseClient, database: string): Promise<
 async function resolveAll(redis: RedisTarget, prefix: string, config: Config, inputs: ResolveInput[], groupEvents: number) {
   const connection = redisFor(redis, 'worker');
   try {
-    const resolver = createResolver(connection, prefix, config.IDENTITY_LIMITS);
+    // The bench's own graph has no suppressed identifiers; any secret keys their (absent) hashes.
+    const resolver = createResolver(connection, prefix, config.IDENTITY_LIMITS, createSuppressionHasher(randomBytes(32)));
     await connection.ping();
     const resolutions: Resolution[] = [];
     const t = performance.now();

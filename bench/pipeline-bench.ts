@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { acceptBatch } from '../ingest/accept.js';
+import { identityRules } from '../identity/identity-rules.js';
 import { createClickHouse, type ClickHouseClient } from '../pipeline/clickhouse.js';
 import { loadConfig, type Config } from '../pipeline/config.js';
 import { eventRow, type EventRow } from '../pipeline/event-row.js';
@@ -69,7 +70,7 @@ export interface PipelineReport {
 function buildEvents(n: number, config: Config): EnrichedEvent[] {
   const gen = createBodyGenerator(7);
   const events: EnrichedEvent[] = [];
-  const limits = { maxEventBytes: config.INGEST_MAX_EVENT_BYTES, maxBatchEvents: config.INGEST_MAX_BATCH_EVENTS, maxCorrectionMs: config.CLOCK_SKEW_MAX_CORRECTION_MS };
+  const limits = { maxEventBytes: config.INGEST_MAX_EVENT_BYTES, maxBatchEvents: config.INGEST_MAX_BATCH_EVENTS, maxCorrectionMs: config.CLOCK_SKEW_MAX_CORRECTION_MS, identityRules: identityRules(config), anonymizeIp: config.IP_ANONYMIZE };
   for (let request = 0; events.length < n; request++) {
     const body = gen.batch(Math.min(100, n - events.length));
     const result = acceptBatch(body, { route: 'batch', requestId: `bench-${request}`, sourceId: 'bench', ip: '203.0.113.7', receivedAt: Date.now() }, limits);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { projectRoot } from '../pipeline/project-root.js';
 import type { Identifier } from './identifiers.js';
+import type { SuppressionHasher } from './suppression-hash.js';
 
 const script = readFileSync(path.join(projectRoot(), 'identity', 'lua', 'resolve-identities.lua'), 'utf8');
 
@@ -42,22 +43,31 @@ export function candidateProfileId(sourceId: string, messageId: string): string 
   return `p_${createHash('sha1').update(sourceId).update('\n').update(messageId).digest('hex').slice(0, 24)}`;
 }
 
-/** sha1 of "type\x1fvalue": how suppressed identifiers are kept, without the personal data itself. */
-export function identifierHash(type: string, value: string): string {
-  return createHash('sha1').update(`${type}\u001f${value}`).digest('hex');
+/**
+ * The keyed hashes to look up in the suppression set for an event's identifiers. A previous_id is looked
+ * up both as a user id and as an anonymous id: a deleted customer's user id, sent as an alias's
+ * previousId, would otherwise be taken for an unknown anonymous id and let through.
+ */
+export function suppressionHashes(identifiers: Identifier[], hasher: SuppressionHasher): string[] {
+  const out: string[] = [];
+  for (const i of identifiers) {
+    if (i.type === 'previous_id') out.push(hasher.of('user_id', i.value), hasher.of('anonymous_id', i.value));
+    else out.push(hasher.of(i.type, i.value));
+  }
+  return out;
 }
 
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 
 /** Identity resolution in Redis: one Lua call per chunk of events, pipelined, never one per event. */
-export function createResolver(redis: Redis, prefix: string, limits: Record<string, number>): Resolver {
+export function createResolver(redis: Redis, prefix: string, limits: Record<string, number>, hasher: SuppressionHasher): Resolver {
   redis.defineCommand('cdpResolveIdentities', { numberOfKeys: 0, lua: script });
   const call = (redis as Redis & { cdpResolveIdentities(input: string, prefix: string): Promise<string> }).cdpResolveIdentities.bind(redis);
   return {
     async resolve(events) {
       const calls: Promise<string>[] = [];
       for (let start = 0; start < events.length; start += CHUNK) {
-        const chunk = events.slice(start, start + CHUNK).map((e) => ({ c: e.candidate, ids: e.identifiers.map((i) => [i.type, i.value]) }));
+        const chunk = events.slice(start, start + CHUNK).map((e) => ({ c: e.candidate, ids: e.identifiers.map((i) => [i.type, i.value]), s: suppressionHashes(e.identifiers, hasher) }));
         calls.push(call(JSON.stringify({ limits, events: chunk }), prefix));
       }
       const out: Resolution[] = [];

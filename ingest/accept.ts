@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { IdentityRules } from '../identity/identifiers.js';
+import { refusedIdentifiers } from '../identity/refused-identifiers.js';
 import type { EnrichedEvent, LoadJobData, RejectedEvent } from '../pipeline/load-job.js';
+import { anonymizeIp } from './anonymize-ip.js';
 import { enrich } from './enrich.js';
 import { BatchTooLargeError } from './errors/batch-too-large-error.js';
 import { batchSchema, toIssues, validateCall, type Issue } from './segment-schema.js';
@@ -18,6 +21,10 @@ export interface Limits {
   maxEventBytes: number;
   maxBatchEvents: number;
   maxCorrectionMs: number;
+  /** How refused items' identifiers are read (kept so that deleting a customer finds their refused events). */
+  identityRules: IdentityRules;
+  /** IP_ANONYMIZE: keep only the network part of stored IP addresses. */
+  anonymizeIp: boolean;
 }
 
 export interface EventError {
@@ -35,7 +42,7 @@ export interface Accepted extends LoadJobData {
 
 const PAYLOAD_KEEP_BYTES = 64 * 1024;
 
-function rejection(info: RequestInfo, index: number, reason: RejectionReason, errors: Issue[], item: unknown): RejectedEvent {
+function rejection(info: RequestInfo, limits: Limits, index: number, reason: RejectionReason, errors: Issue[], item: unknown): RejectedEvent {
   let payload: string;
   try {
     payload = JSON.stringify(item) ?? 'null';
@@ -58,7 +65,8 @@ function rejection(info: RequestInfo, index: number, reason: RejectionReason, er
     reason,
     errors,
     payload,
-    ip: info.ip,
+    ip: limits.anonymizeIp ? anonymizeIp(info.ip) : info.ip,
+    identifiers: refusedIdentifiers(item, limits.identityRules),
   };
 }
 
@@ -76,13 +84,13 @@ function acceptItem(
   if (oversizedBytes !== undefined) {
     const errors = [{ path: '', code: 'too_big', message: `an event may be at most ${limits.maxEventBytes} bytes; this one is ${oversizedBytes}` }];
     out.errors.push({ index, reason: 'event_too_large', errors });
-    out.rejected.push(rejection(info, index, 'event_too_large', errors, item));
+    out.rejected.push(rejection(info, limits, index, 'event_too_large', errors, item));
     return;
   }
   const result = validateCall(type, item);
   if (!result.ok) {
     out.errors.push({ index, reason: 'invalid_event', errors: result.issues });
-    out.rejected.push(rejection(info, index, 'invalid_event', result.issues, item));
+    out.rejected.push(rejection(info, limits, index, 'invalid_event', result.issues, item));
     return;
   }
   const event: EnrichedEvent = enrich(result.message, {
@@ -92,6 +100,7 @@ function acceptItem(
     batchContext: batch?.context,
     batchIntegrations: batch?.integrations,
     maxCorrectionMs: limits.maxCorrectionMs,
+    anonymizeIp: limits.anonymizeIp,
   });
   out.events.push(event);
 }
@@ -113,7 +122,7 @@ export function acceptBatch(body: unknown, info: RequestInfo, limits: Limits, ov
   if (!parsed.success) {
     const errors = toIssues(parsed.error);
     out.errors.push({ index: -1, reason: 'invalid_batch', errors });
-    out.rejected.push(rejection(info, -1, 'invalid_batch', errors, body));
+    out.rejected.push(rejection(info, limits, -1, 'invalid_batch', errors, body));
     return out;
   }
   const { batch, context, integrations } = parsed.data;

@@ -1,0 +1,108 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { JobType } from 'bullmq';
+import type { LoadJobData, RejectedEvent } from '../pipeline/load-job.js';
+import type { LoadQueue } from '../pipeline/load-queue.js';
+import { extractIdentifiers, type IdentityRules } from './identifiers.js';
+
+// A deleted customer's events may still wait in the load queue: in the dead letters (failed jobs),
+// delayed for a retry, or waiting. They are taken out of the jobs' data, which keeps every other event of
+// the job to load once. Pure over the queue: no ClickHouse.
+
+const SEP = '\u001f';
+
+/** States whose jobs no worker holds; an active job is waited for instead. */
+const RESTING: JobType[] = ['failed', 'delayed', 'wait', 'prioritized', 'waiting-children'];
+
+export interface QueuedRedaction {
+  /** Events of the customer taken out of queued jobs. */
+  events: number;
+  /** Refused items of the customer taken out of queued jobs. */
+  rejected: number;
+  /** Jobs left empty, and removed. */
+  removedJobs: number;
+  /** Jobs still being loaded when the wait for them ended (their events are suppressed at resolution). */
+  stillActive: number;
+}
+
+/**
+ * The deleted customer's identifiers as the queue and rejected_events may hold them: each `type\x1fvalue`,
+ * plus a user or anonymous id written as an alias's `previous_id`.
+ */
+export function deletionKeys(keys: string[]): string[] {
+  const out = new Set(keys);
+  for (const key of keys) {
+    const [type, value] = key.split(SEP) as [string, string];
+    if (type === 'user_id' || type === 'anonymous_id') out.add(`previous_id${SEP}${value}`);
+  }
+  return [...out];
+}
+
+/** Whether a queued event or refused item belongs to the deleted customer. */
+export function queueMatcher(keys: string[], rules: IdentityRules) {
+  const set = new Set(deletionKeys(keys));
+  // Refused items queued before their identifiers were kept: found in the payload, as rejected_events does.
+  const needles = keys.map((k) => JSON.stringify(k.slice(k.indexOf(SEP) + 1)).toLowerCase());
+  return {
+    event: (e: LoadJobData['events'][number]) => extractIdentifiers(e, rules).identifiers.some((i) => set.has(`${i.type}${SEP}${i.value}`)),
+    rejected: (r: RejectedEvent) =>
+      (r.identifiers ?? []).some((k) => set.has(k)) || (r.identifiers === undefined && needles.some((n) => r.payload.toLowerCase().includes(n))),
+  };
+}
+
+type Matcher = ReturnType<typeof queueMatcher>;
+
+/**
+ * Takes the customer's events and refused items out of every load job no worker holds, then waits for the
+ * jobs being loaded (up to `activeWaitMs`) and does the same to those that came back to the queue (a
+ * failed attempt). Run it after the identifiers are suppressed: an active job then drops their events at
+ * resolution, and once it is done its rows are in ClickHouse, where the deletion that follows finds them.
+ */
+export async function redactQueuedJobs(queue: LoadQueue, match: Matcher, activeWaitMs: number): Promise<QueuedRedaction> {
+  const out: QueuedRedaction = { events: 0, rejected: 0, removedJobs: 0, stillActive: 0 };
+
+  async function redact(id: string): Promise<void> {
+    const job = await queue.getJob(id);
+    if (!job?.data) return;
+    const events = job.data.events.filter((e) => !match.event(e));
+    const rejected = job.data.rejected.filter((r) => !match.rejected(r));
+    const taken = { events: job.data.events.length - events.length, rejected: job.data.rejected.length - rejected.length };
+    if (taken.events === 0 && taken.rejected === 0) return;
+    try {
+      if (events.length === 0 && rejected.length === 0) {
+        try {
+          await job.remove();
+          out.removedJobs++;
+        } catch {
+          // Taken by a worker meanwhile (locked): emptied instead, the worker's retry then loads nothing.
+          await job.updateData({ events, rejected });
+        }
+      } else {
+        await job.updateData({ events, rejected });
+      }
+    } catch (err) {
+      // Completed and removed meanwhile: its rows are in ClickHouse, where the deletion finds them.
+      if (await queue.getJob(id)) throw err;
+      return;
+    }
+    out.events += taken.events;
+    out.rejected += taken.rejected;
+  }
+
+  // Ids only, of every state in one call (one script: a job moving between states is not missed); each
+  // job's data is then read and rewritten alone, so memory holds one job at a time.
+  for (const id of await queue.getRanges(RESTING, 0, -1, true)) await redact(id);
+
+  const active = new Set(await queue.getRanges(['active'], 0, -1));
+  const until = Date.now() + activeWaitMs;
+  while (active.size > 0 && Date.now() < until) {
+    for (const id of active) {
+      if ((await queue.getJobState(id)) !== 'active') {
+        active.delete(id);
+        await redact(id);
+      }
+    }
+    if (active.size > 0) await sleep(50);
+  }
+  out.stillActive = active.size;
+  return out;
+}
