@@ -34,6 +34,11 @@ export interface DeletionResult {
   queued_events: number;
   /** The customer's refused items taken out of load jobs not yet loaded. */
   queued_rejected: number;
+  /**
+   * Load jobs still being loaded when the wait for them ended: rows of the customer they resolved before
+   * the suppression and insert afterwards remain; delete the profile again once they are done.
+   */
+  unfinished_load_jobs: number;
 }
 
 /** What a deletion needs beyond the tables: the keyed hashes, and the load queue to clear. */
@@ -160,7 +165,9 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
       // Identifiers are suppressed: from here on no load can add the customer's events to ClickHouse, except
       // jobs resolved before, which the queue redaction waits for. Then the jobs not loaded yet are cleared.
       const queued = keys.length > 0 ? await redactQueuedJobs(deps.queue, queueMatcher(keys, deps.rules), deps.activeWaitMs) : undefined;
-      if (queued && queued.stillActive > 0) deps.log.warn({ jobs: queued.stillActive }, 'load jobs still active after the wait; their events of the deleted customer are suppressed at resolution');
+      if (queued && queued.stillActive > 0) {
+        deps.log.warn({ jobs: queued.stillActive }, 'load jobs still being loaded after the wait: rows of the deleted customer they insert later remain until the profile is deleted again');
+      }
       // Refused events are found by the identifiers kept with them, and, for those kept before that
       // column existed, by the identifiers as JSON strings in the payload.
       const needles = pairs.map(([, v]) => JSON.stringify(v));
@@ -197,6 +204,7 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         identifiers: keys.length,
         queued_events: queued?.events ?? 0,
         queued_rejected: queued?.rejected ?? 0,
+        unfinished_load_jobs: queued?.stillActive ?? 0,
       };
       await clickhouse.insert({
         table: `${db}.profile_deletions`,

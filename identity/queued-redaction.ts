@@ -54,8 +54,9 @@ type Matcher = ReturnType<typeof queueMatcher>;
 /**
  * Takes the customer's events and refused items out of every load job no worker holds, then waits for the
  * jobs being loaded (up to `activeWaitMs`) and does the same to those that came back to the queue (a
- * failed attempt). Run it after the identifiers are suppressed: an active job then drops their events at
- * resolution, and once it is done its rows are in ClickHouse, where the deletion that follows finds them.
+ * failed attempt). Run it after the identifiers are suppressed: a job loaded from then on drops the
+ * customer's events and refused items (resolve-identities.lua, Resolver.suppressed), and one loaded
+ * before has its rows in ClickHouse once it is done, where the deletion that follows finds them.
  */
 export async function redactQueuedJobs(queue: LoadQueue, match: Matcher, activeWaitMs: number): Promise<QueuedRedaction> {
   const out: QueuedRedaction = { events: 0, rejected: 0, removedJobs: 0, stillActive: 0 };
@@ -88,11 +89,15 @@ export async function redactQueuedJobs(queue: LoadQueue, match: Matcher, activeW
     out.rejected += taken.rejected;
   }
 
+  // Active jobs are listed before and after the pass: one that leaves the active state during the pass
+  // (a failed attempt going back to wait) is redacted when the wait below sees it gone, and one a worker
+  // took during the pass, possibly with its data as it was before, is waited for.
+  const active = new Set(await queue.getRanges(['active'], 0, -1));
   // Ids only, of every state in one call (one script: a job moving between states is not missed); each
   // job's data is then read and rewritten alone, so memory holds one job at a time.
   for (const id of await queue.getRanges(RESTING, 0, -1, true)) await redact(id);
+  for (const id of await queue.getRanges(['active'], 0, -1)) active.add(id);
 
-  const active = new Set(await queue.getRanges(['active'], 0, -1));
   const until = Date.now() + activeWaitMs;
   while (active.size > 0 && Date.now() < until) {
     for (const id of active) {

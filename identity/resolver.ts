@@ -10,6 +10,8 @@ const script = readFileSync(path.join(projectRoot(), 'identity', 'lua', 'resolve
 
 // Events per script call: bounds how long one call holds Redis (each event is a handful of commands).
 const CHUNK = 500;
+// Hashes per suppression look-up of refused items.
+const SUPPRESSION_CHUNK = 10_000;
 
 export type Outcome = 'attached' | 'existing' | 'refused';
 
@@ -37,6 +39,11 @@ export interface ResolveInput {
 
 export interface Resolver {
   resolve(events: ResolveInput[]): Promise<Resolution[]>;
+  /**
+   * Per refused item (its `type\x1fvalue` identifiers), whether it carries a deleted customer's identifier:
+   * such items are not kept, as such events are not loaded.
+   */
+  suppressed(items: string[][]): Promise<boolean[]>;
 }
 
 export function candidateProfileId(sourceId: string, messageId: string): string {
@@ -86,6 +93,26 @@ export function createResolver(redis: Redis, prefix: string, limits: Record<stri
         }
       }
       return out;
+    },
+
+    async suppressed(items) {
+      const hashes = items.map((keys) =>
+        suppressionHashes(
+          keys.map((k) => ({ type: k.slice(0, k.indexOf('\u001f')), value: k.slice(k.indexOf('\u001f') + 1) })),
+          hasher,
+        ),
+      );
+      const flat = hashes.flat();
+      const found: number[] = [];
+      for (let start = 0; start < flat.length; start += SUPPRESSION_CHUNK) {
+        found.push(...(await redis.smismember(`${prefix}:id:sup`, ...flat.slice(start, start + SUPPRESSION_CHUNK))));
+      }
+      let at = 0;
+      return hashes.map((h) => {
+        const hit = found.slice(at, at + h.length).some((f) => f === 1);
+        at += h.length;
+        return hit;
+      });
     },
   };
 }

@@ -134,6 +134,9 @@ export function createLoader(opts: LoaderOptions): Loader {
     const suppressed = unique.length - kept.length;
 
     let rejected = jobs.flatMap((job) => job.data.rejected.map((r) => ({ r, job })));
+    // A deleted customer's refused items are not kept either (identity/profile-store.ts).
+    const refusedSuppressed = await opts.resolver.suppressed(rejected.map(({ r }) => r.identifiers ?? []));
+    rejected = rejected.filter((_, i) => !refusedSuppressed[i]);
     const seenBefore = (job: LoadableJob) => job.attemptsStarted > 1;
     if (jobs.some(seenBefore)) {
       const present = await existing('events', 'message_id', kept.filter(({ job }) => seenBefore(job)).map(({ e }) => e.messageId));
@@ -147,7 +150,7 @@ export function createLoader(opts: LoaderOptions): Loader {
       rejectedRows: rejected.map(({ r }) => rejectedRow(r)),
       identity,
       duplicates,
-      suppressed,
+      suppressed: suppressed + refusedSuppressed.filter(Boolean).length,
     };
   }
 

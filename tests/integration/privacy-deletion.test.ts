@@ -119,7 +119,7 @@ test('DELETE clears the customer from queued jobs and refused events, keeps the 
   expect(res.status).toBe(200);
   const result = await res.json();
   // The dead letter's event was resolved before its insert failed: its anonymous id joined the profile.
-  expect(result).toMatchObject({ success: true, identifiers: 4, queued_events: 2, queued_rejected: 3 });
+  expect(result).toMatchObject({ success: true, identifiers: 4, queued_events: 2, queued_rejected: 3, unfinished_load_jobs: 0 });
 
   // The jobs keep everyone else, and nothing of the customer is left in any job of the queue.
   const failedAfter = (await product.queue!.getJob(failed!.id!))!;
@@ -163,13 +163,18 @@ test('DELETE clears the customer from queued jobs and refused events, keeps the 
   expect(await customerRows()).toEqual({ rejected_events: 0, events: 0, identity_edges: 0, identities: 0 });
   expect(await count(`SELECT count() AS n FROM rejected_events WHERE position(payload, '${other}') > 0`)).toBe(2);
 
-  // A later event of the customer, with the email written yet another way, is still suppressed.
+  // A later event of the customer, with the email written yet another way, is still suppressed, and so
+  // is a later refused event of theirs; someone else's refused event is kept.
   expect((await product.post('/v1/batch', {
     batch: [
       { type: 'track', anonymousId: `later-${run}`, event: 'Later', context: { traits: { email: normalised.email.toUpperCase() } } },
+      { type: 'track', userId, properties: { note: 'refused after the deletion' } },
       { type: 'track', userId: other, event: 'Later' },
+      { type: 'track', userId: other, properties: { note: 'refused after the deletion' } },
     ],
   })).status).toBe(200);
   await product.waitForRows(`SELECT 1 FROM events WHERE user_id = '${other}' AND event = 'Later'`, (r) => r.length === 1);
+  await product.waitForRows(`SELECT 1 FROM rejected_events WHERE position(payload, '${other}') > 0`, (r) => r.length === 3);
   expect(await count(`SELECT count() AS n FROM events WHERE anonymous_id = 'later-${run}'`)).toBe(0);
+  expect(await customerRows()).toEqual({ rejected_events: 0, events: 0, identity_edges: 0, identities: 0 });
 });
