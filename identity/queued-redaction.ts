@@ -40,12 +40,12 @@ export function deletionKeys(keys: string[]): string[] {
 /** Whether a queued event or refused item belongs to the deleted customer. */
 export function queueMatcher(keys: string[], rules: IdentityRules) {
   const set = new Set(deletionKeys(keys));
-  // Refused items queued before their identifiers were kept: found in the payload, as rejected_events does.
+  // Refused items are also found by the identifiers as JSON strings in the payload, as rejected_events
+  // rows are: items queued before their identifiers were kept have none.
   const needles = keys.map((k) => JSON.stringify(k.slice(k.indexOf(SEP) + 1)).toLowerCase());
   return {
     event: (e: LoadJobData['events'][number]) => extractIdentifiers(e, rules).identifiers.some((i) => set.has(`${i.type}${SEP}${i.value}`)),
-    rejected: (r: RejectedEvent) =>
-      (r.identifiers ?? []).some((k) => set.has(k)) || (r.identifiers === undefined && needles.some((n) => r.payload.toLowerCase().includes(n))),
+    rejected: (r: RejectedEvent) => (r.identifiers ?? []).some((k) => set.has(k)) || needles.some((n) => r.payload.toLowerCase().includes(n)),
   };
 }
 
