@@ -164,7 +164,7 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
       const anonymousIds = pairs.filter(([t]) => t === 'anonymous_id').map(([, v]) => v);
       // Identifiers are suppressed: from here on no load can add the customer's events to ClickHouse, except
       // jobs resolved before, which the queue redaction waits for. Then the jobs not loaded yet are cleared.
-      const queued = keys.length > 0 ? await redactQueuedJobs(deps.queue, queueMatcher(keys, deps.rules), deps.activeWaitMs) : undefined;
+      const queued = keys.length > 0 ? await redactQueuedJobs(deps.queue, redis, queueMatcher(keys, deps.rules), deps.activeWaitMs) : undefined;
       if (queued && queued.stillActive > 0) {
         deps.log.warn({ jobs: queued.stillActive }, 'load jobs still being loaded after the wait: rows of the deleted customer they insert later remain until the profile is deleted again');
       }

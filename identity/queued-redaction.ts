@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobType } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { LoadJobData, RejectedEvent } from '../pipeline/load-job.js';
 import type { LoadQueue } from '../pipeline/load-queue.js';
 import { extractIdentifiers, type IdentityRules } from './identifiers.js';
@@ -20,6 +21,8 @@ export interface QueuedRedaction {
   rejected: number;
   /** Jobs left empty, and removed. */
   removedJobs: number;
+  /** Jobs whose recorded failure named the customer (an error quoting a row), replaced by a note. */
+  scrubbedFailures: number;
   /** Jobs still being loaded when the wait for them ended (their events are suppressed at resolution). */
   stillActive: number;
 }
@@ -42,8 +45,11 @@ export function queueMatcher(keys: string[], rules: IdentityRules) {
   const set = new Set(deletionKeys(keys));
   // Refused items are also found by the identifiers as JSON strings in the payload, as rejected_events
   // rows are: items queued before their identifiers were kept have none.
-  const needles = keys.map((k) => JSON.stringify(k.slice(k.indexOf(SEP) + 1)).toLowerCase());
+  const values = keys.map((k) => k.slice(k.indexOf(SEP) + 1).toLowerCase());
+  const needles = values.map((v) => JSON.stringify(v));
   return {
+    /** Whether a text (a job's recorded failure) names one of the identifiers. */
+    mentions: (text: string) => values.some((v) => text.toLowerCase().includes(v)),
     event: (e: LoadJobData['events'][number]) => extractIdentifiers(e, rules).identifiers.some((i) => set.has(`${i.type}${SEP}${i.value}`)),
     rejected: (r: RejectedEvent) => (r.identifiers ?? []).some((k) => set.has(k)) || needles.some((n) => r.payload.toLowerCase().includes(n)),
   };
@@ -58,12 +64,20 @@ type Matcher = ReturnType<typeof queueMatcher>;
  * customer's events and refused items (resolve-identities.lua, Resolver.suppressed), and one loaded
  * before has its rows in ClickHouse once it is done, where the deletion that follows finds them.
  */
-export async function redactQueuedJobs(queue: LoadQueue, match: Matcher, activeWaitMs: number): Promise<QueuedRedaction> {
-  const out: QueuedRedaction = { events: 0, rejected: 0, removedJobs: 0, stillActive: 0 };
+export async function redactQueuedJobs(queue: LoadQueue, redis: Redis, match: Matcher, activeWaitMs: number): Promise<QueuedRedaction> {
+  const out: QueuedRedaction = { events: 0, rejected: 0, removedJobs: 0, scrubbedFailures: 0, stillActive: 0 };
 
   async function redact(id: string): Promise<void> {
     const job = await queue.getJob(id);
     if (!job?.data) return;
+    if (match.mentions(job.failedReason ?? '') || job.stacktrace?.some((line) => match.mentions(line))) {
+      // BullMQ has no call to rewrite a recorded failure: the two fields of the job's hash are set directly.
+      const key = queue.toKey(id);
+      if (await redis.exists(key)) {
+        await redis.hset(key, 'failedReason', 'redacted: it named a deleted customer', 'stacktrace', '[]');
+        out.scrubbedFailures++;
+      }
+    }
     const events = job.data.events.filter((e) => !match.event(e));
     const rejected = job.data.rejected.filter((r) => !match.rejected(r));
     const taken = { events: job.data.events.length - events.length, rejected: job.data.rejected.length - rejected.length };

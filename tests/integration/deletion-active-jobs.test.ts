@@ -49,7 +49,8 @@ test('a job being loaded is waited for, and cleared of the customer when its att
     async (job) => {
       taken = job.id;
       await gate;
-      throw new Error('held by the test, then failed');
+      // An error quoting a row, as a database error may.
+      throw new Error('held by the test, then failed on row {"user_id":"held-customer"}');
     },
     { connection: redisFor(product.redis, 'worker'), prefix, concurrency: 1 },
   );
@@ -84,6 +85,8 @@ test('a job being loaded is waited for, and cleared of the customer when its att
     expect(await job.getState()).toBe('failed');
     expect(job.data.events.map((e) => e.userId)).toEqual(['held-other']);
     expect(job.data.rejected).toEqual([]);
+    expect(job.failedReason).not.toContain('held-customer');
+    expect(JSON.stringify(await redis.hgetall(product.queue!.toKey(taken!)))).not.toContain('held-customer');
   } finally {
     release();
     await worker.close();
