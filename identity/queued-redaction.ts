@@ -13,6 +13,7 @@ const SEP = '\u001f';
 
 /** States whose jobs no worker holds; an active job is waited for instead. */
 const RESTING: JobType[] = ['failed', 'delayed', 'wait', 'prioritized', 'waiting-children'];
+const STREAM_PAGE = 1000;
 
 export interface QueuedRedaction {
   /** Events of the customer taken out of queued jobs. */
@@ -21,7 +22,7 @@ export interface QueuedRedaction {
   rejected: number;
   /** Jobs left empty, and removed. */
   removedJobs: number;
-  /** Jobs whose recorded failure named the customer (an error quoting a row), replaced by a note. */
+  /** Recorded failures that named the customer (an error quoting a row): in jobs, replaced by a note; in BullMQ's event stream, removed. */
   scrubbedFailures: number;
   /** Jobs still being loaded when the wait for them ended (their events are suppressed at resolution). */
   stillActive: number;
@@ -123,5 +124,15 @@ export async function redactQueuedJobs(queue: LoadQueue, redis: Redis, match: Ma
     if (active.size > 0) await sleep(50);
   }
   out.stillActive = active.size;
+
+  // BullMQ's event stream (capped) repeats each failure's reason.
+  const stream = queue.keys.events!;
+  for (let from = '-'; ; ) {
+    const entries = await redis.xrange(stream, from, '+', 'COUNT', STREAM_PAGE);
+    const naming = entries.filter(([, fields]) => fields.some((f) => match.mentions(f))).map(([id]) => id);
+    if (naming.length > 0) out.scrubbedFailures += await redis.xdel(stream, ...naming);
+    if (entries.length < STREAM_PAGE) break;
+    from = `(${entries[entries.length - 1]![0]}`;
+  }
   return out;
 }

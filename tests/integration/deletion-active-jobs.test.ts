@@ -9,6 +9,7 @@ import { SECRET_FILE } from '../../pipeline/installation-secret.js';
 import { LOAD_QUEUE, type LoadJobData } from '../../pipeline/load-job.js';
 import { projectRoot } from '../../pipeline/project-root.js';
 import { redisFor } from '../../pipeline/redis-connection.js';
+import { redisDump } from '../helpers/redis-dump.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
 // What a deletion does with a load job a worker holds at that moment: it waits for the job, and when the
@@ -87,6 +88,8 @@ test('a job being loaded is waited for, and cleared of the customer when its att
     expect(job.data.rejected).toEqual([]);
     expect(job.failedReason).not.toContain('held-customer');
     expect(JSON.stringify(await redis.hgetall(product.queue!.toKey(taken!)))).not.toContain('held-customer');
+    // Nowhere in Redis either: BullMQ's event stream recorded the failure too.
+    for (const [k, value] of Object.entries(await redisDump(redis, prefix))) expect(`${k} ${value}`, k).not.toContain('held-customer');
   } finally {
     release();
     await worker.close();
