@@ -64,9 +64,10 @@ export interface ProfileStore {
 
 /**
  * Reads and deletes stitched profiles. Reads go to the identity views; a deletion first removes the profile
- * from the live graph and suppresses its identifiers (Redis, atomic), then deletes every row that holds the
- * profile or its identifiers from every table (ClickHouse mutations, waited for), and records the deletion
- * without the personal data.
+ * from the live graph and suppresses its identifiers (Redis, atomic), then takes the customer out of the load
+ * jobs not loaded yet (identity/queued-redaction.ts), then deletes every row that holds the profile or its
+ * identifiers from every table (ClickHouse mutations, waited for), and records the deletion without the
+ * personal data.
  */
 export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, database: string, prefix: string, deps: DeletionDeps): ProfileStore {
   const db = database;
@@ -168,6 +169,7 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
       if (queued && queued.stillActive > 0) {
         deps.log.warn({ jobs: queued.stillActive }, 'load jobs still being loaded after the wait: rows of the deleted customer they insert later remain until the profile is deleted again');
       }
+      if (queued && (queued.events > 0 || queued.rejected > 0 || queued.scrubbedFailures > 0)) deps.log.info({ ...queued }, 'deleted customer taken out of the load queue');
       // Refused events are found by the identifiers kept with them, and, for those kept before that
       // column existed, by the identifiers as JSON strings in the payload.
       const needles = pairs.map(([, v]) => JSON.stringify(v));

@@ -24,7 +24,7 @@ export interface QueuedRedaction {
   removedJobs: number;
   /** Recorded failures that named the customer (an error quoting a row): in jobs, replaced by a note; in BullMQ's event stream, removed. */
   scrubbedFailures: number;
-  /** Jobs still being loaded when the wait for them ended (their events are suppressed at resolution). */
+  /** Jobs still being loaded when the wait for them ended: what they resolved before the suppression may still land. */
   stillActive: number;
 }
 

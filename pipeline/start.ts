@@ -151,6 +151,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
         clickhouse: loaderClickHouse,
         database: config.CLICKHOUSE_DATABASE,
         dedupe: createMessageDedupe(workerRedis, config.QUEUE_PREFIX, config.DEDUPE_WINDOW_SECONDS),
+        // A workers process always holds ClickHouse, so its hasher is there.
         resolver: createResolver(workerRedis, config.QUEUE_PREFIX, config.IDENTITY_LIMITS, hasher!),
         identityRules: identityRules(config),
         metrics,
@@ -234,6 +235,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       let deletionQueue = queue;
       if (!deletionQueue) {
         const own = createLoadQueue(appRedis, config);
+        own.on('error', (err) => log.warn({ err: err.message }, 'queue error'));
         closers.push(() => own.close());
         deletionQueue = own;
       }
