@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { acceptBatch } from '../ingest/accept.js';
+import { identityRules } from '../identity/identity-rules.js';
 import { createClickHouse, type ClickHouseClient } from '../pipeline/clickhouse.js';
 import { loadConfig, type Config } from '../pipeline/config.js';
 import { eventRow, type EventRow } from '../pipeline/event-row.js';

@@ -69,11 +69,21 @@ export interface Extracted {
   blocked: Identifier[];
 }
 
-/**
- * The identifiers of one event, highest priority first, each (type, value) once. `alias` carries its
- * `previousId` as type `previous_id`: the resolver looks it up as a user id or an anonymous id.
- */
-export function extractIdentifiers(event: EnrichedEvent, rules: IdentityRules): Extracted {
+/** Where an event's identifiers come from; the caller decides which parts of the event count. */
+export interface IdentifierSources {
+  userId?: unknown;
+  anonymousId?: unknown;
+  previousId?: unknown;
+  /** Objects whose email and phone keys (the rules') identify the customer. */
+  holders: (Record<string, unknown> | undefined)[];
+  externalIds?: unknown;
+}
+
+/** Ids as the tracking API keeps them: text, or a finite number as its decimal text. */
+const idText = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined);
+
+/** The identifiers found in `sources`, normalised, highest priority first, each (type, value) once. */
+export function identifiersOf(sources: IdentifierSources, rules: IdentityRules): Extracted {
   const found: Identifier[] = [];
   const blocked: Identifier[] = [];
   const seen = new Set<string>();
@@ -86,18 +96,16 @@ export function extractIdentifiers(event: EnrichedEvent, rules: IdentityRules): 
     if (value === undefined || isBlocked(value, rules)) blocked.push({ type, value: value ?? String(raw) });
     else found.push({ type, value });
   };
-  if (typeof event.userId === 'string') add('user_id', event.userId.trim());
-  if (typeof event.anonymousId === 'string') add('anonymous_id', event.anonymousId.trim());
-  if (event.type === 'alias' && typeof event.previousId === 'string') add('previous_id', event.previousId.trim());
-  const sources = [event.type === 'identify' ? event.traits : undefined, obj(event.context.traits), event.properties];
-  for (const source of sources) {
+  add('user_id', idText(sources.userId)?.trim());
+  add('anonymous_id', idText(sources.anonymousId)?.trim());
+  add('previous_id', idText(sources.previousId)?.trim());
+  for (const source of sources.holders) {
     if (!source) continue;
     for (const key of rules.emailKeys) add('email', normalizeEmail(source[key]), source[key]);
     for (const key of rules.phoneKeys) add('phone', normalizePhone(source[key]), source[key]);
   }
-  const external = event.context.externalIds;
-  if (Array.isArray(external)) {
-    for (const entry of external) {
+  if (Array.isArray(sources.externalIds)) {
+    for (const entry of sources.externalIds) {
       const e = obj(entry);
       if (e && (typeof e.id === 'string' || typeof e.id === 'number') && typeof e.type === 'string' && e.type.trim()) {
         add(`ext:${e.type.trim().toLowerCase()}`, String(e.id).trim());
@@ -108,4 +116,21 @@ export function extractIdentifiers(event: EnrichedEvent, rules: IdentityRules): 
   // identity_edges feeds the resolver exactly what the live load did.
   found.sort(compareIdentifiers);
   return { identifiers: found, blocked };
+}
+
+/**
+ * The identifiers of one event, highest priority first, each (type, value) once. `alias` carries its
+ * `previousId` as type `previous_id`: the resolver looks it up as a user id or an anonymous id.
+ */
+export function extractIdentifiers(event: EnrichedEvent, rules: IdentityRules): Extracted {
+  return identifiersOf(
+    {
+      userId: typeof event.userId === 'string' ? event.userId : undefined,
+      anonymousId: typeof event.anonymousId === 'string' ? event.anonymousId : undefined,
+      previousId: event.type === 'alias' && typeof event.previousId === 'string' ? event.previousId : undefined,
+      holders: [event.type === 'identify' ? event.traits : undefined, obj(event.context.traits), event.properties],
+      externalIds: event.context.externalIds,
+    },
+    rules,
+  );
 }

@@ -4,9 +4,12 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { ClickHouseClient } from '../pipeline/clickhouse.js';
 import { chTime } from '../pipeline/event-row.js';
+import type { LoadQueue } from '../pipeline/load-queue.js';
+import type { Logger } from '../pipeline/logger.js';
 import { projectRoot } from '../pipeline/project-root.js';
-import { normalizeEmail, normalizePhone } from './identifiers.js';
-import { identifierHash } from './resolver.js';
+import { normalizeEmail, normalizePhone, type IdentityRules } from './identifiers.js';
+import { deletionKeys, queueMatcher, redactQueuedJobs } from './queued-redaction.js';
+import { SUPPRESSION_SCHEME, type SuppressionHasher } from './suppression-hash.js';
 
 const deleteScript = readFileSync(path.join(projectRoot(), 'identity', 'lua', 'delete-profile.lua'), 'utf8');
 const SEP = '\u001f';
@@ -27,7 +30,30 @@ export interface DeletionResult {
   deletion_id: string;
   profiles: number;
   identifiers: number;
+  /** The customer's events taken out of load jobs not yet loaded (dead letters, delayed, waiting). */
+  queued_events: number;
+  /** The customer's refused items taken out of load jobs not yet loaded. */
+  queued_rejected: number;
+  /**
+   * Load jobs still being loaded when the wait for them ended: rows of the customer they resolved before
+   * the suppression and insert afterwards remain; delete the profile again once they are done.
+   */
+  unfinished_load_jobs: number;
 }
+
+/** What a deletion needs beyond the tables: the keyed hashes, and the load queue to clear. */
+export interface DeletionDeps {
+  hasher: SuppressionHasher;
+  rules: IdentityRules;
+  queue: LoadQueue;
+  /** How long to wait for load jobs being loaded before deleting from ClickHouse. */
+  activeWaitMs: number;
+  log: Logger;
+}
+
+// Attempts at suppressing a profile whose identifiers keep changing under the deletion (events of the
+// customer resolving at that very moment); each attempt adds the identifiers that arrived meanwhile.
+const SUPPRESS_ATTEMPTS = 20;
 
 export interface ProfileStore {
   get(profileId: string, eventLimit: number): Promise<Profile | undefined>;
@@ -38,14 +64,34 @@ export interface ProfileStore {
 
 /**
  * Reads and deletes stitched profiles. Reads go to the identity views; a deletion first removes the profile
- * from the live graph and suppresses its identifiers (Redis, atomic), then deletes every row that holds the
- * profile or its identifiers from every table (ClickHouse mutations, waited for), and records the deletion
- * without the personal data.
+ * from the live graph and suppresses its identifiers (Redis, atomic), then takes the customer out of the load
+ * jobs not loaded yet (identity/queued-redaction.ts), then deletes every row that holds the profile or its
+ * identifiers from every table (ClickHouse mutations, waited for), and records the deletion without the
+ * personal data.
  */
-export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, database: string, prefix: string): ProfileStore {
+export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, database: string, prefix: string, deps: DeletionDeps): ProfileStore {
   const db = database;
   redis.defineCommand('cdpDeleteProfile', { numberOfKeys: 0, lua: deleteScript });
-  const deleteLive = (redis as Redis & { cdpDeleteProfile(...args: string[]): Promise<[string[], string[]]> }).cdpDeleteProfile.bind(redis);
+  const deleteScriptCall = (redis as Redis & { cdpDeleteProfile(...args: string[]): Promise<[1, string[], string[]] | [0, string[]]> }).cdpDeleteProfile.bind(redis);
+
+  /**
+   * Removes the profile from the live graph and suppresses its identifiers (Redis, atomic). The keyed
+   * hashes are made here, so the script is handed every identifier with its hash; when the profile gained
+   * one in between, the script does nothing and names it, and the call is made again with it.
+   */
+  async function deleteLive(profileId: string, known: string[]): Promise<[string[], string[]]> {
+    const members = new Set([...known, ...(await redis.smembers(`${prefix}:id:p:${profileId}`))]);
+    for (let attempt = 0; attempt < SUPPRESS_ATTEMPTS; attempt++) {
+      const args = [...members].flatMap((m) => {
+        const cut = m.indexOf(SEP);
+        return [m, deps.hasher.of(m.slice(0, cut), m.slice(cut + 1))];
+      });
+      const result = await deleteScriptCall(profileId, prefix, ...args);
+      if (result[0] === 1) return [result[1], result[2]];
+      for (const m of result[1]) members.add(m);
+    }
+    throw new Error(`profile ${profileId} kept gaining identifiers during its deletion; try again`);
+  }
 
   const rows = async <T>(query: string, params: Record<string, unknown>): Promise<T[]> =>
     (await clickhouse.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
@@ -107,7 +153,7 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         `SELECT identifier_type AS type, identifier AS value FROM ${db}.profile_identifiers WHERE profile_id = {id:String}`,
         { id: survivor },
       );
-      const [members, merged] = await deleteLive(survivor, prefix, ...known.map((k) => `${k.type}${SEP}${k.value}`));
+      const [members, merged] = await deleteLive(survivor, known.map((k) => `${k.type}${SEP}${k.value}`));
       const profiles = [...new Set([...ids, ...merged])];
       const keys = [...new Set(members)];
       if (keys.length === 0 && profiles.length === 1) {
@@ -117,9 +163,18 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
       const pairs = keys.map((k) => k.split(SEP) as [string, string]);
       const userIds = pairs.filter(([t]) => t === 'user_id').map(([, v]) => v);
       const anonymousIds = pairs.filter(([t]) => t === 'anonymous_id').map(([, v]) => v);
-      // Refused events are kept as sent: find the customer's by their identifiers as JSON strings.
+      // Identifiers are suppressed: from here on no load can add the customer's events to ClickHouse, except
+      // jobs resolved before, which the queue redaction waits for. Then the jobs not loaded yet are cleared.
+      const queued = keys.length > 0 ? await redactQueuedJobs(deps.queue, redis, queueMatcher(keys, deps.rules), deps.activeWaitMs) : undefined;
+      if (queued && queued.stillActive > 0) {
+        deps.log.warn({ jobs: queued.stillActive }, 'load jobs still being loaded after the wait: rows of the deleted customer they insert later remain until the profile is deleted again');
+      }
+      if (queued && (queued.events > 0 || queued.rejected > 0 || queued.scrubbedFailures > 0)) deps.log.info({ ...queued }, 'deleted customer taken out of the load queue');
+      // Refused events are found by the identifiers kept with them, and, for those kept before that
+      // column existed, by the identifiers as JSON strings in the payload.
       const needles = pairs.map(([, v]) => JSON.stringify(v));
-      const params = { profiles, keys, userIds, anonymousIds, needles };
+      const refusedKeys = deletionKeys(keys);
+      const params = { profiles, keys, userIds, anonymousIds, needles, refusedKeys };
       const byKey = `concat(identifier_type, '\\x1F', identifier) IN {keys:Array(String)}`;
       // Events are matched by profile and by identifier: a customer's events loaded under no profile, or
       // dated in the future (other partitions), go too.
@@ -130,7 +185,7 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         ['profile_traits', 'profile_id IN {profiles:Array(String)}'],
         ['profile_overrides', 'old_profile_id IN {profiles:Array(String)} OR profile_id IN {profiles:Array(String)}'],
         ['identity_merges', `profile_id IN {profiles:Array(String)} OR hasAny(from_profiles, {profiles:Array(String)}) OR ${byKey}`],
-        ...(needles.length > 0 ? [['rejected_events', 'multiSearchAnyCaseInsensitive(payload, {needles:Array(String)})'] as [string, string]] : []),
+        ...(needles.length > 0 ? [['rejected_events', 'hasAny(identifiers, {refusedKeys:Array(String)}) OR multiSearchAnyCaseInsensitive(payload, {needles:Array(String)})'] as [string, string]] : []),
         // What the jobs and segments derived from them: orders, scores and audience membership.
         ...DERIVED_TABLES.map((table): [string, string] => [table, 'profile_id IN {profiles:Array(String)}']),
       ];
@@ -141,14 +196,21 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
       if (keys.length > 0) {
         await clickhouse.insert({
           table: `${db}.suppressed_identifiers`,
-          values: pairs.map(([t, v]) => ({ identifier_hash: identifierHash(t, v), suppressed_at: now })),
+          values: pairs.map(([t, v]) => ({ identifier_hash: deps.hasher.of(t, v), suppressed_at: now, scheme: SUPPRESSION_SCHEME })),
           format: 'JSONEachRow',
         });
       }
-      const deletion: DeletionResult = { deletion_id: randomUUID(), profiles: profiles.length, identifiers: keys.length };
+      const deletion: DeletionResult = {
+        deletion_id: randomUUID(),
+        profiles: profiles.length,
+        identifiers: keys.length,
+        queued_events: queued?.events ?? 0,
+        queued_rejected: queued?.rejected ?? 0,
+        unfinished_load_jobs: queued?.stillActive ?? 0,
+      };
       await clickhouse.insert({
         table: `${db}.profile_deletions`,
-        values: [{ ...deletion, profile_hash: createHash('sha256').update(survivor).digest('hex'), requested_by: requestedBy, deleted_at: now }],
+        values: [{ deletion_id: deletion.deletion_id, profiles: deletion.profiles, identifiers: deletion.identifiers, profile_hash: createHash('sha256').update(survivor).digest('hex'), requested_by: requestedBy, deleted_at: now }],
         format: 'JSONEachRow',
       });
       return deletion;

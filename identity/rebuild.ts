@@ -4,6 +4,7 @@ import type { Config } from '../pipeline/config.js';
 import { createLoadQueue, type LoadQueue } from '../pipeline/load-queue.js';
 import type { ClickHouseClient } from '../pipeline/clickhouse.js';
 import { candidateProfileId, createResolver, type Resolver } from './resolver.js';
+import { LEGACY_SCHEME, type SuppressionHasher } from './suppression-hash.js';
 
 export interface RebuildSummary {
   events: number;
@@ -21,7 +22,14 @@ const PAGE = 20_000;
  * the order they were first resolved (min seq) and in the order each event gave them. Profile ids are
  * derived from the events, so the replay reproduces the same profiles. Loading must be paused meanwhile.
  */
-export async function rebuildIdentityGraph(clickhouse: ClickHouseClient, redis: Redis, resolver: Resolver, database: string, prefix: string): Promise<RebuildSummary> {
+export async function rebuildIdentityGraph(
+  clickhouse: ClickHouseClient,
+  redis: Redis,
+  resolver: Resolver,
+  hasher: SuppressionHasher,
+  database: string,
+  prefix: string,
+): Promise<RebuildSummary> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:id:*`, 'COUNT', 1000);
@@ -29,8 +37,10 @@ export async function rebuildIdentityGraph(clickhouse: ClickHouseClient, redis: 
     cursor = next;
   } while (cursor !== '0');
 
-  const suppressed = await (await clickhouse.query({ query: `SELECT DISTINCT identifier_hash AS h FROM ${database}.suppressed_identifiers`, format: 'JSONEachRow' })).json<{ h: string }>();
-  for (let i = 0; i < suppressed.length; i += 1000) await redis.sadd(`${prefix}:id:sup`, ...suppressed.slice(i, i + 1000).map((s) => s.h));
+  // Rows not yet converted to the keyed form (the start converts them) are keyed on the way.
+  const suppressed = await (await clickhouse.query({ query: `SELECT DISTINCT identifier_hash AS h, scheme FROM ${database}.suppressed_identifiers`, format: 'JSONEachRow' })).json<{ h: string; scheme: string }>();
+  const hashes = [...new Set(suppressed.map((s) => (s.scheme === LEGACY_SCHEME ? hasher.fromLegacy(s.h) : s.h)))];
+  for (let i = 0; i < hashes.length; i += 1000) await redis.sadd(`${prefix}:id:sup`, ...hashes.slice(i, i + 1000));
 
   // Each event once, at its first resolution (a retried load repeats its edges with a later seq), with its
   // identifiers in the order it gave them. One query: the result is held in memory (about 100 bytes per
@@ -60,7 +70,7 @@ export async function rebuildIdentityGraph(clickhouse: ClickHouseClient, redis: 
 
   const profiles = await redis.hlen(`${prefix}:id:created`);
   const identifiers = await redis.hlen(`${prefix}:id:idx`);
-  return { events, profiles, identifiers, suppressed: suppressed.length };
+  return { events, profiles, identifiers, suppressed: hashes.length };
 }
 
 /** The rebuild with loading paused (BullMQ's global pause), so no worker resolves events meanwhile. */
@@ -76,12 +86,19 @@ export async function rebuildWithLoadingPaused(queue: LoadQueue, rebuild: () => 
 }
 
 /** The identity rebuild of this process: replays identity_edges into Redis with loading paused. */
-export function identityRebuilder(config: Config, clickhouse: ClickHouseClient, redis: Redis, queue: LoadQueue | undefined) {
+export function identityRebuilder(config: Config, clickhouse: ClickHouseClient, redis: Redis, queue: LoadQueue | undefined, hasher: SuppressionHasher) {
   return async () => {
     const own = queue ?? createLoadQueue(redis, config);
     try {
       return await rebuildWithLoadingPaused(own, () =>
-        rebuildIdentityGraph(clickhouse, redis, createResolver(redis, config.QUEUE_PREFIX, config.IDENTITY_LIMITS), config.CLICKHOUSE_DATABASE, config.QUEUE_PREFIX),
+        rebuildIdentityGraph(
+          clickhouse,
+          redis,
+          createResolver(redis, config.QUEUE_PREFIX, config.IDENTITY_LIMITS, hasher),
+          hasher,
+          config.CLICKHOUSE_DATABASE,
+          config.QUEUE_PREFIX,
+        ),
       );
     } finally {
       if (own !== queue) await own.close();

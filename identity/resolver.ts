@@ -4,11 +4,14 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { projectRoot } from '../pipeline/project-root.js';
 import type { Identifier } from './identifiers.js';
+import type { SuppressionHasher } from './suppression-hash.js';
 
 const script = readFileSync(path.join(projectRoot(), 'identity', 'lua', 'resolve-identities.lua'), 'utf8');
 
 // Events per script call: bounds how long one call holds Redis (each event is a handful of commands).
 const CHUNK = 500;
+// Hashes per suppression look-up of refused items.
+const SUPPRESSION_CHUNK = 10_000;
 
 export type Outcome = 'attached' | 'existing' | 'refused';
 
@@ -36,28 +39,42 @@ export interface ResolveInput {
 
 export interface Resolver {
   resolve(events: ResolveInput[]): Promise<Resolution[]>;
+  /**
+   * Per refused item (its `type\x1fvalue` identifiers), whether it carries a deleted customer's identifier:
+   * such items are not kept, as such events are not loaded.
+   */
+  suppressed(items: string[][]): Promise<boolean[]>;
 }
 
 export function candidateProfileId(sourceId: string, messageId: string): string {
   return `p_${createHash('sha1').update(sourceId).update('\n').update(messageId).digest('hex').slice(0, 24)}`;
 }
 
-/** sha1 of "type\x1fvalue": how suppressed identifiers are kept, without the personal data itself. */
-export function identifierHash(type: string, value: string): string {
-  return createHash('sha1').update(`${type}\u001f${value}`).digest('hex');
+/**
+ * The keyed hashes to look up in the suppression set for an event's identifiers. A previous_id is looked
+ * up both as a user id and as an anonymous id: a deleted customer's user id, sent as an alias's
+ * previousId, would otherwise be taken for an unknown anonymous id and let through.
+ */
+export function suppressionHashes(identifiers: Identifier[], hasher: SuppressionHasher): string[] {
+  const out: string[] = [];
+  for (const i of identifiers) {
+    if (i.type === 'previous_id') out.push(hasher.of('user_id', i.value), hasher.of('anonymous_id', i.value));
+    else out.push(hasher.of(i.type, i.value));
+  }
+  return out;
 }
 
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 
 /** Identity resolution in Redis: one Lua call per chunk of events, pipelined, never one per event. */
-export function createResolver(redis: Redis, prefix: string, limits: Record<string, number>): Resolver {
+export function createResolver(redis: Redis, prefix: string, limits: Record<string, number>, hasher: SuppressionHasher): Resolver {
   redis.defineCommand('cdpResolveIdentities', { numberOfKeys: 0, lua: script });
   const call = (redis as Redis & { cdpResolveIdentities(input: string, prefix: string): Promise<string> }).cdpResolveIdentities.bind(redis);
   return {
     async resolve(events) {
       const calls: Promise<string>[] = [];
       for (let start = 0; start < events.length; start += CHUNK) {
-        const chunk = events.slice(start, start + CHUNK).map((e) => ({ c: e.candidate, ids: e.identifiers.map((i) => [i.type, i.value]) }));
+        const chunk = events.slice(start, start + CHUNK).map((e) => ({ c: e.candidate, ids: e.identifiers.map((i) => [i.type, i.value]), s: suppressionHashes(e.identifiers, hasher) }));
         calls.push(call(JSON.stringify({ limits, events: chunk }), prefix));
       }
       const out: Resolution[] = [];
@@ -76,6 +93,26 @@ export function createResolver(redis: Redis, prefix: string, limits: Record<stri
         }
       }
       return out;
+    },
+
+    async suppressed(items) {
+      const hashes = items.map((keys) =>
+        suppressionHashes(
+          keys.map((k) => ({ type: k.slice(0, k.indexOf('\u001f')), value: k.slice(k.indexOf('\u001f') + 1) })),
+          hasher,
+        ),
+      );
+      const flat = hashes.flat();
+      const found: number[] = [];
+      for (let start = 0; start < flat.length; start += SUPPRESSION_CHUNK) {
+        found.push(...(await redis.smismember(`${prefix}:id:sup`, ...flat.slice(start, start + SUPPRESSION_CHUNK))));
+      }
+      let at = 0;
+      return hashes.map((h) => {
+        const hit = found.slice(at, at + h.length).some((f) => f === 1);
+        at += h.length;
+        return hit;
+      });
     },
   };
 }

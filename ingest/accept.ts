@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { IdentityRules } from '../identity/identifiers.js';
+import { refusedIdentifiers } from '../identity/refused-identifiers.js';
 import type { EnrichedEvent, LoadJobData, RejectedEvent } from '../pipeline/load-job.js';
 import { rejectedPayload } from '../pipeline/rejected-payload.js';
+import { anonymizeIp } from './anonymize-ip.js';
 import { enrich } from './enrich.js';
 import { BatchTooLargeError } from './errors/batch-too-large-error.js';
-import { guardEvent, guardObject, type IdentityKeys } from './event-guard.js';
+import { guardEvent, guardObject } from './event-guard.js';
 import { batchSchema, inTimeRange, TIME_RANGE_MESSAGE, toIssues, validateCall, type Issue } from './segment-schema.js';
 
 // Turns one tracking request into the events to queue and the rejections to keep and report. Pure: no I/O.
@@ -20,8 +23,10 @@ export interface Limits {
   maxEventBytes: number;
   maxBatchEvents: number;
   maxCorrectionMs: number;
-  /** Where identifiers sit in traits and properties: they are refused, not repaired, when malformed. */
-  identityKeys: IdentityKeys;
+  /** How refused items' identifiers are read (kept so that deleting a customer finds their refused events). */
+  identityRules: IdentityRules;
+  /** IP_ANONYMIZE: keep only the network part of stored IP addresses. */
+  anonymizeIp: boolean;
 }
 
 export interface EventError {
@@ -39,7 +44,7 @@ export interface Accepted extends LoadJobData {
   repaired: number;
 }
 
-function rejection(info: RequestInfo, index: number, reason: RejectionReason, errors: Issue[], item: unknown): RejectedEvent {
+function rejection(info: RequestInfo, limits: Limits, index: number, reason: RejectionReason, errors: Issue[], item: unknown): RejectedEvent {
   return {
     rejectionId: randomUUID(),
     receivedAt: info.receivedAt,
@@ -50,7 +55,8 @@ function rejection(info: RequestInfo, index: number, reason: RejectionReason, er
     reason,
     errors,
     payload: rejectedPayload(item),
-    ip: info.ip,
+    ip: limits.anonymizeIp ? anonymizeIp(info.ip) : info.ip,
+    identifiers: refusedIdentifiers(item, limits.identityRules),
   };
 }
 
@@ -65,7 +71,7 @@ function acceptItem(
 ): void {
   const refuse = (reason: RejectionReason, errors: Issue[]) => {
     out.errors.push({ index, reason, errors });
-    out.rejected.push(rejection(info, index, reason, errors, item));
+    out.rejected.push(rejection(info, limits, index, reason, errors, item));
   };
   if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
     const guarded = guardEvent(item as Record<string, unknown>, limits);
@@ -81,6 +87,7 @@ function acceptItem(
     batchContext: batch?.context,
     batchIntegrations: batch?.integrations,
     maxCorrectionMs: limits.maxCorrectionMs,
+    anonymizeIp: limits.anonymizeIp,
   });
   // The client's times were checked as sent; the clock-skew correction may still move one out of range.
   if (!inTimeRange(event.timestamp)) {
@@ -103,7 +110,7 @@ export function acceptBatch(body: unknown, info: RequestInfo, limits: Limits): A
   const out: Accepted = { events: [], rejected: [], errors: [], repaired: 0 };
   const invalidBatch = (errors: Issue[]) => {
     out.errors.push({ index: -1, reason: 'invalid_batch', errors });
-    out.rejected.push(rejection(info, -1, 'invalid_batch', errors, body));
+    out.rejected.push(rejection(info, limits, -1, 'invalid_batch', errors, body));
     return out;
   };
   const parsed = batchSchema.safeParse(body);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EnrichedEvent } from '../pipeline/load-job.js';
+import { anonymizeIp } from './anonymize-ip.js';
 import type { SegmentMessage } from './segment-schema.js';
 
 export interface EnrichContext {
@@ -10,6 +11,8 @@ export interface EnrichContext {
   batchContext?: Record<string, unknown>;
   batchIntegrations?: Record<string, unknown>;
   maxCorrectionMs: number;
+  /** IP_ANONYMIZE: context.ip is stored cut to its network, whether the client sent it or we filled it. */
+  anonymizeIp?: boolean;
 }
 
 /**
@@ -27,6 +30,7 @@ export function enrich(message: SegmentMessage, ctx: EnrichContext): EnrichedEve
   // Built field by field, not by spreading: one fixed object shape is markedly faster on the hot path.
   const context: Record<string, unknown> = ctx.batchContext ? { ...ctx.batchContext, ...message.context } : { ...message.context };
   if (typeof context.ip !== 'string' || context.ip === '') context.ip = ctx.ip;
+  if (ctx.anonymizeIp) context.ip = anonymizeIp(context.ip as string);
   const clientTime = message.originalTimestamp ?? message.timestamp;
   const event: EnrichedEvent = {
     messageId: message.messageId ?? `cdp-${randomUUID()}`,

@@ -24,7 +24,8 @@ export interface IdentityKeys {
 
 export interface GuardLimits {
   maxEventBytes: number;
-  identityKeys: IdentityKeys;
+  /** Where identifiers sit in traits and properties (the identity rules satisfy it). */
+  identityRules: IdentityKeys;
 }
 
 export type GuardResult =
@@ -148,7 +149,7 @@ export function guardObject(value: Record<string, unknown>, path: string, depth:
 /** Checks one event (a JSON object as parsed) and repairs its free text; see the head of this file. */
 export function guardEvent(item: Record<string, unknown>, limits: GuardLimits): GuardResult {
   const issues: Issue[] = [];
-  checkIdentifiers(item, limits.identityKeys, issues);
+  checkIdentifiers(item, limits.identityRules, issues);
   if (issues.length > 0) return { ok: false, reason: 'invalid_event', issues };
   const w: Walk = { issues, repaired: 0, bound: 0 };
   walk(item, 1, '', w);

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors/config-error.js';
@@ -48,6 +49,38 @@ const limits = (byDefault: string) => z.string().default(byDefault).transform((r
   return out;
 });
 
+// proxy-addr (Fastify's trustProxy) also takes these names for address ranges.
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const isProxyAddress = (entry: string) => {
+  const [address, bits, extra] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined) return PROXY_RANGE_NAMES.includes(entry) && bits === undefined;
+  return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+};
+
+/**
+ * Fastify's trustProxy: false (the socket address is the client), true (any peer is a proxy), or a list of
+ * proxy addresses. Not a hop count: Fastify trusts no peer for one, since it cannot tell a proxy from a client.
+ */
+const trustProxy = z
+  .string()
+  .default('false')
+  .transform((raw, ctx): boolean | string[] => {
+    const v = raw.trim().toLowerCase();
+    if (v === 'false' || v === 'no' || v === '0') return false;
+    if (v === 'true' || v === 'yes' || v === '1') return true;
+    const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = list.filter((e) => !isProxyAddress(e));
+    if (list.length === 0 || bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `must be true, false, or a comma list of proxy addresses, CIDR ranges or loopback, linklocal, uniquelocal; not ${bad.join(', ')}` });
+      return z.NEVER;
+    }
+    return list;
+  });
+
+/** Variables whose value is never echoed in an error message. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['CDP_SECRET']);
+
 function validTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -90,6 +123,12 @@ export const configVariables = {
   CDP_WRITE_KEYS: [writeKeys, 'Write keys from the environment: `key:source,key2:source2`.'],
   CDP_ADMIN_KEY: [optionalString, 'An admin key from the environment (Bearer auth on admin endpoints).'],
   WRITE_KEY_CACHE_SECONDS: [int(0, 3600).default(5), 'How long a process trusts a write key it looked up in Redis before asking again: the bound on a revocation whose pub/sub message this process missed.'],
+  CDP_SECRET: [
+    optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+    'Secret of this installation (at least 32 characters), keying the hashes of deleted customers\' identifiers. Unset: `secret.key` in the data folder, created at first start. Processes on several machines must share it.',
+  ],
+  TRUST_PROXY: [trustProxy, 'Which proxies may set the client address (X-Forwarded-For): false (none: the connection\'s address is the client\'s), true (any peer), or a comma list of proxy addresses, CIDR ranges, or loopback, linklocal, uniquelocal.'],
+  IP_ANONYMIZE: [bool.default(false), 'Store client IP addresses cut to their network (IPv4 /24, IPv6 /48), in events and refused events.'],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'pino log level.'],
   LOG_REQUESTS: [bool.default(false), 'Log every HTTP request (off by default: a tracking API serves thousands a second).'],
   INGEST_MAX_EVENT_BYTES: [int(1024).default(32 * 1024), 'Largest single event (Segment: 32 KB).'],
@@ -152,7 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const raw = env[name];
     const parsed = (schema as z.ZodType).safeParse(raw === '' && name !== 'CDP_WRITE_KEYS' ? undefined : raw);
     if (parsed.success) out[name] = parsed.data;
-    else problems.push({ variable: name, message: `${parsed.error.issues.map((i) => i.message).join('; ')} (got "${raw}")` });
+    else problems.push({ variable: name, message: `${parsed.error.issues.map((i) => i.message).join('; ')}${SECRET_VARIABLES.has(name) ? '' : ` (got "${raw}")`}` });
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = out as Config;

@@ -118,5 +118,6 @@ export function rejectedRow(r: RejectedEvent) {
     errors: JSON.stringify(r.errors),
     payload: r.payload,
     ip: r.ip,
+    identifiers: r.identifiers ?? [],
   };
 }

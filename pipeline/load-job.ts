@@ -37,6 +37,8 @@ export interface RejectedEvent {
   /** The event as sent, as JSON text, cut to a bounded size. */
   payload: string;
   ip: string;
+  /** `type\x1fvalue` of the identifiers the item carries, normalised (absent in jobs queued before they were kept). */
+  identifiers?: string[];
 }
 
 export interface LoadJobData {

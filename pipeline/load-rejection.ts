@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { IdentityRules } from '../identity/identifiers.js';
+import { refusedIdentifiers } from '../identity/refused-identifiers.js';
 import type { EnrichedEvent, RejectedEvent } from './load-job.js';
 import { rejectedPayload } from './rejected-payload.js';
 import { rowFaultCode } from './row-fault.js';
@@ -10,7 +12,7 @@ export const LOAD_REJECTION_REASON = 'load_failed';
  * The rejected_events record of an event refused at load, with the database's (or script's) error. Its id is
  * derived from the message, so a job retried after a crash keeps one record, not two.
  */
-export function loadRejection(e: EnrichedEvent, err: unknown): RejectedEvent {
+export function loadRejection(e: EnrichedEvent, err: unknown, rules: IdentityRules): RejectedEvent {
   return {
     rejectionId: `load-${createHash('sha1').update(e.sourceId).update('\n').update(e.messageId).digest('hex')}`,
     receivedAt: e.receivedAt,
@@ -23,5 +25,7 @@ export function loadRejection(e: EnrichedEvent, err: unknown): RejectedEvent {
     payload: rejectedPayload(e),
     // The event may be malformed in any part: nothing of it is trusted here.
     ip: typeof e.context?.ip === 'string' ? e.context.ip : '',
+    // So that deleting the customer finds it, as it finds the events refused at the door.
+    identifiers: refusedIdentifiers(e, rules),
   };
 }

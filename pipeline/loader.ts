@@ -124,7 +124,7 @@ export function createLoader(opts: LoaderOptions): Loader {
   function refuse(entry: Entry, err: unknown, rejected: ReturnType<typeof rejectedRow>[]): void {
     metrics.rejectedEvents.inc({ reason: LOAD_REJECTION_REASON });
     log.warn({ messageId: entry.e.messageId, sourceId: entry.e.sourceId, jobId: entry.job.id, err: (err as Error).message }, 'event refused at load');
-    rejected.push(rejectedRow(loadRejection(entry.e, err)));
+    rejected.push(rejectedRow(loadRejection(entry.e, err, opts.identityRules)));
   }
 
   /**
@@ -188,6 +188,9 @@ export function createLoader(opts: LoaderOptions): Loader {
     const suppressed = resolved.length - kept.length;
 
     let rejected = jobs.flatMap((job) => job.data.rejected.map((r) => ({ r, job })));
+    // A deleted customer's refused items are not kept either (identity/profile-store.ts).
+    const refusedSuppressed = await opts.resolver.suppressed(rejected.map(({ r }) => r.identifiers ?? []));
+    rejected = rejected.filter((_, i) => !refusedSuppressed[i]);
     const seenBefore = (job: LoadableJob) => job.attemptsStarted > 1;
     if (jobs.some(seenBefore)) {
       const present = await existing('events', 'message_id', kept.filter(({ entry }) => seenBefore(entry.job)).map(({ entry }) => entry.e.messageId));
@@ -201,7 +204,7 @@ export function createLoader(opts: LoaderOptions): Loader {
       rows: rows.map(({ entry, value }) => ({ entry, ...value })),
       rejectedRows: [...rejected.map(({ r }) => rejectedRow(r)), ...rejectedRows],
       duplicates,
-      suppressed,
+      suppressed: suppressed + refusedSuppressed.filter(Boolean).length,
     };
   }
 

@@ -3,9 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { identityRules } from '../identity/identity-rules.js';
-import { createProfileStore } from '../identity/profile-store.js';
+import { installationHasher } from '../identity/installation-hasher.js';
+import { createProfileStore, type ProfileStore } from '../identity/profile-store.js';
 import { identityRebuilder } from '../identity/rebuild.js';
 import { createResolver } from '../identity/resolver.js';
+import type { SuppressionHasher } from '../identity/suppression-hash.js';
+import { migrateSuppression } from '../identity/suppression-migration.js';
 import { createEnqueuer, type Enqueuer } from '../ingest/enqueue.js';
 import { followKeyChanges } from '../ingest/key-changes.js';
 import { createKeyStore, type KeyStore } from '../ingest/key-store.js';
@@ -119,6 +122,13 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     await keys.registerLocalCli(localAdminKey(config.dataDir));
     const keyChanges = await followKeyChanges(redisFor(redis, 'worker', log), keys.forgetCached, log);
     closers.push(() => keyChanges.close());
+    // Deleted customers' identifiers are kept as hashes keyed with the installation secret; where this
+    // process resolves or deletes, entries of the earlier unkeyed form are converted before any load.
+    let hasher: SuppressionHasher | undefined;
+    if (admin) {
+      hasher = await installationHasher(config, appRedis);
+      await migrateSuppression({ clickhouse: admin, redis: appRedis, database: config.CLICKHOUSE_DATABASE, prefix: config.QUEUE_PREFIX, hasher, log });
+    }
 
     let queue: LoadQueue | undefined;
     let enqueuer: Enqueuer | undefined;
@@ -144,7 +154,8 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
         clickhouse: loaderClickHouse,
         database: config.CLICKHOUSE_DATABASE,
         dedupe: createMessageDedupe(workerRedis, config.QUEUE_PREFIX, config.DEDUPE_WINDOW_SECONDS),
-        resolver: createResolver(workerRedis, config.QUEUE_PREFIX, config.IDENTITY_LIMITS),
+        // A workers process always holds ClickHouse, so its hasher is there.
+        resolver: createResolver(workerRedis, config.QUEUE_PREFIX, config.IDENTITY_LIMITS, hasher!),
         identityRules: identityRules(config),
         metrics,
         log: log.child({ role: 'workers' }),
@@ -220,8 +231,27 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
 
     const checks: Record<string, () => Promise<unknown>> = { redis: () => appRedis.ping() };
     if (admin) checks.clickhouse = () => admin!.query({ query: 'SELECT 1' });
-    const profiles = admin ? createProfileStore(admin, appRedis, config.CLICKHOUSE_DATABASE, config.QUEUE_PREFIX) : undefined;
-    const rebuildIdentity = admin ? identityRebuilder(config, admin, appRedis, queue) : undefined;
+    let profiles: ProfileStore | undefined;
+    if (admin && hasher) {
+      // A deletion clears the customer's events from load jobs not yet loaded, through a queue of its own
+      // where this process does not run the api role.
+      let deletionQueue = queue;
+      if (!deletionQueue) {
+        const own = createLoadQueue(appRedis, config);
+        own.on('error', (err) => log.warn({ err: err.message }, 'queue error'));
+        closers.push(() => own.close());
+        deletionQueue = own;
+      }
+      profiles = createProfileStore(admin, appRedis, config.CLICKHOUSE_DATABASE, config.QUEUE_PREFIX, {
+        hasher,
+        rules: identityRules(config),
+        queue: deletionQueue,
+        // A dead worker's job is given up after its lock ran out and the next stalled check.
+        activeWaitMs: config.WORKER_LOCK_DURATION_MS + config.WORKER_STALLED_INTERVAL_MS,
+        log: log.child({ role: 'profiles' }),
+      });
+    }
+    const rebuildIdentity = admin && hasher ? identityRebuilder(config, admin, appRedis, queue, hasher) : undefined;
     // The dashboard reads on a connection of its own: a page load must not hold up health checks or profile reads.
     let dashboardReader: DashboardReader | undefined;
     if (admin) {

@@ -1,7 +1,9 @@
 -- Resolves a batch of events to profiles, atomically, in order: the identity graph's only writer.
 --
--- ARGV[1]: JSON { limits = { type = n, ['*'] = n }, events = [ { c = candidate profile id, ids = [[type, value], ...] } ] }
---          with each event's identifiers sorted by priority, highest first.
+-- ARGV[1]: JSON { limits = { type = n, ['*'] = n }, events = [ { c = candidate profile id, ids = [[type, value], ...],
+--          s = [keyed hashes of the identifiers, as the suppression set holds them] } ] }
+--          with each event's identifiers sorted by priority, highest first. The hashes are keyed with the
+--          installation secret, which Node holds and Redis never sees (identity/suppression-hash.ts).
 -- ARGV[2]: key prefix (a Redis Cluster hash tag keeps every key of the graph in one slot).
 --
 -- Per event: no identifier known -> a new profile (the candidate id); one profile -> attach the new
@@ -52,8 +54,8 @@ for n, ev in ipairs(input.events) do
   end
 
   local suppressed = false
-  for _, id in ipairs(ids) do
-    if redis.call('SISMEMBER', SUP, redis.sha1hex(id[1] .. SEP .. id[2])) == 1 then suppressed = true end
+  for _, h in ipairs(ev.s) do
+    if redis.call('SISMEMBER', SUP, h) == 1 then suppressed = true break end
   end
 
   if suppressed then

@@ -14,6 +14,7 @@ import type { SqlRunner } from '../sql-runner.js';
 import { profileRoutes } from '../../identity/profile-routes.js';
 import type { ProfileStore } from '../../identity/profile-store.js';
 import { identityAdminRoutes } from '../../identity/identity-admin-routes.js';
+import { identityRules } from '../../identity/identity-rules.js';
 import type { RebuildSummary } from '../../identity/rebuild.js';
 import type { JobRunner } from '../../segments/jobs/job-runner.js';
 import { jobRoutes } from '../../segments/jobs/job-routes.js';
@@ -60,8 +61,9 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     logController: new LogController({ disableRequestLogging: !config.LOG_REQUESTS }),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    // Behind a load balancer the client address is in X-Forwarded-For; context.ip is taken from it.
-    trustProxy: true,
+    // X-Forwarded-For names the client only when it comes from a proxy we trust (TRUST_PROXY): from
+    // anyone else it is whatever the client chose to write there.
+    trustProxy: config.TRUST_PROXY,
     bodyLimit: config.INGEST_MAX_BATCH_BYTES,
     // Graceful shutdown: requests arriving while closing get 503, in-flight ones finish.
     return503OnClosing: true,

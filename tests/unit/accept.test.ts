@@ -1,11 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import { acceptBatch, acceptCall, type Limits, type RequestInfo } from '../../ingest/accept.js';
 import { BatchTooLargeError } from '../../ingest/errors/batch-too-large-error.js';
+import { identityRules } from '../../identity/identity-rules.js';
+import { loadConfig } from '../../pipeline/config.js';
 
 const RECEIVED = Date.UTC(2024, 2, 1, 12, 0, 0);
 const KB = 1024;
 
-const limits: Limits = { maxEventBytes: 32 * KB, maxBatchEvents: 100, maxCorrectionMs: 3600_000, identityKeys: { emailKeys: ['email'], phoneKeys: ['phone'] } };
+const limits: Limits = { maxEventBytes: 32 * KB, maxBatchEvents: 100, maxCorrectionMs: 3600_000, identityRules: identityRules(loadConfig({})), anonymizeIp: false };
 
 function info(overrides: Partial<RequestInfo> = {}): RequestInfo {
   return { route: '/v1/batch', requestId: 'req-1', sourceId: 'web', ip: '203.0.113.9', receivedAt: RECEIVED, ...overrides };

@@ -150,6 +150,29 @@ describe('bad values', () => {
     expect(configError({ CDP_ROLES: 'api,bogus' }).problems[0]!.message).toContain('api, workers, scheduler');
   });
 
+  test('TRUST_PROXY: off by default; true, false, or a list of proxy addresses and ranges', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'no' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,::1,fd00::/8,loopback' }).TRUST_PROXY).toEqual(['10.0.0.1', '192.168.0.0/16', '::1', 'fd00::/8', 'loopback']);
+    for (const bad of ['10.0.0.0/33', 'proxy.example', '10.0.0.1/8/2', '2', '::1/129']) {
+      expect(configError({ TRUST_PROXY: bad }).problems[0]!.variable).toBe('TRUST_PROXY');
+    }
+  });
+
+  test('IP_ANONYMIZE is off by default', () => {
+    expect(loadConfig({}).IP_ANONYMIZE).toBe(false);
+    expect(loadConfig({ IP_ANONYMIZE: 'true' }).IP_ANONYMIZE).toBe(true);
+  });
+
+  test('CDP_SECRET: at least 32 characters, and never echoed in the error', () => {
+    expect(loadConfig({}).CDP_SECRET).toBeUndefined();
+    expect(loadConfig({ CDP_SECRET: 'x'.repeat(32) }).CDP_SECRET).toBe('x'.repeat(32));
+    const err = configError({ CDP_SECRET: 'too-short-but-secret' });
+    expect(err.problems[0]!.variable).toBe('CDP_SECRET');
+    expect(err.message).not.toContain('too-short-but-secret');
+  });
+
   test('the write-keys message names the bad entry', () => {
     expect(configError({ CDP_WRITE_KEYS: 'good:web,nocolon' }).problems[0]!.message).toContain('"nocolon"');
   });

@@ -134,6 +134,13 @@ describe('context and integrations', () => {
     expect(enrich(track({ context: { ip: '198.51.100.1', locale: 'fr-FR' } }), ctx()).context).toEqual({ ip: '198.51.100.1', locale: 'fr-FR' });
   });
 
+  test('IP_ANONYMIZE cuts context.ip to its network, whether the client sent it or the connection gave it', () => {
+    expect(enrich(track(), ctx({ anonymizeIp: true })).context.ip).toBe('203.0.113.0');
+    expect(enrich(track({ context: { ip: '198.51.100.1' } }), ctx({ anonymizeIp: true })).context.ip).toBe('198.51.100.0');
+    expect(enrich(track({ context: { ip: '2001:db8:85a3:8d3:1319:8a2e:370:7348' } }), ctx({ anonymizeIp: true })).context.ip).toBe('2001:db8:85a3::');
+    expect(enrich(track({ context: { ip: 'not an address' } }), ctx({ anonymizeIp: true })).context.ip).toBe('');
+  });
+
   test('batch context and integrations are merged under the item (the item wins)', () => {
     const e = enrich(
       track({ context: { locale: 'fr-FR', library: { name: 'item-lib' } }, integrations: { Mixpanel: false } }),

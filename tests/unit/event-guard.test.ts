@@ -1,8 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { acceptBatch, acceptCall, type Limits, type RequestInfo } from '../../ingest/accept.js';
 import { guardEvent, MAX_NESTING_DEPTH } from '../../ingest/event-guard.js';
+import { identityRules } from '../../identity/identity-rules.js';
+import { loadConfig } from '../../pipeline/config.js';
 
-const limits: Limits = { maxEventBytes: 32 * 1024, maxBatchEvents: 2500, maxCorrectionMs: 24 * 3600_000, identityKeys: { emailKeys: ['email'], phoneKeys: ['phone'] } };
+const limits: Limits = { maxEventBytes: 32 * 1024, maxBatchEvents: 2500, maxCorrectionMs: 24 * 3600_000, identityRules: identityRules(loadConfig({})), anonymizeIp: false };
 const RECEIVED = Date.UTC(2026, 5, 1, 12);
 const info: RequestInfo = { route: 'batch', requestId: 'r1', sourceId: 'web', ip: '203.0.113.9', receivedAt: RECEIVED };
 

@@ -244,7 +244,17 @@ describe('rejectedRow', () => {
       errors: JSON.stringify(r.errors),
       payload: '{"event":1}',
       ip: '203.0.113.9',
+      identifiers: [],
     });
     expect(JSON.parse(rejectedRow(r).errors)).toEqual(r.errors);
+  });
+
+  test('keeps the identifiers found when the event was refused; a rejection queued before they were kept has none', () => {
+    const r: RejectedEvent = {
+      rejectionId: 'r-2', receivedAt: T, sourceId: 'web', requestId: 'req-2', route: '/v1/track', index: 0, reason: 'invalid_event',
+      errors: [], payload: '{"userId":4242}', ip: '', identifiers: ['user_id\u001f4242'],
+    };
+    expect(rejectedRow(r).identifiers).toEqual(['user_id\u001f4242']);
+    expect(rejectedRow({ ...r, identifiers: undefined }).identifiers).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { isEmbedded } from '../../clickhouse.js';
 import { migrate } from '../../migrations.js';
 import { localAdminKey, runningServer } from '../../server-info.js';
 import { openClickHouse } from '../../start.js';
+import { installationHasher } from '../../../identity/installation-hasher.js';
 import { identityRebuilder } from '../../../identity/rebuild.js';
 import { withRedis } from './with-redis.js';
 
@@ -22,7 +23,7 @@ export async function identityRebuildCommand(config: Config): Promise<string> {
   const clickhouse = await openClickHouse(config);
   try {
     await migrate(clickhouse, config.CLICKHOUSE_DATABASE);
-    return JSON.stringify({ success: true, ...(await withRedis(config, (redis) => identityRebuilder(config, clickhouse, redis, undefined)())) });
+    return JSON.stringify({ success: true, ...(await withRedis(config, async (redis) => identityRebuilder(config, clickhouse, redis, undefined, await installationHasher(config, redis))())) });
   } finally {
     await clickhouse.close();
   }
