@@ -1,14 +1,5 @@
 import type { Issue } from './segment-schema.js';
 
-// ES2024 string methods, native in Node 20 (V8 11.3) but outside the ES2022 library the project compiles
-// against (a newer library would also admit methods Node 20 lacks).
-declare global {
-  interface String {
-    isWellFormed(): boolean;
-    toWellFormed(): string;
-  }
-}
-
 // What the queue, the identity scripts and ClickHouse cannot take, checked at the door on the event as
 // parsed, so that whatever is answered 200 loads. Pure: no I/O. The event is repaired in place where the
 // repair loses nothing that identifies anyone (free text), and refused where it would (identifiers).

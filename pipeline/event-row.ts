@@ -118,6 +118,8 @@ export function rejectedRow(r: RejectedEvent) {
     errors: JSON.stringify(r.errors),
     payload: r.payload,
     ip: r.ip,
-    identifiers: r.identifiers ?? [],
+    // Read from the item as sent: an identifier with a lone surrogate (the reason it was refused, maybe) would
+    // make ClickHouse refuse the row, and no loaded customer can hold one to be matched with.
+    identifiers: (r.identifiers ?? []).map((i) => i.toWellFormed()),
   };
 }

@@ -128,22 +128,23 @@ export function createLoader(opts: LoaderOptions): Loader {
   }
 
   /**
-   * Runs `step` on the entries; when it fails because of an entry (a row fault), splits them in halves until
-   * the faulty entries are alone, refuses those and keeps the results of the rest. Other failures propagate.
+   * Runs `step` on the items; when it fails because of an item (a row fault), splits them in halves until the
+   * faulty items are alone, hands those to `onFault` and keeps the results of the rest. Other failures
+   * propagate. `path` names the part ('0', '01', …) so that each part's insert token is fixed.
    */
-  async function isolated<T>(entries: Entry[], step: (part: Entry[], path: string) => Promise<T[]>, rejected: ReturnType<typeof rejectedRow>[], path = ''): Promise<(T | undefined)[]> {
-    if (entries.length === 0) return [];
+  async function isolated<I, T>(items: I[], step: (part: I[], path: string) => Promise<T[]>, onFault: (item: I, err: unknown) => void, path = ''): Promise<(T | undefined)[]> {
+    if (items.length === 0) return [];
     try {
-      return await step(entries, path);
+      return await step(items, path);
     } catch (err) {
       if (!isRowFault(err)) throw err;
-      if (entries.length === 1) {
-        refuse(entries[0]!, err, rejected);
+      if (items.length === 1) {
+        onFault(items[0]!, err);
         return [undefined];
       }
-      const mid = entries.length >> 1;
-      const head = await isolated(entries.slice(0, mid), step, rejected, `${path}0`);
-      const tail = await isolated(entries.slice(mid), step, rejected, `${path}1`);
+      const mid = items.length >> 1;
+      const head = await isolated(items.slice(0, mid), step, onFault, `${path}0`);
+      const tail = await isolated(items.slice(mid), step, onFault, `${path}1`);
       return [...head, ...tail];
     }
   }
@@ -162,7 +163,8 @@ export function createLoader(opts: LoaderOptions): Loader {
   }
 
   /** Everything but the inserts, step by step: dedupe, identifiers, resolution, suppression, the check of jobs seen before, rows. */
-  async function prepare(jobs: LoadableJob[]): Promise<Prepared> {
+  /** `mayBeLoaded`: the jobs' rows may be in ClickHouse already (their group failed after some inserts). */
+  async function prepare(jobs: LoadableJob[], mayBeLoaded = false): Promise<Prepared> {
     const rejectedRows: ReturnType<typeof rejectedRow>[] = [];
     const events: Entry[] = jobs.flatMap((job) => job.data.events.map((e) => ({ e, job })));
     const dup = await opts.dedupe.duplicates(events.map(({ e, job }) => ({ sourceId: e.sourceId, messageId: e.messageId, owner: String(job.id) })));
@@ -177,7 +179,7 @@ export function createLoader(opts: LoaderOptions): Loader {
     // Resolution is idempotent, so a retried job (or a half of a split one) resolves again and gets the same
     // profiles; the identity tables collapse the repeated rows.
     const inputOf = new Map(identified.map(({ entry, value }) => [entry, value]));
-    const resolutions = await isolated(identified.map(({ entry }) => entry), (part) => opts.resolver.resolve(part.map((entry) => inputOf.get(entry)!)), rejectedRows);
+    const resolutions = await isolated(identified.map(({ entry }) => entry), (part) => opts.resolver.resolve(part.map((entry) => inputOf.get(entry)!)), (entry, err) => refuse(entry, err, rejectedRows));
     const resolved: { entry: Entry; resolution: Resolution }[] = [];
     identified.forEach(({ entry }, i) => {
       const resolution = resolutions[i];
@@ -191,7 +193,7 @@ export function createLoader(opts: LoaderOptions): Loader {
     // A deleted customer's refused items are not kept either (identity/profile-store.ts).
     const refusedSuppressed = await opts.resolver.suppressed(rejected.map(({ r }) => r.identifiers ?? []));
     rejected = rejected.filter((_, i) => !refusedSuppressed[i]);
-    const seenBefore = (job: LoadableJob) => job.attemptsStarted > 1;
+    const seenBefore = (job: LoadableJob) => mayBeLoaded || job.attemptsStarted > 1;
     if (jobs.some(seenBefore)) {
       const present = await existing('events', 'message_id', kept.filter(({ entry }) => seenBefore(entry.job)).map(({ entry }) => entry.e.messageId));
       kept = kept.filter(({ entry }) => !seenBefore(entry.job) || !present.has(entry.e.messageId));
@@ -223,14 +225,21 @@ export function createLoader(opts: LoaderOptions): Loader {
       const blocks = partitionBlocks(rows.map((r) => r.event));
       for (let b = 0; b < blocks.length; b++) await insert('events', blocks[b]!, tokens('events', blocks.length > 1 ? `${path}p${b}` : path));
       return rows;
-    }, rejectedRows);
+    }, (entry, err) => refuse(entry, err, rejectedRows));
     if (p.duplicates > 0) metrics.duplicateEvents.inc(p.duplicates);
     if (p.suppressed > 0) metrics.suppressedEvents.inc(p.suppressed);
     if (opts.failpoints.has('crash-after-insert') && p.rows.length > 0) {
       log.fatal('failpoint crash-after-insert: killing the process between insert and job completion');
       process.kill(process.pid, 'SIGKILL');
     }
-    await insert('rejected_events', rejectedRows, tokenOf('rejected', p.jobs));
+    // A refusal that cannot be stored either is logged and counted, and must not hold back the rest.
+    await isolated(rejectedRows, async (part, path) => {
+      await insert('rejected_events', part, tokens('rejected', path));
+      return part;
+    }, (row, err) => {
+      metrics.rejectedNotStored.inc();
+      log.error({ rejectionId: row.rejection_id, sourceId: row.source_id, err: (err as Error).message }, 'a refused event could not be stored in rejected_events');
+    });
     const now = Date.now();
     for (const job of p.jobs) {
       const first = job.data.events[0] ?? job.data.rejected[0];
@@ -253,7 +262,7 @@ export function createLoader(opts: LoaderOptions): Loader {
       log.warn({ err, jobs: group.length }, 'group insert failed; loading its jobs one by one');
       for (const h of group) {
         try {
-          await insertPrepared(await prepare([h.job]));
+          await insertPrepared(await prepare([h.job], true));
           h.resolve();
         } catch (jobErr) {
           h.reject(jobErr);

@@ -32,14 +32,20 @@ function nestedJson(levels: number): string {
 
 describe('lone surrogates', () => {
   test.each([
-    ['userId', '{"userId":"u\\ud800","event":"E"}', 'userId'],
-    ['anonymousId', '{"anonymousId":"\\udc00a","event":"E"}', 'anonymousId'],
-    ['an email trait', '{"userId":"u1","event":"E","context":{"traits":{"email":"a\\ud800@example.com"}}}', 'context.traits.email'],
-    ['a phone property', '{"userId":"u1","event":"E","properties":{"phone":"+4477\\ud80000"}}', 'properties.phone'],
+    ['userId', '{"userId":"u\\ud800","event":"E","messageId":"MARK"}', 'userId'],
+    ['anonymousId', '{"anonymousId":"\\udc00a","event":"E","messageId":"MARK"}', 'anonymousId'],
+    ['an email trait', '{"userId":"u1","event":"E","messageId":"MARK","context":{"traits":{"email":"a\\ud800@example.com"}}}', 'context.traits.email'],
+    ['a phone property', '{"userId":"u1","event":"E","messageId":"MARK","properties":{"phone":"+4477\\ud80000"}}', 'properties.phone'],
   ])('in %s: 400 with the path, and kept in rejected_events', async (_name, body, path) => {
-    const res = await product.post('/v1/track', body);
+    const mark = randomUUID();
+    const res = await product.post('/v1/track', body.replace('MARK', mark));
     expect(res.status).toBe(400);
     expect(res.body.errors[0].errors[0]).toMatchObject({ path, code: 'invalid_string' });
+    const kept = await product.waitForRows<{ reason: string; path: string }>(
+      `SELECT reason, JSONExtractString(errors, 1, 'path') AS path FROM rejected_events WHERE position(payload, '${mark}') > 0`,
+      (rows) => rows.length > 0,
+    );
+    expect(kept).toEqual([{ reason: 'invalid_event', path }]);
   });
 
   test('in an event name, a page name and a property: answered 200 and loaded with U+FFFD', async () => {

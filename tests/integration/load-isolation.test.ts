@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, test } from 'vitest';
+import { createClickHouse } from '../../pipeline/clickhouse.js';
 import { LOAD_JOB_NAME, type EnrichedEvent, type LoadJobData } from '../../pipeline/load-job.js';
 import { SOURCE_ID, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
@@ -99,4 +100,24 @@ test('one batch spanning more than a thousand months loads whole, in blocks of a
   );
   expect(rows).toEqual([{ n: '1200', months: '1200' }]);
   expect(await product.sql(`SELECT count() AS n FROM rejected_events WHERE payload LIKE '%${run}%'`)).toEqual([{ n: '0' }]);
+});
+
+test('a group that fails after its events went in (rejected_events unavailable) loads each event once when retried', async () => {
+  product = await startTestProduct({ env: { LOAD_RETRY_BASE_DELAY_MS: '100', LOAD_RETRY_MAX_DELAY_MS: '400', LOAD_BATCH_MAX_WAIT_MS: '200' } });
+  const admin = createClickHouse(product.config);
+  try {
+    const run = randomUUID();
+    await admin.command({ query: 'DETACH TABLE cdp.rejected_events' });
+    const refusal = (n: number) => ({ rejectionId: `${run}-r${n}`, receivedAt: Date.now(), sourceId: SOURCE_ID, requestId: 'q', route: 'track', index: 0, reason: 'invalid_event', errors: [], payload: '{}', ip: '' });
+    // Three jobs, grouped into one insert: events go in, then rejected_events fails; the jobs are tried alone.
+    await Promise.all([0, 1, 2].map((j) => product!.queue!.add(LOAD_JOB_NAME, { events: Array.from({ length: 10 }, (_, i) => event(run, j * 10 + i)), rejected: [refusal(j)] })));
+    await waitFor(async () => ((await product!.queue!.getJobCounts('delayed')).delayed ?? 0) > 0);
+    await admin.command({ query: 'ATTACH TABLE cdp.rejected_events' });
+    const rejected = await product.waitForRows<{ n: string }>(`SELECT count() AS n FROM rejected_events WHERE startsWith(rejection_id, '${run}')`, (r) => Number(r[0]?.n) >= 3);
+    expect(rejected).toEqual([{ n: '3' }]);
+    await waitFor(async () => (await product!.queue!.count()) === 0 && (await product!.queue!.getJobCounts('active')).active === 0);
+    expect(await product.sql(`SELECT count() AS n, uniqExact(message_id) AS ids FROM events WHERE JSONExtractString(properties, 'run') = '${run}'`)).toEqual([{ n: '30', ids: '30' }]);
+  } finally {
+    await admin.close();
+  }
 });
