@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -144,7 +144,6 @@ function watchAdopted(pid: number, watching: () => boolean): Server {
  * any RDB file it writes are 0600 (they hold personal data, keys and webhook secrets).
  */
 async function startServer(opts: LocalRedisOptions, dir: string, socket: string, signal?: AbortSignal): Promise<Server> {
-  ensureBinary(opts.bin, opts.log);
   const logFd = openSync(path.join(dir, 'redis.log'), 'a', 0o600);
   const args = [
     '--port', '0',
@@ -161,8 +160,12 @@ async function startServer(opts: LocalRedisOptions, dir: string, socket: string,
   // Own process group: a Ctrl-C in the terminal must not stop Redis before we have drained into it.
   // `exec` keeps the pid: the child we watch is redis-server itself.
   const child = spawn('/bin/sh', ['-c', 'umask 077 && exec "$0" "$@"', opts.bin, ...args], { detached: true, stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
   child.unref();
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, sig) => resolve({ code, signal: sig })));
+  const exited = new Promise<{ code?: number | null; signal?: string | null; error?: string }>((resolve) => {
+    child.once('exit', (code, sig) => resolve({ code, signal: sig }));
+    child.once('error', (err) => resolve({ error: err.message }));
+  });
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline && !signal?.aborted) {
     if ((await Promise.race([exited.then(() => 'exited'), sleep(50).then(() => 'waiting')])) === 'exited') break;
@@ -175,9 +178,10 @@ async function startServer(opts: LocalRedisOptions, dir: string, socket: string,
 /**
  * The private Redis of an embedded install: a redis-server child with its data in CDP_DATA_DIR/redis,
  * AOF with the REDIS_APPENDFSYNC policy (Redis writes the AOF before it replies, so a crash of our process
- * or of Redis loses nothing acknowledged; with `everysec` a power cut can lose the last second, with
- * `always` it cannot) and `noeviction`, so a full Redis refuses writes instead of silently dropping queued
- * events. A server left behind by a crashed process is adopted rather than started twice.
+ * or of Redis loses nothing acknowledged; with `everysec` a power cut can lose the last second, and so can
+ * a Redis crash while a slow disk makes it hold writes back; with `always` neither can: README, Guarantees)
+ * and `noeviction`, so a full Redis refuses writes instead of silently dropping queued events. A server
+ * left behind by a crashed process is adopted rather than started twice.
  *
  * Supervised (a running product), a server that dies is started again on the same folder, so it reloads
  * its AOF: after 100 ms, then with the delay doubling up to 5 s while attempts fail.
@@ -213,6 +217,7 @@ export async function provisionLocalRedis(opts: LocalRedisOptions): Promise<Loca
     opts.log?.info({ socket, redisPid: running }, 'adopted the private Redis left running by an earlier process');
     server = watchAdopted(running, () => !unsupervised);
   } else {
+    ensureBinary(opts.bin, opts.log);
     server = await startServer(opts, dir, socket);
     claim();
     opts.log?.info({ socket, redisPid: server.pid, appendfsync: opts.appendfsync }, 'private Redis started');
@@ -229,11 +234,13 @@ export async function provisionLocalRedis(opts: LocalRedisOptions): Promise<Loca
       state = 'restarting';
       if (downAt - upSince >= RESTART_BACKOFF_RESET_MS) wait = RESTART_FIRST_DELAY_MS;
       opts.log?.error({ redisPid: died.pid, ...how, upMs: downAt - upSince, restartInMs: wait }, 'the private Redis exited unexpectedly; restarting it');
+      let adoptedAgain = false;
       for (let attempt = 1; ; attempt++) {
         try {
           await sleep(wait, undefined, { signal: cancel.signal });
           // Someone may have started a server on our socket meanwhile (a CLI command): watch it rather than start a second.
           const other = await ping(socket);
+          adoptedAgain = other !== undefined;
           server = other ? watchAdopted(other, () => !unsupervised) : await startServer(opts, dir, socket, cancel.signal);
         } catch (err) {
           if (unsupervised) return;
@@ -249,7 +256,10 @@ export async function provisionLocalRedis(opts: LocalRedisOptions): Promise<Loca
         // A server that dies again soon waits longer before its next restart.
         wait = Math.min(wait * 2, RESTART_MAX_DELAY_MS);
         opts.supervise!.onRestart('ok');
-        opts.log?.warn({ redisPid: server.pid, restarts, attempt, downMs: upSince - downAt }, 'the private Redis was restarted (its AOF reloaded)');
+        opts.log?.warn(
+          { redisPid: server.pid, restarts, attempt, downMs: upSince - downAt },
+          adoptedAgain ? 'another process started the private Redis again; watching it' : 'the private Redis was restarted (its AOF reloaded)',
+        );
         break;
       }
     }
