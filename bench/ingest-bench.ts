@@ -49,7 +49,7 @@ export interface IngestReport {
   scenarios: ScenarioReport[];
 }
 
-interface Scenario {
+export interface Scenario {
   name: string;
   route: string;
   eventsPerRequest: number;
@@ -59,7 +59,7 @@ interface Scenario {
 }
 
 
-async function load(url: string, scenario: Scenario, authorization: string, durationSec: number, connections: number): Promise<autocannon.Result> {
+export async function load(url: string, scenario: Scenario, authorization: string, durationSec: number, connections: number): Promise<autocannon.Result> {
   return autocannon({
     url: `${url}${scenario.route}`,
     connections,
@@ -70,7 +70,7 @@ async function load(url: string, scenario: Scenario, authorization: string, dura
   });
 }
 
-function figures(results: autocannon.Result[], eventsPerRequest: number): LoadFigures {
+export function figures(results: autocannon.Result[], eventsPerRequest: number): LoadFigures {
   const statusCodes: Record<string, number> = {};
   let requests = 0;
   let ok = 0;
@@ -104,7 +104,7 @@ function figures(results: autocannon.Result[], eventsPerRequest: number): LoadFi
 }
 
 /** Sum of cdp_events_accepted_total over its labels, from the Prometheus text of /metrics. */
-async function acceptedEvents(url: string): Promise<number> {
+export async function acceptedEvents(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   let sum = 0;
   for (const line of text.split('\n')) {
@@ -114,7 +114,7 @@ async function acceptedEvents(url: string): Promise<number> {
 }
 
 /** One request of each scenario must be a plain 200 {"success":true}: a bench of rejected events would be meaningless. */
-async function precheck(server: ServerChild, scenario: Scenario, authorization: string, name: string): Promise<void> {
+export async function precheck(server: ServerChild, scenario: Scenario, authorization: string, name: string): Promise<void> {
   const res = await fetch(`${server.url}${scenario.route}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization },
@@ -131,8 +131,9 @@ function sizes(bodies: string[]) {
   return { min: Math.min(...bytes), avg: round(bytes.reduce((a, b) => a + b, 0) / bytes.length), max: Math.max(...bytes) };
 }
 
-export async function runIngestBench(opts: BenchOptions): Promise<IngestReport> {
-  const scenarios: Scenario[] = [
+/** The two ingest scenarios: single `track` calls, and batches of BENCH_BATCH_SIZE events. */
+export function ingestScenarios(opts: BenchOptions): Scenario[] {
+  return [
     { name: 'track-single', route: '/v1/track', eventsPerRequest: 1, bodies: trackBodies(opts.singleBodies), targetRatio: 0.85 },
     {
       name: `batch-${opts.batchSize}`,
@@ -144,6 +145,10 @@ export async function runIngestBench(opts: BenchOptions): Promise<IngestReport> 
       targetEventsPerSec: 100_000,
     },
   ];
+}
+
+export async function runIngestBench(opts: BenchOptions): Promise<IngestReport> {
+  const scenarios = ingestScenarios(opts);
 
   const bare = await startBareChild();
   let api: Awaited<ReturnType<typeof startApiChild>> | undefined;

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { Config } from './config.js';
+import { ensurePrivateDir } from './private-dir.js';
 
 export type { ClickHouseClient };
 
@@ -32,7 +32,8 @@ export function createClickHouse(config: ClickHouseTarget, opts: { database?: st
     });
   }
   const dir = embeddedClickHousePath(config);
-  mkdirSync(dir, { recursive: true });
+  // Owner-only, as the data folder it may create on the way (`cdp migrate` before any start).
+  ensurePrivateDir(dir);
   // chdb's types come from its own copy of @clickhouse/client-common; the runtime contract is the same.
   const connection = createChdbConnection({ path: dir }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
   return createClient({ connection });

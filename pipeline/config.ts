@@ -115,6 +115,7 @@ export const configVariables = {
   REDIS_URL: [optionalString, 'External Redis (redis:// or rediss://). Unset: a private redis-server is provisioned in CDP_DATA_DIR/redis.'],
   REDIS_SERVER_BIN: [z.string().default('redis-server'), 'redis-server binary used for the private Redis.'],
   REDIS_MAXMEMORY: [z.string().regex(/^\d+(b|kb|mb|gb)?$/i).default('4gb'), 'maxmemory of the private Redis; with noeviction, writes beyond it are refused and ingest answers 503.'],
+  REDIS_APPENDFSYNC: [z.enum(['always', 'everysec']).default('everysec'), 'AOF fsync policy of the private Redis: `everysec` (a power cut may lose the last second of answered events) or `always` (a 200 survives a power cut; costs single-event ingest throughput, see bench/).'],
   QUEUE_PREFIX: [z.string().min(1).default('{cdp}'), 'BullMQ key prefix; the braces make it a Redis Cluster hash tag.'],
   CLICKHOUSE_URL: [optionalString, 'ClickHouse server HTTP URL. Unset: embedded ClickHouse (chDB) in CDP_DATA_DIR/clickhouse.'],
   CLICKHOUSE_USER: [z.string().default('default'), 'ClickHouse user (server mode).'],

@@ -1,30 +1,60 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
 import { RedisUnavailableError } from './errors/redis-unavailable-error.js';
+import { ensurePrivateDir, tightenTree } from './private-dir.js';
+
+export type AppendFsync = 'always' | 'everysec';
+
+export type RestartResult = 'ok' | 'failed';
 
 export interface LocalRedisOptions {
   dataDir: string;
   bin: string;
   maxmemory: string;
+  /** AOF fsync policy: `always` (fsync before each reply) or `everysec`. */
+  appendfsync: AppendFsync;
   log?: Logger;
+  /**
+   * Restart the server whenever it dies, until stop() or endSupervision() (a running product does; a CLI
+   * action does not). `onRestart` is called after each restart attempt.
+   */
+  supervise?: { onRestart(result: RestartResult): void };
 }
+
+/**
+ * `running`; `restarting` from the moment a supervised server is found dead until a restart succeeds;
+ * `stopped` once stop() ran.
+ */
+export type LocalRedisState = 'running' | 'restarting' | 'stopped';
 
 export interface LocalRedis {
   /** Unix socket the private server listens on (no TCP port: nothing else on the machine can reach it by accident). */
   socket: string;
-  /** Process id of the redis-server. */
-  pid: number;
+  /** Process id of the redis-server (a new one after each restart). */
+  readonly pid: number;
   /** True when this call started (or adopted an orphaned) server and must stop it. */
   owned: boolean;
+  readonly state: LocalRedisState;
+  /** Successful restarts so far. */
+  readonly restarts: number;
+  /** No more restarts: cancels a pending one (and stops a server it was starting). */
+  endSupervision(): Promise<void>;
   stop(): Promise<void>;
 }
 
 // Unix socket paths are limited to 107 bytes by the kernel.
 const MAX_SOCKET_PATH = 100;
+const START_TIMEOUT_MS = 15_000;
+const RESTART_FIRST_DELAY_MS = 100;
+const RESTART_MAX_DELAY_MS = 5_000;
+// A server that stayed up this long died of something new: its next restart starts from the first delay again.
+const RESTART_BACKOFF_RESET_MS = 60_000;
+// How often the pid of a server this process did not start (an adopted orphan) is checked.
+const ADOPTED_POLL_MS = 250;
 
 export function localRedisSocket(dataDir: string): string {
   return path.join(dataDir, 'redis', 'redis.sock');
@@ -45,12 +75,29 @@ async function ping(socket: string): Promise<number | undefined> {
   }
 }
 
+/** An adopted server keeps the settings of whoever started it; the fsync policy is ours to choose. */
+async function applyFsyncPolicy(socket: string, appendfsync: AppendFsync): Promise<void> {
+  const client = new Redis({ path: socket, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.config('SET', 'appendfsync', appendfsync);
+  } finally {
+    client.disconnect();
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // A dead process that its parent has not reaped yet (a zombie) still answers signal 0 but serves nothing.
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 
@@ -76,67 +123,173 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
   while (alive(pid) && Date.now() < until) await sleep(50);
 }
 
+/** A running redis-server and a promise that settles when it exits (with how, for the log). */
+interface Server {
+  pid: number;
+  exited: Promise<{ code?: number | null; signal?: string | null }>;
+}
+
+/** Watches a server this process did not start: its exit event is not ours to receive, so its pid is polled. */
+function watchAdopted(pid: number, watching: () => boolean): Server {
+  const exited = (async () => {
+    // Unreferenced timers: the watch must not keep a stopping process alive.
+    while (watching() && alive(pid)) await sleep(ADOPTED_POLL_MS, undefined, { ref: false });
+    return {};
+  })();
+  return { pid, exited };
+}
+
+/**
+ * Starts redis-server on the socket and waits until it answers. Under `umask 077`, so that the AOF and
+ * any RDB file it writes are 0600 (they hold personal data, keys and webhook secrets).
+ */
+async function startServer(opts: LocalRedisOptions, dir: string, socket: string, signal?: AbortSignal): Promise<Server> {
+  const logFd = openSync(path.join(dir, 'redis.log'), 'a', 0o600);
+  const args = [
+    '--port', '0',
+    '--unixsocket', socket,
+    '--unixsocketperm', '700',
+    '--dir', dir,
+    '--appendonly', 'yes',
+    '--appendfsync', opts.appendfsync,
+    '--save', '',
+    '--maxmemory', opts.maxmemory,
+    '--maxmemory-policy', 'noeviction',
+    '--daemonize', 'no',
+  ];
+  // Own process group: a Ctrl-C in the terminal must not stop Redis before we have drained into it.
+  // `exec` keeps the pid: the child we watch is redis-server itself.
+  const child = spawn('/bin/sh', ['-c', 'umask 077 && exec "$0" "$@"', opts.bin, ...args], { detached: true, stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  child.unref();
+  const exited = new Promise<{ code?: number | null; signal?: string | null; error?: string }>((resolve) => {
+    child.once('exit', (code, sig) => resolve({ code, signal: sig }));
+    child.once('error', (err) => resolve({ error: err.message }));
+  });
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline && !signal?.aborted) {
+    if ((await Promise.race([exited.then(() => 'exited'), sleep(50).then(() => 'waiting')])) === 'exited') break;
+    if (await ping(socket)) return { pid: child.pid!, exited };
+  }
+  child.kill('SIGKILL');
+  throw new RedisUnavailableError(`the private redis-server did not start; see ${path.join(dir, 'redis.log')}`);
+}
+
 /**
  * The private Redis of an embedded install: a redis-server child with its data in CDP_DATA_DIR/redis,
- * AOF with `appendfsync everysec` (Redis writes the AOF before it replies, so a crash of our process or
- * of Redis loses nothing acknowledged; only a power cut can lose up to a second) and `noeviction`, so a
- * full Redis refuses writes instead of silently dropping queued events.
- * A server left behind by a crashed process is adopted rather than started twice.
+ * AOF with the REDIS_APPENDFSYNC policy (Redis writes the AOF before it replies, so a crash of our process
+ * or of Redis loses nothing acknowledged; with `everysec` a power cut can lose the last second, and so can
+ * a Redis crash while a slow disk makes it hold writes back; with `always` neither can: README, Guarantees)
+ * and `noeviction`, so a full Redis refuses writes instead of silently dropping queued events. A server
+ * left behind by a crashed process is adopted rather than started twice.
+ *
+ * Supervised (a running product), a server that dies is started again on the same folder, so it reloads
+ * its AOF: after 100 ms, then with the delay doubling up to 5 s while attempts fail.
  */
 export async function provisionLocalRedis(opts: LocalRedisOptions): Promise<LocalRedis> {
   const dir = path.join(opts.dataDir, 'redis');
-  mkdirSync(dir, { recursive: true });
+  ensurePrivateDir(opts.dataDir, opts.log);
+  ensurePrivateDir(dir, opts.log);
+  tightenTree(dir, opts.log);
   const socket = localRedisSocket(opts.dataDir);
   if (socket.length > MAX_SOCKET_PATH) {
     throw new RedisUnavailableError(`the private Redis socket path is too long (${socket.length} > ${MAX_SOCKET_PATH} bytes): use a shorter CDP_DATA_DIR or set REDIS_URL`);
   }
   const ownerFile = path.join(dir, 'owner.pid');
-  const stopper = (pid: number) => async () => {
-    if (!alive(pid)) return;
-    process.kill(pid, 'SIGTERM');
-    await waitForExit(pid, 15000);
-  };
+  const claim = () => writeFileSync(ownerFile, String(process.pid), { mode: 0o600 });
 
+  let state: LocalRedisState = 'running';
+  let unsupervised = !opts.supervise;
+  let restarts = 0;
+  const cancel = new AbortController();
+  const cancelled = new Promise<undefined>((resolve) => cancel.signal.addEventListener('abort', () => resolve(undefined)));
+
+  let server: Server;
   const running = await ping(socket);
   if (running) {
     const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : 0;
     // Whoever started it (a running server, or this very process) stops it.
-    if (owner && alive(owner)) return { socket, pid: running, owned: false, stop: async () => {} };
-    writeFileSync(ownerFile, String(process.pid));
-    opts.log?.info({ socket, pid: running }, 'adopted the private Redis left running by an earlier process');
-    return { socket, pid: running, owned: true, stop: stopper(running) };
+    if (owner && alive(owner)) {
+      return { socket, pid: running, owned: false, state: 'running', restarts: 0, endSupervision: async () => {}, stop: async () => {} };
+    }
+    claim();
+    await applyFsyncPolicy(socket, opts.appendfsync);
+    opts.log?.info({ socket, redisPid: running }, 'adopted the private Redis left running by an earlier process');
+    server = watchAdopted(running, () => !unsupervised);
+  } else {
+    ensureBinary(opts.bin, opts.log);
+    server = await startServer(opts, dir, socket);
+    claim();
+    opts.log?.info({ socket, redisPid: server.pid, appendfsync: opts.appendfsync }, 'private Redis started');
   }
 
-  ensureBinary(opts.bin, opts.log);
-  const logFd = openSync(path.join(dir, 'redis.log'), 'a');
-  const child = spawn(
-    opts.bin,
-    [
-      '--port', '0',
-      '--unixsocket', socket,
-      '--unixsocketperm', '700',
-      '--dir', dir,
-      '--appendonly', 'yes',
-      '--appendfsync', 'everysec',
-      '--save', '',
-      '--maxmemory', opts.maxmemory,
-      '--maxmemory-policy', 'noeviction',
-      '--daemonize', 'no',
-    ],
-    // Own process group: a Ctrl-C in the terminal must not stop Redis before we have drained into it.
-    { detached: true, stdio: ['ignore', logFd, logFd] },
-  );
-  child.unref();
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 15000;
-  while (Date.now() < deadline) {
-    if ((await Promise.race([exited.then(() => 'exited'), sleep(50).then(() => 'waiting')])) === 'exited') break;
-    if (await ping(socket)) {
-      writeFileSync(ownerFile, String(process.pid));
-      opts.log?.info({ socket, pid: child.pid }, 'private Redis started');
-      return { socket, pid: child.pid!, owned: true, stop: stopper(child.pid!) };
+  const supervise = async (): Promise<void> => {
+    let wait = RESTART_FIRST_DELAY_MS;
+    let upSince = Date.now();
+    for (;;) {
+      const died = server;
+      const how = await Promise.race([died.exited, cancelled]);
+      if (unsupervised || how === undefined) return;
+      const downAt = Date.now();
+      state = 'restarting';
+      if (downAt - upSince >= RESTART_BACKOFF_RESET_MS) wait = RESTART_FIRST_DELAY_MS;
+      opts.log?.error({ redisPid: died.pid, ...how, upMs: downAt - upSince, restartInMs: wait }, 'the private Redis exited unexpectedly; restarting it');
+      let adoptedAgain = false;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await sleep(wait, undefined, { signal: cancel.signal });
+          // Someone may have started a server on our socket meanwhile (a CLI command): watch it rather than start a second.
+          const other = await ping(socket);
+          adoptedAgain = other !== undefined;
+          server = other ? watchAdopted(other, () => !unsupervised) : await startServer(opts, dir, socket, cancel.signal);
+        } catch (err) {
+          if (unsupervised) return;
+          wait = Math.min(wait * 2, RESTART_MAX_DELAY_MS);
+          opts.supervise!.onRestart('failed');
+          opts.log?.error({ err: (err as Error).message, attempt, retryInMs: wait }, 'the private Redis did not restart; trying again');
+          continue;
+        }
+        claim();
+        restarts++;
+        state = 'running';
+        upSince = Date.now();
+        // A server that dies again soon waits longer before its next restart.
+        wait = Math.min(wait * 2, RESTART_MAX_DELAY_MS);
+        opts.supervise!.onRestart('ok');
+        opts.log?.warn(
+          { redisPid: server.pid, restarts, attempt, downMs: upSince - downAt },
+          adoptedAgain ? 'another process started the private Redis again; watching it' : 'the private Redis was restarted (its AOF reloaded)',
+        );
+        break;
+      }
     }
-  }
-  child.kill('SIGKILL');
-  throw new RedisUnavailableError(`the private redis-server did not start; see ${path.join(dir, 'redis.log')}`);
+  };
+  const supervising = opts.supervise ? supervise() : Promise.resolve();
+
+  const endSupervision = async () => {
+    unsupervised = true;
+    cancel.abort();
+    await supervising;
+  };
+  return {
+    socket,
+    get pid() {
+      return server.pid;
+    },
+    owned: true,
+    get state() {
+      return state;
+    },
+    get restarts() {
+      return restarts;
+    },
+    endSupervision,
+    async stop() {
+      await endSupervision();
+      state = 'stopped';
+      if (!alive(server.pid)) return;
+      process.kill(server.pid, 'SIGTERM');
+      await waitForExit(server.pid, 15000);
+    },
+  };
 }

@@ -23,6 +23,7 @@ export function createMetrics() {
     jobRuns: new Counter({ name: 'cdp_job_runs_total', help: 'Scheduled SQL job runs by job and outcome', labelNames: ['job', 'status'], registers }),
     jobSeconds: new Histogram({ name: 'cdp_job_duration_seconds', help: 'Scheduled SQL job run time', labelNames: ['job'], buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900], registers }),
     jobLastSuccess: new Gauge({ name: 'cdp_job_last_success_timestamp_seconds', help: 'When each job last succeeded (a stale value means stuck or failing runs)', labelNames: ['job'], registers }),
+    privateRedisRestarts: new Counter({ name: 'cdp_private_redis_restarts_total', help: 'Restart attempts of the private redis-server after it died, by result (ok, failed)', labelNames: ['result'], registers }),
     queueJobs: new Gauge({ name: 'cdp_queue_jobs', help: 'Load jobs in the queue by state (each job holds one group commit)', labelNames: ['state'], registers }),
   };
 }

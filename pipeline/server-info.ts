@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateKey } from '../ingest/key-store.js';
 
@@ -16,7 +16,7 @@ const keyFile = (dataDir: string) => path.join(dataDir, 'cli.key');
 export function writeServerInfo(dataDir: string, info: ServerInfo): void {
   // Write then rename, so that a reader never sees a half-written file.
   const tmp = `${infoFile(dataDir)}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(info));
+  writeFileSync(tmp, JSON.stringify(info), { mode: 0o600 });
   renameSync(tmp, infoFile(dataDir));
 }
 
@@ -40,7 +40,12 @@ export function runningServer(dataDir: string): ServerInfo | undefined {
 /** The local CLI admin key, created on first use with owner-only permissions. */
 export function localAdminKey(dataDir: string): string {
   const file = keyFile(dataDir);
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) {
+    // A key copied in, or made by hand, may be readable by others: it opens every admin route.
+    const stat = statSync(file);
+    if ((stat.mode & 0o077) !== 0 && stat.uid === process.getuid?.()) chmodSync(file, 0o600);
+    return readFileSync(file, 'utf8').trim();
+  }
   const key = generateKey('admin');
   writeFileSync(file, key, { mode: 0o600 });
   return key;

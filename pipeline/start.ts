@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -33,7 +32,8 @@ import type { Logger } from './logger.js';
 import { createMessageDedupe } from './message-dedupe.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { migrate } from './migrations.js';
-import { redisFor, resolveRedis, type RedisTarget } from './redis-connection.js';
+import { ensurePrivateDir } from './private-dir.js';
+import { closeRedis, redisFor, resolveRedis, type RedisTarget } from './redis-connection.js';
 import { localAdminKey, removeServerInfo, runningServer, writeServerInfo } from './server-info.js';
 import { createSqlRunner, type SqlRunner } from './sql-runner.js';
 
@@ -88,14 +88,16 @@ export async function openClickHouse(config: Config): Promise<ClickHouseClient> 
  * api-only process does not open it.
  */
 export async function startProduct(config: Config, roles: Role[], log: Logger): Promise<Product> {
-  mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir, log);
   const metrics = createMetrics();
-  const redis = await resolveRedis(config, log);
-  const closers: (() => Promise<unknown>)[] = [];
+  const redis = await resolveRedis(config, log, { onRestart: (result) => metrics.privateRedisRestarts.inc({ result }) });
+  // `redisGone`: Redis cannot be reached, so a closer must not wait on it (nothing there can be finalised).
+  const closers: ((redisGone: boolean) => Promise<unknown>)[] = [];
+  let redisReachable = () => true;
   const closeAll = async () => {
     for (const close of closers.reverse()) {
       try {
-        await close();
+        await close(!redisReachable());
       } catch (err) {
         log.warn({ err }, 'error while closing');
       }
@@ -116,7 +118,16 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     }
 
     const appRedis = redisFor(redis, 'producer', log);
-    closers.push(() => appRedis.quit());
+    closers.push(() => closeRedis(appRedis));
+    // What /health reports; while any of it is wrong, closing does not wait on Redis.
+    const vitals: Record<string, () => string | undefined> = {
+      redis: () => (appRedis.status === 'ready' ? undefined : `no connection to Redis (${appRedis.status})`),
+    };
+    const local = redis.local;
+    if (local?.owned) {
+      vitals.privateRedis = () => (local.state === 'running' ? undefined : `the private redis-server is ${local.state} (restarts so far: ${local.restarts})`);
+    }
+    redisReachable = () => Object.values(vitals).every((vital) => vital() === undefined);
     await waitReady(appRedis);
     const keys = createKeyStore(appRedis, config);
     await keys.registerLocalCli(localAdminKey(config.dataDir));
@@ -149,7 +160,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       const loaderClickHouse = await openClickHouse(config);
       closers.push(() => loaderClickHouse.close());
       const workerRedis = redisFor(redis, 'worker', log);
-      closers.push(() => workerRedis.quit());
+      closers.push(() => closeRedis(workerRedis));
       loader = createLoader({
         clickhouse: loaderClickHouse,
         database: config.CLICKHOUSE_DATABASE,
@@ -186,10 +197,10 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       let workerConnection: Redis | undefined;
       if (roles.includes('scheduler')) {
         workerConnection = redisFor(redis, 'worker', log);
-        closers.push(() => workerConnection!.quit());
+        closers.push(() => closeRedis(workerConnection!));
       }
       const delivery = startWebhookDelivery({ connection: appRedis, workerConnection, clickhouse: audienceClickHouse, destinations, config, log: log.child({ role: 'webhooks' }), metrics });
-      closers.push(() => delivery.close());
+      closers.push((redisGone) => delivery.close(redisGone));
       webhooks = delivery;
     }
     let segments: SegmentRouteDeps | undefined;
@@ -219,13 +230,13 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     }
     if (roles.includes('scheduler') && jobs) {
       const schedulerRedis = redisFor(redis, 'worker', log);
-      closers.push(() => schedulerRedis.quit());
+      closers.push(() => closeRedis(schedulerRedis));
       const scheduler = await startJobScheduler(schedulerRedis, config, jobs, log.child({ role: 'scheduler' }));
-      closers.push(() => scheduler.close());
+      closers.push((redisGone) => scheduler.close(redisGone));
       if (segments && membership) {
         await segments.schedules.reconcile(await segments.store.list());
         const membershipWorker = startMembershipWorker(schedulerRedis, config, membership, segments.schedules, log.child({ role: 'scheduler' }));
-        closers.push(() => membershipWorker.close());
+        closers.push((redisGone) => membershipWorker.close(redisGone));
       }
     }
 
@@ -259,7 +270,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       closers.push(() => dashboardClickHouse.close());
       dashboardReader = createDashboardReader(dashboardClickHouse);
     }
-    const app = await buildHttpServer({ config, log, metrics, keys, enqueuer, sql, profiles, rebuildIdentity, jobs, segments, checks, dashboardReader, audience, destinations, webhooks });
+    const app = await buildHttpServer({ config, log, metrics, keys, enqueuer, sql, profiles, rebuildIdentity, jobs, segments, checks, dashboardReader, audience, destinations, webhooks, vitals });
     const address = await app.listen({ port: config.PORT, host: config.HOST });
     const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
     // The CLI finds the process that can answer its queries here (in split mode, the one holding ClickHouse).
@@ -270,10 +281,15 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     const stop = () =>
       (stopping ??= (async () => {
         log.info('shutting down: no new requests; finishing in-flight requests and batches');
+        // From here on a Redis that dies is not restarted and a lost connection is not re-established: what
+        // waits on Redis fails at once (its jobs are taken up again on the next start) instead of holding
+        // up the stop until SHUTDOWN_TIMEOUT_MS.
+        await redis.local?.endSupervision();
+        redis.letGo();
         await app.close();
         await enqueuer?.close();
         if (worker) {
-          const closing = worker.close();
+          const closing = worker.close(!redisReachable());
           await loader!.drain();
           await closing;
         }

@@ -27,7 +27,7 @@ import type { WebhookDelivery } from '../../segments/destinations/webhook-dispat
 import { segmentRoutes, type SegmentRouteDeps } from '../../segments/segment-routes.js';
 import type { DashboardReader } from '../dashboard/reader.js';
 import { dashboardRoutes } from './dashboard-routes.js';
-import { healthRoutes } from './health-routes.js';
+import { healthRoutes, type HealthDeps } from './health-routes.js';
 import { sqlRoute } from './sql-route.js';
 
 export interface HttpServerDeps {
@@ -51,6 +51,7 @@ export interface HttpServerDeps {
   destinations: DestinationStore;
   webhooks?: WebhookDelivery;
   checks: Record<string, () => Promise<unknown>>;
+  vitals: HealthDeps['vitals'];
 }
 
 /** The HTTP face of a process: tracking routes for the api role; health, metrics and SQL for every role. */
@@ -76,7 +77,7 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     done();
   });
 
-  await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks });
+  await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, vitals: deps.vitals });
   await app.register(sqlRoute, { keys: deps.keys, sql: deps.sql });
   await app.register(profileRoutes, { keys: deps.keys, profiles: deps.profiles });
   await app.register(identityAdminRoutes, { keys: deps.keys, rebuild: deps.rebuildIdentity });

@@ -20,7 +20,8 @@ export interface WebhookDelivery {
   onSegmentRun(run: SegmentRunCommitted): Promise<void>;
   deadLetters(destinationId?: string): Promise<DeadLetter[]>;
   replay(filter: { destinationId?: string; deliveryId?: string }): Promise<{ replayed: number; skipped: number }>;
-  close(): Promise<void>;
+  /** `force`: Redis is gone, so do not wait for deliveries in flight (their locks expire and they are retried). */
+  close(force?: boolean): Promise<void>;
 }
 
 export type WebhookConfig = Pick<
@@ -115,8 +116,8 @@ export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery
     },
     deadLetters: (destinationId) => listDeadLetters(queue, destinationId),
     replay: (filter) => replayDeadLetters(queue, deps.destinations, filter),
-    async close() {
-      await worker?.close();
+    async close(force = false) {
+      await worker?.close(force);
       await queue.close();
     },
   };

@@ -25,8 +25,9 @@ export async function startJobScheduler(connection: ConnectionOptions, config: C
   worker.on('failed', (job, err) => log.error({ jobId: job?.id, err: err.message }, 'scheduled jobs run failed'));
   log.info({ cron: config.JOBS_CRON, timeZone: config.JOBS_TIME_ZONE }, 'job scheduler started');
   return {
-    async close() {
-      await worker.close();
+    /** `force`: Redis is gone, so do not wait for the running job (its lock expires and it runs again). */
+    async close(force = false) {
+      await worker.close(force);
       await queue.close();
     },
   };

@@ -67,5 +67,6 @@ export function startMembershipWorker(connection: ConnectionOptions, config: Con
     { connection, prefix: config.QUEUE_PREFIX, concurrency: 1, lockDuration: 10 * 60 * 1000 },
   );
   worker.on('failed', (job, err) => log.error({ jobId: job?.id, err: err.message }, 'segment membership run failed'));
-  return { close: () => worker.close() };
+  // `force`: Redis is gone, so do not wait for the running job (its lock expires and it runs again).
+  return { close: (force = false) => worker.close(force) };
 }

@@ -3,23 +3,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, test } from 'vitest';
 import { dlqListCommand, dlqReplayCommand } from '../../pipeline/cli/commands/dlq.js';
 import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse.js';
-import { provisionLocalRedis, type LocalRedis } from '../../pipeline/local-redis.js';
 import { startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
-// ClickHouse and Redis outages: the API keeps its promises (503 when it cannot queue, 200 only when it
-// did), and after recovery every acknowledged event is in ClickHouse exactly once.
+// ClickHouse outages and a full queue: the API keeps its promises (503 when it cannot queue, 200 only when
+// it did), and after recovery every acknowledged event is in ClickHouse exactly once. Redis outages:
+// private-redis-supervision.test.ts.
 
 let product: TestProduct | undefined;
 let admin: ClickHouseClient | undefined;
-let extraRedis: LocalRedis | undefined;
 
 afterEach(async () => {
   await admin?.close();
   admin = undefined;
   await product?.destroy();
   product = undefined;
-  await extraRedis?.stop();
-  extraRedis = undefined;
 });
 
 async function post(p: TestProduct, runId: string, batches: number, size: number): Promise<number> {
@@ -84,29 +81,6 @@ test('jobs that use up their retries go to the dead letters, and `cdp dlq replay
   await waitFor(async () => (await loaded(product!, runId)).ids === sent);
   await waitFor(async () => (await product!.queue!.getFailedCount()) === 0 && (await product!.queue!.getActiveCount()) === 0);
   expect(await loaded(product, runId)).toEqual({ rows: sent, ids: sent });
-});
-
-test('Redis killed and restarted: 503 with Retry-After meanwhile, nothing acknowledged is lost', async () => {
-  product = await startTestProduct({ env: { LOAD_RETRY_BASE_DELAY_MS: '100', LOAD_RETRY_MAX_DELAY_MS: '400', WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' } });
-  const runId = randomUUID();
-  // Hold the loader back so that acknowledged events are still queued when Redis dies.
-  admin = createClickHouse(product.config);
-  await admin.command({ query: 'DETACH TABLE cdp.events' });
-  const sent = await post(product, runId, 5, 40);
-
-  process.kill(product.redis.local!.pid, 'SIGKILL');
-  await sleep(200);
-  const during = await product.post('/v1/track', { userId: 'u', event: 'During Outage' });
-  expect(during.status).toBe(503);
-  expect(during.headers.get('retry-after')).toBe('2');
-
-  extraRedis = await provisionLocalRedis({ dataDir: product.dataDir, bin: 'redis-server', maxmemory: '1gb' });
-  await admin.command({ query: 'ATTACH TABLE cdp.events' });
-  await waitFor(async () => (await product!.post('/v1/track', { userId: 'u', messageId: `${runId}-after`, event: 'After', properties: { run: runId } })).status === 200, 30_000);
-
-  await waitFor(async () => (await loaded(product!, runId)).ids === sent + 1);
-  await waitFor(async () => Object.values(await product!.queue!.getJobCounts('waiting', 'active', 'delayed', 'failed')).every((n) => n === 0));
-  expect(await loaded(product, runId)).toEqual({ rows: sent + 1, ids: sent + 1 });
 });
 
 test('a queue deeper than its bound answers 503 with Retry-After, counted', async () => {
