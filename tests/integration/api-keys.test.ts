@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { provisionLocalRedis, type LocalRedis } from '../../pipeline/local-redis.js';
+import { breakAofManifest } from '../helpers/private-redis.js';
 import { ADMIN_KEY, WRITE_KEY, basicAuth, startTestProduct, tempDir, type TestProduct } from '../helpers/test-product.js';
 
 // API keys across two real processes sharing one private Redis, as in split mode: `a` answers the admin
@@ -257,10 +257,8 @@ describe('revoking', () => {
 
 describe('Redis down', () => {
   let c: TestProduct | undefined;
-  let restarted: LocalRedis | undefined;
   afterAll(async () => {
     await c?.destroy();
-    await restarted?.stop();
   });
 
   test('a stored write key asked about during an outage answers 503, as the queue write does, not 500', async () => {
@@ -269,12 +267,14 @@ describe('Redis down', () => {
     const created = await call(c, 'POST', '/v1/keys', admin, { scope: 'write', name: 'outage' });
     const key = created.body.key.value as string;
     expect((await track(c, key)).status).toBe(200);
+    // The product restarts its Redis by itself; a damaged AOF manifest keeps it down until it is put back.
+    const repair = breakAofManifest(c.dataDir);
     process.kill(c.redis.local!.pid, 'SIGKILL');
     const deadline = Date.now() + 15_000;
     let during = await track(c, key);
     while (during.status === 200 && Date.now() < deadline) during = await track(c, key);
     expect([during.status, during.body.code]).toEqual([503, 'unavailable']);
-    restarted = await provisionLocalRedis({ dataDir: c.dataDir, bin: 'redis-server', maxmemory: '1gb' });
+    repair();
     await until('the key after the outage', async () => (await track(c!, key)).status, 200, 30_000);
   });
 });
