@@ -35,12 +35,14 @@ async function readBatch(deps: DeliveryDeps, data: WebhookJobData): Promise<Webh
     format: 'JSONEachRow',
   })).json<{ n: string }>();
   if (Number(run!.n) === 0) throw new RunNotCommittedError(data.segment_id, data.seq);
-  // A committed run's changes never change: batch N is always the same rows.
+  // A committed run's changes only ever lose rows (a customer's erasure): a batch is fixed by its bounds.
+  const bounded = data.after !== undefined;
   return (await deps.clickhouse.query({
     query: `SELECT profile_id, change FROM ${db}.segment_changes
             WHERE segment_id = {segment:String} AND seq = {seq:UInt64}
-            ORDER BY profile_id LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
-    query_params: params,
+              ${bounded ? `AND profile_id > {after:String}${data.upto === undefined ? '' : ' AND profile_id <= {upto:String}'}` : ''}
+            ORDER BY profile_id LIMIT {limit:UInt32}${bounded ? '' : ' OFFSET {offset:UInt64}'}`,
+    query_params: { ...params, after: data.after, upto: data.upto },
     format: 'JSONEachRow',
   })).json<{ profile_id: string; change: 'entered' | 'exited' }>();
 }

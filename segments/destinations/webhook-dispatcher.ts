@@ -79,10 +79,10 @@ export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery
     worker.on('error', (err) => log.error({ err }, 'webhook worker error'));
   }
 
-  /** Committed runs of the segment in (from, to] that have changes, with their change counts. */
+  /** Committed runs of the segment in (from, to] that have changes. */
   async function runsWithChanges(segmentId: string, from: number, to: number) {
     const result = await deps.clickhouse.query({
-      query: `SELECT r.seq AS seq, toUnixTimestamp64Milli(r.as_of) AS as_of_ms, c.n AS changes
+      query: `SELECT r.seq AS seq, toUnixTimestamp64Milli(r.as_of) AS as_of_ms
               FROM (SELECT seq, any(as_of) AS as_of FROM ${db}.segment_runs
                     WHERE segment_id = {segment:String} AND seq > {from:UInt64} AND seq <= {to:UInt64} GROUP BY seq) AS r
               INNER JOIN (SELECT seq, count() AS n FROM ${db}.segment_changes
@@ -91,7 +91,25 @@ export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery
       query_params: { segment: segmentId, from, to },
       format: 'JSONEachRow',
     });
-    return (await result.json<{ seq: string; as_of_ms: string; changes: string }>()).map((r) => ({ seq: Number(r.seq), asOf: Number(r.as_of_ms), changes: Number(r.changes) }));
+    return (await result.json<{ seq: string; as_of_ms: string }>()).map((r) => ({ seq: Number(r.seq), asOf: Number(r.as_of_ms) }));
+  }
+
+  /**
+   * A run's delivery batches, read once when the run is queued: how many, and the last profile id of each full
+   * one (changes go out in profile id order).
+   */
+  async function batchBounds(segmentId: string, seq: number, size: number): Promise<{ count: number; ends: string[] }> {
+    const result = await deps.clickhouse.query({
+      query: `SELECT profile_id, n, total FROM (
+                SELECT profile_id, row_number() OVER (ORDER BY profile_id) AS n, count() OVER () AS total FROM ${db}.segment_changes
+                WHERE segment_id = {segment:String} AND seq = {seq:UInt64})
+              WHERE n % {size:UInt32} = 0 OR n = total ORDER BY n`,
+      query_params: { segment: segmentId, seq, size },
+      format: 'JSONEachRow',
+    });
+    const rows = await result.json<{ profile_id: string; n: string; total: string }>();
+    const total = Number(rows[0]?.total ?? 0);
+    return { count: Math.ceil(total / size), ends: rows.filter((r) => Number(r.n) % size === 0).map((r) => r.profile_id) };
   }
 
   return {
@@ -103,9 +121,11 @@ export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery
       for (const destination of destinations) {
         const jobs: { name: string; data: WebhookJobData; opts: { jobId: string } }[] = [];
         for (const r of runs.filter((r) => r.seq > destination.enqueued_seq)) {
-          for (let batch = 0; batch * batchSize < r.changes; batch++) {
+          const { count, ends } = await batchBounds(run.segmentId, r.seq, batchSize);
+          for (let batch = 0; batch < count; batch++) {
             const id = deliveryId(destination.id, r.seq, batch);
-            jobs.push({ name: 'deliver', data: { destination_id: destination.id, segment_id: run.segmentId, seq: r.seq, as_of: r.asOf, batch, batch_size: batchSize }, opts: { jobId: id } });
+            const bounds = { after: batch === 0 ? '' : ends[batch - 1]!, ...(ends[batch] === undefined ? {} : { upto: ends[batch] }) };
+            jobs.push({ name: 'deliver', data: { destination_id: destination.id, segment_id: run.segmentId, seq: r.seq, as_of: r.asOf, batch, batch_size: batchSize, ...bounds }, opts: { jobId: id } });
           }
         }
         // An existing job id is left as it is, so adding a run twice never delivers it twice.

@@ -13,6 +13,13 @@ export interface WebhookJobData {
   batch: number;
   /** Kept in the job so a replay after a configuration change still reads the same rows. */
   batch_size: number;
+  /**
+   * The batch's changes are those with after < profile_id ≤ upto (no upper bound when `upto` is absent), the
+   * bounds read when the run was queued: rows deleted later (a customer erased) leave their batch smaller
+   * instead of shifting every later batch. Absent in jobs queued before bounds were kept: those page by offset.
+   */
+  after?: string;
+  upto?: string;
 }
 
 /**

@@ -223,6 +223,28 @@ describe('delivery', () => {
     expect((await api('GET', `/v1/destinations/${dst}`)).body.dead_letters).toEqual([]);
   });
 
+  test('a customer erased while deliveries wait leaves the other batches as they were: nobody skipped, nobody twice', async () => {
+    const segment = `erase-${tag}`;
+    await fx.defineSegment(segment);
+    let down = true;
+    behaviour.set('/erase', () => (down ? 503 : 200));
+    const dst = await createDestination(segment, '/erase');
+    const c1 = await run(segment, 1, new Set(), ids(0, 9));
+    // Every batch has been tried once and waits for its retry (or in the dead letters).
+    await until('first attempts', () => new Set(received.filter((r) => r.path === '/erase').map((r) => r.deliveryId)).size, (n) => n === batches(c1.length));
+    // What deleting the customer does to segment_changes (identity/profile-store.ts).
+    await fx.clickhouse.command({ query: `ALTER TABLE ${product.config.CLICKHOUSE_DATABASE}.segment_changes DELETE WHERE segment_id = {s:String} AND profile_id = {p:String}`, query_params: { s: segment, p: pid(1) }, clickhouse_settings: { mutations_sync: '2' } });
+    down = false;
+    await api('POST', `/v1/destinations/${dst}/replay`, {});
+    await until('deliveries', () => accepted('/erase').length, (n) => n === batches(c1.length));
+    const byBatch = Object.fromEntries(accepted('/erase').map((r) => [r.deliveryId, r.body.changes.map((c) => c.profile_id)]));
+    expect(byBatch).toEqual({
+      [`${dst}.1.0`]: [pid(0), pid(2)],
+      [`${dst}.1.1`]: [pid(3), pid(4), pid(5)],
+      [`${dst}.1.2`]: [pid(6), pid(7), pid(8)],
+    });
+  });
+
   test('cdp webhooks failed lists dead letters and cdp webhooks replay --id replays one', async () => {
     const segment = `cli-${tag}`;
     await fx.defineSegment(segment);
