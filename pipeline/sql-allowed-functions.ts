@@ -9,16 +9,17 @@
 // whole categories whose functions only compute on their arguments (arithmetic, strings, dates, arrays, JSON,
 // URL parsing, hashes, geo, aggregates...), a reviewed handful of the "Other" category, and the aliases of what
 // is listed. Left out on purpose: the Dictionary, Embedded Dictionary, Introspection, Internal (but
-// `caseWithExpression`, which `CASE x WHEN` parses to), Machine Learning, AI, Encryption, Time Series and
-// Time Window categories; from "Other" everything that reads files, settings, the server, the session or
-// another table (`file`, `filesystem*`, `get*Setting*`, `getMacro`, `hasColumnInTable`, `joinGet*`,
+// `caseWithExpression`, which `CASE x WHEN` parses to), Machine Learning, AI, Encryption, Time Series, Time
+// Window, QBit and NumericIndexedVector categories; from "Other" everything that reads files, settings, the
+// server, the session or another table (`file`, `filesystem*`, `get*Setting*`, `getMacro`, `hasColumnInTable`, `joinGet*`,
 // `globalVariable`, `current*`, `hostName`, `FQDN`, `serverUUID`, `uptime`, `version`, `sleep*`,
 // `catboostEvaluate`, `showCertificate`, `generateSerialID`, `*Query*`...); and the functions that take another
 // function or a format by name in a string, which this check cannot see (`arrayReduce`, `arrayReduceInRanges`,
 // `initializeAggregation`, `formatRow`, `groupFormat`).
 // Names compare without regard to case: ClickHouse resolves a name case-insensitively only for functions
-// registered so, and tests/integration/sql-guard.test.ts checks that no function differs from a listed one by
-// case alone. Every listed name must exist (same test).
+// registered so. tests/integration/sql-guard.test.ts checks against the running ClickHouse that every listed
+// name exists and that no function gets past the check (by case or by combinators) unless it, or what it
+// is an alias of, is listed.
 
 /** Table functions a query may read from: row generators and `view(<select>)`, whose SELECT is checked too. */
 export const ALLOWED_TABLE_FUNCTIONS: readonly string[] = ['view', 'numbers', 'generateSeries', 'generate_series', 'values'];

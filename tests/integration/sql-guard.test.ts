@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse.js';
 import { chTime } from '../../pipeline/event-row.js';
@@ -29,6 +33,8 @@ const consoleQuery = (query: string) => api('POST', '/v1/sql', { query });
 
 // What the host would give away: /etc/passwd's first line, and any process environment.
 const LEAK = /root:x?:0:0|PATH=|HOME=/;
+// Where a refused INTO OUTFILE would have written.
+const OUTFILE = path.join(tmpdir(), `cdp-sql-guard-${randomBytes(4).toString('hex')}`);
 
 beforeAll(async () => {
   product = await startTestProduct({
@@ -135,8 +141,8 @@ const REFUSED: [string, string, RegExp][] = [
   ['SETTINGS readonly = 0', `SELECT profile_id FROM profiles SETTINGS readonly = 0`, SETTINGS],
   ['SETTINGS in a subquery', `SELECT profile_id FROM (SELECT profile_id FROM profiles SETTINGS max_memory_usage = 0)`, SETTINGS],
   ['SETTINGS after FORMAT', `SELECT profile_id FROM profiles FORMAT JSON SETTINGS max_result_rows = 0`, SETTINGS],
-  ['INTO OUTFILE', `SELECT profile_id FROM profiles INTO OUTFILE '/tmp/cdp-sql-guard-outfile'`, /INTO OUTFILE is not allowed/],
-  ['INTO OUTFILE ... AND STDOUT', `SELECT profile_id FROM profiles INTO OUTFILE '/tmp/cdp-sql-guard-outfile' AND STDOUT`, /INTO OUTFILE is not allowed/],
+  ['INTO OUTFILE', `SELECT profile_id FROM profiles INTO OUTFILE '${OUTFILE}'`, /INTO OUTFILE is not allowed/],
+  ['INTO OUTFILE ... AND STDOUT', `SELECT profile_id FROM profiles INTO OUTFILE '${OUTFILE}' AND STDOUT`, /INTO OUTFILE is not allowed/],
   ['FORMAT', `SELECT profile_id FROM profiles FORMAT JSON`, /FORMAT is not allowed/],
   ['APPLY, which calls a function by name', `SELECT * APPLY (toString) FROM profiles`, /APPLY is not allowed/],
   // Statements other than SELECT.
@@ -205,6 +211,10 @@ describe('analyst SQL segments refuse, on save and on preview', () => {
     }
     expect((await api('GET', '/v1/segments/analyst')).body.segment.sql).toBe('SELECT profile_id FROM profiles');
   });
+});
+
+test('no refused INTO OUTFILE wrote its file', () => {
+  expect(existsSync(OUTFILE)).toBe(false);
 });
 
 describe('text ClickHouse cannot read as one statement', () => {
