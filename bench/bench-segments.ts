@@ -44,7 +44,7 @@ export interface SegmentsFigure {
 
 /** Saves the 20 segments in the bench database and times one membership run of all of them as of asOf. */
 export async function runBenchSegments(client: ClickHouseClient, config: Config, asOf: number): Promise<SegmentsFigure> {
-  const analystSql = await createSqlRunner(config, { readonly: 1, maxExecutionSeconds: 600, maxResultRows: 100_000_000 });
+  const analystSql = await createSqlRunner(config, { maxExecutionSeconds: 600, maxResultRows: 100_000_000, maxMemoryBytes: config.SEGMENT_SQL_MAX_MEMORY_BYTES });
   try {
     const store = createSegmentStore({ clickhouse: client, database: config.CLICKHOUSE_DATABASE, analystSql });
     for (const segment of BENCH_SEGMENTS) await store.create(parseSegmentInput(segment), 'bench');

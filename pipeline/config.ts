@@ -169,6 +169,7 @@ export const configVariables = {
   CLV_ANNUAL_DISCOUNT: [z.coerce.number().min(0).max(1).default(0.1), 'Yearly discount rate of CLV.'],
   SQL_MAX_EXECUTION_SECONDS: [int(1).default(30), 'Time limit of one `POST /v1/sql` / `cdp sql` query.'],
   SQL_MAX_RESULT_ROWS: [int(1).default(100000), 'Row limit of one `POST /v1/sql` / `cdp sql` result.'],
+  SQL_MAX_MEMORY_BYTES: [int(1_000_000).default(2 * 1024 ** 3), 'Memory limit of one `POST /v1/sql` / `cdp sql` query.'],
   SEGMENTS_TIME_ZONE: [z.string().min(1).refine(validTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin').default('UTC'), 'Time zone of segment time windows ("within 7 days", "this quarter") and of bare dates in segment conditions.'],
   SEGMENTS_EVERY_MINUTES: [int(1, 7 * 24 * 60).default(5), 'How often a segment\'s membership is recomputed, unless the segment sets every_minutes.'],
   SEGMENT_SQL_MAX_EXECUTION_SECONDS: [int(1).default(120), 'Time limit of an analyst SQL segment\'s query (it runs with readonly = 1).'],

@@ -207,7 +207,6 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     let membership: MembershipRunner | undefined;
     if (admin && jobsClickHouse && sql) {
       const analystSql = await createSqlRunner(config, {
-        readonly: 1,
         maxExecutionSeconds: config.SEGMENT_SQL_MAX_EXECUTION_SECONDS,
         maxMemoryBytes: config.SEGMENT_SQL_MAX_MEMORY_BYTES,
         maxResultRows: config.SEGMENT_SQL_MAX_ROWS,

@@ -6,7 +6,7 @@ import type { ClickHouseClient } from '../pipeline/clickhouse.js';
 import type { Config } from '../pipeline/config.js';
 import { chMs, chTime } from '../pipeline/event-row.js';
 import type { SqlRunner } from '../pipeline/sql-runner.js';
-import { analystMembersQuery } from './definition/analyst-sql.js';
+import { analystMembersQuery, checkAnalystSql } from './definition/analyst-sql.js';
 import { compileConditions, queryParams } from './definition/compile-conditions.js';
 import { InvalidSegmentError } from './errors/invalid-segment-error.js';
 import { SegmentNotFoundError } from './errors/segment-not-found-error.js';
@@ -89,14 +89,14 @@ FROM ${db}.segment_runs WHERE segment_id IN {ids:Array(String)} GROUP BY segment
     const body = request.body && typeof request.body === 'object' ? { name: 'preview', ...(request.body as Record<string, unknown>) } : request.body;
     const { as_of: rawAsOf, ...definition } = (body ?? {}) as Record<string, unknown>;
     const input = parseSegmentInput(definition);
-    await store.validate(input);
     const at = asOf({ as_of: rawAsOf });
     if ('sql' in input) {
-      const members = analystMembersQuery(input.sql);
+      const members = analystMembersQuery(await checkAnalystSql(deps.analystSql, input.sql));
       const [size] = await deps.analystSql.run(`SELECT count() AS size FROM (${members})`);
       const sample = await deps.analystSql.run(`SELECT profile_id FROM (${members}) ORDER BY profile_id LIMIT ${PREVIEW_SAMPLE}`);
       return { success: true, as_of: new Date(at).toISOString(), size: Number(size?.size ?? 0), sample: sample.map((r) => r.profile_id) };
     }
+    await store.validate(input);
     const compiled = compileConditions(input.conditions, { database: db });
     const params = queryParams(compiled, chTime(at), config.SEGMENTS_TIME_ZONE);
     const [size] = await deps.sql.run(`SELECT count() AS size FROM (${compiled.sql})`, params);

@@ -110,7 +110,10 @@ export function createSegmentStore(deps: { clickhouse: ClickHouseClient; databas
     (await rows(`SELECT * FROM ${db}.segments_current${id ? ' WHERE segment_id = {id:String}' : ''} ORDER BY segment_id`, id ? { id } : {})).map(toSegment);
 
   async function validate(input: SegmentInput, id?: string): Promise<void> {
-    if ('sql' in input) return checkAnalystSql(deps.analystSql, input.sql);
+    if ('sql' in input) {
+      await checkAnalystSql(deps.analystSql, input.sql);
+      return;
+    }
     const problems: SegmentProblem[] = [];
     if (depth(input.conditions) > MAX_DEPTH) problems.push({ path: 'conditions', message: `conditions are nested deeper than ${MAX_DEPTH} levels` });
     const refs = referencedSegments(input.conditions);

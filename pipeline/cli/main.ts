@@ -122,7 +122,7 @@ run(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const e = err as Error & { code?: string };
-    const known = e.name === 'ConfigError' || e.name === 'UsageError' || e.name === 'ServerError' || e.constructor.name === 'ClickHouseError' || e.name === 'RedisUnavailableError' || e.name === 'DataDirLockedError' || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err instanceof ZodError;
+    const known = e.name === 'ConfigError' || e.name === 'UsageError' || e.name === 'ServerError' || e.constructor.name === 'ClickHouseError' || e.name === 'RedisUnavailableError' || e.name === 'DataDirLockedError' || e.name === 'SqlNotAllowedError' || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err instanceof ZodError;
     process.stderr.write(`cdp: ${known ? e.message : (e.stack ?? String(err))}\n`);
     process.exit(e instanceof UsageError || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 2 : 1);
   },

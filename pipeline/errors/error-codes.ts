@@ -5,5 +5,6 @@ export const ErrorCodes = {
   DataDirLocked: 'CDP_DATA_DIR_LOCKED',
   UsageError: 'CDP_USAGE',
   ServerError: 'CDP_SERVER_ERROR',
+  SqlNotAllowed: 'CDP_SQL_NOT_ALLOWED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,39 +1,36 @@
+import { SqlNotAllowedError } from '../../pipeline/errors/sql-not-allowed-error.js';
+import { checkSelect, type CheckedSql } from '../../pipeline/sql-guard.js';
 import type { SqlRunner } from '../../pipeline/sql-runner.js';
 import { InvalidSegmentError } from '../errors/invalid-segment-error.js';
 
 /**
- * Analyst SQL segments: one SELECT returning a `profile_id` column. ClickHouse's own parser decides what the
- * text is (EXPLAIN AST): anything but a single SELECT is refused before it runs, and it runs on a
- * `readonly = 1` connection with time, memory and row limits, so it can neither write nor lift its limits.
+ * Analyst SQL segments: one SELECT returning a `profile_id` column, checked like the SQL console
+ * (pipeline/sql-guard.ts: the product database's tables and views, allowed functions, no SETTINGS, INTO
+ * OUTFILE or FORMAT) when saved, previewed and run. It runs on a `readonly = 1` connection with time, memory
+ * and row limits. Returns the checked text, the only one that may be run.
  */
-export async function checkAnalystSql(runner: SqlRunner, sql: string): Promise<void> {
-  let ast: string;
+export async function checkAnalystSql(runner: SqlRunner, sql: string): Promise<CheckedSql> {
+  let checked: CheckedSql;
   try {
-    // Each row is one line of the tree (chDB gives the bare string, a server an object with `explain`).
-    ast = (await runner.run(`EXPLAIN AST ${sql}`)).map((r) => (typeof r === 'string' ? r : String(Object.values(r)[0]))).join('\n');
+    checked = await checkSelect(runner, sql);
   } catch (err) {
+    if (err instanceof SqlNotAllowedError) throw new InvalidSegmentError([{ path: 'sql', message: err.message }]);
     throw new InvalidSegmentError([{ path: 'sql', message: `ClickHouse cannot parse it: ${firstLine(err)}` }]);
-  }
-  if (!/^SelectWithUnionQuery\b/.test(ast.trimStart())) {
-    throw new InvalidSegmentError([{ path: 'sql', message: `only a SELECT is allowed; this is ${ast.trimStart().split(/\s/)[0]}` }]);
-  }
-  if (/^\s*Set\b/m.test(ast)) {
-    throw new InvalidSegmentError([{ path: 'sql', message: 'a SETTINGS clause is not allowed: the query runs with readonly = 1 and the product\'s limits' }]);
   }
   let columns: { name: string; type: string }[];
   try {
-    columns = (await runner.run(`DESCRIBE (\n${sql}\n)`)) as { name: string; type: string }[];
+    columns = (await runner.run(`DESCRIBE (\n${checked}\n)`)) as { name: string; type: string }[];
   } catch (err) {
     throw new InvalidSegmentError([{ path: 'sql', message: firstLine(err) }]);
   }
   if (!columns.some((c) => c.name === 'profile_id')) {
     throw new InvalidSegmentError([{ path: 'sql', message: `the SELECT must return a profile_id column; it returns ${columns.map((c) => c.name).join(', ')}` }]);
   }
+  return checked;
 }
 
-/** The members an analyst SELECT returns, distinct, without empty ids. */
-export function analystMembersQuery(sql: string): string {
-  // The newlines keep a trailing `-- comment` in the analyst's text from swallowing the closing parenthesis.
+/** The members a checked analyst SELECT returns, distinct, without empty ids. */
+export function analystMembersQuery(sql: CheckedSql): string {
   return `SELECT DISTINCT toString(profile_id) AS profile_id FROM (\n${sql}\n) WHERE profile_id != ''`;
 }
 

@@ -4,7 +4,7 @@ import { chTime } from '../../pipeline/event-row.js';
 import type { Logger } from '../../pipeline/logger.js';
 import type { Metrics } from '../../pipeline/metrics.js';
 import type { SqlRunner } from '../../pipeline/sql-runner.js';
-import { analystMembersQuery } from '../definition/analyst-sql.js';
+import { analystMembersQuery, checkAnalystSql } from '../definition/analyst-sql.js';
 import { compileConditions, queryParams } from '../definition/compile-conditions.js';
 import { referencedSegments } from '../definition/segment-definition.js';
 import { SegmentNotFoundError } from '../errors/segment-not-found-error.js';
@@ -103,7 +103,8 @@ GROUP BY segment_id, profile_id`,
       const compiled = compileConditions(segment.conditions, { database: db });
       return { sql: compiled.sql, params: queryParams(compiled, chTime(asOf), config.SEGMENTS_TIME_ZONE) };
     }
-    const ids = (await deps.analystSql.run(analystMembersQuery(segment.sql!))).map((r) => String(r.profile_id));
+    // Checked again at each run: what was saved under an older check must pass today's.
+    const ids = (await deps.analystSql.run(analystMembersQuery(await checkAnalystSql(deps.analystSql, segment.sql!)))).map((r) => String(r.profile_id));
     for (let i = 0; i < ids.length; i += 100_000) {
       await clickhouse.insert({
         table: `${db}.segment_staging`,

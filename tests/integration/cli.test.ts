@@ -22,17 +22,35 @@ describe('without a server', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   test('cdp sql opens the data folder directly', () => {
-    const res = cdp(['sql', 'SELECT 1 + 1 AS two, name FROM system.tables WHERE database = currentDatabase() AND name = \'events\'', '--format', 'json'], env);
+    const res = cdp(['sql', 'SELECT 1 + 1 AS two, count() AS n FROM events', '--format', 'json'], env);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect(JSON.parse(res.stdout)).toEqual([{ two: 2, name: 'events' }]);
+    expect(JSON.parse(res.stdout)).toEqual([{ two: 2, n: '0' }]);
   });
 
   test('cdp sql refuses writes', () => {
     const res = cdp(['sql', 'DROP TABLE events'], env);
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/readonly/i);
-    expect(cdp(['sql', 'EXISTS TABLE events', '--format', 'csv'], env).stdout.trim().split('\n')[1]).toBe('1');
+    expect(res.stderr).toMatch(/only one SELECT is allowed; this is DropQuery/);
+    expect(cdp(['sql', 'SELECT count() AS n FROM events', '--format', 'csv'], env).stdout.trim().split('\n')[1]).toBe('0');
+  });
+
+  test('cdp sql reads the product database only, and cannot lift its limits', () => {
+    for (const [query, refusal] of [
+      ["SELECT file('/etc/passwd')", /function file\(\) is not allowed/],
+      ["SELECT * FROM file('/proc/self/environ', 'LineAsString')", /table function file\(\) is not allowed/],
+      ['SELECT name FROM system.tables', /table system\.tables is not allowed/],
+      ["SELECT 1 INTO OUTFILE '/tmp/cdp-cli-outfile'", /INTO OUTFILE is not allowed/],
+      ['SELECT number FROM numbers(10) SETTINGS max_result_rows = 0', /SETTINGS is not allowed/],
+    ] as const) {
+      const res = cdp(['sql', query], env);
+      expect(res.code, query).toBe(1);
+      expect(res.stderr, query).toMatch(refusal);
+      expect(res.stdout + res.stderr).not.toMatch(/root:x?:0:0|PATH=/);
+    }
+    const overLimit = cdp(['sql', 'SELECT number FROM numbers(10)'], { ...env, SQL_MAX_RESULT_ROWS: '5' });
+    expect(overLimit.code).toBe(1);
+    expect(overLimit.stderr).toMatch(/Limit for result exceeded/);
   });
 
   test('cdp migrate reports an up-to-date schema', () => {
@@ -201,6 +219,13 @@ describe('with a running server', () => {
     expect(JSON.parse(out)).toEqual([{ n: '1' }]);
   });
 
+  test('cdp sql through the server is checked as well', () => {
+    const res = cdp(['sql', "SELECT file('/etc/passwd') AS x"], env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/function file\(\) is not allowed/);
+    expect(res.stdout + res.stderr).not.toMatch(/root:x?:0:0/);
+  });
+
   test('a second cdp start on the same data folder says the folder is in use', () => {
     const res = cdp(['start', '--roles', 'workers'], { ...env, PORT: '0' });
     expect(res.code).toBe(1);
@@ -240,7 +265,7 @@ describe('with a running server', () => {
     for (const write of ["INSERT INTO events (message_id) VALUES ('x')", 'DROP TABLE events', 'TRUNCATE TABLE events']) {
       const res = await q(admin, write);
       expect(res.status, write).toBe(403);
-      expect((await res.json()).code).toBe('read_only');
+      expect((await res.json()).code).toBe('sql_not_allowed');
     }
     expect((await q(admin, 'SET readonly = 0')).status).toBeGreaterThanOrEqual(400);
     expect((await q(admin, 'DROP TABLE events')).status).toBe(403);
@@ -248,8 +273,9 @@ describe('with a running server', () => {
     expect(bad.status).toBe(400);
     expect((await bad.json()).code).toBe('query_failed');
     expect((await q(admin, '')).status).toBe(400);
-    const still = await (await q(admin, 'EXISTS TABLE events')).json();
-    expect(still.rows[0]).toEqual({ result: 1 });
+    const still = await q(admin, 'SELECT count() > 0 AS loaded FROM events');
+    expect(still.status).toBe(200);
+    expect((await still.json()).rows[0]).toEqual({ loaded: 1 });
   });
 
   test('SIGTERM stops gracefully, and a restart loads whatever was still queued', async () => {

@@ -179,19 +179,20 @@ describe('analyst SQL segments', () => {
   });
 
   test.each([
-    ['an insert', `INSERT INTO events (message_id) VALUES ('x')`, /only a SELECT/],
-    ['a drop', 'DROP TABLE events', /only a SELECT/],
+    ['an insert', `INSERT INTO events (message_id) VALUES ('x')`, /only one SELECT is allowed/],
+    ['a drop', 'DROP TABLE events', /only one SELECT is allowed/],
     ['two statements', 'SELECT profile_id FROM events; DROP TABLE events', /cannot parse/],
     ['breaking out of the wrapper', `SELECT profile_id FROM events) UNION ALL (SELECT 'x' AS profile_id`, /cannot parse/],
     ['no profile_id column', 'SELECT user_id FROM events', /must return a profile_id column/],
     ['an unknown table', 'SELECT profile_id FROM nowhere', /nowhere/],
-    ['lifting its own limits', 'SELECT profile_id FROM events SETTINGS readonly = 0', /readonly/i],
+    ['lifting its own limits', 'SELECT profile_id FROM events SETTINGS readonly = 0', /SETTINGS is not allowed/],
   ])('%s is refused', async (_name, sql, message) => {
     const res = await api('POST', '/v1/segments', { name: 'bad', sql });
     expect(res.status, JSON.stringify(res.body)).toBe(400);
     expect(res.body.message).toMatch(message);
-    const [tables] = await product.sql<{ n: string }>(`SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'events'`);
-    expect(Number(tables!.n)).toBe(1);
+    // The events table is still there.
+    const [events] = await product.sql<{ n: string }>('SELECT count() AS n FROM events');
+    expect(Number(events!.n)).toBeGreaterThanOrEqual(4);
   });
 });
 

@@ -3,6 +3,7 @@ import { ServerError } from '../../errors/server-error.js';
 import { isEmbedded } from '../../clickhouse.js';
 import { migrate } from '../../migrations.js';
 import { localAdminKey, runningServer } from '../../server-info.js';
+import { runCheckedSelect } from '../../sql-guard.js';
 import { createSqlRunner } from '../../sql-runner.js';
 import { openClickHouse } from '../../start.js';
 import { formatRows, type Format } from '../format-rows.js';
@@ -19,8 +20,9 @@ async function viaServer(url: string, key: string, query: string): Promise<Recor
 }
 
 /**
- * `cdp sql "<query>"`: read-only. While a server holds the data folder the query goes through its
- * `POST /v1/sql` (with the local CLI key); otherwise the data is opened directly.
+ * `cdp sql "<query>"`: one SELECT of the product database's tables, checked by sql-guard.ts either way. While
+ * a server holds the data folder the query goes through its `POST /v1/sql` (with the local CLI key);
+ * otherwise the data is opened directly.
  */
 export async function sqlCommand(config: Config, query: string, format: Format): Promise<string> {
   const server = runningServer(config.dataDir);
@@ -33,7 +35,7 @@ export async function sqlCommand(config: Config, query: string, format: Format):
   }
   const runner = await createSqlRunner(config);
   try {
-    return formatRows(await runner.run(query), format);
+    return formatRows(await runCheckedSelect(runner, query), format);
   } finally {
     await runner.close();
   }
