@@ -87,7 +87,8 @@ async function applyFsyncPolicy(socket: string, appendfsync: AppendFsync): Promi
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process runs: a zombie (dead, not yet reaped by its parent) does not. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch {
@@ -120,7 +121,7 @@ function ensureBinary(bin: string, log?: Logger): void {
 
 async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (alive(pid) && Date.now() < until) await sleep(50);
+  while (processAlive(pid) && Date.now() < until) await sleep(50);
 }
 
 /** A running redis-server and a promise that settles when it exits (with how, for the log). */
@@ -133,7 +134,7 @@ interface Server {
 function watchAdopted(pid: number, watching: () => boolean): Server {
   const exited = (async () => {
     // Unreferenced timers: the watch must not keep a stopping process alive.
-    while (watching() && alive(pid)) await sleep(ADOPTED_POLL_MS, undefined, { ref: false });
+    while (watching() && processAlive(pid)) await sleep(ADOPTED_POLL_MS, undefined, { ref: false });
     return {};
   })();
   return { pid, exited };
@@ -209,7 +210,7 @@ export async function provisionLocalRedis(opts: LocalRedisOptions): Promise<Loca
   if (running) {
     const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : 0;
     // Whoever started it (a running server, or this very process) stops it.
-    if (owner && alive(owner)) {
+    if (owner && processAlive(owner)) {
       return { socket, pid: running, owned: false, state: 'running', restarts: 0, endSupervision: async () => {}, stop: async () => {} };
     }
     claim();
@@ -287,7 +288,7 @@ export async function provisionLocalRedis(opts: LocalRedisOptions): Promise<Loca
     async stop() {
       await endSupervision();
       state = 'stopped';
-      if (!alive(server.pid)) return;
+      if (!processAlive(server.pid)) return;
       process.kill(server.pid, 'SIGTERM');
       await waitForExit(server.pid, 15000);
     },

@@ -29,12 +29,3 @@ export async function privateRedisPid(dataDir: string): Promise<number | undefin
     redis.disconnect();
   }
 }
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
