@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, test } from 'vitest';
 import { createClickHouse } from '../../pipeline/clickhouse.js';
 import { LOAD_JOB_NAME, type EnrichedEvent, type LoadJobData } from '../../pipeline/load-job.js';
 import { SOURCE_ID, startTestProduct, type TestProduct } from '../helpers/test-product.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 // Jobs in the queue holding events ClickHouse or the identity script refuse (as a producer without today's
 // door checks could have queued them): each such event is found, kept in rejected_events with the database's
@@ -33,15 +33,6 @@ function event(run: string, n: number, overrides: Partial<EnrichedEvent> = {}): 
     sourceId: SOURCE_ID,
     ...overrides,
   };
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error('condition not reached in time');
 }
 
 test('a refused event is split out of its job: the rest loads, it goes to rejected_events with the error, no job fails', async () => {
@@ -79,7 +70,7 @@ test('a refused event is split out of its job: the rest loads, it goes to reject
     [`${run}-1001`, 'load_failed', 'IDENTITY_SCRIPT_ERROR'],
     [`${run}-1002`, 'load_failed', 'TypeError'],
   ]);
-  await waitFor(async () => (await product!.queue!.getJobCounts('completed', 'waiting', 'active', 'delayed')).delayed === 0 && (await product!.queue!.count()) === 0);
+  await waitFor('the queue to drain', async () => (await product!.queue!.getJobCounts('completed', 'waiting', 'active', 'delayed')).delayed === 0 && (await product!.queue!.count()) === 0);
   expect(await product.queue!.getJobCounts('failed')).toEqual({ failed: 0 });
   const metrics = await (await fetch(`${product.url}/metrics`)).text();
   expect(metrics).toMatch(/cdp_events_rejected_total\{reason="load_failed"\} 3/);
@@ -111,11 +102,11 @@ test('a group that fails after its events went in (rejected_events unavailable) 
     const refusal = (n: number) => ({ rejectionId: `${run}-r${n}`, receivedAt: Date.now(), sourceId: SOURCE_ID, requestId: 'q', route: 'track', index: 0, reason: 'invalid_event', errors: [], payload: '{}', ip: '' });
     // Three jobs, grouped into one insert: events go in, then rejected_events fails; the jobs are tried alone.
     await Promise.all([0, 1, 2].map((j) => product!.queue!.add(LOAD_JOB_NAME, { events: Array.from({ length: 10 }, (_, i) => event(run, j * 10 + i)), rejected: [refusal(j)] })));
-    await waitFor(async () => ((await product!.queue!.getJobCounts('delayed')).delayed ?? 0) > 0);
+    await waitFor('a job to wait for its retry', async () => ((await product!.queue!.getJobCounts('delayed')).delayed ?? 0) > 0);
     await admin.command({ query: 'ATTACH TABLE cdp.rejected_events' });
     const rejected = await product.waitForRows<{ n: string }>(`SELECT count() AS n FROM rejected_events WHERE startsWith(rejection_id, '${run}')`, (r) => Number(r[0]?.n) >= 3);
     expect(rejected).toEqual([{ n: '3' }]);
-    await waitFor(async () => (await product!.queue!.count()) === 0 && (await product!.queue!.getJobCounts('active')).active === 0);
+    await waitFor('the queue to drain', async () => (await product!.queue!.count()) === 0 && (await product!.queue!.getJobCounts('active')).active === 0);
     expect(await product.sql(`SELECT count() AS n, uniqExact(message_id) AS ids FROM events WHERE JSONExtractString(properties, 'run') = '${run}'`)).toEqual([{ n: '30', ids: '30' }]);
   } finally {
     await admin.close();

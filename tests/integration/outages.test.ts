@@ -4,6 +4,7 @@ import { afterEach, expect, test } from 'vitest';
 import { dlqListCommand, dlqReplayCommand } from '../../pipeline/cli/commands/dlq.js';
 import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse.js';
 import { startTestProduct, type TestProduct } from '../helpers/test-product.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 // ClickHouse outages and a full queue: the API keeps its promises (503 when it cannot queue, 200 only when
 // it did), and after recovery every acknowledged event is in ClickHouse exactly once. Redis outages:
@@ -39,15 +40,6 @@ async function metricValue(p: TestProduct, pattern: RegExp): Promise<number> {
   return Number(pattern.exec(text)?.[1] ?? 0);
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error('condition not reached in time');
-}
-
 test('ClickHouse unavailable: jobs retry with backoff, then load exactly once', async () => {
   product = await startTestProduct({ env: { LOAD_RETRY_BASE_DELAY_MS: '100', LOAD_RETRY_MAX_DELAY_MS: '400' } });
   admin = createClickHouse(product.config);
@@ -56,12 +48,12 @@ test('ClickHouse unavailable: jobs retry with backoff, then load exactly once', 
   await admin.command({ query: 'DETACH TABLE cdp.events' });
   const sent = await post(product, runId, 6, 50);
   // Retried with backoff: a job has failed twice and waits for its next attempt.
-  await waitFor(async () => (await product!.queue!.getJobs(['delayed', 'waiting', 'active'])).some((job) => job.attemptsMade >= 2));
+  await waitFor('a second attempt of a job', async () => (await product!.queue!.getJobs(['delayed', 'waiting', 'active'])).some((job) => job.attemptsMade >= 2));
   expect(await metricValue(product, /^cdp_insert_failures_total\{table="events"\} (\d+)/m)).toBeGreaterThanOrEqual(1);
   await admin.command({ query: 'ATTACH TABLE cdp.events' });
 
-  await waitFor(async () => (await loaded(product!, runId)).ids === sent);
-  await waitFor(async () => Object.values(await product!.queue!.getJobCounts('waiting', 'active', 'delayed')).every((n) => n === 0));
+  await waitFor('every event loaded', async () => (await loaded(product!, runId)).ids === sent);
+  await waitFor('the queue to drain', async () => Object.values(await product!.queue!.getJobCounts('waiting', 'active', 'delayed')).every((n) => n === 0));
   expect(await loaded(product, runId)).toEqual({ rows: sent, ids: sent });
 });
 
@@ -72,7 +64,7 @@ test('jobs that use up their retries go to the dead letters, and `cdp dlq replay
 
   await admin.command({ query: 'DETACH TABLE cdp.events' });
   const sent = await post(product, runId, 3, 40);
-  await waitFor(async () => (await product!.queue!.getFailedCount()) === 3);
+  await waitFor('three dead letters', async () => (await product!.queue!.getFailedCount()) === 3);
   const listed = JSON.parse(await dlqListCommand(product.config)) as { count: number; jobs: { events: number; reason: string }[] };
   expect(listed.count).toBe(3);
   expect(listed.jobs.reduce((n, j) => n + j.events, 0)).toBe(sent);
@@ -80,8 +72,8 @@ test('jobs that use up their retries go to the dead letters, and `cdp dlq replay
 
   await admin.command({ query: 'ATTACH TABLE cdp.events' });
   expect(JSON.parse(await dlqReplayCommand(product.config))).toEqual({ replayed: 3 });
-  await waitFor(async () => (await loaded(product!, runId)).ids === sent);
-  await waitFor(async () => (await product!.queue!.getFailedCount()) === 0 && (await product!.queue!.getActiveCount()) === 0);
+  await waitFor('every event loaded', async () => (await loaded(product!, runId)).ids === sent);
+  await waitFor('no dead letters left', async () => (await product!.queue!.getFailedCount()) === 0 && (await product!.queue!.getActiveCount()) === 0);
   expect(await loaded(product, runId)).toEqual({ rows: sent, ids: sent });
 });
 
