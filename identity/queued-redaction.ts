@@ -51,7 +51,15 @@ export function queueMatcher(keys: string[], rules: IdentityRules) {
   return {
     /** Whether a text (a job's recorded failure) names one of the identifiers. */
     mentions: (text: string) => values.some((v) => text.toLowerCase().includes(v)),
-    event: (e: LoadJobData['events'][number]) => extractIdentifiers(e, rules).identifiers.some((i) => set.has(`${i.type}${SEP}${i.value}`)),
+    event: (e: LoadJobData['events'][number]) => {
+      try {
+        return extractIdentifiers(e, rules).identifiers.some((i) => set.has(`${i.type}${SEP}${i.value}`));
+      } catch {
+        // A malformed event (queued by an older producer; the loader refuses it) must not stop the deletion:
+        // it is matched by its text instead, as a refused item's payload is.
+        return needles.some((n) => JSON.stringify(e).toLowerCase().includes(n));
+      }
+    },
     rejected: (r: RejectedEvent) => (r.identifiers ?? []).some((k) => set.has(k)) || needles.some((n) => r.payload.toLowerCase().includes(n)),
   };
 }

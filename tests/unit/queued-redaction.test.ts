@@ -30,6 +30,11 @@ describe('queueMatcher', () => {
     expect(match.event(event({ userId: '42420', properties: { note: 'dave@example.com' } }))).toBe(false);
   });
 
+  test('a malformed queued event (no context) does not stop the deletion: it is matched by its text', () => {
+    expect(match.event(event({ userId: '4242', context: null as unknown as Record<string, unknown> }))).toBe(true);
+    expect(match.event(event({ userId: 'other', context: null as unknown as Record<string, unknown> }))).toBe(false);
+  });
+
   test('refused items, by their identifiers or, like rejected_events rows, by the values in the payload', () => {
     expect(match.rejected(refused({ userId: 4242 }, [key('user_id', '4242')]))).toBe(true);
     expect(match.rejected(refused({ userId: 'someone' }, [key('user_id', 'someone')]))).toBe(false);
