@@ -1,7 +1,7 @@
-import type { ClickHouseClient } from '../pipeline/clickhouse.js';
-import type { Config } from '../pipeline/config.js';
-import { createLogger } from '../pipeline/logger.js';
-import { createSqlRunner } from '../pipeline/sql-runner.js';
+import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
+import type { Config } from '../pipeline/core/config.js';
+import { createLogger } from '../pipeline/core/logger.js';
+import { createSqlRunner } from '../pipeline/clickhouse/sql-runner.js';
 import type { z } from 'zod';
 import type { segmentInput } from '../segments/definition/segment-definition.js';
 import { createMembershipRunner, type SegmentRunSummary } from '../segments/membership/membership-runner.js';

@@ -1,7 +1,7 @@
 // Realistic Segment tracking bodies for the benchmarks: what analytics.js (single calls) and a server SDK
 // (100-event batches) send for an online shop. Seeded, so two runs send byte-for-byte the same shapes
 // and sizes; only the times follow the clock (ISO strings of fixed length, so sizes do not change).
-import { seededRandom } from '../tests/helpers/seeded-random.js';
+import { seededRandom } from './seeded-random.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 import { statfsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type autocannon from 'autocannon';
-import { localRedisSocket } from '../pipeline/local-redis.js';
+import { localRedisSocket } from '../pipeline/redis/local-redis.js';
 import { acceptedEvents, figures, ingestScenarios, load, precheck, type LoadFigures } from './ingest-bench.js';
 import type { BenchOptions } from './options.js';
 import { removeDir, startApiChild, type ApiChild } from './server-children.js';

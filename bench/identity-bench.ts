@@ -9,23 +9,23 @@ import { IDENTITY_TABLES, identityRows, type IdentityRows } from '../identity/id
 import { identityRules } from '../identity/identity-rules.js';
 import { candidateProfileId, createResolver, type Resolution, type ResolveInput } from '../identity/resolver.js';
 import { createSuppressionHasher } from '../identity/suppression-hash.js';
-import { createClickHouse, type ClickHouseClient } from '../pipeline/clickhouse.js';
-import type { Config } from '../pipeline/config.js';
-import { eventRow, type EventRow } from '../pipeline/event-row.js';
-import type { EnrichedEvent } from '../pipeline/load-job.js';
-import { createLoadQueue } from '../pipeline/load-queue.js';
-import { createLogger } from '../pipeline/logger.js';
-import { migrate } from '../pipeline/migrations.js';
-import { redisFor, resolveRedis, type RedisTarget } from '../pipeline/redis-connection.js';
-import { startProduct, type Product } from '../pipeline/start.js';
-import { generateIdentityScenario, scenarioOptionsForEvents, scoreIdentity, type ResolvedIdentifierRow, type ScenarioStats } from '../tests/helpers/identity-scenario.js';
+import { createClickHouse, type ClickHouseClient } from '../pipeline/clickhouse/client.js';
+import type { Config } from '../pipeline/core/config.js';
+import { eventRow, type EventRow } from '../pipeline/load/event-row.js';
+import type { EnrichedEvent } from '../pipeline/core/load-job.js';
+import { createLoadQueue } from '../pipeline/redis/load-queue.js';
+import { createLogger } from '../pipeline/core/logger.js';
+import { migrate } from '../pipeline/clickhouse/migrations.js';
+import { redisFor, resolveRedis, type RedisTarget } from '../pipeline/redis/connection.js';
+import { startProduct, type Product } from '../pipeline/process/start.js';
+import { generateIdentityScenario, scenarioOptionsForEvents, scoreIdentity, type ResolvedIdentifierRow, type ScenarioStats } from './identity-scenario.js';
 import type { BenchOptions } from './options.js';
 import { benchConfig, count, pipelineTargets, queueLoadJobs, rawInsert } from './pipeline-bench.js';
 import { removeDir } from './server-children.js';
 import { round, seconds, type Target } from './figures.js';
 import { trackingLimits } from '../ingest/tracking-limits.js';
 
-// Identity throughput: the events of a stitching scenario (tests/helpers/identity-scenario.ts: customers with
+// Identity throughput: the events of a stitching scenario (bench/identity-scenario.ts: customers with
 // several devices, late logins, checkout emails, aliases, kiosks, junk ids, out-of-order delivery) through
 //   (a) the resolver alone: extractIdentifiers + createResolver().resolve against the private Redis, in groups
 //       of the size the loader hands it (a worker's group of jobs), one group at a time as the loader does;
@@ -93,7 +93,7 @@ export interface IdentityReport {
   };
   /**
    * How well the workers stitched the scenario (scoreIdentity over events_resolved and profile_identifiers;
-   * definitions in tests/helpers/identity-scenario.ts): a fast resolver that fuses customers is no result.
+   * definitions in bench/identity-scenario.ts): a fast resolver that fuses customers is no result.
    */
   quality: {
     precision: number;

@@ -1,11 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createClickHouse, type ClickHouseClient } from '../pipeline/clickhouse.js';
-import { loadConfig, type Config } from '../pipeline/config.js';
-import { chTime } from '../pipeline/event-row.js';
-import { createLogger } from '../pipeline/logger.js';
-import { migrate } from '../pipeline/migrations.js';
+import { createClickHouse, type ClickHouseClient } from '../pipeline/clickhouse/client.js';
+import { loadConfig, type Config } from '../pipeline/core/config.js';
+import { chTime } from '../pipeline/clickhouse/ch-time.js';
+import { createLogger } from '../pipeline/core/logger.js';
+import { migrate } from '../pipeline/clickhouse/migrations.js';
 import { createJobRunner, type JobSummary } from '../segments/jobs/job-runner.js';
 import type { JobName } from '../segments/jobs/jobs.js';
 import type { BenchOptions } from './options.js';

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { localRedisSocket } from '../pipeline/local-redis.js';
-import { projectRoot } from '../pipeline/project-root.js';
+import { localRedisSocket } from '../pipeline/redis/local-redis.js';
+import { projectRoot } from '../pipeline/core/project-root.js';
 
 // The HTTP servers under load run as child processes: the load generator (autocannon) must not share their
 // event loop, or it would measure itself. These helpers start them, wait until they serve, and stop them.

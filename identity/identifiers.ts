@@ -1,4 +1,4 @@
-import type { EnrichedEvent } from '../pipeline/load-job.js';
+import type { EnrichedEvent } from '../pipeline/core/load-job.js';
 
 // Which identifiers an event carries, normalised, with junk values removed. Pure: no I/O.
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { requireScope } from '../ingest/bearer-auth.js';
-import type { KeyStore } from '../ingest/key-store.js';
+import { requireScope } from '../pipeline/auth/bearer-auth.js';
+import type { KeyStore } from '../pipeline/auth/key-store.js';
 import type { RebuildSummary } from './rebuild.js';
 
 /** `POST /v1/identity/rebuild` (admin): what `cdp identity rebuild` calls while a server holds the data. */

@@ -1,5 +1,5 @@
-import { chTime } from '../pipeline/event-row.js';
-import type { EnrichedEvent } from '../pipeline/load-job.js';
+import { chTime } from '../pipeline/clickhouse/ch-time.js';
+import type { EnrichedEvent } from '../pipeline/core/load-job.js';
 import type { Resolution } from './resolver.js';
 
 // The ClickHouse rows that record what identity resolution did for a batch of events. Pure: no I/O.

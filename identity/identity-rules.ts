@@ -1,4 +1,4 @@
-import type { Config } from '../pipeline/config.js';
+import type { Config } from '../pipeline/core/config.js';
 import { DEFAULT_BLOCKED_VALUES, type IdentityRules } from './identifiers.js';
 
 export function identityRules(config: Pick<Config, 'IDENTITY_EMAIL_KEYS' | 'IDENTITY_PHONE_KEYS' | 'IDENTITY_BLOCKED_VALUES' | 'IDENTITY_LIMITS'>): IdentityRules {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { Config } from '../pipeline/config.js';
-import { checkInstallationSecret, installationSecret } from '../pipeline/installation-secret.js';
+import type { Config } from '../pipeline/core/config.js';
+import { checkInstallationSecret, installationSecret } from '../pipeline/core/installation-secret.js';
 import { createSuppressionHasher, type SuppressionHasher } from './suppression-hash.js';
 
 /** The suppression hasher of this installation, once its secret is known to be the one Redis was set up with. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { requireScope } from '../ingest/bearer-auth.js';
-import type { KeyStore } from '../ingest/key-store.js';
+import { requireScope } from '../pipeline/auth/bearer-auth.js';
+import type { KeyStore } from '../pipeline/auth/key-store.js';
 import type { ProfileStore } from './profile-store.js';
 
 const profileIdParam = z.object({ profileId: z.string().min(1).max(256) });

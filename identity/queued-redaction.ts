@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { LoadJobData, RejectedEvent } from '../pipeline/load-job.js';
-import type { LoadQueue } from '../pipeline/load-queue.js';
+import type { LoadJobData, RejectedEvent } from '../pipeline/core/load-job.js';
+import type { LoadQueue } from '../pipeline/redis/load-queue.js';
 import { extractIdentifiers, type IdentityRules } from './identifiers.js';
 
 // A deleted customer's events may still wait in the load queue: in the dead letters (failed jobs),

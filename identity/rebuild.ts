@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import type { Config } from '../pipeline/config.js';
-import { createLoadQueue, type LoadQueue } from '../pipeline/load-queue.js';
-import type { ClickHouseClient } from '../pipeline/clickhouse.js';
+import type { Config } from '../pipeline/core/config.js';
+import { createLoadQueue, type LoadQueue } from '../pipeline/redis/load-queue.js';
+import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
 import { candidateProfileId, createResolver, type Resolver } from './resolver.js';
 import { LEGACY_SCHEME, type SuppressionHasher } from './suppression-hash.js';
 

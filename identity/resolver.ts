@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
-import { projectRoot } from '../pipeline/project-root.js';
+import { projectRoot } from '../pipeline/core/project-root.js';
 import type { Identifier } from './identifiers.js';
 import type { SuppressionHasher } from './suppression-hash.js';
 

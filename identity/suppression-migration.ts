@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { ClickHouseClient } from '../pipeline/clickhouse.js';
-import type { Logger } from '../pipeline/logger.js';
+import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
+import type { Logger } from '../pipeline/core/logger.js';
 import { LEGACY_SCHEME, SUPPRESSION_SCHEME, type SuppressionHasher } from './suppression-hash.js';
 
 // Suppressed identifiers kept before the installation secret existed are unkeyed SHA-1 hashes; the

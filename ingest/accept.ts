@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IdentityRules } from '../identity/identifiers.js';
 import { refusedIdentifiers } from '../identity/refused-identifiers.js';
-import type { EnrichedEvent, LoadJobData, RejectedEvent } from '../pipeline/load-job.js';
-import { rejectedPayload } from '../pipeline/rejected-payload.js';
+import type { EnrichedEvent, LoadJobData, RejectedEvent } from '../pipeline/core/load-job.js';
+import { rejectedPayload } from '../pipeline/core/rejected-payload.js';
 import { anonymizeIp } from './anonymize-ip.js';
 import { enrich } from './enrich.js';
 import { BatchTooLargeError } from './errors/batch-too-large-error.js';
 import { guardEvent, guardObject } from './event-guard.js';
-import { batchSchema, inTimeRange, TIME_RANGE_MESSAGE, toIssues, validateCall, type Issue } from './segment-schema.js';
+import { batchSchema, inTimeRange, TIME_RANGE_MESSAGE, toIssues, validateCall, type Issue } from './tracking-spec.js';
 
 // Turns one tracking request into the events to queue and the rejections to keep and report. Pure: no I/O.
 

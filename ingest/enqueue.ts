@@ -1,6 +1,6 @@
-import { LOAD_JOB_NAME, type LoadJobData } from '../pipeline/load-job.js';
-import type { LoadQueue } from '../pipeline/load-queue.js';
-import type { Metrics } from '../pipeline/metrics.js';
+import { LOAD_JOB_NAME, type LoadJobData } from '../pipeline/core/load-job.js';
+import type { LoadQueue } from '../pipeline/redis/load-queue.js';
+import type { Metrics } from '../pipeline/core/metrics.js';
 import { QueueUnavailableError } from './errors/queue-unavailable-error.js';
 import { UnserializableEventsError } from './errors/unserializable-events-error.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { EnrichedEvent } from '../pipeline/load-job.js';
+import type { EnrichedEvent } from '../pipeline/core/load-job.js';
 import { anonymizeIp } from './anonymize-ip.js';
-import type { SegmentMessage } from './segment-schema.js';
+import type { TrackingMessage } from './tracking-spec.js';
 
 export interface EnrichContext {
   receivedAt: number;
@@ -26,7 +26,7 @@ export function correctedTimestamp(originalTimestamp: number, sentAt: number | u
   return originalTimestamp + shift;
 }
 
-export function enrich(message: SegmentMessage, ctx: EnrichContext): EnrichedEvent {
+export function enrich(message: TrackingMessage, ctx: EnrichContext): EnrichedEvent {
   // Built field by field, not by spreading: one fixed object shape is markedly faster on the hot path.
   const context: Record<string, unknown> = ctx.batchContext ? { ...ctx.batchContext, ...message.context } : { ...message.context };
   if (typeof context.ip !== 'string' || context.ip === '') context.ip = ctx.ip;

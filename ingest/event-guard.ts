@@ -1,4 +1,4 @@
-import type { Issue } from './segment-schema.js';
+import type { Issue } from './tracking-spec.js';
 
 // What the queue, the identity scripts and ClickHouse cannot take, checked at the door on the event as
 // parsed, so that whatever is answered 200 loads. Pure: no I/O. The event is repaired in place where the

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
-import { WEB_DIR } from '../pipeline/build-browser.js';
+import { WEB_DIR } from '../pipeline/core/web-dir.js';
 
 export interface SnippetDeps {
   /** The built script; dist/web/cdp.js by default. */

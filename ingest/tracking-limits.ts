@@ -1,5 +1,5 @@
 import { identityRules } from '../identity/identity-rules.js';
-import type { Config } from '../pipeline/config.js';
+import type { Config } from '../pipeline/core/config.js';
 import type { Limits } from './accept.js';
 
 /** The tracking API's limits as configured: the one place they are read from the configuration. */

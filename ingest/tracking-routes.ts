@@ -1,14 +1,14 @@
 import cors from '@fastify/cors';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Metrics } from '../pipeline/metrics.js';
+import type { Metrics } from '../pipeline/core/metrics.js';
 import { acceptBatch, acceptCall, type Accepted, type Limits, type RequestInfo } from './accept.js';
 import { registerDecompression, registerJsonBodies } from './body-parsing.js';
 import type { Enqueuer } from './enqueue.js';
 import { BatchTooLargeError } from './errors/batch-too-large-error.js';
 import { QueueUnavailableError } from './errors/queue-unavailable-error.js';
 import { UnserializableEventsError } from './errors/unserializable-events-error.js';
-import type { KeyStore } from './key-store.js';
-import { CALL_TYPES } from './segment-schema.js';
+import type { KeyStore } from '../pipeline/auth/key-store.js';
+import { CALL_TYPES } from './tracking-spec.js';
 import { writeKeyFrom } from './write-key.js';
 
 export interface TrackingDeps {

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { requireScope } from '../ingest/bearer-auth.js';
-import type { KeyStore } from '../ingest/key-store.js';
-import type { ClickHouseClient } from '../pipeline/clickhouse.js';
-import type { Config } from '../pipeline/config.js';
-import { chMs, chTime } from '../pipeline/event-row.js';
-import type { SqlRunner } from '../pipeline/sql-runner.js';
+import { requireScope } from '../pipeline/auth/bearer-auth.js';
+import type { KeyStore } from '../pipeline/auth/key-store.js';
+import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
+import type { Config } from '../pipeline/core/config.js';
+import { chMs, chTime } from '../pipeline/clickhouse/ch-time.js';
+import type { SqlRunner } from '../pipeline/clickhouse/sql-runner.js';
 import { analystMembersQuery, checkAnalystSql } from './definition/analyst-sql.js';
 import { compileConditions, queryParams } from './definition/compile-conditions.js';
 import { InvalidSegmentError } from './errors/invalid-segment-error.js';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
-import type { ClickHouseClient } from '../pipeline/clickhouse.js';
-import { chMs, chTime } from '../pipeline/event-row.js';
-import type { SqlRunner } from '../pipeline/sql-runner.js';
+import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
+import { chMs, chTime } from '../pipeline/clickhouse/ch-time.js';
+import type { SqlRunner } from '../pipeline/clickhouse/sql-runner.js';
 import { checkAnalystSql } from './definition/analyst-sql.js';
 import { oneAtATime } from './one-at-a-time.js';
 import { MAX_DEPTH, depth, referencedSegments, segmentInput, type Condition, type SegmentInput } from './definition/segment-definition.js';

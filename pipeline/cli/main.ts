@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
-import { SCOPES, type Scope } from '../../ingest/key-store.js';
-import { loadConfig, type Config } from '../config.js';
-import { UsageError } from '../errors/usage-error.js';
+import { SCOPES, type Scope } from '../auth/key-store.js';
+import { loadConfig, type Config } from '../core/config.js';
+import { UsageError } from '../core/errors/usage-error.js';
 import { dlqListCommand, dlqReplayCommand } from './commands/dlq.js';
 import { identityRebuildCommand } from './commands/identity.js';
 import { jobsRunCommand } from './commands/jobs.js';

@@ -1,6 +1,6 @@
 import type { ProfileStore } from '../../identity/profile-store.js';
 import type { CustomerEvent, CustomerView, SearchType } from './dashboard-types.js';
-import { chMs } from '../event-row.js';
+import { chMs } from '../clickhouse/ch-time.js';
 import { num, type DashboardReader } from './reader.js';
 
 type Found = Exclude<SearchType, 'auto'>;

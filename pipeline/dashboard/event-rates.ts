@@ -1,4 +1,4 @@
-import { chTime } from '../event-row.js';
+import { chTime } from '../clickhouse/ch-time.js';
 import type { EpochMs, RejectedSeries } from './dashboard-types.js';
 import { num, type DashboardReader } from './reader.js';
 

@@ -1,4 +1,4 @@
-import { chTime } from '../event-row.js';
+import { chTime } from '../clickhouse/ch-time.js';
 import type { EpochMs, LoadLag } from './dashboard-types.js';
 import { num, numOrNull, type DashboardReader } from './reader.js';
 

@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '../clickhouse.js';
+import type { ClickHouseClient } from '../clickhouse/client.js';
 
 /** One parameterised read query; values travel as ClickHouse query parameters, never inside the SQL text. */
 export type DashboardReader = <T>(query: string, params?: Record<string, unknown>) => Promise<T[]>;

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { requireScope } from '../../ingest/bearer-auth.js';
-import type { KeyStore } from '../../ingest/key-store.js';
+import { requireScope } from '../../pipeline/auth/bearer-auth.js';
+import type { KeyStore } from '../../pipeline/auth/key-store.js';
 
 /**
  * The audience endpoints' preHandlers: an audience, read or admin key, and, for an audience key that names

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { audienceAccess } from './audience-access.js';
-import type { KeyStore } from '../../ingest/key-store.js';
+import type { KeyStore } from '../../pipeline/auth/key-store.js';
 import { decodeChangesCursor, decodeMembersCursor, encodeChangesCursor, encodeMembersCursor } from './audience-cursor.js';
 import { badRequest, changesQuery, invalid, membersQuery, noClickHouse, segmentOr404, segmentParams } from './audience-request.js';
 import type { AudienceStore } from './audience-store.js';

@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '../../pipeline/clickhouse.js';
+import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 
 export interface SegmentState {
   /** The latest committed run (0: none yet). Changes of later seqs are not exposed. */

@@ -1,6 +1,6 @@
-import { SqlNotAllowedError } from '../../pipeline/errors/sql-not-allowed-error.js';
-import { checkSelect, type CheckedSql } from '../../pipeline/sql-guard.js';
-import type { SqlRunner } from '../../pipeline/sql-runner.js';
+import { SqlNotAllowedError } from '../../pipeline/core/errors/sql-not-allowed-error.js';
+import { checkSelect, type CheckedSql } from '../../pipeline/clickhouse/sql-guard.js';
+import type { SqlRunner } from '../../pipeline/clickhouse/sql-runner.js';
 import { InvalidSegmentError } from '../errors/invalid-segment-error.js';
 
 /**

@@ -1,4 +1,4 @@
-import { chTime } from '../../pipeline/event-row.js';
+import { chTime } from '../../pipeline/clickhouse/ch-time.js';
 import type { Comparison, Condition, PropertyFilter, TimeWindow } from './segment-definition.js';
 
 export interface CompileOptions {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { RFM_SEGMENTS } from '../rfm-segment-map.js';
+import { resourceId } from '../../pipeline/core/resource-id.js';
+import { RFM_GROUPS } from '../rfm-groups.js';
 
 // The segment language: a JSON tree of conditions over one profile. Leaves ask about the profile's traits,
 // events, RFM scores, churn scores, CLV and membership of other segments; `and` / `or` / `not` combine them.
@@ -65,7 +66,7 @@ const eventCondition = z
   .refine(needsEvent, needsEventMessage);
 const noEventCondition = z.strictObject({ type: z.literal('no_event'), ...eventMatch }).refine(needsEvent, needsEventMessage);
 const rfmCondition = z
-  .strictObject({ type: z.literal('rfm'), segment: z.array(z.enum(RFM_SEGMENTS)).min(1).optional(), r: score.optional(), f: score.optional(), m: score.optional() })
+  .strictObject({ type: z.literal('rfm'), segment: z.array(z.enum(RFM_GROUPS)).min(1).optional(), r: score.optional(), f: score.optional(), m: score.optional() })
   .refine((c) => c.segment || c.r || c.f || c.m, 'an rfm condition needs segment, r, f or m');
 const churnCondition = z
   .strictObject({ type: z.literal('churn'), flag: z.enum(['model', 'rule', 'either', 'both', 'none']).optional(), p_alive: range(0, 1).optional() })
@@ -100,7 +101,7 @@ export const condition: z.ZodType<Condition> = z.lazy(() =>
   ]),
 ) as z.ZodType<Condition>;
 
-const segmentId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ and -, at most 64');
+const segmentId = resourceId;
 
 const common = {
   name,

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Counter } from 'prom-client';
-import type { ClickHouseClient } from '../../pipeline/clickhouse.js';
-import type { Logger } from '../../pipeline/logger.js';
+import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
+import type { Logger } from '../../pipeline/core/logger.js';
 import type { DestinationStore } from './destination-store.js';
 import { DestinationGoneError } from './errors/destination-gone-error.js';
 import { RunNotCommittedError } from './errors/run-not-committed-error.js';

@@ -1,10 +1,10 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
-import type { ClickHouseClient } from '../../pipeline/clickhouse.js';
-import type { Config } from '../../pipeline/config.js';
-import type { Logger } from '../../pipeline/logger.js';
-import type { Metrics } from '../../pipeline/metrics.js';
+import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
+import type { Config } from '../../pipeline/core/config.js';
+import type { Logger } from '../../pipeline/core/logger.js';
+import type { Metrics } from '../../pipeline/core/metrics.js';
 import type { DestinationStore } from './destination-store.js';
 import { DestinationGoneError } from './errors/destination-gone-error.js';
 import type { SegmentRunCommitted } from '../membership/membership-runner.js';

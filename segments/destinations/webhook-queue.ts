@@ -1,5 +1,5 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import type { Config } from '../../pipeline/config.js';
+import type { Config } from '../../pipeline/core/config.js';
 
 export const WEBHOOK_QUEUE = 'webhooks';
 

@@ -1,4 +1,4 @@
-import { chTime } from '../../pipeline/event-row.js';
+import { chTime } from '../../pipeline/clickhouse/ch-time.js';
 import { fitBgNbd } from '../models/bg-nbd.js';
 import { fitGammaGamma } from '../models/gamma-gamma.js';
 import { queryJobSql, runJobSql } from './job-sql.js';

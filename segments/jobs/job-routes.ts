@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { requireScope } from '../../ingest/bearer-auth.js';
-import type { KeyStore } from '../../ingest/key-store.js';
+import { requireScope } from '../../pipeline/auth/bearer-auth.js';
+import type { KeyStore } from '../../pipeline/auth/key-store.js';
 import type { JobRunner } from './job-runner.js';
 import { JOB_NAMES } from './jobs.js';
 

@@ -1,8 +1,8 @@
-import type { ClickHouseClient } from '../../pipeline/clickhouse.js';
-import type { Config } from '../../pipeline/config.js';
-import { chTime } from '../../pipeline/event-row.js';
-import type { Logger } from '../../pipeline/logger.js';
-import type { Metrics } from '../../pipeline/metrics.js';
+import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
+import type { Config } from '../../pipeline/core/config.js';
+import { chTime } from '../../pipeline/clickhouse/ch-time.js';
+import type { Logger } from '../../pipeline/core/logger.js';
+import type { Metrics } from '../../pipeline/core/metrics.js';
 import { oneAtATime } from '../one-at-a-time.js';
 import { hasSucceeded, recordRun } from './job-runs.js';
 import { JOBS, JOB_NAMES, type JobName } from './jobs.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { ClickHouseClient } from '../../pipeline/clickhouse.js';
-import { chTime } from '../../pipeline/event-row.js';
+import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
+import { chTime } from '../../pipeline/clickhouse/ch-time.js';
 
 /** Records a job run in job_runs: a `running` row at the start, replaced by the outcome at the end. */
 export async function recordRun(

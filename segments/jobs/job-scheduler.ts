@@ -1,6 +1,6 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import type { Config } from '../../pipeline/config.js';
-import type { Logger } from '../../pipeline/logger.js';
+import type { Config } from '../../pipeline/core/config.js';
+import type { Logger } from '../../pipeline/core/logger.js';
 import type { JobRunner } from './job-runner.js';
 
 const JOBS_QUEUE = 'jobs';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ClickHouseClient } from '../../pipeline/clickhouse.js';
-import { splitStatements } from '../../pipeline/migrations.js';
-import { projectRoot } from '../../pipeline/project-root.js';
+import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
+import { splitStatements } from '../../pipeline/clickhouse/migrations.js';
+import { projectRoot } from '../../pipeline/core/project-root.js';
 
 /** The statements of sql/jobs/<name>.sql for a database; values are bound as query parameters, never spliced. */
 export function jobStatements(name: string, database: string): string[] {

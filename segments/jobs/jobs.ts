@@ -1,6 +1,6 @@
-import type { ClickHouseClient } from '../../pipeline/clickhouse.js';
-import type { Config } from '../../pipeline/config.js';
-import type { Logger } from '../../pipeline/logger.js';
+import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
+import type { Config } from '../../pipeline/core/config.js';
+import type { Logger } from '../../pipeline/core/logger.js';
 import { churnJob } from './churn-job.js';
 import { ordersJob } from './orders-job.js';
 import { rfmJob } from './rfm-job.js';

@@ -1,4 +1,4 @@
-import { chTime } from '../../pipeline/event-row.js';
+import { chTime } from '../../pipeline/clickhouse/ch-time.js';
 import { runJobSql } from './job-sql.js';
 import type { JobDefinition } from './jobs.js';
 

@@ -1,5 +1,5 @@
-import { chTime } from '../../pipeline/event-row.js';
-import { segmentMapParameter } from '../rfm-segment-map.js';
+import { chTime } from '../../pipeline/clickhouse/ch-time.js';
+import { rfmGroupMapParameter } from '../rfm-groups.js';
 import { runJobSql } from './job-sql.js';
 import type { JobDefinition } from './jobs.js';
 
@@ -8,7 +8,7 @@ export const rfmJob: JobDefinition = {
   dependsOn: ['orders'],
   table: 'rfm_scores',
   async run({ clickhouse, database, config }, asOf) {
-    const params = { as_of: chTime(asOf), window_days: config.RFM_WINDOW_DAYS, segment_map: segmentMapParameter() };
+    const params = { as_of: chTime(asOf), window_days: config.RFM_WINDOW_DAYS, segment_map: rfmGroupMapParameter() };
     await runJobSql(clickhouse, 'rfm', database, params);
     const rs = await clickhouse.query({
       query: `SELECT segment, count() AS profiles FROM ${database}.rfm_scores WHERE as_of = {as_of:DateTime64(3, 'UTC')} GROUP BY segment ORDER BY segment`,

@@ -1,9 +1,9 @@
-import type { ClickHouseClient } from '../../pipeline/clickhouse.js';
-import type { Config } from '../../pipeline/config.js';
-import { chTime } from '../../pipeline/event-row.js';
-import type { Logger } from '../../pipeline/logger.js';
-import type { Metrics } from '../../pipeline/metrics.js';
-import type { SqlRunner } from '../../pipeline/sql-runner.js';
+import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
+import type { Config } from '../../pipeline/core/config.js';
+import { chTime } from '../../pipeline/clickhouse/ch-time.js';
+import type { Logger } from '../../pipeline/core/logger.js';
+import type { Metrics } from '../../pipeline/core/metrics.js';
+import type { SqlRunner } from '../../pipeline/clickhouse/sql-runner.js';
 import { analystMembersQuery, checkAnalystSql } from '../definition/analyst-sql.js';
 import { compileConditions, queryParams } from '../definition/compile-conditions.js';
 import { referencedSegments } from '../definition/segment-definition.js';

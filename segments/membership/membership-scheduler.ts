@@ -1,6 +1,6 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import type { Config } from '../../pipeline/config.js';
-import type { Logger } from '../../pipeline/logger.js';
+import type { Config } from '../../pipeline/core/config.js';
+import type { Logger } from '../../pipeline/core/logger.js';
 import { SegmentNotFoundError } from '../errors/segment-not-found-error.js';
 import type { Segment } from '../segment-store.js';
 import type { MembershipRunner } from './membership-runner.js';

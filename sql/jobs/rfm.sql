@@ -3,7 +3,7 @@
 -- monetary. Each dimension is scored 1-5 by quintile (ntile over the profiles, ties broken by profile_id so
 -- a re-run gives the same scores); recency scores 5 for the most recent buyers.
 -- The segment comes from {segment_map}: 25 names indexed by (r - 1) * 5 + f, kept as data in
--- segments/rfm-segment-map.ts, where the map is shown to be total and non-overlapping.
+-- segments/rfm-groups.ts, where the map is shown to be total and non-overlapping.
 DELETE FROM {{database}}.rfm_scores WHERE as_of = {as_of:DateTime64(3, 'UTC')};
 
 INSERT INTO {{database}}.rfm_scores (as_of, profile_id, recency_days, frequency, monetary, r, f, m, segment)

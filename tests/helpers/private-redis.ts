@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { localRedisSocket } from '../../pipeline/local-redis.js';
+import { localRedisSocket } from '../../pipeline/redis/local-redis.js';
 
 const manifest = (dataDir: string) => path.join(dataDir, 'redis', 'appendonlydir', 'appendonly.aof.manifest');
 

@@ -1,5 +1,5 @@
-import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse.js';
-import { chTime } from '../../pipeline/event-row.js';
+import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse/client.js';
+import { chTime } from '../../pipeline/clickhouse/ch-time.js';
 import type { TestProduct } from './test-product.js';
 
 // Segment runs written straight into ClickHouse, as the membership job writes them: changes first, then the

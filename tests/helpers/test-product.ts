@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig, type Config, type Role } from '../../pipeline/config.js';
-import { createLogger } from '../../pipeline/logger.js';
-import { startProduct, type Product } from '../../pipeline/start.js';
+import { loadConfig, type Config, type Role } from '../../pipeline/core/config.js';
+import { createLogger } from '../../pipeline/core/logger.js';
+import { startProduct, type Product } from '../../pipeline/process/start.js';
 
 export const WRITE_KEY = 'wk_test_web';
 export const SOURCE_ID = 'web';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { projectRoot } from '../../pipeline/project-root.js';
+import { projectRoot } from '../../pipeline/core/project-root.js';
 import { launchChromium } from '../helpers/browser.js';
 import { basicAuth, startTestProduct, WRITE_KEY, type TestProduct } from '../helpers/test-product.js';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { projectRoot } from '../../pipeline/project-root.js';
+import { projectRoot } from '../../pipeline/core/project-root.js';
 import { expectedPurchases, pAlive } from '../../segments/models/bg-nbd.js';
 import { expectedAverageValue } from '../../segments/models/gamma-gamma.js';
 import { startTestProduct, type TestProduct } from '../helpers/test-product.js';

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { projectRoot } from '../../pipeline/project-root.js';
+import { projectRoot } from '../../pipeline/core/project-root.js';
 import { spawnCdp, type CdpProcess } from '../helpers/cdp-process.js';
 import { ADMIN_KEY, basicAuth, tempDir, testEnv } from '../helpers/test-product.js';
 

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CustomersOverview, CustomerView, PipelineHealth, SegmentSizes } from '../../pipeline/dashboard/dashboard-types.js';
 import { P_ALIVE_BINS } from '../../pipeline/dashboard/churn-distribution.js';
-import { projectRoot } from '../../pipeline/project-root.js';
+import { projectRoot } from '../../pipeline/core/project-root.js';
 import { launchChromium } from '../helpers/browser.js';
 import { ADMIN_KEY, WRITE_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 

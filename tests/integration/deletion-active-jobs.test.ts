@@ -5,10 +5,10 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createSuppressionHasher } from '../../identity/suppression-hash.js';
-import { SECRET_FILE } from '../../pipeline/installation-secret.js';
-import { LOAD_QUEUE, type LoadJobData } from '../../pipeline/load-job.js';
-import { projectRoot } from '../../pipeline/project-root.js';
-import { redisFor } from '../../pipeline/redis-connection.js';
+import { SECRET_FILE } from '../../pipeline/core/installation-secret.js';
+import { LOAD_QUEUE, type LoadJobData } from '../../pipeline/core/load-job.js';
+import { projectRoot } from '../../pipeline/core/project-root.js';
+import { redisFor } from '../../pipeline/redis/connection.js';
 import { redisDump } from '../helpers/redis-dump.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 

@@ -1,6 +1,6 @@
 import { gzipSync, deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { seededRandom } from '../helpers/seeded-random.js';
+import { seededRandom } from '../../bench/seeded-random.js';
 import { basicAuth, startTestProduct, WRITE_KEY, type TestProduct } from '../helpers/test-product.js';
 
 // A seeded fuzz of the tracking API: thousands of mutated Segment events (deep nesting, lone surrogates, huge

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createEnqueuer } from '../../ingest/enqueue.js';
 import { UnserializableEventsError } from '../../ingest/errors/unserializable-events-error.js';
-import { LOAD_JOB_NAME, type EnrichedEvent } from '../../pipeline/load-job.js';
-import { createMetrics } from '../../pipeline/metrics.js';
+import { LOAD_JOB_NAME, type EnrichedEvent } from '../../pipeline/core/load-job.js';
+import { createMetrics } from '../../pipeline/core/metrics.js';
 import { ADMIN_KEY, SOURCE_ID, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
 // A hostile client's bodies, sent to the real product: whatever is answered 200 loads; what cannot load is

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { generateIdentityScenario, JUNK_VALUES, scoreIdentity, type ResolvedIdentifierRow } from '../helpers/identity-scenario.js';
+import { generateIdentityScenario, JUNK_VALUES, scoreIdentity, type ResolvedIdentifierRow } from '../../bench/identity-scenario.js';
 import { startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
 // Identity stitching through the real product (API → queue → workers → Redis Lua → chDB), graded against the

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse.js';
+import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
 // The scheduler role runs the jobs on its cron; failed runs are recorded and counted.

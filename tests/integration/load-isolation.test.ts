@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, expect, test } from 'vitest';
-import { createClickHouse } from '../../pipeline/clickhouse.js';
-import { LOAD_JOB_NAME, type EnrichedEvent, type LoadJobData } from '../../pipeline/load-job.js';
+import { createClickHouse } from '../../pipeline/clickhouse/client.js';
+import { LOAD_JOB_NAME, type EnrichedEvent, type LoadJobData } from '../../pipeline/core/load-job.js';
 import { SOURCE_ID, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 import { waitFor } from '../helpers/wait-for.js';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, test } from 'vitest';
 import { dlqListCommand, dlqReplayCommand } from '../../pipeline/cli/commands/dlq.js';
-import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse.js';
+import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import { startTestProduct, type TestProduct } from '../helpers/test-product.js';
 import { waitFor } from '../helpers/wait-for.js';
 

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { acceptBatch } from '../../ingest/accept.js';
 import { identityRules } from '../../identity/identity-rules.js';
 import { dlqReplayCommand } from '../../pipeline/cli/commands/dlq.js';
-import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse.js';
-import { LOAD_JOB_NAME, type LoadJobData } from '../../pipeline/load-job.js';
+import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse/client.js';
+import { LOAD_JOB_NAME, type LoadJobData } from '../../pipeline/core/load-job.js';
 import { redisDump } from '../helpers/redis-dump.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 

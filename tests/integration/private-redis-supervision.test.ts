@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, expect, test } from 'vitest';
-import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse.js';
+import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import { spawnCdp, type CdpProcess } from '../helpers/cdp-process.js';
 import { breakAofManifest, privateRedisPid } from '../helpers/private-redis.js';
 import { startTestProduct, tempDir, testEnv, type TestProduct } from '../helpers/test-product.js';

@@ -3,11 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ClickHouseClient } from '../../pipeline/clickhouse.js';
-import { chTime } from '../../pipeline/event-row.js';
-import { redisFor } from '../../pipeline/redis-connection.js';
-import { openClickHouse } from '../../pipeline/start.js';
-import { createLogger } from '../../pipeline/logger.js';
+import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
+import { chTime } from '../../pipeline/clickhouse/ch-time.js';
+import { redisFor } from '../../pipeline/redis/connection.js';
+import { openClickHouse } from '../../pipeline/process/start.js';
+import { createLogger } from '../../pipeline/core/logger.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
 // The membership job over several runs: who entered and who left, once each; re-runs that change nothing;

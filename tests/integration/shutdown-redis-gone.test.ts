@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, expect, test } from 'vitest';
 import { spawnCdp, type CdpProcess } from '../helpers/cdp-process.js';
 import { breakAofManifest, privateRedisPid } from '../helpers/private-redis.js';
-import { processAlive } from '../../pipeline/local-redis.js';
+import { processAlive } from '../../pipeline/redis/local-redis.js';
 import { tempDir, testEnv } from '../helpers/test-product.js';
 import { waitFor } from '../helpers/wait-for.js';
 

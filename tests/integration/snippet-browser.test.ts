@@ -5,7 +5,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { projectRoot } from '../../pipeline/project-root.js';
+import { projectRoot } from '../../pipeline/core/project-root.js';
 import { launchChromium } from '../helpers/browser.js';
 import { startTestProduct, tempDir, WRITE_KEY, type TestProduct } from '../helpers/test-product.js';
 

@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse.js';
-import { chTime } from '../../pipeline/event-row.js';
-import { ALLOWED_FUNCTIONS, ALLOWED_TABLE_FUNCTIONS } from '../../pipeline/sql-allowed-functions.js';
-import { isAllowedFunction } from '../../pipeline/sql-guard.js';
+import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse/client.js';
+import { chTime } from '../../pipeline/clickhouse/ch-time.js';
+import { ALLOWED_FUNCTIONS, ALLOWED_TABLE_FUNCTIONS } from '../../pipeline/clickhouse/sql-allowed-functions.js';
+import { isAllowedFunction } from '../../pipeline/clickhouse/sql-guard.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
 // What analyst SQL may do, through the real product: the console (POST /v1/sql) and analyst SQL segments

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, expect, test } from 'vitest';
 import { createSuppressionHasher, legacyIdentifierHash } from '../../identity/suppression-hash.js';
-import { createClickHouse } from '../../pipeline/clickhouse.js';
-import { ConfigError } from '../../pipeline/errors/config-error.js';
-import { SECRET_FILE } from '../../pipeline/installation-secret.js';
+import { createClickHouse } from '../../pipeline/clickhouse/client.js';
+import { ConfigError } from '../../pipeline/core/errors/config-error.js';
+import { SECRET_FILE } from '../../pipeline/core/installation-secret.js';
 import { ADMIN_KEY, startTestProduct, tempDir, type TestProduct } from '../helpers/test-product.js';
 
 // An installation whose deleted customers were kept as bare SHA-1 hashes (before the installation secret)

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { acceptBatch, acceptCall, type Limits, type RequestInfo } from '../../ingest/accept.js';
 import { BatchTooLargeError } from '../../ingest/errors/batch-too-large-error.js';
 import { identityRules } from '../../identity/identity-rules.js';
-import { loadConfig } from '../../pipeline/config.js';
+import { loadConfig } from '../../pipeline/core/config.js';
 
 const RECEIVED = Date.UTC(2024, 2, 1, 12, 0, 0);
 const KB = 1024;

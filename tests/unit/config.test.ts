@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { configVariables, loadConfig } from '../../pipeline/config.js';
-import { ConfigError } from '../../pipeline/errors/config-error.js';
+import { configVariables, loadConfig } from '../../pipeline/core/config.js';
+import { ConfigError } from '../../pipeline/core/errors/config-error.js';
 
 function configError(env: Record<string, string>): ConfigError {
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { correctedTimestamp, enrich, type EnrichContext } from '../../ingest/enrich.js';
-import type { SegmentMessage } from '../../ingest/segment-schema.js';
+import type { TrackingMessage } from '../../ingest/tracking-spec.js';
 
 const HOUR = 3600_000;
 const RECEIVED = Date.UTC(2024, 2, 1, 12, 0, 0);
@@ -9,8 +9,8 @@ function ctx(overrides: Partial<EnrichContext> = {}): EnrichContext {
   return { receivedAt: RECEIVED, sourceId: 'web', ip: '203.0.113.9', maxCorrectionMs: 24 * HOUR, ...overrides };
 }
 
-function track(fields: Partial<SegmentMessage> = {}): SegmentMessage {
-  return { type: 'track', event: 'Product Viewed', userId: 'u1', ...fields } as SegmentMessage;
+function track(fields: Partial<TrackingMessage> = {}): TrackingMessage {
+  return { type: 'track', event: 'Product Viewed', userId: 'u1', ...fields } as TrackingMessage;
 }
 
 describe('messageId', () => {
@@ -173,7 +173,7 @@ describe('the rest of the event', () => {
   });
 
   test('other call types keep their own fields', () => {
-    const e = enrich({ type: 'alias', previousId: 'anon-1', userId: 'u1' } as SegmentMessage, ctx());
+    const e = enrich({ type: 'alias', previousId: 'anon-1', userId: 'u1' } as TrackingMessage, ctx());
     expect(e).toMatchObject({ type: 'alias', previousId: 'anon-1', userId: 'u1', sourceId: 'web' });
   });
 });

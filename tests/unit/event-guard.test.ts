@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { acceptBatch, acceptCall, type Limits, type RequestInfo } from '../../ingest/accept.js';
 import { guardEvent, MAX_NESTING_DEPTH } from '../../ingest/event-guard.js';
 import { identityRules } from '../../identity/identity-rules.js';
-import { loadConfig } from '../../pipeline/config.js';
+import { loadConfig } from '../../pipeline/core/config.js';
 
 const limits: Limits = { maxEventBytes: 32 * 1024, maxBatchEvents: 2500, maxCorrectionMs: 24 * 3600_000, identityRules: identityRules(loadConfig({})), anonymizeIp: false };
 const RECEIVED = Date.UTC(2026, 5, 1, 12);

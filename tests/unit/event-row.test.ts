@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { amount, chTime, eventRow, rejectedRow } from '../../pipeline/event-row.js';
-import type { EnrichedEvent, RejectedEvent } from '../../pipeline/load-job.js';
+import { chTime } from '../../pipeline/clickhouse/ch-time.js';
+import { amount, eventRow, rejectedRow } from '../../pipeline/load/event-row.js';
+import type { EnrichedEvent, RejectedEvent } from '../../pipeline/core/load-job.js';
 
 const T = Date.UTC(2024, 2, 1, 9, 5, 7, 42);
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_BLOCKED_VALUES, extractIdentifiers, isBlocked, normalizeEmail, normalizePhone, priority, type IdentityRules } from '../../identity/identifiers.js';
 import { identityRules } from '../../identity/identity-rules.js';
-import type { EnrichedEvent } from '../../pipeline/load-job.js';
+import type { EnrichedEvent } from '../../pipeline/core/load-job.js';
 
 const T = Date.UTC(2026, 2, 1, 9, 0, 0);
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { IDENTITY_TABLES, identityRows } from '../../identity/identity-rows.js';
 import type { Resolution } from '../../identity/resolver.js';
-import type { EnrichedEvent } from '../../pipeline/load-job.js';
+import type { EnrichedEvent } from '../../pipeline/core/load-job.js';
 
 const T = Date.UTC(2026, 2, 1, 9, 5, 7, 42);
 const RECEIVED = T + 1500;

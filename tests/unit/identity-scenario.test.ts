@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { generateIdentityScenario, identifierKey, scoreIdentity, type IdentifierKind, type ScenarioTruth } from '../helpers/identity-scenario.js';
+import { generateIdentityScenario, identifierKey, scoreIdentity, type IdentifierKind, type ScenarioTruth } from '../../bench/identity-scenario.js';
 
 // The scenario generator and its scoring are the yardstick of the stitching tests and bench: they are tested
 // here on hand-made truths whose figures are worked out by hand, and on resolutions whose faults are known.

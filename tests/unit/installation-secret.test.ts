@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { ConfigError } from '../../pipeline/errors/config-error.js';
-import { installationSecret, SECRET_FILE } from '../../pipeline/installation-secret.js';
+import { ConfigError } from '../../pipeline/core/errors/config-error.js';
+import { installationSecret, SECRET_FILE } from '../../pipeline/core/installation-secret.js';
 import { tempDir } from '../helpers/test-product.js';
 
 const dirs: string[] = [];

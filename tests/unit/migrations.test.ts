@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
-import { MIGRATIONS_DIR, readMigrations, splitStatements } from '../../pipeline/migrations.js';
+import { MIGRATIONS_DIR, readMigrations, splitStatements } from '../../pipeline/clickhouse/migrations.js';
 
 describe('splitStatements', () => {
   test('a ; at the end of a line ends a statement, without the ;', () => {

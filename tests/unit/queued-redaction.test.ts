@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { identityRules } from '../../identity/identity-rules.js';
 import { deletionKeys, queueMatcher } from '../../identity/queued-redaction.js';
-import { loadConfig } from '../../pipeline/config.js';
-import type { EnrichedEvent, RejectedEvent } from '../../pipeline/load-job.js';
+import { loadConfig } from '../../pipeline/core/config.js';
+import type { EnrichedEvent, RejectedEvent } from '../../pipeline/core/load-job.js';
 
 const rules = identityRules(loadConfig({}));
 const key = (type: string, value: string) => `${type}\u001f${value}`;

@@ -3,7 +3,7 @@ import { acceptBatch, acceptCall, type Limits } from '../../ingest/accept.js';
 import { extractIdentifiers } from '../../identity/identifiers.js';
 import { identityRules } from '../../identity/identity-rules.js';
 import { refusedIdentifiers } from '../../identity/refused-identifiers.js';
-import { loadConfig } from '../../pipeline/config.js';
+import { loadConfig } from '../../pipeline/core/config.js';
 
 const rules = identityRules(loadConfig({}));
 const key = (type: string, value: string) => `${type}\u001f${value}`;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { batchSchema, callSchemas, validateCall, type Issue, type SegmentMessage } from '../../ingest/segment-schema.js';
+import { batchSchema, callSchemas, validateCall, type Issue, type TrackingMessage } from '../../ingest/tracking-spec.js';
 
-function ok(type: string | undefined, body: unknown): SegmentMessage {
+function ok(type: string | undefined, body: unknown): TrackingMessage {
   const result = validateCall(type, body);
   if (!result.ok) throw new Error(`expected ${type} to be valid, got ${JSON.stringify(result.issues)}`);
   return result.message;

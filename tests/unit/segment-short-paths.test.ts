@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { longTrackingUrl } from '../../ingest/segment-short-paths.js';
+import { longTrackingUrl } from '../../ingest/short-paths.js';
 
 test('each one-letter tracking path is spelled out, query string kept', () => {
   const urls = ['/v1/t', '/v1/i', '/v1/p', '/v1/s', '/v1/g', '/v1/a', '/v1/b', '/v1/t?x=1&y'];

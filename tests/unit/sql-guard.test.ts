@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { SqlNotAllowedError } from '../../pipeline/errors/sql-not-allowed-error.js';
-import { checkAst, checkQuotedNames, isAllowedFunction, parseAstDump } from '../../pipeline/sql-guard.js';
+import { SqlNotAllowedError } from '../../pipeline/core/errors/sql-not-allowed-error.js';
+import { checkAst, checkQuotedNames, isAllowedFunction, parseAstDump } from '../../pipeline/clickhouse/sql-guard.js';
 
 // The pure parts of the SQL guard: reading `EXPLAIN AST` output, walking the tree, the quoted-name rule and
 // the function allow-list. The dumps are ClickHouse's own output for the query in each comment

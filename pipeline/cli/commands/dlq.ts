@@ -1,5 +1,5 @@
-import type { Config } from '../../config.js';
-import { createLoadQueue } from '../../load-queue.js';
+import type { Config } from '../../core/config.js';
+import { createLoadQueue } from '../../redis/load-queue.js';
 import { withRedis } from './with-redis.js';
 
 /** `cdp dlq list`: the load jobs that used up their retries, with why they failed. */

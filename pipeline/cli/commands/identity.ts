@@ -1,9 +1,9 @@
-import type { Config } from '../../config.js';
-import { ServerError } from '../../errors/server-error.js';
-import { isEmbedded } from '../../clickhouse.js';
-import { migrate } from '../../migrations.js';
-import { localAdminKey, runningServer } from '../../server-info.js';
-import { openClickHouse } from '../../start.js';
+import type { Config } from '../../core/config.js';
+import { ServerError } from '../../core/errors/server-error.js';
+import { isEmbedded } from '../../clickhouse/client.js';
+import { migrate } from '../../clickhouse/migrations.js';
+import { localAdminKey, runningServer } from '../../process/server-info.js';
+import { openClickHouse } from '../../process/start.js';
 import { installationHasher } from '../../../identity/installation-hasher.js';
 import { identityRebuilder } from '../../../identity/rebuild.js';
 import { withRedis } from './with-redis.js';

@@ -1,10 +1,10 @@
-import type { Config } from '../../config.js';
-import { ServerError } from '../../errors/server-error.js';
-import { isEmbedded } from '../../clickhouse.js';
-import { createLogger } from '../../logger.js';
-import { migrate } from '../../migrations.js';
-import { localAdminKey, runningServer } from '../../server-info.js';
-import { openClickHouse } from '../../start.js';
+import type { Config } from '../../core/config.js';
+import { ServerError } from '../../core/errors/server-error.js';
+import { isEmbedded } from '../../clickhouse/client.js';
+import { createLogger } from '../../core/logger.js';
+import { migrate } from '../../clickhouse/migrations.js';
+import { localAdminKey, runningServer } from '../../process/server-info.js';
+import { openClickHouse } from '../../process/start.js';
 import { createJobRunner } from '../../../segments/jobs/job-runner.js';
 import type { JobName } from '../../../segments/jobs/jobs.js';
 

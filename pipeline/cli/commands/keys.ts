@@ -1,7 +1,7 @@
-import type { Config } from '../../config.js';
-import { keyInput } from '../../../ingest/key-input.js';
-import { createKeyStore, KEY_ID_PATTERN, type Scope } from '../../../ingest/key-store.js';
-import { UsageError } from '../../errors/usage-error.js';
+import type { Config } from '../../core/config.js';
+import { keyInput } from '../../auth/key-input.js';
+import { createKeyStore, KEY_ID_PATTERN, type Scope } from '../../auth/key-store.js';
+import { UsageError } from '../../core/errors/usage-error.js';
 import { formatRows, type Format } from '../format-rows.js';
 import { withRedis } from './with-redis.js';
 

@@ -1,9 +1,9 @@
-import type { Config } from '../../config.js';
-import { createLogger } from '../../logger.js';
-import { migrate } from '../../migrations.js';
-import { runningServer } from '../../server-info.js';
-import { openClickHouse } from '../../start.js';
-import { isEmbedded } from '../../clickhouse.js';
+import type { Config } from '../../core/config.js';
+import { createLogger } from '../../core/logger.js';
+import { migrate } from '../../clickhouse/migrations.js';
+import { runningServer } from '../../process/server-info.js';
+import { openClickHouse } from '../../process/start.js';
+import { isEmbedded } from '../../clickhouse/client.js';
 
 /** `cdp migrate`: applies sql/migrations/ (also done by `cdp start`). */
 export async function migrateCommand(config: Config): Promise<string> {

@@ -1,7 +1,7 @@
-import type { Config } from '../../config.js';
-import { ServerError } from '../../errors/server-error.js';
-import { UsageError } from '../../errors/usage-error.js';
-import { localAdminKey, runningServer } from '../../server-info.js';
+import type { Config } from '../../core/config.js';
+import { ServerError } from '../../core/errors/server-error.js';
+import { UsageError } from '../../core/errors/usage-error.js';
+import { localAdminKey, runningServer } from '../../process/server-info.js';
 
 /**
  * `cdp segments list` and `cdp segments run <id|all> [--as-of ISO]`, through the running server. Unlike

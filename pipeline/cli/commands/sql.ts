@@ -1,11 +1,11 @@
-import type { Config } from '../../config.js';
-import { ServerError } from '../../errors/server-error.js';
-import { isEmbedded } from '../../clickhouse.js';
-import { migrate } from '../../migrations.js';
-import { localAdminKey, runningServer } from '../../server-info.js';
-import { runCheckedSelect } from '../../sql-guard.js';
-import { createSqlRunner } from '../../sql-runner.js';
-import { openClickHouse } from '../../start.js';
+import type { Config } from '../../core/config.js';
+import { ServerError } from '../../core/errors/server-error.js';
+import { isEmbedded } from '../../clickhouse/client.js';
+import { migrate } from '../../clickhouse/migrations.js';
+import { localAdminKey, runningServer } from '../../process/server-info.js';
+import { runCheckedSelect } from '../../clickhouse/sql-guard.js';
+import { createSqlRunner } from '../../clickhouse/sql-runner.js';
+import { openClickHouse } from '../../process/start.js';
 import { formatRows, type Format } from '../format-rows.js';
 
 async function viaServer(url: string, key: string, query: string): Promise<Record<string, unknown>[]> {

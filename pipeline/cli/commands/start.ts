@@ -1,6 +1,6 @@
-import type { Config, Role } from '../../config.js';
-import { createLogger } from '../../logger.js';
-import { startProduct } from '../../start.js';
+import type { Config, Role } from '../../core/config.js';
+import { createLogger } from '../../core/logger.js';
+import { startProduct } from '../../process/start.js';
 
 /** `cdp start [--roles api,workers,scheduler]`: runs until SIGTERM/SIGINT, then stops gracefully. */
 export async function startCommand(config: Config, roles: Role[]): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Config } from '../../config.js';
+import type { Config } from '../../core/config.js';
 import { createDestinationStore } from '../../../segments/destinations/destination-store.js';
 import { listDeadLetters, replayDeadLetters } from '../../../segments/destinations/webhook-dead-letters.js';
 import { createWebhookQueue } from '../../../segments/destinations/webhook-queue.js';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { Config } from '../../config.js';
-import { redisFor, resolveRedis } from '../../redis-connection.js';
+import type { Config } from '../../core/config.js';
+import { redisFor, resolveRedis } from '../../redis/connection.js';
 
 /** Runs a CLI action against the product's Redis, starting the private one for the action if needed. */
 export async function withRedis<T>(config: Config, action: (redis: Redis) => Promise<T>): Promise<T> {

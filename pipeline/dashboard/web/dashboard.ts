@@ -1,0 +1,212 @@
+import './dashboard.css';
+import type { CustomersOverview, CustomerView, PipelineHealth, SegmentSizes } from '../dashboard-types.js';
+import { ApiError, getJson, KeyRefusedError } from './api.js';
+import { clearChart, drawChurnChart, drawEventsChart, drawSegmentsChart } from './charts.js';
+import { renderCustomer } from './customer-view.js';
+import { byId, el, fillTable, setText } from './dom.js';
+import { fmtDuration, fmtInt, fmtMoney, fmtTime } from './format.js';
+import { renderRfmGrid } from './rfm-grid.js';
+
+// sessionStorage: the key lives as long as the tab and is never written to disk or sent anywhere but here.
+const KEY_STORAGE = 'cdp.dashboard.adminKey';
+const REFRESH_MS = 30_000;
+
+let adminKey: string | undefined;
+let refreshTimer: number | undefined;
+
+function showLogin(message?: string): void {
+  adminKey = undefined;
+  sessionStorage.removeItem(KEY_STORAGE);
+  if (refreshTimer !== undefined) window.clearInterval(refreshTimer);
+  byId('dashboard').hidden = true;
+  byId('sign-out').hidden = true;
+  byId('login').hidden = false;
+  const error = byId('login-error');
+  error.hidden = !message;
+  error.textContent = message ?? '';
+  setText('status', '');
+  document.body.dataset.state = message ? 'key-refused' : 'login';
+  byId<HTMLInputElement>('admin-key').focus();
+}
+
+/** Shows a section's failure inside the section, so the other sections still render. */
+function sectionError(sectionId: string, message: string | undefined): void {
+  const section = byId(sectionId);
+  let box = section.querySelector<HTMLElement>('.section-error');
+  if (!message) {
+    box?.remove();
+    return;
+  }
+  if (!box) {
+    box = el('p', { class: 'section-error', role: 'alert' });
+    section.querySelector('.panel-head')?.after(box);
+  }
+  box.textContent = `Could not load this section: ${message}`;
+}
+
+async function section(sectionId: string, load: () => Promise<void>): Promise<boolean> {
+  try {
+    await load();
+    sectionError(sectionId, undefined);
+    return true;
+  } catch (err) {
+    if (err instanceof KeyRefusedError) throw err;
+    sectionError(sectionId, (err as Error).message);
+    return false;
+  }
+}
+
+async function loadPipeline(key: string): Promise<void> {
+  const hours = byId<HTMLSelectElement>('hours').value;
+  const health = await getJson<PipelineHealth>(`/v1/dashboard/pipeline?hours=${encodeURIComponent(hours)}`, key);
+  const rejectedTotal = health.rejected.reduce((n, r) => n + r.total, 0);
+  setText('accepted-total', fmtInt(health.accepted_total));
+  setText('rejected-total', fmtInt(rejectedTotal));
+  byId('accepted-total').dataset.value = String(health.accepted_total);
+  byId('rejected-total').dataset.value = String(rejectedTotal);
+  setText('queue-depth', health.queue ? `${fmtInt(health.queue.waiting)} / ${fmtInt(health.queue.active)} / ${fmtInt(health.queue.delayed)}` : 'not sampled here');
+  setText('queue-failed', health.queue ? fmtInt(health.queue.failed) : '–');
+  byId('queue-failed').classList.toggle('bad', (health.queue?.failed ?? 0) > 0);
+  setText('lag-label', `load lag p50 / p95, last ${health.load_lag.window_minutes} min`);
+  setText('load-lag', health.load_lag.events > 0 ? `${fmtDuration(health.load_lag.p50_ms)} / ${fmtDuration(health.load_lag.p95_ms)}` : 'no events');
+  drawEventsChart(health);
+  fillTable(
+    byId<HTMLTableElement>('rejected-reasons'),
+    health.rejected.map((r) => el('tr', {}, el('td', {}, r.reason), el('td', { class: 'num' }, fmtInt(r.total)))),
+    'Nothing rejected in this window.',
+  );
+  fillTable(
+    byId<HTMLTableElement>('job-runs'),
+    health.jobs.map((j) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, j.job),
+        el('td', {}, el('span', { class: `badge ${j.status}` }, j.status)),
+        el('td', {}, fmtTime(j.as_of)),
+        el('td', {}, fmtTime(j.started_at)),
+        el('td', { class: 'num' }, fmtDuration(j.duration_ms)),
+        el('td', { class: 'num' }, fmtInt(j.rows)),
+        el('td', { class: 'error-text' }, j.error),
+      ),
+    ),
+    'No job has run yet. Jobs run on their schedule (JOBS_CRON) or with npx cdp jobs run all.',
+  );
+}
+
+async function loadCustomers(key: string): Promise<void> {
+  const overview = await getJson<CustomersOverview>('/v1/dashboard/customers', key);
+  setText('profile-count', fmtInt(overview.profiles));
+  byId('profile-count').dataset.value = String(overview.profiles);
+  setText('rfm-customers', fmtInt(overview.rfm.customers));
+  setText('churn-flagged', overview.churn.as_of === null ? '–' : fmtInt(overview.churn.churn_flagged));
+  setText('clv-total', overview.churn.as_of === null ? '–' : fmtMoney(overview.churn.clv_total));
+
+  const hasRfm = overview.rfm.as_of !== null;
+  byId('rfm-grid').hidden = !hasRfm;
+  byId('rfm-note').hidden = !hasRfm;
+  byId('rfm-empty').hidden = hasRfm;
+  setText('rfm-as-of', hasRfm ? `as of ${fmtTime(overview.rfm.as_of)}` : '');
+  if (hasRfm) renderRfmGrid(byId<HTMLTableElement>('rfm-grid'), overview.rfm);
+
+  const hasChurn = overview.churn.as_of !== null;
+  byId('churn-chart').parentElement!.hidden = !hasChurn;
+  byId('churn-empty').hidden = hasChurn;
+  setText('churn-as-of', hasChurn ? `as of ${fmtTime(overview.churn.as_of)}` : '');
+  if (hasChurn) drawChurnChart(overview.churn);
+  else clearChart('churn-chart');
+}
+
+async function loadSegments(key: string): Promise<void> {
+  const sizes = await getJson<SegmentSizes>('/v1/dashboard/segments', key);
+  const any = sizes.segments.length > 0;
+  byId('segments-box').hidden = !any;
+  byId('segments-box').dataset.series = String(sizes.segments.length);
+  byId('segments-empty').hidden = any;
+  if (any) drawSegmentsChart(sizes);
+  else clearChart('segments-chart');
+}
+
+/** Loads every section; a refused key sends the viewer back to the key form with the reason. */
+async function loadAll(key: string): Promise<void> {
+  setText('status', 'Loading…');
+  document.body.dataset.state = 'loading';
+  try {
+    const results = await Promise.all([
+      section('pipeline', () => loadPipeline(key)),
+      section('customers', () => loadCustomers(key)),
+      section('segments', () => loadSegments(key)),
+    ]);
+    const ok = results.every(Boolean);
+    setText('status', ok ? `Updated ${new Date().toLocaleTimeString()}` : 'Some sections failed to load');
+    document.body.dataset.state = ok ? 'ready' : 'error';
+  } catch (err) {
+    if (err instanceof KeyRefusedError) showLogin(err.message);
+    else throw err;
+  }
+}
+
+async function refreshPipeline(): Promise<void> {
+  if (!adminKey || document.hidden) return;
+  try {
+    await section('pipeline', () => loadPipeline(adminKey!));
+  } catch (err) {
+    if (err instanceof KeyRefusedError) showLogin(err.message);
+  }
+}
+
+function open(key: string): Promise<void> {
+  adminKey = key;
+  sessionStorage.setItem(KEY_STORAGE, key);
+  byId('login').hidden = true;
+  // Shown before loading: a chart needs a laid-out canvas to size itself.
+  byId('dashboard').hidden = false;
+  byId('sign-out').hidden = false;
+  if (refreshTimer !== undefined) window.clearInterval(refreshTimer);
+  refreshTimer = window.setInterval(() => void refreshPipeline(), REFRESH_MS);
+  return loadAll(key);
+}
+
+async function search(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  if (!adminKey) return;
+  const value = byId<HTMLInputElement>('search-value').value.trim();
+  const type = byId<HTMLSelectElement>('search-type').value;
+  const result = byId('search-result');
+  if (!value) return;
+  result.dataset.state = 'loading';
+  result.replaceChildren(el('p', { class: 'muted' }, 'Searching…'));
+  try {
+    const customer = await getJson<CustomerView>(`/v1/dashboard/customer?q=${encodeURIComponent(value)}&type=${encodeURIComponent(type)}`, adminKey);
+    result.replaceChildren(renderCustomer(customer));
+    result.dataset.state = 'found';
+  } catch (err) {
+    if (err instanceof KeyRefusedError) return showLogin(err.message);
+    const notFound = err instanceof ApiError && err.code === 'not_found';
+    result.replaceChildren(el('p', { class: notFound ? 'empty' : 'section-error' }, notFound ? `No customer matches "${value}".` : `Search failed: ${(err as Error).message}`));
+    result.dataset.state = notFound ? 'not-found' : 'error';
+  }
+}
+
+function report(err: unknown): void {
+  setText('status', `Error: ${(err as Error).message}`);
+  document.body.dataset.state = 'error';
+}
+
+function start(): void {
+  byId<HTMLFormElement>('login-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const input = byId<HTMLInputElement>('admin-key');
+    const key = input.value.trim();
+    input.value = '';
+    if (key) open(key).catch(report);
+  });
+  byId('sign-out').addEventListener('click', () => showLogin());
+  byId('hours').addEventListener('change', () => void refreshPipeline());
+  byId<HTMLFormElement>('search-form').addEventListener('submit', (event) => void search(event).catch(report));
+  const saved = sessionStorage.getItem(KEY_STORAGE);
+  if (saved) open(saved).catch(report);
+  else showLogin();
+}
+
+start();
