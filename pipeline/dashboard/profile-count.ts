@@ -1,3 +1,4 @@
+import { profilesWithEvents } from '../../identity/surviving-profile.js';
 import { num, type DashboardReader } from './reader.js';
 
 /**
@@ -5,10 +6,6 @@ import { num, type DashboardReader } from './reader.js';
  * profile_activity under their survivors) but without the view's joins to identifiers and traits.
  */
 export async function profileCount(read: DashboardReader, database: string): Promise<number> {
-  const [row] = await read<{ n: unknown }>(
-    `SELECT uniqExact(if(o.profile_id != '', o.profile_id, a.profile_id)) AS n
-     FROM (SELECT DISTINCT profile_id FROM ${database}.profile_activity) AS a
-     LEFT JOIN ${database}.profile_overrides_current AS o ON o.old_profile_id = a.profile_id`,
-  );
+  const [row] = await read<{ n: unknown }>(`SELECT count() AS n FROM (${profilesWithEvents(database)})`);
   return num(row?.n);
 }

@@ -1,3 +1,4 @@
+import { profileIdsOf, survivingProfile } from '../../identity/surviving-profile.js';
 import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 
 export interface SegmentState {
@@ -62,21 +63,17 @@ export function createAudienceStore(clickhouse: ClickHouseClient, database: stri
   // surviving profile of a merge), for the profiles of one page and the ids merged into them only, so that
   // the primary key of profile_traits is used: through the view, every page would aggregate the whole
   // traits table. The page's ids are its query again (a set), not parameters: no id list travels.
+  const survivor = survivingProfile(db, 't');
   const traitsOfPage = (page: string) => `
     SELECT profile_id, trait, argMax(value, (timestamp, received_at)) AS value
     FROM
     (
-        SELECT if(o.profile_id != '', o.profile_id, t.profile_id) AS profile_id, t.trait AS trait, t.value AS value,
+        SELECT ${survivor.profileId} AS profile_id, t.trait AS trait, t.value AS value,
                t.timestamp AS timestamp, t.received_at AS received_at
         FROM ${db}.profile_traits AS t
-        LEFT JOIN ${db}.profile_overrides_current AS o ON o.old_profile_id = t.profile_id
+        ${survivor.join}
         WHERE t.trait IN {traits:Array(String)}
-          AND t.profile_id IN
-          (
-              SELECT profile_id FROM (${page})
-              UNION ALL
-              SELECT old_profile_id FROM ${db}.profile_overrides_current WHERE profile_id IN (SELECT profile_id FROM (${page}))
-          )
+          AND t.profile_id IN (${profileIdsOf(db, page)})
     )
     GROUP BY profile_id, trait`;
 

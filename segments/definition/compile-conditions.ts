@@ -1,3 +1,4 @@
+import { profilesWithEvents, survivingProfile } from '../../identity/surviving-profile.js';
 import { chTime } from '../../pipeline/clickhouse/ch-time.js';
 import type { Comparison, Condition, PropertyFilter, TimeWindow } from './segment-definition.js';
 
@@ -26,9 +27,6 @@ const TODAY = `toDate(${AS_OF}, ${TZ})`;
 export function queryParams(compiled: CompiledSegment, asOf: string, timeZone: string): Record<string, unknown> {
   return { ...compiled.params, as_of: asOf, tz: timeZone };
 }
-
-/** The profile a loaded profile id reads as now (events_resolved's rule), given the override join `o`. */
-const survivor = (alias: string) => `if(o.profile_id != '', o.profile_id, ${alias}.profile_id)`;
 
 export function compileConditions(root: Condition, opts: CompileOptions): CompiledSegment {
   const db = opts.database;
@@ -115,9 +113,10 @@ export function compileConditions(root: Condition, opts: CompileOptions): Compil
     where.push(...window(c.window), ...(c.where ?? []).map(filter), `profile_id != ''`);
     // events_resolved would join the override table once per event; counting per loaded profile first
     // and then moving the counts to the surviving profiles joins once per profile, and sums the same.
-    return `SELECT survivor AS profile_id FROM (SELECT ${survivor('e')} AS survivor, sum(e.n) AS total
+    const s = survivingProfile(db, 'e');
+    return `SELECT survivor AS profile_id FROM (SELECT ${s.profileId} AS survivor, sum(e.n) AS total
 FROM (SELECT profile_id, count() AS n FROM ${db}.events WHERE ${where.join(' AND ')} GROUP BY profile_id) AS e
-LEFT JOIN ${db}.profile_overrides_current AS o ON o.old_profile_id = e.profile_id
+${s.join}
 GROUP BY survivor${having ? ` HAVING ${having}` : ''})`;
   }
 
@@ -135,17 +134,19 @@ GROUP BY survivor${having ? ` HAVING ${having}` : ''})`;
 
   function leaf(c: Condition): Leaf | undefined {
     switch (c.type) {
-      case 'trait':
+      case 'trait': {
         // profile_traits_current's rule (the latest value by event time, under the surviving profile), as
         // of the run: a trait set after as_of does not count yet.
+        const s = survivingProfile(db, 't');
         return {
           in: true,
-          set: `SELECT survivor AS profile_id FROM (SELECT ${survivor('t')} AS survivor, argMax(t.value, (t.timestamp, t.received_at)) AS value
+          set: `SELECT survivor AS profile_id FROM (SELECT ${s.profileId} AS survivor, argMax(t.value, (t.timestamp, t.received_at)) AS value
 FROM ${db}.profile_traits AS t
-LEFT JOIN ${db}.profile_overrides_current AS o ON o.old_profile_id = t.profile_id
+${s.join}
 WHERE t.trait = ${param('String', c.trait)} AND t.timestamp <= ${AS_OF}
 GROUP BY survivor) WHERE ${compare('value', c)}`,
         };
+      }
       case 'event': {
         const count = c.count ?? { op: 'gte' as const, value: 1 };
         const sign = { eq: '=', neq: '!=', lt: '<', lte: '<=', gt: '>', gte: '>=' }[count.op];
@@ -193,9 +194,7 @@ GROUP BY survivor) WHERE ${compare('value', c)}`,
   // Members are drawn from one positive set when the tree has one at the top (a leaf, or a leaf under the
   // top `and`), so most segments never scan every profile; otherwise from every profile with an event
   // (profile_activity: one row per loaded profile, not one per event).
-  const universe = `SELECT DISTINCT ${survivor('e')} AS profile_id
-FROM (SELECT DISTINCT profile_id FROM ${db}.profile_activity) AS e
-LEFT JOIN ${db}.profile_overrides_current AS o ON o.old_profile_id = e.profile_id`;
+  const universe = profilesWithEvents(db);
   if (root.type === 'and') {
     const parts = root.conditions.map(compile);
     const anchor = parts.findIndex((p) => p.leaf?.in);
