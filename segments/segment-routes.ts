@@ -10,6 +10,7 @@ import { analystMembersQuery, checkAnalystSql } from './definition/analyst-sql.j
 import { compileConditions, queryParams } from './definition/compile-conditions.js';
 import { InvalidSegmentError } from './errors/invalid-segment-error.js';
 import { SegmentNotFoundError } from './errors/segment-not-found-error.js';
+import { lastCommittedRuns } from './membership/committed-run.js';
 import type { MembershipRunner } from './membership/membership-runner.js';
 import type { SegmentSchedules } from './membership/membership-scheduler.js';
 import { parseSegmentInput, type SegmentStore } from './segment-store.js';
@@ -61,16 +62,9 @@ export async function segmentRoutes(app: FastifyInstance, deps: SegmentRouteDeps
   };
 
   async function lastRuns(ids: string[]) {
-    if (ids.length === 0) return new Map<string, Record<string, unknown>>();
-    const rs = await deps.clickhouse.query({
-      query: `SELECT segment_id, max(seq) AS last_seq, argMax(size, seq) AS last_size, argMax(as_of, seq) AS last_as_of, argMax(finished_at, seq) AS last_finished_at
-FROM ${db}.segment_runs WHERE segment_id IN {ids:Array(String)} GROUP BY segment_id`,
-      query_params: { ids },
-      format: 'JSONEachRow',
-    });
-    const rows = await rs.json<{ segment_id: string; last_seq: string; last_size: string; last_as_of: string; last_finished_at: string }>();
     const iso = (chTimeText: string) => new Date(chMs(chTimeText)).toISOString();
-    return new Map(rows.map((r) => [r.segment_id, { seq: Number(r.last_seq), size: Number(r.last_size), as_of: iso(r.last_as_of), finished_at: iso(r.last_finished_at) }]));
+    const runs = await lastCommittedRuns(deps.clickhouse, db, ids);
+    return new Map([...runs].map(([segmentId, r]) => [segmentId, { seq: r.seq, size: r.size, as_of: iso(r.as_of), finished_at: iso(r.finished_at) }]));
   }
 
   app.get('/v1/segments', { preHandler: read }, async () => {

@@ -1,5 +1,6 @@
 import { profileIdsOf, survivingProfile } from '../../identity/surviving-profile.js';
 import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
+import { committedSeqSql } from '../membership/committed-run.js';
 
 export interface SegmentState {
   /** The latest committed run (0: none yet). Changes of later seqs are not exposed. */
@@ -80,7 +81,7 @@ export function createAudienceStore(clickhouse: ClickHouseClient, database: stri
   return {
     async segment(segmentId) {
       const [found] = await rows<{ committed: string }>(
-        `SELECT (SELECT max(seq) FROM ${db}.segment_runs WHERE segment_id = {segment:String}) AS committed
+        `SELECT ${committedSeqSql(db, '{segment:String}')} AS committed
          FROM ${db}.segments_current WHERE segment_id = {segment:String}`,
         { segment: segmentId },
       );

@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import type { Counter } from 'prom-client';
 import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import type { Logger } from '../../pipeline/core/logger.js';
+import { committedRunsSql } from '../membership/committed-run.js';
 import type { DestinationStore } from './destination-store.js';
 import { DestinationGoneError } from './errors/destination-gone-error.js';
 import { RunNotCommittedError } from './errors/run-not-committed-error.js';
@@ -30,7 +31,7 @@ async function readBatch(deps: DeliveryDeps, data: WebhookJobData): Promise<Webh
   const params = { segment: data.segment_id, seq: data.seq, limit: data.batch_size, offset: data.batch * data.batch_size };
   const db = deps.database;
   const [run] = await (await deps.clickhouse.query({
-    query: `SELECT count() AS n FROM ${db}.segment_runs WHERE segment_id = {segment:String} AND seq = {seq:UInt64}`,
+    query: `SELECT count() AS n FROM (${committedRunsSql(db, '{segment:String}', 'seq = {seq:UInt64}')})`,
     query_params: params,
     format: 'JSONEachRow',
   })).json<{ n: string }>();

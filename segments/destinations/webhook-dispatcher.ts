@@ -7,6 +7,7 @@ import type { Logger } from '../../pipeline/core/logger.js';
 import type { Metrics } from '../../pipeline/core/metrics.js';
 import type { DestinationStore } from './destination-store.js';
 import { DestinationGoneError } from './errors/destination-gone-error.js';
+import { committedRunsSql } from '../membership/committed-run.js';
 import type { SegmentRunCommitted } from '../membership/membership-runner.js';
 import { listDeadLetters, replayDeadLetters, type DeadLetter } from './webhook-dead-letters.js';
 import { deliverWebhook } from './webhook-delivery.js';
@@ -83,8 +84,7 @@ export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery
   async function runsWithChanges(segmentId: string, from: number, to: number) {
     const result = await deps.clickhouse.query({
       query: `SELECT r.seq AS seq, toUnixTimestamp64Milli(r.as_of) AS as_of_ms
-              FROM (SELECT seq, any(as_of) AS as_of FROM ${db}.segment_runs
-                    WHERE segment_id = {segment:String} AND seq > {from:UInt64} AND seq <= {to:UInt64} GROUP BY seq) AS r
+              FROM (${committedRunsSql(db, '{segment:String}', 'seq > {from:UInt64} AND seq <= {to:UInt64}')}) AS r
               INNER JOIN (SELECT seq, count() AS n FROM ${db}.segment_changes
                     WHERE segment_id = {segment:String} AND seq > {from:UInt64} AND seq <= {to:UInt64} GROUP BY seq) AS c ON c.seq = r.seq
               ORDER BY seq`,

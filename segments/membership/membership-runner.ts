@@ -11,6 +11,7 @@ import { SegmentNotFoundError } from '../errors/segment-not-found-error.js';
 import { recordRun } from '../jobs/job-runs.js';
 import { oneAtATime } from '../one-at-a-time.js';
 import type { Segment, SegmentStore } from '../segment-store.js';
+import { lastCommittedRuns } from './committed-run.js';
 
 /** What a committed run hands to whoever reacts to membership changes (webhook destinations). */
 export interface SegmentRunCommitted {
@@ -68,11 +69,8 @@ export function createMembershipRunner(deps: MembershipRunnerDeps): MembershipRu
     (await (await clickhouse.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>())[0];
 
   async function lastRun(segmentId: string): Promise<{ seq: number; size: number }> {
-    const row = await first<{ last_seq: string; last_size: string }>(
-      `SELECT max(seq) AS last_seq, argMax(size, seq) AS last_size FROM ${db}.segment_runs WHERE segment_id = {id:String}`,
-      { id: segmentId },
-    );
-    return { seq: Number(row?.last_seq ?? 0), size: Number(row?.last_size ?? 0) };
+    const last = (await lastCommittedRuns(clickhouse, db, [segmentId])).get(segmentId);
+    return { seq: last?.seq ?? 0, size: last?.size ?? 0 };
   }
 
   async function clearUncommitted(segmentId: string, committed: number): Promise<void> {
