@@ -74,6 +74,15 @@ describe('without a server', () => {
     expect(roles.stderr).toMatch(/CDP_ROLES: roles must be a comma list/);
   });
 
+  test('cdp jobs run and cdp identity rebuild open the data folder directly', () => {
+    const job = cdp(['jobs', 'run', 'orders', '--as-of', '2026-01-01T00:00:00Z'], env);
+    expect(job.code, job.stderr).toBe(0);
+    expect(JSON.parse(job.stdout)).toMatchObject({ job: 'orders', as_of: '2026-01-01T00:00:00.000Z', status: 'succeeded', rows: 0 });
+    const rebuild = cdp(['identity', 'rebuild'], env);
+    expect(rebuild.code, rebuild.stderr).toBe(0);
+    expect(JSON.parse(rebuild.stdout)).toEqual({ success: true, events: 0, profiles: 0, identifiers: 0, suppressed: 0 });
+  });
+
   test('cdp segments needs a running product', () => {
     const res = cdp(['segments', 'run', 'all'], env);
     expect(res.code).toBe(2);
@@ -248,6 +257,19 @@ describe('with a running server', () => {
     const unknown = cdp(['segments', 'run', 'nope'], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no segment "nope"/);
+  });
+
+  test('cdp jobs run, cdp identity rebuild and cdp migrate go through the server (the folder is locked to them)', () => {
+    const job = cdp(['jobs', 'run', 'orders'], env);
+    expect(job.code, job.stderr).toBe(0);
+    expect(JSON.parse(job.stdout)).toMatchObject({ job: 'orders', status: 'succeeded' });
+    const rebuild = cdp(['identity', 'rebuild'], env);
+    expect(rebuild.code, rebuild.stderr).toBe(0);
+    expect(JSON.parse(rebuild.stdout)).toMatchObject({ success: true, profiles: expect.any(Number) });
+    expect(JSON.parse(rebuild.stdout).events).toBeGreaterThan(0);
+    const migrate = cdp(['migrate'], env);
+    expect(migrate.code, migrate.stderr).toBe(0);
+    expect(migrate.stdout).toMatch(/applied the migrations when it started; nothing to do/);
   });
 
   test('POST /v1/sql: keys, scopes and read-only enforcement', async () => {

@@ -1,20 +1,12 @@
 import type { Config } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
-import { migrate } from '../../clickhouse/migrations.js';
-import { runningServer } from '../../process/server-info.js';
-import { openClickHouse } from '../../process/start.js';
-import { isEmbedded } from '../../clickhouse/client.js';
+import { serverOrDirect } from '../server-or-direct.js';
 
-/** `cdp migrate`: applies sql/migrations/ (also done by `cdp start`). */
+/** `cdp migrate`: applies sql/migrations/ (also done by `cdp start`, and by every command that opens the data). */
 export async function migrateCommand(config: Config): Promise<string> {
-  if (isEmbedded(config) && runningServer(config.dataDir)) {
-    return 'a cdp server holds this data folder and applied the migrations when it started; nothing to do';
-  }
-  const client = await openClickHouse(config);
-  try {
-    const applied = await migrate(client, config.CLICKHOUSE_DATABASE, createLogger(config));
-    return applied.length === 0 ? 'schema is up to date' : `applied: ${applied.join(', ')}`;
-  } finally {
-    await client.close();
-  }
+  return serverOrDirect(config, {
+    server: async () => 'a cdp server holds this data folder and applied the migrations when it started; nothing to do',
+    direct: async ({ applied }) => (applied.length === 0 ? 'schema is up to date' : `applied: ${applied.join(', ')}`),
+    log: createLogger(config),
+  });
 }

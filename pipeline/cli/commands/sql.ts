@@ -1,42 +1,24 @@
 import type { Config } from '../../core/config.js';
-import { ServerError } from '../../core/errors/server-error.js';
-import { isEmbedded } from '../../clickhouse/client.js';
-import { migrate } from '../../clickhouse/migrations.js';
-import { localAdminKey, runningServer } from '../../process/server-info.js';
 import { runCheckedSelect } from '../../clickhouse/sql-guard.js';
 import { createSqlRunner } from '../../clickhouse/sql-runner.js';
-import { openClickHouse } from '../../process/start.js';
 import { formatRows, type Format } from '../format-rows.js';
-
-async function viaServer(url: string, key: string, query: string): Promise<Record<string, unknown>[]> {
-  const res = await fetch(`${url}/v1/sql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await res.json()) as { success: boolean; rows?: Record<string, unknown>[]; message?: string };
-  if (!res.ok || !body.success) throw new ServerError(body.message ?? `the server answered ${res.status}`, res.status);
-  return body.rows ?? [];
-}
+import { serverOrDirect } from '../server-or-direct.js';
 
 /**
- * `cdp sql "<query>"`: one SELECT of the product database's tables, checked by sql-guard.ts either way. While
- * a server holds the data folder the query goes through its `POST /v1/sql` (with the local CLI key);
- * otherwise the data is opened directly.
+ * `cdp sql "<query>"`: one SELECT of the product database's tables, checked by sql-guard.ts either way:
+ * through the running product's `POST /v1/sql`, or on a read-only connection of its own.
  */
 export async function sqlCommand(config: Config, query: string, format: Format): Promise<string> {
-  const server = runningServer(config.dataDir);
-  if (server) return formatRows(await viaServer(server.url, localAdminKey(config.dataDir), query), format);
-  if (isEmbedded(config)) {
-    // A data folder that was never started has no schema yet; create it so the tables can be queried.
-    const admin = await openClickHouse(config);
-    await migrate(admin, config.CLICKHOUSE_DATABASE);
-    await admin.close();
-  }
-  const runner = await createSqlRunner(config);
-  try {
-    return formatRows(await runCheckedSelect(runner, query), format);
-  } finally {
-    await runner.close();
-  }
+  const rows = await serverOrDirect(config, {
+    server: async (server) => (await server.call<{ rows?: Record<string, unknown>[] }>('POST', '/v1/sql', { query })).rows ?? [],
+    direct: async () => {
+      const runner = await createSqlRunner(config);
+      try {
+        return await runCheckedSelect(runner, query);
+      } finally {
+        await runner.close();
+      }
+    },
+  });
+  return formatRows(rows, format);
 }
