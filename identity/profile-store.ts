@@ -7,14 +7,13 @@ import { chTime } from '../pipeline/clickhouse/ch-time.js';
 import type { LoadQueue } from '../pipeline/redis/load-queue.js';
 import type { Logger } from '../pipeline/core/logger.js';
 import { projectRoot } from '../pipeline/core/project-root.js';
+import { erasureTargets, schemaColumns, type ErasureParams } from './erasure-targets.js';
 import { normalizeEmail, normalizePhone, type IdentityRules } from './identifiers.js';
 import { deletionKeys, queueMatcher, redactQueuedJobs } from './queued-redaction.js';
 import { SUPPRESSION_SCHEME, type SuppressionHasher } from './suppression-hash.js';
 
 const deleteScript = readFileSync(path.join(projectRoot(), 'identity', 'lua', 'delete-profile.lua'), 'utf8');
 const SEP = '\u001f';
-/** Tables the jobs and the membership runs fill with profile ids, cleared of a deleted customer too. */
-const DERIVED_TABLES = ['profile_activity', 'orders', 'rfm_scores', 'churn_summaries', 'churn_scores', 'segment_changes', 'segment_membership', 'segment_staging'];
 
 export interface Profile {
   profile_id: string;
@@ -170,27 +169,12 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         deps.log.warn({ jobs: queued.stillActive }, 'load jobs still being loaded after the wait: rows of the deleted customer they insert later remain until the profile is deleted again');
       }
       if (queued && (queued.events > 0 || queued.rejected > 0 || queued.scrubbedFailures > 0)) deps.log.info({ ...queued }, 'deleted customer taken out of the load queue');
-      // Refused events are found by the identifiers kept with them, and, for those kept before that
-      // column existed, by the identifiers as JSON strings in the payload.
-      const needles = pairs.map(([, v]) => JSON.stringify(v));
-      const refusedKeys = deletionKeys(keys);
-      const params = { profiles, keys, userIds, anonymousIds, needles, refusedKeys };
-      const byKey = `concat(identifier_type, '\\x1F', identifier) IN {keys:Array(String)}`;
-      // Events are matched by profile and by identifier: a customer's events loaded under no profile, or
-      // dated in the future (other partitions), go too.
-      const deletions: [string, string][] = [
-        ['events', 'profile_id IN {profiles:Array(String)} OR user_id IN {userIds:Array(String)} OR anonymous_id IN {anonymousIds:Array(String)}'],
-        ['identity_edges', `profile_id IN {profiles:Array(String)} OR ${byKey}`],
-        ['identities', `profile_id IN {profiles:Array(String)} OR ${byKey}`],
-        ['profile_traits', 'profile_id IN {profiles:Array(String)}'],
-        ['profile_overrides', 'old_profile_id IN {profiles:Array(String)} OR profile_id IN {profiles:Array(String)}'],
-        ['identity_merges', `profile_id IN {profiles:Array(String)} OR hasAny(from_profiles, {profiles:Array(String)}) OR ${byKey}`],
-        ...(needles.length > 0 ? [['rejected_events', 'hasAny(identifiers, {refusedKeys:Array(String)}) OR multiSearchAnyCaseInsensitive(payload, {needles:Array(String)})'] as [string, string]] : []),
-        // What the jobs and segments derived from them: orders, scores and audience membership.
-        ...DERIVED_TABLES.map((table): [string, string] => [table, 'profile_id IN {profiles:Array(String)}']),
-      ];
-      for (const [table, where] of deletions) {
-        await clickhouse.command({ query: `ALTER TABLE ${db}.${table} DELETE WHERE ${where}`, query_params: params, clickhouse_settings: { mutations_sync: '2' } });
+      // Every table holding a customer column, as the schema lists them (identity/erasure-targets.ts):
+      // events are matched by profile and by identifier, so a customer's events loaded under no profile,
+      // or dated in the future (other partitions), go too; refused events by the identifiers kept with them.
+      const params: ErasureParams = { profiles, keys, userIds, anonymousIds, refusedKeys: deletionKeys(keys), needles: pairs.map(([, v]) => JSON.stringify(v)) };
+      for (const { table, where } of erasureTargets(await schemaColumns(clickhouse, db), params)) {
+        await clickhouse.command({ query: `ALTER TABLE ${db}.\`${table}\` DELETE WHERE ${where}`, query_params: { ...params }, clickhouse_settings: { mutations_sync: '2' } });
       }
       const now = chTime(Date.now());
       if (keys.length > 0) {
