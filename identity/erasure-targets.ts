@@ -26,7 +26,7 @@ interface CustomerColumn {
   reads: (keyof ErasureParams)[];
 }
 
-export const CUSTOMER_COLUMNS: Record<string, CustomerColumn> = {
+const CUSTOMER_COLUMNS: Record<string, CustomerColumn> = {
   profile_id: { where: 'profile_id IN {profiles:Array(String)}', reads: ['profiles'] },
   old_profile_id: { where: 'old_profile_id IN {profiles:Array(String)}', reads: ['profiles'] },
   from_profiles: { where: 'hasAny(from_profiles, {profiles:Array(String)})', reads: ['profiles'] },
