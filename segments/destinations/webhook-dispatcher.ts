@@ -5,12 +5,12 @@ import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import type { Config } from '../../pipeline/core/config.js';
 import type { Logger } from '../../pipeline/core/logger.js';
 import type { Metrics } from '../../pipeline/core/metrics.js';
+import { QUEUE_NAMES } from '../../pipeline/redis/key-names.js';
 import type { DestinationStore } from './destination-store.js';
 import { DestinationGoneError } from './errors/destination-gone-error.js';
 import type { SegmentRunCommitted } from '../membership/membership-runner.js';
 import { listDeadLetters, replayDeadLetters, type DeadLetter } from './webhook-dead-letters.js';
 import { deliverWebhook } from './webhook-delivery.js';
-import { QUEUE_NAMES } from '../../pipeline/redis/key-names.js';
 import { createWebhookQueue, deliveryId, type WebhookJobData } from './webhook-queue.js';
 
 export interface WebhookDelivery {
