@@ -17,6 +17,7 @@ import { createLoadQueue } from '../pipeline/redis/load-queue.js';
 import { createLogger } from '../pipeline/core/logger.js';
 import { migrate } from '../pipeline/clickhouse/migrations.js';
 import { redisFor, resolveRedis, type RedisTarget } from '../pipeline/redis/connection.js';
+import { redisKeyNames } from '../pipeline/redis/key-names.js';
 import { startProduct, type Product } from '../pipeline/process/start.js';
 import { generateIdentityScenario, scenarioOptionsForEvents, scoreIdentity, type ResolvedIdentifierRow, type ScenarioStats } from './identity-scenario.js';
 import type { BenchOptions } from './options.js';
@@ -147,7 +148,7 @@ async function resolveAll(redis: RedisTarget, prefix: string, config: Config, in
   const connection = redisFor(redis, 'worker');
   try {
     // The bench's own graph has no suppressed identifiers; any secret keys their (absent) hashes.
-    const resolver = createResolver(connection, prefix, config.IDENTITY_LIMITS, createSuppressionHasher(randomBytes(32)));
+    const resolver = createResolver(connection, redisKeyNames(prefix).identity, config.IDENTITY_LIMITS, createSuppressionHasher(randomBytes(32)));
     await connection.ping();
     const resolutions: Resolution[] = [];
     const t = performance.now();

@@ -1,18 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
 import { chTime } from '../pipeline/clickhouse/ch-time.js';
 import type { LoadQueue } from '../pipeline/redis/load-queue.js';
 import type { Logger } from '../pipeline/core/logger.js';
-import { projectRoot } from '../pipeline/core/project-root.js';
 import { erasureTargets, schemaColumns, type ErasureParams } from './erasure-targets.js';
+import { profileKeys, type IdentityGraphKeys } from '../pipeline/redis/key-names.js';
+import { loadLuaScript } from '../pipeline/redis/lua-script.js';
 import { normalizeEmail, normalizePhone, type IdentityRules } from './identifiers.js';
 import { deletionKeys, queueMatcher, redactQueuedJobs } from './queued-redaction.js';
 import { SUPPRESSION_SCHEME, type SuppressionHasher } from './suppression-hash.js';
 
-const deleteScript = readFileSync(path.join(projectRoot(), 'identity', 'lua', 'delete-profile.lua'), 'utf8');
+const DELETE_SCRIPT = { file: 'identity/lua/delete-profile.lua', keys: 6 };
 const SEP = '\u001f';
 
 export interface Profile {
@@ -62,16 +61,27 @@ export interface ProfileStore {
 }
 
 /**
+ * identity/lua/delete-profile.lua on a connection: called with a profile id and its identifiers, each followed
+ * by its keyed hash; answers [1, identifiers, profiles merged into it] or [0, identifiers not given].
+ */
+export function deleteProfileScript(redis: Redis, graph: IdentityGraphKeys) {
+  const script = loadLuaScript<[1, string[], string[]] | [0, string[]]>(redis, DELETE_SCRIPT);
+  return (profileId: string, identifiersAndHashes: string[]) => {
+    const own = profileKeys(graph, profileId);
+    return script([graph.index, graph.suppressed, graph.created, own.identifiers, own.counts, own.merged], [profileId, ...identifiersAndHashes]);
+  };
+}
+
+/**
  * Reads and deletes stitched profiles. Reads go to the identity views; a deletion first removes the profile
  * from the live graph and suppresses its identifiers (Redis, atomic), then takes the customer out of the load
  * jobs not loaded yet (identity/queued-redaction.ts), then deletes every row that holds the profile or its
  * identifiers from every table (ClickHouse mutations, waited for), and records the deletion without the
  * personal data.
  */
-export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, database: string, prefix: string, deps: DeletionDeps): ProfileStore {
+export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, database: string, graph: IdentityGraphKeys, deps: DeletionDeps): ProfileStore {
   const db = database;
-  redis.defineCommand('cdpDeleteProfile', { numberOfKeys: 0, lua: deleteScript });
-  const deleteScriptCall = (redis as Redis & { cdpDeleteProfile(...args: string[]): Promise<[1, string[], string[]] | [0, string[]]> }).cdpDeleteProfile.bind(redis);
+  const deleteFromGraph = deleteProfileScript(redis, graph);
 
   /**
    * Removes the profile from the live graph and suppresses its identifiers (Redis, atomic). The keyed
@@ -79,13 +89,13 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
    * one in between, the script does nothing and names it, and the call is made again with it.
    */
   async function deleteLive(profileId: string, known: string[]): Promise<[string[], string[]]> {
-    const members = new Set([...known, ...(await redis.smembers(`${prefix}:id:p:${profileId}`))]);
+    const members = new Set([...known, ...(await redis.smembers(profileKeys(graph, profileId).identifiers))]);
     for (let attempt = 0; attempt < SUPPRESS_ATTEMPTS; attempt++) {
       const args = [...members].flatMap((m) => {
         const cut = m.indexOf(SEP);
         return [m, deps.hasher.of(m.slice(0, cut), m.slice(cut + 1))];
       });
-      const result = await deleteScriptCall(profileId, prefix, ...args);
+      const result = await deleteFromGraph(profileId, args);
       if (result[0] === 1) return [result[1], result[2]];
       for (const m of result[1]) members.add(m);
     }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../pipeline/core/config.js';
 import { createLoadQueue, type LoadQueue } from '../pipeline/redis/load-queue.js';
 import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
+import { redisKeyNames, type IdentityGraphKeys } from '../pipeline/redis/key-names.js';
 import { candidateProfileId, createResolver, type Resolver } from './resolver.js';
 import { LEGACY_SCHEME, type SuppressionHasher } from './suppression-hash.js';
 
@@ -28,11 +29,11 @@ export async function rebuildIdentityGraph(
   resolver: Resolver,
   hasher: SuppressionHasher,
   database: string,
-  prefix: string,
+  graph: IdentityGraphKeys,
 ): Promise<RebuildSummary> {
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:id:*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', graph.everyKey, 'COUNT', 1000);
     if (keys.length > 0) await redis.unlink(...keys);
     cursor = next;
   } while (cursor !== '0');
@@ -40,7 +41,7 @@ export async function rebuildIdentityGraph(
   // Rows not yet converted to the keyed form (the start converts them) are keyed on the way.
   const suppressed = await (await clickhouse.query({ query: `SELECT DISTINCT identifier_hash AS h, scheme FROM ${database}.suppressed_identifiers`, format: 'JSONEachRow' })).json<{ h: string; scheme: string }>();
   const hashes = [...new Set(suppressed.map((s) => (s.scheme === LEGACY_SCHEME ? hasher.fromLegacy(s.h) : s.h)))];
-  for (let i = 0; i < hashes.length; i += 1000) await redis.sadd(`${prefix}:id:sup`, ...hashes.slice(i, i + 1000));
+  for (let i = 0; i < hashes.length; i += 1000) await redis.sadd(graph.suppressed, ...hashes.slice(i, i + 1000));
 
   // Each event once, at its first resolution (a retried load repeats its edges with a later seq), with its
   // identifiers in the order it gave them. One query: the result is held in memory (about 100 bytes per
@@ -65,11 +66,10 @@ export async function rebuildIdentityGraph(
   const events = edges.length;
   const maxSeq = events > 0 ? Number(edges[events - 1]!.first_seq) : 0;
   // Later live resolutions must keep counting from where the original ones were.
-  const seqKey = `${prefix}:id:seq`;
-  if (Number(await redis.get(seqKey)) < maxSeq) await redis.set(seqKey, maxSeq);
+  if (Number(await redis.get(graph.seq)) < maxSeq) await redis.set(graph.seq, maxSeq);
 
-  const profiles = await redis.hlen(`${prefix}:id:created`);
-  const identifiers = await redis.hlen(`${prefix}:id:idx`);
+  const profiles = await redis.hlen(graph.created);
+  const identifiers = await redis.hlen(graph.index);
   return { events, profiles, identifiers, suppressed: hashes.length };
 }
 
@@ -89,16 +89,10 @@ export async function rebuildWithLoadingPaused(queue: LoadQueue, rebuild: () => 
 export function identityRebuilder(config: Config, clickhouse: ClickHouseClient, redis: Redis, queue: LoadQueue | undefined, hasher: SuppressionHasher) {
   return async () => {
     const own = queue ?? createLoadQueue(redis, config);
+    const graph = redisKeyNames(config.QUEUE_PREFIX).identity;
     try {
       return await rebuildWithLoadingPaused(own, () =>
-        rebuildIdentityGraph(
-          clickhouse,
-          redis,
-          createResolver(redis, config.QUEUE_PREFIX, config.IDENTITY_LIMITS, hasher),
-          hasher,
-          config.CLICKHOUSE_DATABASE,
-          config.QUEUE_PREFIX,
-        ),
+        rebuildIdentityGraph(clickhouse, redis, createResolver(redis, graph, config.IDENTITY_LIMITS, hasher), hasher, config.CLICKHOUSE_DATABASE, graph),
       );
     } finally {
       if (own !== queue) await own.close();

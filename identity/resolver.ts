@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Redis } from 'ioredis';
-import { projectRoot } from '../pipeline/core/project-root.js';
+import type { IdentityGraphKeys } from '../pipeline/redis/key-names.js';
+import { loadLuaScript } from '../pipeline/redis/lua-script.js';
 import type { Identifier } from './identifiers.js';
 import type { SuppressionHasher } from './suppression-hash.js';
 
-const script = readFileSync(path.join(projectRoot(), 'identity', 'lua', 'resolve-identities.lua'), 'utf8');
+const RESOLVE_SCRIPT = { file: 'identity/lua/resolve-identities.lua', keys: 4 };
 
 // Events per script call: bounds how long one call holds Redis (each event is a handful of commands).
 const CHUNK = 500;
@@ -67,15 +66,16 @@ export function suppressionHashes(identifiers: Identifier[], hasher: Suppression
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 
 /** Identity resolution in Redis: one Lua call per chunk of events, pipelined, never one per event. */
-export function createResolver(redis: Redis, prefix: string, limits: Record<string, number>, hasher: SuppressionHasher): Resolver {
-  redis.defineCommand('cdpResolveIdentities', { numberOfKeys: 0, lua: script });
-  const call = (redis as Redis & { cdpResolveIdentities(input: string, prefix: string): Promise<string> }).cdpResolveIdentities.bind(redis);
+export function createResolver(redis: Redis, graph: IdentityGraphKeys, limits: Record<string, number>, hasher: SuppressionHasher): Resolver {
+  const resolveScript = loadLuaScript<string>(redis, RESOLVE_SCRIPT);
+  const keys = [graph.index, graph.created, graph.suppressed, graph.seq];
+  const profileKeyPrefixes = [graph.profileIdentifiersPrefix, graph.profileCountsPrefix, graph.profileMergedPrefix];
   return {
     async resolve(events) {
       const calls: Promise<string>[] = [];
       for (let start = 0; start < events.length; start += CHUNK) {
         const chunk = events.slice(start, start + CHUNK).map((e) => ({ c: e.candidate, ids: e.identifiers.map((i) => [i.type, i.value]), s: suppressionHashes(e.identifiers, hasher) }));
-        calls.push(call(JSON.stringify({ limits, events: chunk }), prefix));
+        calls.push(resolveScript(keys, [JSON.stringify({ limits, events: chunk }), ...profileKeyPrefixes]));
       }
       const out: Resolution[] = [];
       for (const raw of await Promise.all(calls)) {
@@ -105,7 +105,7 @@ export function createResolver(redis: Redis, prefix: string, limits: Record<stri
       const flat = hashes.flat();
       const found: number[] = [];
       for (let start = 0; start < flat.length; start += SUPPRESSION_CHUNK) {
-        found.push(...(await redis.smismember(`${prefix}:id:sup`, ...flat.slice(start, start + SUPPRESSION_CHUNK))));
+        found.push(...(await redis.smismember(graph.suppressed, ...flat.slice(start, start + SUPPRESSION_CHUNK))));
       }
       let at = 0;
       return hashes.map((h) => {

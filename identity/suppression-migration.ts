@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
 import type { Logger } from '../pipeline/core/logger.js';
+import type { IdentityGraphKeys } from '../pipeline/redis/key-names.js';
 import { LEGACY_SCHEME, SUPPRESSION_SCHEME, type SuppressionHasher } from './suppression-hash.js';
 
 // Suppressed identifiers kept before the installation secret existed are unkeyed SHA-1 hashes; the
@@ -28,7 +29,7 @@ export async function migrateSuppression(opts: {
   clickhouse: ClickHouseClient;
   redis: Redis;
   database: string;
-  prefix: string;
+  graph: IdentityGraphKeys;
   hasher: SuppressionHasher;
   log: Logger;
 }): Promise<SuppressionMigration> {
@@ -56,7 +57,7 @@ export async function migrateSuppression(opts: {
     out.clickhouse += rows.length;
   }
 
-  const key = `${opts.prefix}:id:sup`;
+  const key = opts.graph.suppressed;
   let cursor = '0';
   do {
     const [next, members] = await redis.sscan(key, cursor, 'COUNT', 1000);

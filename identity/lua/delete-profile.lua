@@ -4,16 +4,17 @@
 -- Node reads the profile's identifiers first and passes each with its hash. When the profile gained an
 -- identifier in between (an event resolved meanwhile), nothing is done and the missing ones are returned
 -- for Node to hash and call again.
--- ARGV[1]: profile id; ARGV[2]: key prefix; ARGV[3..]: pairs "type\x1fvalue", its keyed hash (the
--- profile's live identifiers, and those ClickHouse knows for it in case the live graph lost some).
+-- KEYS (names from pipeline/redis/key-names.ts): [1] identifier index (hash), [2] suppressed identifier
+-- hashes (set), [3] profile creation seqs (hash), and the profile's own [4] identifiers (set),
+-- [5] counts per identifier type (hash), [6] profiles merged into it (set).
+-- ARGV[1]: profile id; ARGV[2..]: pairs "type\x1fvalue", its keyed hash (the profile's live identifiers,
+-- and those ClickHouse knows for it in case the live graph lost some).
 -- Returns { 1, identifiers ("type\x1fvalue"), profiles merged into it }, or { 0, identifiers not given }.
-local pid, P = ARGV[1], ARGV[2]
-local IDX = P .. ':id:idx'
-local idsKey = P .. ':id:p:' .. pid
-local mergedKey = P .. ':id:m:' .. pid
+local IDX, SUP, CREATED, idsKey, countKey, mergedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local pid = ARGV[1]
 
 local given, members = {}, {}
-for k = 3, #ARGV, 2 do
+for k = 2, #ARGV, 2 do
   if not given[ARGV[k]] then members[#members + 1] = ARGV[k] end
   given[ARGV[k]] = ARGV[k + 1]
 end
@@ -25,9 +26,9 @@ if #missing > 0 then return { 0, missing } end
 
 for _, member in ipairs(members) do
   if redis.call('HGET', IDX, member) == pid then redis.call('HDEL', IDX, member) end
-  redis.call('SADD', P .. ':id:sup', given[member])
+  redis.call('SADD', SUP, given[member])
 end
 local merged = redis.call('SMEMBERS', mergedKey)
-redis.call('DEL', idsKey, P .. ':id:c:' .. pid, mergedKey)
-redis.call('HDEL', P .. ':id:created', pid)
+redis.call('DEL', idsKey, countKey, mergedKey)
+redis.call('HDEL', CREATED, pid)
 return { 1, members, merged }

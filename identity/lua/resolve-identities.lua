@@ -1,10 +1,15 @@
 -- Resolves a batch of events to profiles, atomically, in order: the identity graph's only writer.
 --
+-- KEYS (names from pipeline/redis/key-names.ts): [1] identifier index (hash `type\x1fvalue` -> profile),
+--   [2] profile creation seqs (hash), [3] suppressed identifier hashes (set), [4] resolution seq (counter).
 -- ARGV[1]: JSON { limits = { type = n, ['*'] = n }, events = [ { c = candidate profile id, ids = [[type, value], ...],
 --          s = [keyed hashes of the identifiers, as the suppression set holds them] } ] }
 --          with each event's identifiers sorted by priority, highest first. The hashes are keyed with the
 --          installation secret, which Node holds and Redis never sees (identity/suppression-hash.ts).
--- ARGV[2]: key prefix (a Redis Cluster hash tag keeps every key of the graph in one slot).
+-- ARGV[2], ARGV[3], ARGV[4]: the prefixes of a profile's own keys, followed by its id: its identifiers (set),
+--          its count per identifier type (hash), the profiles merged into it (set). Profiles are found as the
+--          script runs, so these keys cannot be declared (in a Redis Cluster they must hash to the declared
+--          keys' slot, as the prefixes key-names.ts gives them do).
 --
 -- Per event: no identifier known -> a new profile (the candidate id); one profile -> attach the new
 -- identifiers; several -> merge into the oldest. Whenever the result would hold more identifiers of a
@@ -18,13 +23,10 @@
 -- outcome and its position in the input (a replay feeds them back in that order), i = identifier -> profile assignments made, m = merges [from, to], o = overrides [old, new],
 -- x = refusals [type, value, rule, profiles] }.
 
+local IDX, CREATED, SUP, SEQ = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local input = cjson.decode(ARGV[1])
-local P = ARGV[2]
+local IDS, COUNT, MERGED = ARGV[2], ARGV[3], ARGV[4]
 local SEP = '\31'
-local IDX = P .. ':id:idx'
-local CREATED = P .. ':id:created'
-local SUP = P .. ':id:sup'
-local SEQ = P .. ':id:seq'
 local limits = input.limits
 
 local function limit(t)
@@ -32,9 +34,9 @@ local function limit(t)
   if l == nil then l = limits['*'] end
   return l
 end
-local function idsKey(p) return P .. ':id:p:' .. p end
-local function countKey(p) return P .. ':id:c:' .. p end
-local function mergedKey(p) return P .. ':id:m:' .. p end
+local function idsKey(p) return IDS .. p end
+local function countKey(p) return COUNT .. p end
+local function mergedKey(p) return MERGED .. p end
 
 local results = {}
 for n, ev in ipairs(input.events) do

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
+import { API_KEY_NAMES } from '../redis/key-names.js';
 
-// Keys are shared by every process through Redis, and so is this channel: its name sits beside the key
-// hashes (cdp:keys:*), not under QUEUE_PREFIX, because the keys themselves are not prefixed either.
-const CHANNEL = 'cdp:keys:changed';
+// Keys are shared by every process through Redis, and so is this channel.
+const CHANNEL = API_KEY_NAMES.changed;
 
 /** Tells every process that a key was created or revoked (the message is the key's id, for the logs). */
 export async function announceKeyChange(redis: Redis, id: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Config } from '../core/config.js';
+import { API_KEY_NAMES } from '../redis/key-names.js';
 import { announceKeyChange } from './key-changes.js';
 import type { KeyInput } from './key-input.js';
 
@@ -67,8 +68,8 @@ export interface KeyStore {
   forgetCached(): void;
 }
 
-const WRITE_HASH = 'cdp:keys:write';
-const SECRET_HASH = 'cdp:keys:secret';
+const WRITE_HASH = API_KEY_NAMES.write;
+const SECRET_HASH = API_KEY_NAMES.secret;
 const NEGATIVE_TTL_MS = 10_000;
 const CACHE_MAX = 10_000;
 

@@ -44,10 +44,10 @@ export function installationSecret(config: Pick<Config, 'CDP_SECRET' | 'dataDir'
 /**
  * Refuses a secret other than the one this installation's Redis was first used with: processes on several
  * machines that each made their own secret.key would otherwise each miss the others' suppressed
- * identifiers. Redis keeps an HMAC of a fixed text, which tells nothing about the secret.
+ * identifiers. Redis keeps an HMAC of a fixed text, which tells nothing about the secret, under `key`
+ * (its name is pipeline/redis/key-names.ts's, which the shared base's core cannot import).
  */
-export async function checkInstallationSecret(redis: Redis, prefix: string, secret: Buffer): Promise<void> {
-  const key = `${prefix}:secret:check`;
+export async function checkInstallationSecret(redis: Redis, key: string, secret: Buffer): Promise<void> {
   const mark = createHmac('sha256', secret).update('cdp installation secret').digest('hex');
   await redis.set(key, mark, 'NX');
   if ((await redis.get(key)) !== mark) {

@@ -46,5 +46,4 @@ export interface LoadJobData {
   rejected: RejectedEvent[];
 }
 
-export const LOAD_QUEUE = 'load';
 export const LOAD_JOB_NAME = 'group';

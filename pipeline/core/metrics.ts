@@ -19,6 +19,8 @@ export function createMetrics() {
     insertSeconds: new Histogram({ name: 'cdp_insert_duration_seconds', help: 'ClickHouse insert latency', labelNames: ['table'], buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
     insertRows: new Histogram({ name: 'cdp_insert_batch_rows', help: 'Rows per ClickHouse insert', labelNames: ['table'], buckets: [1, 10, 100, 1000, 5000, 10000, 25000, 50000, 100000], registers }),
     insertFailures: new Counter({ name: 'cdp_insert_failures_total', help: 'Failed ClickHouse inserts (the jobs are retried)', labelNames: ['table'], registers }),
+    loadStepSeconds: new Histogram({ name: 'cdp_load_step_duration_seconds', help: 'Time one load step took for one group of jobs, by step (pipeline/load/steps/)', labelNames: ['step'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
+    loadStepFailures: new Counter({ name: 'cdp_load_step_failures_total', help: 'Load steps that failed for a whole group of jobs (Redis or ClickHouse unavailable, say), by step; the jobs are retried', labelNames: ['step'], registers }),
     loadLagSeconds: new Histogram({ name: 'cdp_load_lag_seconds', help: 'Time from the API receiving an event to its row being inserted', buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600], registers }),
     jobRuns: new Counter({ name: 'cdp_job_runs_total', help: 'Scheduled SQL job runs by job and outcome', labelNames: ['job', 'status'], registers }),
     jobSeconds: new Histogram({ name: 'cdp_job_duration_seconds', help: 'Scheduled SQL job run time', labelNames: ['job'], buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900], registers }),

@@ -96,6 +96,8 @@ export function eventRow(e: EnrichedEvent, profileId = ''): EventRow {
   };
 }
 
+export type RejectedRow = ReturnType<typeof rejectedRow>;
+
 export function rejectedRow(r: RejectedEvent) {
   return {
     rejection_id: r.rejectionId,

@@ -1,6 +1,7 @@
 import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Config } from '../core/config.js';
-import { LOAD_QUEUE, type LoadJobData } from '../core/load-job.js';
+import type { LoadJobData } from '../core/load-job.js';
+import { QUEUE_NAMES } from '../redis/key-names.js';
 import { BACKOFF_TYPE, retryDelay } from '../redis/load-queue.js';
 import type { Loader } from './loader.js';
 import type { Logger } from '../core/logger.js';
@@ -16,7 +17,7 @@ export type WorkerConfig = Pick<
  * default) and lands in the failed set — our dead letters — after its last attempt.
  */
 export function startLoadWorker(connection: ConnectionOptions, config: WorkerConfig, loader: Loader, log: Logger) {
-  const worker = new Worker<LoadJobData>(LOAD_QUEUE, (job) => loader.add(job), {
+  const worker = new Worker<LoadJobData>(QUEUE_NAMES.load, (job) => loader.add(job), {
     connection,
     prefix: config.QUEUE_PREFIX,
     concurrency: config.WORKER_CONCURRENCY,

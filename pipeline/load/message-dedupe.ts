@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Redis } from 'ioredis';
-import { projectRoot } from '../core/project-root.js';
+import type { RedisKeyNames } from '../redis/key-names.js';
+import { loadLuaScript } from '../redis/lua-script.js';
 
-const claimScript = readFileSync(path.join(projectRoot(), 'pipeline', 'load', 'lua', 'claim-message-ids.lua'), 'utf8');
+// One KEY per message: the number of keys varies per call.
+const CLAIM_SCRIPT = { file: 'pipeline/load/lua/claim-message-ids.lua' };
 
 // Keys per script call: bounds how long one call holds Redis.
 const CHUNK = 2000;
@@ -24,11 +23,9 @@ export interface MessageDedupe {
 /**
  * Drops repeated messageIds (per source) within DEDUPE_WINDOW_SECONDS, as Segment does. A claim is owned
  * by the job that carries the message, so a retried job is never mistaken for a duplicate of itself.
- * Keys are 96-bit hashes, about 80 bytes of Redis memory per message in the window.
  */
-export function createMessageDedupe(redis: Redis, prefix: string, windowSeconds: number): MessageDedupe {
-  redis.defineCommand('cdpClaimMessageIds', { lua: claimScript });
-  const claim = (redis as Redis & { cdpClaimMessageIds(n: number, ...args: (string | number)[]): Promise<number[]> }).cdpClaimMessageIds.bind(redis);
+export function createMessageDedupe(redis: Redis, claimKey: RedisKeyNames['dedupeClaim'], windowSeconds: number): MessageDedupe {
+  const claim = loadLuaScript<number[]>(redis, CLAIM_SCRIPT);
 
   return {
     async duplicates(items) {
@@ -39,7 +36,7 @@ export function createMessageDedupe(redis: Redis, prefix: string, windowSeconds:
       const owners: string[] = [];
       const at: number[] = [];
       items.forEach((item, i) => {
-        const key = `${prefix}:dd:${createHash('sha1').update(item.sourceId).update('\n').update(item.messageId).digest('base64url').slice(0, 16)}`;
+        const key = claimKey(item.sourceId, item.messageId);
         if (seen.has(key)) {
           result[i] = true;
           return;
@@ -50,8 +47,7 @@ export function createMessageDedupe(redis: Redis, prefix: string, windowSeconds:
         at.push(i);
       });
       for (let start = 0; start < keys.length; start += CHUNK) {
-        const k = keys.slice(start, start + CHUNK);
-        const flags = await claim(k.length, ...k, windowSeconds, ...owners.slice(start, start + CHUNK));
+        const flags = await claim(keys.slice(start, start + CHUNK), [windowSeconds, ...owners.slice(start, start + CHUNK)]);
         flags.forEach((flag, j) => {
           if (flag === 1) result[at[start + j]!] = true;
         });

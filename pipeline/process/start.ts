@@ -34,6 +34,7 @@ import { createMetrics, type Metrics } from '../core/metrics.js';
 import { migrate } from '../clickhouse/migrations.js';
 import { ensurePrivateDir } from '../core/private-dir.js';
 import { closeRedis, redisFor, resolveRedis, type RedisTarget } from '../redis/connection.js';
+import { redisKeyNames } from '../redis/key-names.js';
 import { localAdminKey, removeServerInfo, runningServer, writeServerInfo } from './server-info.js';
 import { createSqlRunner, type SqlRunner } from '../clickhouse/sql-runner.js';
 
@@ -118,6 +119,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     }
 
     const appRedis = redisFor(redis, 'producer', log);
+    const redisKeys = redisKeyNames(config.QUEUE_PREFIX);
     closers.push(() => closeRedis(appRedis));
     // What /health reports; while any of it is wrong, closing does not wait on Redis.
     const vitals: Record<string, () => string | undefined> = {
@@ -138,7 +140,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     let hasher: SuppressionHasher | undefined;
     if (admin) {
       hasher = await installationHasher(config, appRedis);
-      await migrateSuppression({ clickhouse: admin, redis: appRedis, database: config.CLICKHOUSE_DATABASE, prefix: config.QUEUE_PREFIX, hasher, log });
+      await migrateSuppression({ clickhouse: admin, redis: appRedis, database: config.CLICKHOUSE_DATABASE, graph: redisKeys.identity, hasher, log });
     }
 
     let queue: LoadQueue | undefined;
@@ -164,9 +166,9 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       loader = createLoader({
         clickhouse: loaderClickHouse,
         database: config.CLICKHOUSE_DATABASE,
-        dedupe: createMessageDedupe(workerRedis, config.QUEUE_PREFIX, config.DEDUPE_WINDOW_SECONDS),
+        dedupe: createMessageDedupe(workerRedis, redisKeys.dedupeClaim, config.DEDUPE_WINDOW_SECONDS),
         // A workers process always holds ClickHouse, so its hasher is there.
-        resolver: createResolver(workerRedis, config.QUEUE_PREFIX, config.IDENTITY_LIMITS, hasher!),
+        resolver: createResolver(workerRedis, redisKeys.identity, config.IDENTITY_LIMITS, hasher!),
         identityRules: identityRules(config),
         metrics,
         log: log.child({ role: 'workers' }),
@@ -187,7 +189,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     }
     // The audience API and webhook deliveries read on a connection of their own: an export reads page after
     // page and must not hold up health checks or profile reads.
-    const destinations = createDestinationStore(appRedis, config.QUEUE_PREFIX);
+    const destinations = createDestinationStore(appRedis, redisKeys.destinations);
     let audience: AudienceStore | undefined;
     let webhooks: WebhookDelivery | undefined;
     if (admin) {
@@ -252,7 +254,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
         closers.push(() => own.close());
         deletionQueue = own;
       }
-      profiles = createProfileStore(admin, appRedis, config.CLICKHOUSE_DATABASE, config.QUEUE_PREFIX, {
+      profiles = createProfileStore(admin, appRedis, config.CLICKHOUSE_DATABASE, redisKeys.identity, {
         hasher,
         rules: identityRules(config),
         queue: deletionQueue,

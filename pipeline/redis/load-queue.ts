@@ -1,6 +1,7 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { Config } from '../core/config.js';
-import { LOAD_QUEUE, type LoadJobData } from '../core/load-job.js';
+import type { LoadJobData } from '../core/load-job.js';
+import { QUEUE_NAMES } from './key-names.js';
 
 export const BACKOFF_TYPE = 'capped-exponential';
 
@@ -21,7 +22,7 @@ export function retryDelay(attemptsMade: number, config: Pick<Config, 'LOAD_RETR
 }
 
 export function createLoadQueue(connection: ConnectionOptions, config: Pick<Config, 'QUEUE_PREFIX' | 'LOAD_RETRY_ATTEMPTS'>) {
-  return new Queue<LoadJobData>(LOAD_QUEUE, {
+  return new Queue<LoadJobData>(QUEUE_NAMES.load, {
     connection,
     prefix: config.QUEUE_PREFIX,
     defaultJobOptions: loadJobOptions(config),

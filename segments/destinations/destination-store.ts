@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { DestinationKeys } from '../../pipeline/redis/key-names.js';
+import { loadLuaScript } from '../../pipeline/redis/lua-script.js';
 
 /** A webhook destination as the API shows it: never with its secret. */
 export interface Destination {
@@ -31,26 +33,16 @@ export interface DestinationStore {
   markEnqueued(id: string, seq: number): Promise<void>;
 }
 
-// Set fields only on a destination that still exists: a delivery finishing after a DELETE must not leave a
-// half destination behind.
-const UPDATE_IF_EXISTS = `
-if redis.call('exists', KEYS[1]) == 0 then return 0 end
-if ARGV[1] == 'max' then
-  local cur = tonumber(redis.call('hget', KEYS[1], ARGV[2]) or '0')
-  if tonumber(ARGV[3]) > cur then redis.call('hset', KEYS[1], ARGV[2], ARGV[3]) end
-else
-  redis.call('hset', KEYS[1], unpack(ARGV, 2))
-end
-return 1`;
+const UPDATE_SCRIPT = { file: 'segments/destinations/lua/update-destination.lua', keys: 1 };
 
 /**
  * Destinations live in Redis, not ClickHouse: their secrets must not be readable through analyst SQL.
  * Keys carry the queue prefix (a Redis Cluster hash tag), so the multi-key updates stay in one slot.
  */
-export function createDestinationStore(redis: Redis, prefix: string): DestinationStore {
-  const all = `${prefix}:destinations`;
-  const one = (id: string) => `${prefix}:destination:${id}`;
-  const bySegment = (segmentId: string) => `${prefix}:segment-destinations:${segmentId}`;
+export function createDestinationStore(redis: Redis, keys: DestinationKeys): DestinationStore {
+  const { all, one, ofSegment: bySegment } = keys;
+  // Sets fields only on a destination that still exists.
+  const updateIfExists = loadLuaScript<number>(redis, UPDATE_SCRIPT);
 
   const parse = (h: Record<string, string>): DestinationWithSecret => ({
     id: h.id!,
@@ -102,10 +94,10 @@ export function createDestinationStore(redis: Redis, prefix: string): Destinatio
       return true;
     },
     async disable(id, reason) {
-      await redis.eval(UPDATE_IF_EXISTS, 1, one(id), 'set', 'disabled_at', new Date().toISOString(), 'disabled_reason', reason);
+      await updateIfExists([one(id)], ['set', 'disabled_at', new Date().toISOString(), 'disabled_reason', reason]);
     },
     async markEnqueued(id, seq) {
-      await redis.eval(UPDATE_IF_EXISTS, 1, one(id), 'max', 'enqueued_seq', String(seq));
+      await updateIfExists([one(id)], ['max', 'enqueued_seq', String(seq)]);
     },
   };
 }

@@ -5,13 +5,14 @@ import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import type { Config } from '../../pipeline/core/config.js';
 import type { Logger } from '../../pipeline/core/logger.js';
 import type { Metrics } from '../../pipeline/core/metrics.js';
+import { QUEUE_NAMES } from '../../pipeline/redis/key-names.js';
 import type { DestinationStore } from './destination-store.js';
 import { DestinationGoneError } from './errors/destination-gone-error.js';
 import { committedRunsSql } from '../membership/committed-run.js';
 import type { SegmentRunCommitted } from '../membership/membership-runner.js';
 import { listDeadLetters, replayDeadLetters, type DeadLetter } from './webhook-dead-letters.js';
 import { deliverWebhook } from './webhook-delivery.js';
-import { createWebhookQueue, deliveryId, WEBHOOK_QUEUE, type WebhookJobData } from './webhook-queue.js';
+import { createWebhookQueue, deliveryId, type WebhookJobData } from './webhook-queue.js';
 
 export interface WebhookDelivery {
   /**
@@ -64,7 +65,7 @@ export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery
   let worker: Worker<WebhookJobData> | undefined;
   if (deps.workerConnection) {
     const deliveryDeps = { clickhouse: deps.clickhouse, database: db, destinations: deps.destinations, timeoutMs: config.WEBHOOK_TIMEOUT_MS, outcomes, log };
-    worker = new Worker<WebhookJobData>(WEBHOOK_QUEUE, (job) => deliverWebhook(job, deliveryDeps), {
+    worker = new Worker<WebhookJobData>(QUEUE_NAMES.webhooks, (job) => deliverWebhook(job, deliveryDeps), {
       connection: deps.workerConnection,
       prefix: config.QUEUE_PREFIX,
       concurrency: config.WEBHOOK_CONCURRENCY,

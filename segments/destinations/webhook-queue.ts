@@ -1,7 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { Config } from '../../pipeline/core/config.js';
-
-export const WEBHOOK_QUEUE = 'webhooks';
+import { QUEUE_NAMES } from '../../pipeline/redis/key-names.js';
 
 /** One delivery: a batch of one run's changes for one destination. */
 export interface WebhookJobData {
@@ -45,7 +44,7 @@ export function webhookJobOptions(config: WebhookQueueConfig): JobsOptions {
 }
 
 export function createWebhookQueue(connection: ConnectionOptions, config: WebhookQueueConfig) {
-  return new Queue<WebhookJobData>(WEBHOOK_QUEUE, { connection, prefix: config.QUEUE_PREFIX, defaultJobOptions: webhookJobOptions(config) });
+  return new Queue<WebhookJobData>(QUEUE_NAMES.webhooks, { connection, prefix: config.QUEUE_PREFIX, defaultJobOptions: webhookJobOptions(config) });
 }
 
 export type WebhookQueue = ReturnType<typeof createWebhookQueue>;

@@ -1,9 +1,8 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Config } from '../../pipeline/core/config.js';
 import type { Logger } from '../../pipeline/core/logger.js';
+import { QUEUE_NAMES } from '../../pipeline/redis/key-names.js';
 import type { JobRunner } from './job-runner.js';
-
-const JOBS_QUEUE = 'jobs';
 
 /**
  * The scheduler role: a BullMQ Job Scheduler (cron JOBS_CRON in JOBS_TIME_ZONE) enqueues `all`, and a
@@ -11,14 +10,14 @@ const JOBS_QUEUE = 'jobs';
  * idempotent, so any number of scheduler processes agree on one schedule.
  */
 export async function startJobScheduler(connection: ConnectionOptions, config: Config, runner: JobRunner, log: Logger) {
-  const queue = new Queue(JOBS_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
+  const queue = new Queue(QUEUE_NAMES.jobs, { connection, prefix: config.QUEUE_PREFIX });
   await queue.upsertJobScheduler(
     'all-jobs',
     { pattern: config.JOBS_CRON, tz: config.JOBS_TIME_ZONE },
     { name: 'all', opts: { removeOnComplete: 100, removeOnFail: 1000 } },
   );
   const worker = new Worker(
-    JOBS_QUEUE,
+    QUEUE_NAMES.jobs,
     async (job) => runner.run('all', job.opts.timestamp ?? job.timestamp ?? Date.now()),
     { connection, prefix: config.QUEUE_PREFIX, concurrency: 1, lockDuration: 10 * 60 * 1000 },
   );

@@ -1,11 +1,11 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Config } from '../../pipeline/core/config.js';
 import type { Logger } from '../../pipeline/core/logger.js';
+import { QUEUE_NAMES } from '../../pipeline/redis/key-names.js';
 import { SegmentNotFoundError } from '../errors/segment-not-found-error.js';
 import type { Segment } from '../segment-store.js';
 import type { MembershipRunner } from './membership-runner.js';
 
-const SEGMENTS_QUEUE = 'segments';
 const schedulerId = (segmentId: string) => `segment:${segmentId}`;
 
 export interface SegmentSchedules {
@@ -22,7 +22,7 @@ export interface SegmentSchedules {
  * that saves segments may do it; the worker that runs them lives in the scheduler role.
  */
 export function createSegmentSchedules(connection: ConnectionOptions, config: Config): SegmentSchedules {
-  const queue = new Queue(SEGMENTS_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
+  const queue = new Queue(QUEUE_NAMES.segments, { connection, prefix: config.QUEUE_PREFIX });
   const upsert = async (segment: Segment) => {
     await queue.upsertJobScheduler(
       schedulerId(segment.id),
@@ -50,7 +50,7 @@ export function createSegmentSchedules(connection: ConnectionOptions, config: Co
 /** The worker running scheduled membership jobs, one at a time, as of the moment each starts. */
 export function startMembershipWorker(connection: ConnectionOptions, config: Config, runner: MembershipRunner, schedules: SegmentSchedules, log: Logger) {
   const worker = new Worker(
-    SEGMENTS_QUEUE,
+    QUEUE_NAMES.segments,
     async (job) => {
       const { segmentId } = job.data as { segmentId: string };
       try {

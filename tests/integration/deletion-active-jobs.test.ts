@@ -4,11 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { deleteProfileScript } from '../../identity/profile-store.js';
 import { createSuppressionHasher } from '../../identity/suppression-hash.js';
 import { SECRET_FILE } from '../../pipeline/core/installation-secret.js';
-import { LOAD_QUEUE, type LoadJobData } from '../../pipeline/core/load-job.js';
-import { projectRoot } from '../../pipeline/core/project-root.js';
+import type { LoadJobData } from '../../pipeline/core/load-job.js';
 import { redisFor } from '../../pipeline/redis/connection.js';
+import { QUEUE_NAMES, redisKeyNames } from '../../pipeline/redis/key-names.js';
 import { redisDump } from '../helpers/redis-dump.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
@@ -46,7 +47,7 @@ test('a job being loaded is waited for, and cleared of the customer when its att
   const gate = new Promise<void>((resolve) => (release = resolve));
   let taken: string | undefined;
   const worker = new Worker<LoadJobData>(
-    LOAD_QUEUE,
+    QUEUE_NAMES.load,
     async (job) => {
       taken = job.id;
       await gate;
@@ -100,15 +101,15 @@ test('the suppression script does nothing while the profile holds identifiers it
   const prefix = product.config.QUEUE_PREFIX;
   const members = [`user_id${SEP}race-u`, `email${SEP}race@shop.example`];
   await seedProfile('p_race', members);
-  redis.defineCommand('deleteProfileForTest', { numberOfKeys: 0, lua: readFileSync(path.join(projectRoot(), 'identity', 'lua', 'delete-profile.lua'), 'utf8') });
-  const call = (...args: string[]) => (redis as Redis & { deleteProfileForTest(...a: string[]): Promise<unknown[]> }).deleteProfileForTest(...args);
+  const deleteFromGraph = deleteProfileScript(redis, redisKeyNames(prefix).identity);
+  const call = (profileId: string, ...args: string[]) => deleteFromGraph(profileId, args);
 
   // Only one of the two: an identifier arrived after the caller read the profile.
-  expect(await call('p_race', prefix, members[0]!, 'h-user')).toEqual([0, [members[1]]]);
+  expect(await call('p_race', members[0]!, 'h-user')).toEqual([0, [members[1]]]);
   expect(await redis.hget(`${prefix}:id:idx`, members[0]!)).toBe('p_race');
   expect(await redis.sismember(`${prefix}:id:sup`, 'h-user')).toBe(0);
 
-  expect(await call('p_race', prefix, members[0]!, 'h-user', members[1]!, 'h-email')).toEqual([1, members, []]);
+  expect(await call('p_race', members[0]!, 'h-user', members[1]!, 'h-email')).toEqual([1, members, []]);
   expect(await redis.hget(`${prefix}:id:idx`, members[0]!)).toBeNull();
   expect(await redis.smismember(`${prefix}:id:sup`, 'h-user', 'h-email')).toEqual([1, 1]);
   expect(await redis.exists(`${prefix}:id:p:p_race`)).toBe(0);

@@ -1,4 +1,5 @@
 import type { Config } from '../../core/config.js';
+import { redisKeyNames } from '../../redis/key-names.js';
 import { createDestinationStore } from '../../../segments/destinations/destination-store.js';
 import { listDeadLetters, replayDeadLetters } from '../../../segments/destinations/webhook-dead-letters.js';
 import { createWebhookQueue } from '../../../segments/destinations/webhook-queue.js';
@@ -27,7 +28,7 @@ export async function webhooksReplayCommand(config: Config, filter: { destinatio
     const queue = createWebhookQueue(redis, config);
     try {
       if (filter.deliveryId !== undefined && !(await queue.getJob(filter.deliveryId))) throw new Error(`no webhook delivery with id ${filter.deliveryId}`);
-      return JSON.stringify(await replayDeadLetters(queue, createDestinationStore(redis, config.QUEUE_PREFIX), filter));
+      return JSON.stringify(await replayDeadLetters(queue, createDestinationStore(redis, redisKeyNames(config.QUEUE_PREFIX).destinations), filter));
     } finally {
       await queue.close();
     }

@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+
+// Every Redis key name the product forms, and nowhere else: the names are those written before this module
+// existed, byte for byte, so that data already in Redis keeps working. A new layout (Redis Cluster hash tags
+// per part, say) is made here. Lua scripts spell no names: they are handed theirs as KEYS, and the prefixes
+// of the keys they form from ids they find as ARGV.
+
+/** BullMQ queues; their own keys are BullMQ's, under QUEUE_PREFIX. */
+export const QUEUE_NAMES = {
+  /** Group commits from the tracking API to the load workers. */
+  load: 'load',
+  /** Scheduled SQL jobs of the customer model. */
+  jobs: 'jobs',
+  /** Scheduled segment membership runs. */
+  segments: 'segments',
+  /** Audience webhook deliveries. */
+  webhooks: 'webhooks',
+} as const;
+
+/**
+ * API keys, shared by every process of an installation. They are not under QUEUE_PREFIX (the keys themselves
+ * name no installation part), and neither is the channel announcing their changes.
+ */
+export const API_KEY_NAMES = {
+  /** hash: write key → its source, as given. */
+  write: 'cdp:keys:write',
+  /** hash: SHA-256 of a read, audience or admin key → its scope and name. */
+  secret: 'cdp:keys:secret',
+  /** pub/sub channel: a key's id whenever a key is created or revoked. */
+  changed: 'cdp:keys:changed',
+} as const;
+
+/** The live identity graph (identity/lua/*.lua writes it, identity/rebuild.ts makes it again). */
+export interface IdentityGraphKeys {
+  /** hash: `type\x1fvalue` → the profile holding that identifier. */
+  index: string;
+  /** hash: profile id → the seq of its creation (the oldest survives a merge). */
+  created: string;
+  /** set: keyed hashes of deleted customers' identifiers (identity/suppression-hash.ts). */
+  suppressed: string;
+  /** counter: the order of resolution across every worker. */
+  seq: string;
+  /** Followed by a profile id: set of its `type\x1fvalue` identifiers. */
+  profileIdentifiersPrefix: string;
+  /** Followed by a profile id: hash of identifier type → how many it holds. */
+  profileCountsPrefix: string;
+  /** Followed by a profile id: set of the profiles merged into it. */
+  profileMergedPrefix: string;
+  /** SCAN pattern matching every key of the graph. */
+  everyKey: string;
+}
+
+/** A profile's own keys in the identity graph. */
+export function profileKeys(graph: IdentityGraphKeys, profileId: string) {
+  return {
+    identifiers: `${graph.profileIdentifiersPrefix}${profileId}`,
+    counts: `${graph.profileCountsPrefix}${profileId}`,
+    merged: `${graph.profileMergedPrefix}${profileId}`,
+  };
+}
+
+/** Audience webhook destinations (segments/destinations/destination-store.ts). */
+export interface DestinationKeys {
+  /** set: every destination id. */
+  all: string;
+  /** hash: one destination, secret included. */
+  one(id: string): string;
+  /** set: the destination ids of a segment. */
+  ofSegment(segmentId: string): string;
+}
+
+export interface RedisKeyNames {
+  identity: IdentityGraphKeys;
+  destinations: DestinationKeys;
+  /** string: the load job that claimed a message (per source) within the dedupe window. */
+  dedupeClaim(sourceId: string, messageId: string): string;
+  /** string: an HMAC of a fixed text under the installation secret (pipeline/core/installation-secret.ts). */
+  installationSecretCheck: string;
+}
+
+/** The key names under QUEUE_PREFIX (by default `{cdp}`, a Redis Cluster hash tag: every key in one slot). */
+export function redisKeyNames(prefix: string): RedisKeyNames {
+  const id = `${prefix}:id:`;
+  return {
+    identity: {
+      index: `${id}idx`,
+      created: `${id}created`,
+      suppressed: `${id}sup`,
+      seq: `${id}seq`,
+      profileIdentifiersPrefix: `${id}p:`,
+      profileCountsPrefix: `${id}c:`,
+      profileMergedPrefix: `${id}m:`,
+      everyKey: `${id}*`,
+    },
+    destinations: {
+      all: `${prefix}:destinations`,
+      one: (destinationId) => `${prefix}:destination:${destinationId}`,
+      ofSegment: (segmentId) => `${prefix}:segment-destinations:${segmentId}`,
+    },
+    // 96 bits of a hash of source and message id: about 80 bytes of Redis memory per claim.
+    dedupeClaim: (sourceId, messageId) => `${prefix}:dd:${createHash('sha1').update(sourceId).update('\n').update(messageId).digest('base64url').slice(0, 16)}`,
+    installationSecretCheck: `${prefix}:secret:check`,
+  };
+}

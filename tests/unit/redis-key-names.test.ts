@@ -1,0 +1,45 @@
+import { describe, expect, test } from 'vitest';
+import { API_KEY_NAMES, profileKeys, QUEUE_NAMES, redisKeyNames } from '../../pipeline/redis/key-names.js';
+
+// Installations hold data under these names: a change here orphans it. Every name is spelled out as Redis
+// holds it, so that a change to pipeline/redis/key-names.ts has to change this test too, on purpose.
+
+describe('Redis key names', () => {
+  const keys = redisKeyNames('{cdp}');
+
+  test('the identity graph', () => {
+    expect(keys.identity).toEqual({
+      index: '{cdp}:id:idx',
+      created: '{cdp}:id:created',
+      suppressed: '{cdp}:id:sup',
+      seq: '{cdp}:id:seq',
+      profileIdentifiersPrefix: '{cdp}:id:p:',
+      profileCountsPrefix: '{cdp}:id:c:',
+      profileMergedPrefix: '{cdp}:id:m:',
+      everyKey: '{cdp}:id:*',
+    });
+    expect(profileKeys(keys.identity, 'p_0a1b')).toEqual({ identifiers: '{cdp}:id:p:p_0a1b', counts: '{cdp}:id:c:p_0a1b', merged: '{cdp}:id:m:p_0a1b' });
+  });
+
+  test('dedupe claims: 96 bits of SHA-1 of source and message id, base64url', () => {
+    expect(keys.dedupeClaim('src_web', 'msg-1')).toBe('{cdp}:dd:Uyj9HAw2kSvaz2Qk');
+    expect(keys.dedupeClaim('src_app', 'msg-1')).not.toBe(keys.dedupeClaim('src_web', 'msg-1'));
+  });
+
+  test('destinations, the installation secret check, API keys and queues', () => {
+    expect([keys.destinations.all, keys.destinations.one('dst_1'), keys.destinations.ofSegment('seg_1')]).toEqual([
+      '{cdp}:destinations',
+      '{cdp}:destination:dst_1',
+      '{cdp}:segment-destinations:seg_1',
+    ]);
+    expect(keys.installationSecretCheck).toBe('{cdp}:secret:check');
+    expect(API_KEY_NAMES).toEqual({ write: 'cdp:keys:write', secret: 'cdp:keys:secret', changed: 'cdp:keys:changed' });
+    expect(QUEUE_NAMES).toEqual({ load: 'load', jobs: 'jobs', segments: 'segments', webhooks: 'webhooks' });
+  });
+
+  test('every name under QUEUE_PREFIX follows the prefix given', () => {
+    const other = redisKeyNames('{t1}');
+    const names = [...Object.values(other.identity), other.destinations.all, other.destinations.one('d'), other.destinations.ofSegment('s'), other.dedupeClaim('a', 'b'), other.installationSecretCheck];
+    for (const name of names) expect(name.startsWith('{t1}:')).toBe(true);
+  });
+});
