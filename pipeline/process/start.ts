@@ -20,10 +20,9 @@ import { createMembershipRunner, type MembershipRunner } from '../../segments/me
 import { createSegmentSchedules, startMembershipWorker } from '../../segments/membership/membership-scheduler.js';
 import type { SegmentRouteDeps } from '../../segments/segment-routes.js';
 import { createSegmentStore } from '../../segments/segment-store.js';
-import { createClickHouse, isEmbedded, type ClickHouseClient } from '../clickhouse/client.js';
+import { isEmbedded, type ClickHouseClient } from '../clickhouse/client.js';
 import type { Config, Role } from '../core/config.js';
 import { createDashboardReader, type DashboardReader } from '../dashboard/reader.js';
-import { DataDirLockedError } from '../core/errors/data-dir-locked-error.js';
 import { buildHttpServer } from './http-server.js';
 import { createLoadQueue, type LoadQueue } from '../redis/load-queue.js';
 import { startLoadWorker } from '../load/load-worker.js';
@@ -34,7 +33,9 @@ import { createMetrics, type Metrics } from '../core/metrics.js';
 import { migrate } from '../clickhouse/migrations.js';
 import { ensurePrivateDir } from '../core/private-dir.js';
 import { closeRedis, redisFor, resolveRedis, type RedisTarget } from '../redis/connection.js';
-import { localAdminKey, removeServerInfo, runningServer, writeServerInfo } from './server-info.js';
+import { localAdminKey } from '../auth/local-admin-key.js';
+import { openClickHouse } from '../clickhouse/open-clickhouse.js';
+import { removeServerInfo, writeServerInfo } from '../core/server-info.js';
 import { createSqlRunner, type SqlRunner } from '../clickhouse/sql-runner.js';
 
 export interface Product {
@@ -64,21 +65,6 @@ function waitReady(redis: Redis): Promise<void> {
       resolve();
     });
   });
-}
-
-/** Opens a ClickHouse client, turning chDB's "Cannot lock file" into an error that says what to do. */
-export async function openClickHouse(config: Config): Promise<ClickHouseClient> {
-  try {
-    const client = createClickHouse(config);
-    await client.query({ query: 'SELECT 1' });
-    return client;
-  } catch (err) {
-    // chDB prints "Cannot lock file" to stderr but throws a bare ChdbConnectionError; a live server.json in the
-    // folder says who holds it.
-    const locked = /Cannot lock file/i.test((err as Error).message) || ((err as Error).name === 'ChdbConnectionError' && runningServer(config.dataDir) !== undefined);
-    if (locked) throw new DataDirLockedError(config.dataDir, { cause: err });
-    throw err;
-  }
 }
 
 /**

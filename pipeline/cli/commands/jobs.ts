@@ -3,8 +3,9 @@ import { ServerError } from '../../core/errors/server-error.js';
 import { isEmbedded } from '../../clickhouse/client.js';
 import { createLogger } from '../../core/logger.js';
 import { migrate } from '../../clickhouse/migrations.js';
-import { localAdminKey, runningServer } from '../../process/server-info.js';
-import { openClickHouse } from '../../process/start.js';
+import { localAdminKey } from '../../auth/local-admin-key.js';
+import { runningServer } from '../../core/server-info.js';
+import { openClickHouse } from '../../clickhouse/open-clickhouse.js';
 import { createJobRunner } from '../../../segments/jobs/job-runner.js';
 import type { JobName } from '../../../segments/jobs/jobs.js';
 

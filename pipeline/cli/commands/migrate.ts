@@ -1,8 +1,8 @@
 import type { Config } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { migrate } from '../../clickhouse/migrations.js';
-import { runningServer } from '../../process/server-info.js';
-import { openClickHouse } from '../../process/start.js';
+import { runningServer } from '../../core/server-info.js';
+import { openClickHouse } from '../../clickhouse/open-clickhouse.js';
 import { isEmbedded } from '../../clickhouse/client.js';
 
 /** `cdp migrate`: applies sql/migrations/ (also done by `cdp start`). */

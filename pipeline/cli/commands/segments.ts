@@ -1,7 +1,8 @@
 import type { Config } from '../../core/config.js';
 import { ServerError } from '../../core/errors/server-error.js';
 import { UsageError } from '../../core/errors/usage-error.js';
-import { localAdminKey, runningServer } from '../../process/server-info.js';
+import { localAdminKey } from '../../auth/local-admin-key.js';
+import { runningServer } from '../../core/server-info.js';
 
 /**
  * `cdp segments list` and `cdp segments run <id|all> [--as-of ISO]`, through the running server. Unlike

@@ -2,10 +2,11 @@ import type { Config } from '../../core/config.js';
 import { ServerError } from '../../core/errors/server-error.js';
 import { isEmbedded } from '../../clickhouse/client.js';
 import { migrate } from '../../clickhouse/migrations.js';
-import { localAdminKey, runningServer } from '../../process/server-info.js';
+import { localAdminKey } from '../../auth/local-admin-key.js';
+import { runningServer } from '../../core/server-info.js';
 import { runCheckedSelect } from '../../clickhouse/sql-guard.js';
 import { createSqlRunner } from '../../clickhouse/sql-runner.js';
-import { openClickHouse } from '../../process/start.js';
+import { openClickHouse } from '../../clickhouse/open-clickhouse.js';
 import { formatRows, type Format } from '../format-rows.js';
 
 async function viaServer(url: string, key: string, query: string): Promise<Record<string, unknown>[]> {
