@@ -4,9 +4,8 @@ import type { KeyStore } from '../pipeline/auth/key-store.js';
 import type { RebuildSummary } from './rebuild.js';
 
 /** `POST /v1/identity/rebuild` (admin): what `cdp identity rebuild` calls while a server holds the data. */
-export async function identityAdminRoutes(app: FastifyInstance, deps: { keys: KeyStore; rebuild: (() => Promise<RebuildSummary>) | undefined }): Promise<void> {
-  app.post('/v1/identity/rebuild', { preHandler: requireScope(deps.keys, 'admin') }, async (request, reply) => {
-    if (!deps.rebuild) return reply.code(503).send({ success: false, code: 'no_clickhouse', message: 'this process does not hold the ClickHouse data' });
+export async function identityAdminRoutes(app: FastifyInstance, deps: { keys: KeyStore; rebuild: () => Promise<RebuildSummary> }): Promise<void> {
+  app.post('/v1/identity/rebuild', { preHandler: requireScope(deps.keys, 'admin') }, async (request) => {
     const summary = await deps.rebuild();
     request.log.info(summary, 'identity graph rebuilt');
     return { success: true, ...summary };

@@ -16,23 +16,18 @@ function invalid(reply: FastifyReply, error: z.ZodError) {
   return reply.code(400).send({ success: false, code: 'invalid_request', message: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
 }
 
-function noClickHouse(reply: FastifyReply) {
-  return reply.code(503).send({ success: false, code: 'no_clickhouse', message: 'this process does not hold the ClickHouse data (embedded mode with the api role alone)' });
-}
-
 /**
  * `GET /v1/profiles/:profileId`, `GET /v1/profiles/lookup?type=&value=` (read or admin key): identifiers,
  * current traits, merge history and recent events of a stitched profile. `DELETE /v1/profiles/:profileId`
  * (admin key): the customer's right to erasure.
  */
-export async function profileRoutes(app: FastifyInstance, deps: { keys: KeyStore; profiles: ProfileStore | undefined }): Promise<void> {
+export async function profileRoutes(app: FastifyInstance, deps: { keys: KeyStore; profiles: ProfileStore }): Promise<void> {
   const read = requireScope(deps.keys, 'read');
   const admin = requireScope(deps.keys, 'admin');
 
   app.get('/v1/profiles/lookup', { preHandler: read }, async (request, reply) => {
     const q = lookupQuery.safeParse(request.query);
     if (!q.success) return invalid(reply, q.error);
-    if (!deps.profiles) return noClickHouse(reply);
     const profileId = await deps.profiles.lookup(q.data.type, q.data.value);
     const profile = profileId ? await deps.profiles.get(profileId, q.data.events) : undefined;
     if (!profile) return reply.code(404).send({ success: false, code: 'not_found', message: `no profile holds ${q.data.type} "${q.data.value}"` });
@@ -44,7 +39,6 @@ export async function profileRoutes(app: FastifyInstance, deps: { keys: KeyStore
     const q = getQuery.safeParse(request.query);
     if (!p.success) return invalid(reply, p.error);
     if (!q.success) return invalid(reply, q.error);
-    if (!deps.profiles) return noClickHouse(reply);
     const profile = await deps.profiles.get(p.data.profileId, q.data.events);
     if (!profile) return reply.code(404).send({ success: false, code: 'not_found', message: `no profile ${p.data.profileId}` });
     return profile;
@@ -53,7 +47,6 @@ export async function profileRoutes(app: FastifyInstance, deps: { keys: KeyStore
   app.delete('/v1/profiles/:profileId', { preHandler: admin }, async (request, reply) => {
     const p = profileIdParam.safeParse(request.params);
     if (!p.success) return invalid(reply, p.error);
-    if (!deps.profiles) return noClickHouse(reply);
     const result = await deps.profiles.delete(p.data.profileId, request.keyName ?? 'unknown');
     if (!result) return reply.code(404).send({ success: false, code: 'not_found', message: `no profile ${p.data.profileId}` });
     request.log.info({ deletionId: result.deletion_id, profiles: result.profiles, identifiers: result.identifiers }, 'profile deleted');

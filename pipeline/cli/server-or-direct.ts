@@ -4,8 +4,9 @@ import type { Config } from '../core/config.js';
 import { ServerError } from '../core/errors/server-error.js';
 import { UsageError } from '../core/errors/usage-error.js';
 import type { Logger } from '../core/logger.js';
-import { localAdminKey, runningServer } from '../process/server-info.js';
-import { openClickHouse } from '../process/start.js';
+import { localAdminKey } from '../auth/local-admin-key.js';
+import { openClickHouse } from '../clickhouse/open-clickhouse.js';
+import { runningServer } from '../core/server-info.js';
 
 // How a CLI command reaches the product's data, one rule for every command: while a product runs on this
 // data folder, through its HTTP API with the local CLI key; otherwise by opening the data directly. The
@@ -62,10 +63,15 @@ export async function serverOrDirect<T>(config: Config, ways: Ways<T>): Promise<
   const server = localServer(config);
   if (server) return ways.server(server);
   if (!ways.direct) throw new UsageError(`no product is running on ${config.dataDir}; start it first (npx cdp start)`);
+  return openedDirectly(config, ways.direct, ways.log);
+}
+
+/** The direct way alone: the data opened (and closed after), its schema migrated first. */
+export async function openedDirectly<T>(config: Config, direct: (data: DirectData) => Promise<T>, log?: Logger): Promise<T> {
   const clickhouse = await openClickHouse(config);
   try {
-    const applied = await migrate(clickhouse, config.CLICKHOUSE_DATABASE, ways.log);
-    return await ways.direct({ clickhouse, applied });
+    const applied = await migrate(clickhouse, config.CLICKHOUSE_DATABASE, log);
+    return await direct({ clickhouse, applied });
   } finally {
     await clickhouse.close();
   }

@@ -15,14 +15,11 @@ const READONLY = 164;
  * `POST /v1/sql` (admin key): one SELECT of the product database's tables, JSON rows back (sql-guard.ts says
  * what is allowed; a refusal is 403 `sql_not_allowed`). What `cdp sql` uses while a server runs.
  */
-export async function sqlRoute(app: FastifyInstance, deps: { keys: KeyStore; sql: SqlRunner | undefined }): Promise<void> {
+export async function sqlRoute(app: FastifyInstance, deps: { keys: KeyStore; sql: SqlRunner }): Promise<void> {
   app.post('/v1/sql', { preHandler: requireScope(deps.keys, 'admin') }, async (request, reply) => {
     const parsed = body.safeParse(request.body);
     if (!parsed.success) {
       return reply.code(400).send({ success: false, code: 'invalid_request', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
-    }
-    if (!deps.sql) {
-      return reply.code(503).send({ success: false, code: 'no_clickhouse', message: 'this process does not hold the ClickHouse data (embedded mode with the api role alone); ask the process running the workers' });
     }
     try {
       const rows = await runCheckedSelect(deps.sql, parsed.data.query);

@@ -1,42 +1,32 @@
-import type { FastifyInstance } from 'fastify';
-import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { identityRules } from '../../identity/identity-rules.js';
-import { installationHasher } from '../../identity/installation-hasher.js';
-import { createProfileStore, type ProfileStore } from '../../identity/profile-store.js';
-import { identityRebuilder } from '../../identity/rebuild.js';
-import { createResolver } from '../../identity/resolver.js';
-import type { SuppressionHasher } from '../../identity/suppression-hash.js';
-import { migrateSuppression } from '../../identity/suppression-migration.js';
-import { createEnqueuer, type Enqueuer } from '../../ingest/enqueue.js';
-import { followKeyChanges } from '../auth/key-changes.js';
-import { createKeyStore, type KeyStore } from '../auth/key-store.js';
-import { createJobRunner, type JobRunner } from '../../segments/jobs/job-runner.js';
-import { startJobScheduler } from '../../segments/jobs/job-scheduler.js';
-import { createAudienceStore, type AudienceStore } from '../../segments/audience/audience-store.js';
-import { createDestinationStore } from '../../segments/destinations/destination-store.js';
-import { startWebhookDelivery, type WebhookDelivery } from '../../segments/destinations/webhook-dispatcher.js';
-import { createMembershipRunner, type MembershipRunner } from '../../segments/membership/membership-runner.js';
-import { createSegmentSchedules, startMembershipWorker } from '../../segments/membership/membership-scheduler.js';
-import type { SegmentRouteDeps } from '../../segments/segment-routes.js';
-import { createSegmentStore } from '../../segments/segment-store.js';
-import { createClickHouse, isEmbedded, type ClickHouseClient } from '../clickhouse/client.js';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { KeyStore } from '../auth/key-store.js';
+import { isEmbedded } from '../clickhouse/client.js';
 import type { Config, Role } from '../core/config.js';
-import { createDashboardReader, type DashboardReader } from '../dashboard/reader.js';
-import { DataDirLockedError } from '../core/errors/data-dir-locked-error.js';
-import { buildHttpServer } from './http-server.js';
-import { createLoadQueue, type LoadQueue } from '../redis/load-queue.js';
-import { startLoadWorker } from '../load/load-worker.js';
-import { createLoader, type Loader } from '../load/loader.js';
 import type { Logger } from '../core/logger.js';
-import { createMessageDedupe } from '../load/message-dedupe.js';
 import { createMetrics, type Metrics } from '../core/metrics.js';
-import { migrate } from '../clickhouse/migrations.js';
 import { ensurePrivateDir } from '../core/private-dir.js';
-import { closeRedis, redisFor, resolveRedis, type RedisTarget } from '../redis/connection.js';
+import { removeServerInfo, writeServerInfo } from '../core/server-info.js';
+import { dashboardPageRoutes } from '../dashboard/dashboard-page-routes.js';
+import { closeRedis, resolveRedis, type RedisTarget } from '../redis/connection.js';
 import { redisKeyNames } from '../redis/key-names.js';
-import { localAdminKey, removeServerInfo, runningServer, writeServerInfo } from './server-info.js';
-import { createSqlRunner, type SqlRunner } from '../clickhouse/sql-runner.js';
+import { createLoadQueue, type LoadQueue } from '../redis/load-queue.js';
+import type { MembershipRunner } from '../../segments/membership/membership-runner.js';
+import type { WebhookDelivery } from '../../segments/destinations/webhook-dispatcher.js';
+import { startAudienceAndWebhooks } from './capabilities/audience-webhooks.js';
+import type { Base, Closer } from './capabilities/base.js';
+import { holdClickHouse } from './capabilities/clickhouse-held.js';
+import { startDashboard } from './capabilities/dashboard.js';
+import { startJobs } from './capabilities/jobs.js';
+import { startKeys } from './capabilities/keys.js';
+import { startLoadWorkers } from './capabilities/load-workers.js';
+import { startProfiles } from './capabilities/profiles.js';
+import { startSegments } from './capabilities/segments.js';
+import { openSharedRedis, waitReady } from './capabilities/shared-redis.js';
+import { startTrackingApi } from './capabilities/tracking-api.js';
+import { healthRoutes } from './health-routes.js';
+import { createHttpServer } from './http-server.js';
+import { noClickHouseFallback } from './no-clickhouse-fallback.js';
+import { processPlan } from './process-plan.js';
 
 export interface Product {
   config: Config;
@@ -47,7 +37,8 @@ export interface Product {
   metrics: Metrics;
   keys: KeyStore;
   redis: RedisTarget;
-  queue?: LoadQueue;
+  /** The load queue (tracking writes to it, workers read it, deletions clear events from it). */
+  queue: LoadQueue;
   /** Segment membership runs, where this process holds ClickHouse. */
   membership?: MembershipRunner;
   /** Webhook destinations' deliveries, where this process holds ClickHouse (the worker runs with the scheduler role). */
@@ -56,226 +47,87 @@ export interface Product {
   stop(): Promise<void>;
 }
 
-function waitReady(redis: Redis): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('Redis did not become ready within 15 s')), 15000);
-    redis.once('ready', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
-/** Opens a ClickHouse client, turning chDB's "Cannot lock file" into an error that says what to do. */
-export async function openClickHouse(config: Config): Promise<ClickHouseClient> {
-  try {
-    const client = createClickHouse(config);
-    await client.query({ query: 'SELECT 1' });
-    return client;
-  } catch (err) {
-    // chDB prints "Cannot lock file" to stderr but throws a bare ChdbConnectionError; a live server.json in the
-    // folder says who holds it.
-    const locked = /Cannot lock file/i.test((err as Error).message) || ((err as Error).name === 'ChdbConnectionError' && runningServer(config.dataDir) !== undefined);
-    if (locked) throw new DataDirLockedError(config.dataDir, { cause: err });
-    throw err;
-  }
-}
-
 /**
- * Starts the roles of one process. `api`: the tracking API (needs Redis only). `workers`: loaders from the
- * queue into ClickHouse. `scheduler`: the scheduled SQL jobs (orders, RFM, churn). Every process serves
- * /health, /ready and /metrics. With embedded ClickHouse only one process may hold the data folder, so an
- * api-only process does not open it.
+ * Starts the roles of one process: the capabilities process-plan.ts chooses for them, each bringing its routes
+ * and handing its clean-up to the HTTP server's close. Fastify closes in reverse order: first it stops
+ * accepting and lets in-flight requests finish, then the capabilities close from the last started to the
+ * first. They are started so that this order drains: the tracking API's group commits reach the queue, then
+ * the load workers finish their batch, then the rest, the shared Redis connection and the private Redis last.
+ * A failure during start-up closes, the same way, whatever was opened.
  */
 export async function startProduct(config: Config, roles: Role[], log: Logger): Promise<Product> {
   ensurePrivateDir(config.dataDir, log);
   const metrics = createMetrics();
   const redis = await resolveRedis(config, log, { onRestart: (result) => metrics.privateRedisRestarts.inc({ result }) });
-  // `redisGone`: Redis cannot be reached, so a closer must not wait on it (nothing there can be finalised).
-  const closers: ((redisGone: boolean) => Promise<unknown>)[] = [];
+  const plan = processPlan(roles, config);
+  const app = createHttpServer(config, log);
+  // Until the shared connection is open there is nothing that could wait on Redis.
   let redisReachable = () => true;
-  const closeAll = async () => {
-    for (const close of closers.reverse()) {
+  const onClose = (close: Closer) => {
+    app.addHook('onClose', async () => {
       try {
         await close(!redisReachable());
       } catch (err) {
         log.warn({ err }, 'error while closing');
       }
-    }
+    });
   };
-  if (redis.local?.owned) closers.push(() => redis.local!.stop());
+  const local = redis.local;
+  if (local?.owned) onClose(() => local.stop());
+  let serverInfoWritten = false;
 
   try {
-    const usesClickHouse = roles.includes('workers') || roles.includes('scheduler') || !isEmbedded(config);
-    let admin: ClickHouseClient | undefined;
-    let sql: SqlRunner | undefined;
-    if (usesClickHouse) {
-      admin = await openClickHouse(config);
-      closers.push(() => admin!.close());
-      await migrate(admin, config.CLICKHOUSE_DATABASE, log);
-      sql = await createSqlRunner(config);
-      closers.push(() => sql!.close());
-    }
+    const shared = openSharedRedis(redis, log);
+    onClose(() => closeRedis(shared.appRedis));
+    redisReachable = shared.reachable;
+    await waitReady(shared.appRedis);
+    const base: Base = { config, log, metrics, redis, appRedis: shared.appRedis, redisKeys: redisKeyNames(config.QUEUE_PREFIX), onClose };
+    const checks: Record<string, () => Promise<unknown>> = { redis: () => shared.appRedis.ping() };
+    const routes: FastifyPluginAsync[] = [dashboardPageRoutes];
 
-    const appRedis = redisFor(redis, 'producer', log);
-    const redisKeys = redisKeyNames(config.QUEUE_PREFIX);
-    closers.push(() => closeRedis(appRedis));
-    // What /health reports; while any of it is wrong, closing does not wait on Redis.
-    const vitals: Record<string, () => string | undefined> = {
-      redis: () => (appRedis.status === 'ready' ? undefined : `no connection to Redis (${appRedis.status})`),
-    };
-    const local = redis.local;
-    if (local?.owned) {
-      vitals.privateRedis = () => (local.state === 'running' ? undefined : `the private redis-server is ${local.state} (restarts so far: ${local.restarts})`);
-    }
-    redisReachable = () => Object.values(vitals).every((vital) => vital() === undefined);
-    await waitReady(appRedis);
-    const keys = createKeyStore(appRedis, config);
-    await keys.registerLocalCli(localAdminKey(config.dataDir));
-    const keyChanges = await followKeyChanges(redisFor(redis, 'worker', log), keys.forgetCached, log);
-    closers.push(() => keyChanges.close());
-    // Deleted customers' identifiers are kept as hashes keyed with the installation secret; where this
-    // process resolves or deletes, entries of the earlier unkeyed form are converted before any load.
-    let hasher: SuppressionHasher | undefined;
-    if (admin) {
-      hasher = await installationHasher(config, appRedis);
-      await migrateSuppression({ clickhouse: admin, redis: appRedis, database: config.CLICKHOUSE_DATABASE, graph: redisKeys.identity, hasher, log });
-    }
+    const { keys, routes: keyRoutes } = await startKeys(base);
+    routes.push(keyRoutes);
+    const queue = createLoadQueue(shared.appRedis, config);
+    queue.on('error', (err) => log.warn({ err: err.message }, 'queue error'));
+    onClose(() => queue.close());
 
-    let queue: LoadQueue | undefined;
-    let enqueuer: Enqueuer | undefined;
-    if (roles.includes('api')) {
-      queue = createLoadQueue(appRedis, config);
-      queue.on('error', (err) => log.warn({ err: err.message }, 'queue error'));
-      closers.push(() => queue!.close());
-      enqueuer = createEnqueuer(queue, metrics, {
-        maxGroupEvents: config.INGEST_GROUP_MAX_EVENTS,
-        timeoutMs: config.INGEST_ENQUEUE_TIMEOUT_MS,
-        maxQueueDepth: config.INGEST_MAX_QUEUE_DEPTH,
-      });
-    }
-
-    let worker: Worker | undefined;
-    let loader: Loader | undefined;
-    if (roles.includes('workers')) {
-      const loaderClickHouse = await openClickHouse(config);
-      closers.push(() => loaderClickHouse.close());
-      const workerRedis = redisFor(redis, 'worker', log);
-      closers.push(() => closeRedis(workerRedis));
-      loader = createLoader({
-        clickhouse: loaderClickHouse,
-        database: config.CLICKHOUSE_DATABASE,
-        dedupe: createMessageDedupe(workerRedis, redisKeys.dedupeClaim, config.DEDUPE_WINDOW_SECONDS),
-        // A workers process always holds ClickHouse, so its hasher is there.
-        resolver: createResolver(workerRedis, redisKeys.identity, config.IDENTITY_LIMITS, hasher!),
-        identityRules: identityRules(config),
-        metrics,
-        log: log.child({ role: 'workers' }),
-        maxRows: config.LOAD_BATCH_MAX_ROWS,
-        maxWaitMs: config.LOAD_BATCH_MAX_WAIT_MS,
-        maxJobs: config.WORKER_CONCURRENCY,
-        failpoints: config.failpoints,
-      });
-      worker = startLoadWorker(workerRedis, config, loader, log.child({ role: 'workers' }));
-    }
-    // Job runs get a connection of their own: a long job must not hold up health checks or the profile API.
-    let jobs: JobRunner | undefined;
-    let jobsClickHouse: ClickHouseClient | undefined;
-    if (admin) {
-      jobsClickHouse = await openClickHouse(config);
-      closers.push(() => jobsClickHouse!.close());
-      jobs = createJobRunner({ clickhouse: jobsClickHouse, config, log: log.child({ role: 'jobs' }), metrics });
-    }
-    // The audience API and webhook deliveries read on a connection of their own: an export reads page after
-    // page and must not hold up health checks or profile reads.
-    const destinations = createDestinationStore(appRedis, redisKeys.destinations);
-    let audience: AudienceStore | undefined;
-    let webhooks: WebhookDelivery | undefined;
-    if (admin) {
-      const audienceClickHouse = await openClickHouse(config);
-      closers.push(() => audienceClickHouse.close());
-      audience = createAudienceStore(audienceClickHouse, config.CLICKHOUSE_DATABASE);
-      let workerConnection: Redis | undefined;
-      if (roles.includes('scheduler')) {
-        workerConnection = redisFor(redis, 'worker', log);
-        closers.push(() => closeRedis(workerConnection!));
-      }
-      const delivery = startWebhookDelivery({ connection: appRedis, workerConnection, clickhouse: audienceClickHouse, destinations, config, log: log.child({ role: 'webhooks' }), metrics });
-      closers.push((redisGone) => delivery.close(redisGone));
-      webhooks = delivery;
-    }
-    let segments: SegmentRouteDeps | undefined;
+    // In this order for the close (see above): the load workers after the rest, the tracking API last.
     let membership: MembershipRunner | undefined;
-    if (admin && jobsClickHouse && sql) {
-      const analystSql = await createSqlRunner(config, {
-        maxExecutionSeconds: config.SEGMENT_SQL_MAX_EXECUTION_SECONDS,
-        maxMemoryBytes: config.SEGMENT_SQL_MAX_MEMORY_BYTES,
-        maxResultRows: config.SEGMENT_SQL_MAX_ROWS,
+    let webhooks: WebhookDelivery | undefined;
+    if (plan.clickhouse) {
+      const { scheduling, loadWorkers } = plan.clickhouse;
+      const held = await holdClickHouse(base);
+      checks.clickhouse = () => held.admin.query({ query: 'SELECT 1' });
+      // Written once listening (below), so that the CLI finds the process that can answer its queries.
+      onClose(async () => {
+        if (serverInfoWritten) removeServerInfo(config.dataDir);
       });
-      closers.push(() => analystSql.close());
-      const store = createSegmentStore({ clickhouse: admin, database: config.CLICKHOUSE_DATABASE, analystSql });
-      membership = createMembershipRunner({
-        clickhouse: jobsClickHouse,
-        analystSql,
-        store,
-        config,
-        log: log.child({ role: 'segments' }),
-        metrics,
-        // The deliveries exist before the scheduler below can commit a run, so no run goes unannounced.
-        onSegmentRun: webhooks?.onSegmentRun,
+      const jobs = await startJobs(base, { keys, scheduling });
+      const audience = await startAudienceAndWebhooks(base, { keys, scheduling });
+      const segments = await startSegments(base, { keys, held, jobsClickHouse: jobs.clickhouse, webhooks: audience.webhooks, scheduling });
+      const profiles = startProfiles(base, { keys, held, queue });
+      const dashboard = await startDashboard(base, { keys, held, profiles: profiles.profiles });
+      routes.push(jobs.routes, audience.routes, segments.routes, profiles.routes, dashboard.routes);
+      ({ membership } = segments);
+      ({ webhooks } = audience);
+      if (loadWorkers) await startLoadWorkers(base, { hasher: held.hasher });
+    } else {
+      routes.push(async (instance) => {
+        await instance.register(noClickHouseFallback, { keys });
       });
-      const schedules = createSegmentSchedules(appRedis, config);
-      closers.push(() => schedules.close());
-      segments = { keys, config, store, runner: membership, schedules, clickhouse: admin, sql, analystSql };
     }
-    if (roles.includes('scheduler') && jobs) {
-      const schedulerRedis = redisFor(redis, 'worker', log);
-      closers.push(() => closeRedis(schedulerRedis));
-      const scheduler = await startJobScheduler(schedulerRedis, config, jobs, log.child({ role: 'scheduler' }));
-      closers.push((redisGone) => scheduler.close(redisGone));
-      if (segments && membership) {
-        await segments.schedules.reconcile(await segments.store.list());
-        const membershipWorker = startMembershipWorker(schedulerRedis, config, membership, segments.schedules, log.child({ role: 'scheduler' }));
-        closers.push((redisGone) => membershipWorker.close(redisGone));
-      }
-    }
+    if (plan.trackingApi) routes.push(startTrackingApi(base, { keys, queue }).routes);
+    routes.push(async (instance) => {
+      await instance.register(healthRoutes, { metrics, checks, vitals: shared.vitals });
+    });
 
-    const checks: Record<string, () => Promise<unknown>> = { redis: () => appRedis.ping() };
-    if (admin) checks.clickhouse = () => admin!.query({ query: 'SELECT 1' });
-    let profiles: ProfileStore | undefined;
-    if (admin && hasher) {
-      // A deletion clears the customer's events from load jobs not yet loaded, through a queue of its own
-      // where this process does not run the api role.
-      let deletionQueue = queue;
-      if (!deletionQueue) {
-        const own = createLoadQueue(appRedis, config);
-        own.on('error', (err) => log.warn({ err: err.message }, 'queue error'));
-        closers.push(() => own.close());
-        deletionQueue = own;
-      }
-      profiles = createProfileStore(admin, appRedis, config.CLICKHOUSE_DATABASE, redisKeys.identity, {
-        hasher,
-        rules: identityRules(config),
-        queue: deletionQueue,
-        // A dead worker's job is given up after its lock ran out and the next stalled check.
-        activeWaitMs: config.WORKER_LOCK_DURATION_MS + config.WORKER_STALLED_INTERVAL_MS,
-        log: log.child({ role: 'profiles' }),
-      });
-    }
-    const rebuildIdentity = admin && hasher ? identityRebuilder(config, admin, appRedis, queue, hasher) : undefined;
-    // The dashboard reads on a connection of its own: a page load must not hold up health checks or profile reads.
-    let dashboardReader: DashboardReader | undefined;
-    if (admin) {
-      const dashboardClickHouse = await openClickHouse(config);
-      closers.push(() => dashboardClickHouse.close());
-      dashboardReader = createDashboardReader(dashboardClickHouse);
-    }
-    const app = await buildHttpServer({ config, log, metrics, keys, enqueuer, sql, profiles, rebuildIdentity, jobs, segments, checks, dashboardReader, audience, destinations, webhooks, vitals });
+    for (const plugin of routes) await app.register(plugin);
     const address = await app.listen({ port: config.PORT, host: config.HOST });
     const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
-    // The CLI finds the process that can answer its queries here (in split mode, the one holding ClickHouse).
-    if (sql) writeServerInfo(config.dataDir, { pid: process.pid, url });
+    if (plan.clickhouse) {
+      writeServerInfo(config.dataDir, { pid: process.pid, url });
+      serverInfoWritten = true;
+    }
     log.info({ url, roles, redis: redis.local ? `private (${redis.local.socket})` : 'REDIS_URL', clickhouse: isEmbedded(config) ? 'embedded (chDB)' : 'CLICKHOUSE_URL' }, 'cdp started');
 
     let stopping: Promise<void> | undefined;
@@ -288,19 +140,11 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
         await redis.local?.endSupervision();
         redis.letGo();
         await app.close();
-        await enqueuer?.close();
-        if (worker) {
-          const closing = worker.close(!redisReachable());
-          await loader!.drain();
-          await closing;
-        }
-        if (sql) removeServerInfo(config.dataDir);
-        await closeAll();
         log.info('stopped');
       })());
     return { config, roles, app, url, metrics, keys, redis, queue, membership, webhooks, stop };
   } catch (err) {
-    await closeAll();
+    await app.close();
     throw err;
   }
 }

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { audienceAccess } from './audience-access.js';
 import { exportChunks } from './audience-export.js';
-import { badRequest, exportQuery, invalid, noClickHouse, segmentOr404, segmentParams } from './audience-request.js';
+import { badRequest, exportQuery, invalid, segmentOr404, segmentParams } from './audience-request.js';
 import type { AudienceRouteDeps } from './audience-routes.js';
 import { InvalidTraitsError } from './errors/invalid-traits-error.js';
 import { parseTraitList } from './trait-selection.js';
@@ -21,7 +21,6 @@ export async function audienceExportRoute(app: FastifyInstance, deps: AudienceRo
     const q = exportQuery.safeParse(request.query);
     if (!q.success) return invalid(reply, q.error);
     const store = deps.audience;
-    if (!store) return noClickHouse(reply);
     let traits: string[];
     try {
       traits = parseTraitList(q.data.traits);

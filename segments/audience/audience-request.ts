@@ -40,10 +40,6 @@ export function badRequest(reply: FastifyReply, code: string, message: string) {
   return reply.code(400).send({ success: false, code, message });
 }
 
-export function noClickHouse(reply: FastifyReply) {
-  return reply.code(503).send({ success: false, code: 'no_clickhouse', message: 'this process does not hold the ClickHouse data (embedded mode with the api role alone)' });
-}
-
 /** The segment's committed state, or a 404 sent. */
 export async function segmentOr404(store: AudienceStore, segmentId: string, reply: FastifyReply): Promise<SegmentState | undefined> {
   const state = await store.segment(segmentId);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { audienceAccess } from './audience-access.js';
 import type { KeyStore } from '../../pipeline/auth/key-store.js';
 import { decodeChangesCursor, decodeMembersCursor, encodeChangesCursor, encodeMembersCursor } from './audience-cursor.js';
-import { badRequest, changesQuery, invalid, membersQuery, noClickHouse, segmentOr404, segmentParams } from './audience-request.js';
+import { badRequest, changesQuery, invalid, membersQuery, segmentOr404, segmentParams } from './audience-request.js';
 import type { AudienceStore } from './audience-store.js';
 import { InvalidCursorError } from './errors/invalid-cursor-error.js';
 import { InvalidTraitsError } from './errors/invalid-traits-error.js';
@@ -12,7 +12,7 @@ import type { HashedTraitKeys } from './trait-hashing.js';
 
 export interface AudienceRouteDeps {
   keys: KeyStore;
-  audience: AudienceStore | undefined;
+  audience: AudienceStore;
   hashedTraitKeys: HashedTraitKeys;
 }
 
@@ -30,7 +30,6 @@ export async function audienceRoutes(app: FastifyInstance, deps: AudienceRouteDe
     const q = membersQuery.safeParse(request.query);
     if (!q.success) return invalid(reply, q.error);
     const store = deps.audience;
-    if (!store) return noClickHouse(reply);
     const segmentId = p.data.id;
     let traits: string[];
     let cursor: ReturnType<typeof decodeMembersCursor> | undefined;
@@ -65,7 +64,6 @@ export async function audienceRoutes(app: FastifyInstance, deps: AudienceRouteDe
     const q = changesQuery.safeParse(request.query);
     if (!q.success) return invalid(reply, q.error);
     const store = deps.audience;
-    if (!store) return noClickHouse(reply);
     const segmentId = p.data.id;
     let from = { seq: 0, profileId: '' };
     if (q.data.since !== undefined) {

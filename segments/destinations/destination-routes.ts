@@ -39,8 +39,8 @@ const notFound = (reply: FastifyReply, id: string) => reply.code(404).send({ suc
 export interface DestinationRouteDeps {
   keys: KeyStore;
   destinations: DestinationStore;
-  audience: AudienceStore | undefined;
-  webhooks: WebhookDelivery | undefined;
+  audience: AudienceStore;
+  webhooks: WebhookDelivery;
 }
 
 /**
@@ -51,13 +51,10 @@ export interface DestinationRouteDeps {
  */
 export async function destinationRoutes(app: FastifyInstance, deps: DestinationRouteDeps): Promise<void> {
   const admin = requireScope(deps.keys, 'admin');
-  const unavailable = (reply: FastifyReply) =>
-    reply.code(503).send({ success: false, code: 'no_clickhouse', message: 'this process does not hold the ClickHouse data (embedded mode with the api role alone)' });
 
   app.post('/v1/destinations', { preHandler: admin }, async (request, reply) => {
     const b = createBody.safeParse(request.body);
     if (!b.success) return invalid(reply, b.error);
-    if (!deps.audience) return unavailable(reply);
     const segment = await deps.audience.segment(b.data.segment_id);
     if (!segment) return reply.code(404).send({ success: false, code: 'segment_not_found', message: `no segment "${b.data.segment_id}" (unknown or deleted)` });
     const destination = await deps.destinations.create({
@@ -78,7 +75,7 @@ export async function destinationRoutes(app: FastifyInstance, deps: DestinationR
     const found = await deps.destinations.get(p.data.id);
     if (!found) return notFound(reply, p.data.id);
     const { secret: _secret, ...destination } = found;
-    const deadLetters = deps.webhooks ? await deps.webhooks.deadLetters(found.id) : [];
+    const deadLetters = await deps.webhooks.deadLetters(found.id);
     return { success: true, destination, dead_letters: deadLetters };
   });
 
@@ -99,7 +96,6 @@ export async function destinationRoutes(app: FastifyInstance, deps: DestinationR
     if (found.disabled_at !== null) {
       return reply.code(409).send({ success: false, code: 'destination_disabled', message: `destination ${found.id} is disabled (${found.disabled_reason}); create a new one to deliver again` });
     }
-    if (!deps.webhooks) return unavailable(reply);
     const deliveryId = b.data?.delivery_id;
     if (deliveryId !== undefined && !deliveryId.startsWith(`${found.id}.`)) {
       return reply.code(400).send({ success: false, code: 'invalid_request', message: `delivery_id: ${deliveryId} is not a delivery of destination ${found.id}` });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { projectRoot } from '../../pipeline/core/project-root.js';
-import { runningServer } from '../../pipeline/process/server-info.js';
+import { runningServer } from '../../pipeline/core/server-info.js';
 import { ADMIN_KEY } from './test-product.js';
 
 /** A `cdp start` child process: the real CLI, so it can be stopped with SIGTERM or killed with SIGKILL. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import { chTime } from '../../pipeline/clickhouse/ch-time.js';
-import { openClickHouse } from '../../pipeline/process/start.js';
+import { openClickHouse } from '../../pipeline/clickhouse/open-clickhouse.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
 // The segment compiler, one condition type at a time, against hand-built customers whose membership is

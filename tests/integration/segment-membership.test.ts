@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import { chTime } from '../../pipeline/clickhouse/ch-time.js';
 import { redisFor } from '../../pipeline/redis/connection.js';
-import { openClickHouse } from '../../pipeline/process/start.js';
+import { openClickHouse } from '../../pipeline/clickhouse/open-clickhouse.js';
 import { createLogger } from '../../pipeline/core/logger.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 

@@ -1,0 +1,30 @@
+import type { ClickHouseClient } from '../../clickhouse/client.js';
+import type { KeyStore } from '../../auth/key-store.js';
+import { createJobRunner, type JobRunner } from '../../../segments/jobs/job-runner.js';
+import { jobRoutes } from '../../../segments/jobs/job-routes.js';
+import { startJobScheduler } from '../../../segments/jobs/job-scheduler.js';
+import { ownClickHouse, ownRedis, type Base, type Served } from './base.js';
+
+export interface Jobs extends Served {
+  jobs: JobRunner;
+  /** The jobs' own connection, which segment membership runs share: runs are long and must not hold up anything else. */
+  clickhouse: ClickHouseClient;
+}
+
+/** The scheduled SQL jobs (orders, RFM, churn, ...): run on demand (`/v1/jobs/:name/run`) and, with `scheduling`, on JOBS_CRON. */
+export async function startJobs(base: Base, deps: { keys: KeyStore; scheduling: boolean }): Promise<Jobs> {
+  const { config, log } = base;
+  const clickhouse = await ownClickHouse(base);
+  const jobs = createJobRunner({ clickhouse, config, log: log.child({ role: 'jobs' }), metrics: base.metrics });
+  if (deps.scheduling) {
+    const scheduler = await startJobScheduler(ownRedis(base, 'worker'), config, jobs, log.child({ role: 'scheduler' }));
+    base.onClose((redisGone) => scheduler.close(redisGone));
+  }
+  return {
+    jobs,
+    clickhouse,
+    routes: async (app) => {
+      await app.register(jobRoutes, { keys: deps.keys, jobs });
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { identityAdminRoutes } from '../../../identity/identity-admin-routes.js';
+import { identityRules } from '../../../identity/identity-rules.js';
+import { profileRoutes } from '../../../identity/profile-routes.js';
+import { createProfileStore, type ProfileStore } from '../../../identity/profile-store.js';
+import { identityRebuilder } from '../../../identity/rebuild.js';
+import type { KeyStore } from '../../auth/key-store.js';
+import type { LoadQueue } from '../../redis/load-queue.js';
+import type { Base, Served } from './base.js';
+import type { HeldClickHouse } from './clickhouse-held.js';
+
+/** The profile API (read, look up, delete) and the identity graph's rebuild (`/v1/identity/rebuild`). */
+export function startProfiles(base: Base, deps: { keys: KeyStore; held: HeldClickHouse; queue: LoadQueue }): Served & { profiles: ProfileStore } {
+  const { config, appRedis } = base;
+  const { admin, hasher } = deps.held;
+  const profiles = createProfileStore(admin, appRedis, config.CLICKHOUSE_DATABASE, base.redisKeys.identity, {
+    hasher,
+    rules: identityRules(config),
+    // A deletion clears the customer's events from load jobs not yet loaded.
+    queue: deps.queue,
+    // A dead worker's job is given up after its lock ran out and the next stalled check.
+    activeWaitMs: config.WORKER_LOCK_DURATION_MS + config.WORKER_STALLED_INTERVAL_MS,
+    log: base.log.child({ role: 'profiles' }),
+  });
+  const rebuild = identityRebuilder(config, admin, appRedis, deps.queue, hasher);
+  return {
+    profiles,
+    routes: async (app) => {
+      await app.register(profileRoutes, { keys: deps.keys, profiles });
+      await app.register(identityAdminRoutes, { keys: deps.keys, rebuild });
+    },
+  };
+}

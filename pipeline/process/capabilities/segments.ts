@@ -1,0 +1,52 @@
+import type { ClickHouseClient } from '../../clickhouse/client.js';
+import { createSqlRunner } from '../../clickhouse/sql-runner.js';
+import type { KeyStore } from '../../auth/key-store.js';
+import type { WebhookDelivery } from '../../../segments/destinations/webhook-dispatcher.js';
+import { createMembershipRunner, type MembershipRunner } from '../../../segments/membership/membership-runner.js';
+import { createSegmentSchedules, startMembershipWorker } from '../../../segments/membership/membership-scheduler.js';
+import { segmentRoutes } from '../../../segments/segment-routes.js';
+import { createSegmentStore } from '../../../segments/segment-store.js';
+import { ownRedis, type Base, type Served } from './base.js';
+import type { HeldClickHouse } from './clickhouse-held.js';
+
+/**
+ * Segments and their membership: definitions (`/v1/segments`), runs on demand, and with `scheduling` the
+ * worker that runs each segment on its schedule. A committed run is announced to the webhook deliveries.
+ */
+export async function startSegments(
+  base: Base,
+  deps: { keys: KeyStore; held: HeldClickHouse; jobsClickHouse: ClickHouseClient; webhooks: WebhookDelivery; scheduling: boolean },
+): Promise<Served & { membership: MembershipRunner }> {
+  const { config, log } = base;
+  // Analyst SQL segments run read-only (readonly = 1) within limits of their own.
+  const analystSql = await createSqlRunner(config, {
+    maxExecutionSeconds: config.SEGMENT_SQL_MAX_EXECUTION_SECONDS,
+    maxMemoryBytes: config.SEGMENT_SQL_MAX_MEMORY_BYTES,
+    maxResultRows: config.SEGMENT_SQL_MAX_ROWS,
+  });
+  base.onClose(() => analystSql.close());
+  const store = createSegmentStore({ clickhouse: deps.held.admin, database: config.CLICKHOUSE_DATABASE, analystSql });
+  const membership = createMembershipRunner({
+    clickhouse: deps.jobsClickHouse,
+    analystSql,
+    store,
+    config,
+    log: log.child({ role: 'segments' }),
+    metrics: base.metrics,
+    onSegmentRun: deps.webhooks.onSegmentRun,
+  });
+  const schedules = createSegmentSchedules(base.appRedis, config);
+  base.onClose(() => schedules.close());
+  if (deps.scheduling) {
+    await schedules.reconcile(await store.list());
+    const worker = startMembershipWorker(ownRedis(base, 'worker'), config, membership, schedules, log.child({ role: 'scheduler' }));
+    base.onClose((redisGone) => worker.close(redisGone));
+  }
+  const routeDeps = { keys: deps.keys, config, store, runner: membership, schedules, clickhouse: deps.held.admin, sql: deps.held.sql, analystSql };
+  return {
+    membership,
+    routes: async (app) => {
+      await app.register(segmentRoutes, routeDeps);
+    },
+  };
+}

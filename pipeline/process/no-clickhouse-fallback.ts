@@ -1,0 +1,54 @@
+import type { FastifyInstance, HTTPMethods } from 'fastify';
+import { requireScope } from '../auth/bearer-auth.js';
+import type { KeyStore } from '../auth/key-store.js';
+import { audienceAccess } from '../../segments/audience/audience-access.js';
+
+/**
+ * Every route served only where ClickHouse is held (see process-plan.ts), with the key it takes. A process
+ * that does not hold it answers these with one 503, so that a client learns where to go, while a path no
+ * process serves stays a 404. A test compares this list with the routes of a process that holds ClickHouse.
+ */
+export const CLICKHOUSE_ROUTES: readonly { method: HTTPMethods; url: string; key: 'audience' | 'read' | 'admin' }[] = [
+  { method: 'POST', url: '/v1/sql', key: 'admin' },
+  { method: 'GET', url: '/v1/profiles/lookup', key: 'read' },
+  { method: 'GET', url: '/v1/profiles/:profileId', key: 'read' },
+  { method: 'DELETE', url: '/v1/profiles/:profileId', key: 'admin' },
+  { method: 'POST', url: '/v1/identity/rebuild', key: 'admin' },
+  { method: 'POST', url: '/v1/jobs/:name/run', key: 'admin' },
+  { method: 'GET', url: '/v1/segments', key: 'read' },
+  { method: 'POST', url: '/v1/segments', key: 'admin' },
+  { method: 'POST', url: '/v1/segments/preview', key: 'admin' },
+  { method: 'GET', url: '/v1/segments/:id', key: 'read' },
+  { method: 'PUT', url: '/v1/segments/:id', key: 'admin' },
+  { method: 'DELETE', url: '/v1/segments/:id', key: 'admin' },
+  { method: 'GET', url: '/v1/segments/:id/versions', key: 'read' },
+  { method: 'POST', url: '/v1/segments/:id/run', key: 'admin' },
+  { method: 'GET', url: '/v1/segments/:id/members', key: 'audience' },
+  { method: 'GET', url: '/v1/segments/:id/changes', key: 'audience' },
+  { method: 'GET', url: '/v1/segments/:id/export', key: 'audience' },
+  { method: 'POST', url: '/v1/destinations', key: 'admin' },
+  { method: 'GET', url: '/v1/destinations', key: 'admin' },
+  { method: 'GET', url: '/v1/destinations/:id', key: 'admin' },
+  { method: 'DELETE', url: '/v1/destinations/:id', key: 'admin' },
+  { method: 'POST', url: '/v1/destinations/:id/replay', key: 'admin' },
+  { method: 'GET', url: '/v1/dashboard/pipeline', key: 'admin' },
+  { method: 'GET', url: '/v1/dashboard/customers', key: 'admin' },
+  { method: 'GET', url: '/v1/dashboard/segments', key: 'admin' },
+  { method: 'GET', url: '/v1/dashboard/customer', key: 'admin' },
+];
+
+export const NO_CLICKHOUSE_MESSAGE =
+  'this process does not hold the ClickHouse data (an api-only process with embedded ClickHouse); ask the process running the workers or the scheduler';
+
+/** The ClickHouse routes where this process does not hold ClickHouse: the key is checked as there (401/403 first), then 503 `no_clickhouse`. */
+export async function noClickHouseFallback(app: FastifyInstance, deps: { keys: KeyStore }): Promise<void> {
+  const access = { audience: audienceAccess(deps.keys), read: requireScope(deps.keys, 'read'), admin: requireScope(deps.keys, 'admin') };
+  for (const route of CLICKHOUSE_ROUTES) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      preHandler: access[route.key],
+      handler: async (_request, reply) => reply.code(503).send({ success: false, code: 'no_clickhouse', message: NO_CLICKHOUSE_MESSAGE }),
+    });
+  }
+}
