@@ -3,6 +3,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Enqueuer } from '../../ingest/enqueue.js';
 import type { KeyStore } from '../auth/key-store.js';
 import { keyRoutes } from '../auth/key-routes.js';
+import { routeScopes } from '../auth/route-scopes.js';
+import { useRouteSchemas } from '../core/route-schemas.js';
 import { trackingRoutes } from '../../ingest/tracking-routes.js';
 import { longTrackingUrl } from '../../ingest/short-paths.js';
 import { snippetRoutes } from '../../ingest/snippet-routes.js';
@@ -27,6 +29,8 @@ import type { WebhookDelivery } from '../../segments/destinations/webhook-dispat
 import { segmentRoutes, type SegmentRouteDeps } from '../../segments/segment-routes.js';
 import type { DashboardReader } from '../dashboard/reader.js';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.js';
+import { apiDocs } from './api-docs.js';
+import { errorReply } from './error-handler.js';
 import { healthRoutes, type HealthDeps } from './health-routes.js';
 import { sqlRoute } from '../dashboard/sql-console-route.js';
 
@@ -76,6 +80,10 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     reply.header('x-request-id', request.id);
     done();
   });
+  useRouteSchemas(app);
+  app.setErrorHandler(errorReply);
+  app.addHook('onRoute', routeScopes(deps.keys));
+  await app.register(apiDocs);
 
   await app.register(healthRoutes, { metrics: deps.metrics, checks: deps.checks, vitals: deps.vitals });
   await app.register(sqlRoute, { keys: deps.keys, sql: deps.sql });
