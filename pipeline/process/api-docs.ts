@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import swagger, { type SwaggerTransform } from '@fastify/swagger';
+import swagger, { type SwaggerTransform, type SwaggerTransformObject } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -41,6 +41,26 @@ const transform: SwaggerTransform = (document) => {
       response: { ...keyAnswers, ...(schema.response as object) },
     },
   };
+};
+
+/**
+ * The named schemas (components) the routes use. The zod registry names each schema once for input and once
+ * for output ("Segment", "SegmentInput"); only those a route refers to, directly or through another, are kept.
+ */
+const transformObject: SwaggerTransformObject = (document) => {
+  const doc = jsonSchemaTransformObject(document) as { paths?: unknown; components?: { schemas?: Record<string, unknown> } };
+  const schemas = doc.components?.schemas ?? {};
+  const refs = (value: unknown) => [...(JSON.stringify(value) ?? '').matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
+  const used = new Set<string>();
+  const pending = refs(doc.paths);
+  while (pending.length > 0) {
+    const name = pending.pop()!;
+    if (used.has(name)) continue;
+    used.add(name);
+    pending.push(...refs(schemas[name]));
+  }
+  if (doc.components) doc.components.schemas = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
+  return doc as ReturnType<SwaggerTransformObject>;
 };
 
 const TAGS = [
@@ -85,7 +105,7 @@ export const apiDocs = fp(
         },
       },
       transform,
-      transformObject: jsonSchemaTransformObject,
+      transformObject,
     });
     await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true, docExpansion: 'list' } });
     app.withTypeProvider<ZodTypeProvider>().get(
