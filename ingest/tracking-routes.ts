@@ -51,7 +51,7 @@ const batchBody = z
     integrations: z.record(z.string(), z.unknown()).optional(),
     writeKey: z.string().optional().describe('the write key, for clients that cannot send Basic auth'),
   })
-  .describe('Up to 2,500 events and 500 KB');
+  .describe('Up to 2,500 events and 500 KB by default (INGEST_MAX_BATCH_EVENTS, INGEST_MAX_BATCH_BYTES)');
 
 const TRACKING_PATHS = new Set([...CALL_TYPES, 'batch'].map((type) => `/v1/${type}`));
 
@@ -180,7 +180,7 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
           schema: {
             tags: TAGS,
             summary: `A ${type} call`,
-            description: `One \`${type}\` call of the tracking spec (Segment-compatible), up to 32 KB. Answered 200 once it is durably queued; also served as /v1/${type[0]}.`,
+            description: `One \`${type}\` call of the tracking spec (Segment-compatible), 32 KB at most by default. Answered 200 once it is durably queued; also served as /v1/${type[0]}.`,
             body: callSchemas[type].describe(`a ${type} call`),
             response: answers,
           },

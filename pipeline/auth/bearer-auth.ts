@@ -31,7 +31,7 @@ export async function authorize(keys: KeyStore, scope: SecretScope, request: Fas
   try {
     found = await keys.verifySecret(key);
   } catch (err) {
-    request.log.warn({ err }, 'key check failed; answering 503');
+    // Redis unreachable: the key is not wrong, it cannot be checked now (the error handler logs it).
     throw new KeyCheckUnavailableError({ cause: err });
   }
   if (!found) throw new KeyRefusedError('invalid_key', 'unknown key');

@@ -80,6 +80,8 @@ export async function buildHttpServer(deps: HttpServerDeps): Promise<FastifyInst
     reply.header('x-request-id', request.id);
     done();
   });
+  // The routes' conventions, before any route: zod schemas, the one error handler, each route's key scope,
+  // and the API reference (it collects the routes as they are added).
   useRouteSchemas(app);
   app.setErrorHandler(errorReply);
   app.addHook('onRoute', routeScopes(deps.keys));
