@@ -47,7 +47,10 @@ export async function runBenchSegments(client: ClickHouseClient, config: Config,
   const analystSql = await createSqlRunner(config, { maxExecutionSeconds: 600, maxResultRows: 100_000_000, maxMemoryBytes: config.SEGMENT_SQL_MAX_MEMORY_BYTES });
   try {
     const store = createSegmentStore({ clickhouse: client, database: config.CLICKHOUSE_DATABASE, analystSql });
-    for (const segment of BENCH_SEGMENTS) await store.create(parseSegmentInput(segment), 'bench');
+    for (const segment of BENCH_SEGMENTS) {
+      const input = parseSegmentInput(segment);
+      await store.put(input.id!, input, 'bench');
+    }
     const runner = createMembershipRunner({ clickhouse: client, analystSql, store, config, log: createLogger(config, { bench: 'segments' }) });
     const t = performance.now();
     const runs = await runner.runAll(asOf);

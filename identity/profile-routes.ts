@@ -1,20 +1,31 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireScope } from '../pipeline/auth/bearer-auth.js';
 import type { KeyStore } from '../pipeline/auth/key-store.js';
+import { failures, success } from '../pipeline/core/reply-schemas.js';
 import type { ProfileStore } from './profile-store.js';
 
+const TAGS = ['profiles'];
+
 const profileIdParam = z.object({ profileId: z.string().min(1).max(256) });
-const getQuery = z.object({ events: z.coerce.number().int().min(0).max(500).default(50) });
+const events = z.coerce.number().int().min(0).max(500).default(50).describe('how many recent events (0 to 500, default 50)');
+const getQuery = z.object({ events });
 const lookupQuery = z.object({
-  type: z.string().min(1).max(64),
+  type: z.string().min(1).max(64).describe('email, phone, user_id, anonymous_id, or an external id type'),
   value: z.string().min(1).max(1024),
-  events: z.coerce.number().int().min(0).max(500).default(50),
+  events,
 });
 
-function invalid(reply: FastifyReply, error: z.ZodError) {
-  return reply.code(400).send({ success: false, code: 'invalid_request', message: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
-}
+const profileReply = z
+  .object({
+    profile_id: z.string(),
+    requested_profile_id: z.string().optional().describe('the id asked for, when it was merged into profile_id'),
+    identifiers: z.array(z.object({ type: z.string(), value: z.string() })),
+    traits: z.record(z.string(), z.object({ value: z.string(), updated_at: z.string() })),
+    merges: z.array(z.record(z.string(), z.unknown())),
+    recent_events: z.array(z.record(z.string(), z.unknown())),
+  })
+  .meta({ id: 'Profile', description: 'A stitched customer profile: identifiers, current traits, merges and recent events' });
 
 /**
  * `GET /v1/profiles/:profileId`, `GET /v1/profiles/lookup?type=&value=` (read or admin key): identifiers,
@@ -22,34 +33,71 @@ function invalid(reply: FastifyReply, error: z.ZodError) {
  * (admin key): the customer's right to erasure.
  */
 export async function profileRoutes(app: FastifyInstance, deps: { keys: KeyStore; profiles: ProfileStore }): Promise<void> {
-  const read = requireScope(deps.keys, 'read');
-  const admin = requireScope(deps.keys, 'admin');
+  const typed = app.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/v1/profiles/lookup', { preHandler: read }, async (request, reply) => {
-    const q = lookupQuery.safeParse(request.query);
-    if (!q.success) return invalid(reply, q.error);
-    const profileId = await deps.profiles.lookup(q.data.type, q.data.value);
-    const profile = profileId ? await deps.profiles.get(profileId, q.data.events) : undefined;
-    if (!profile) return reply.code(404).send({ success: false, code: 'not_found', message: `no profile holds ${q.data.type} "${q.data.value}"` });
-    return profile;
-  });
+  typed.get(
+    '/v1/profiles/lookup',
+    {
+      config: { scope: 'read' },
+      schema: { tags: TAGS, summary: 'Find a profile by an identifier', querystring: lookupQuery, response: { 200: profileReply, ...failures(400, 404, 503) } },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const profileId = await deps.profiles.lookup(q.type, q.value);
+      const profile = profileId ? await deps.profiles.get(profileId, q.events) : undefined;
+      if (!profile) return reply.code(404).send({ success: false, code: 'not_found', message: `no profile holds ${q.type} "${q.value}"` });
+      return profile;
+    },
+  );
 
-  app.get('/v1/profiles/:profileId', { preHandler: read }, async (request, reply) => {
-    const p = profileIdParam.safeParse(request.params);
-    const q = getQuery.safeParse(request.query);
-    if (!p.success) return invalid(reply, p.error);
-    if (!q.success) return invalid(reply, q.error);
-    const profile = await deps.profiles.get(p.data.profileId, q.data.events);
-    if (!profile) return reply.code(404).send({ success: false, code: 'not_found', message: `no profile ${p.data.profileId}` });
-    return profile;
-  });
+  typed.get(
+    '/v1/profiles/:profileId',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: TAGS,
+        summary: 'Read a profile',
+        description: 'A merged id answers with its survivor.',
+        params: profileIdParam,
+        querystring: getQuery,
+        response: { 200: profileReply, ...failures(400, 404, 503) },
+      },
+    },
+    async (request, reply) => {
+      const profile = await deps.profiles.get(request.params.profileId, request.query.events);
+      if (!profile) return reply.code(404).send({ success: false, code: 'not_found', message: `no profile ${request.params.profileId}` });
+      return profile;
+    },
+  );
 
-  app.delete('/v1/profiles/:profileId', { preHandler: admin }, async (request, reply) => {
-    const p = profileIdParam.safeParse(request.params);
-    if (!p.success) return invalid(reply, p.error);
-    const result = await deps.profiles.delete(p.data.profileId, request.keyName ?? 'unknown');
-    if (!result) return reply.code(404).send({ success: false, code: 'not_found', message: `no profile ${p.data.profileId}` });
-    request.log.info({ deletionId: result.deletion_id, profiles: result.profiles, identifiers: result.identifiers }, 'profile deleted');
-    return { success: true, ...result };
-  });
+  typed.delete(
+    '/v1/profiles/:profileId',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: TAGS,
+        summary: 'Delete a customer',
+        description:
+          "The customer's events (all merged ids), refused events, traits, identities, what jobs and segments derived from them, and their events still in the load queue; their identifiers are suppressed from then on. Recorded without personal data.",
+        params: profileIdParam,
+        response: {
+          200: success({
+            deletion_id: z.string(),
+            profiles: z.number(),
+            identifiers: z.number(),
+            queued_events: z.number(),
+            queued_rejected: z.number(),
+            unfinished_load_jobs: z.number().describe('load jobs still running when the wait ended: delete again once they are done'),
+          }),
+          ...failures(400, 404, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await deps.profiles.delete(request.params.profileId, request.keyName ?? 'unknown');
+      if (!result) return reply.code(404).send({ success: false, code: 'not_found', message: `no profile ${request.params.profileId}` });
+      request.log.info({ deletionId: result.deletion_id, profiles: result.profiles, identifiers: result.identifiers }, 'profile deleted');
+      return { success: true as const, ...result };
+    },
+  );
 }

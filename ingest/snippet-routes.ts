@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { file as fileReply } from '../pipeline/core/reply-schemas.js';
 import { WEB_DIR } from '../pipeline/core/web-dir.js';
 
 export interface SnippetDeps {
@@ -26,7 +29,13 @@ export async function snippetRoutes(app: FastifyInstance, deps: SnippetDeps = {}
   const gzipped = gzipSync(code, { level: 9 });
   const etag = `"${createHash('sha256').update(code).digest('base64url').slice(0, 22)}"`;
 
-  app.get('/cdp.js', async (request, reply) => {
+  const schema = {
+    tags: ['tracking spec'],
+    summary: 'The browser tracking script',
+    description: 'cdp.js for shop pages: sends tracking spec calls to this server. Open to any origin; revalidate with If-None-Match.',
+    response: { 200: fileReply('The script (gzip when accepted)', 'application/javascript'), 304: z.undefined().describe('Not modified') },
+  };
+  app.withTypeProvider<ZodTypeProvider>().get('/cdp.js', { config: { scope: 'public' }, schema }, async (request, reply) => {
     reply
       .header('content-type', 'application/javascript; charset=utf-8')
       .header('cache-control', 'public, max-age=300, stale-while-revalidate=86400')

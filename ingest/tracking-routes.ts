@@ -1,5 +1,9 @@
 import cors from '@fastify/cors';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { CdpError } from '../pipeline/core/errors/cdp-error.js';
+import { unreadableRequest } from '../pipeline/core/errors/unreadable-request-error.js';
+import { failures } from '../pipeline/core/reply-schemas.js';
 import type { Metrics } from '../pipeline/core/metrics.js';
 import { acceptBatch, acceptCall, type Accepted, type Limits, type RequestInfo } from './accept.js';
 import { registerDecompression, registerJsonBodies } from './body-parsing.js';
@@ -8,7 +12,7 @@ import { BatchTooLargeError } from './errors/batch-too-large-error.js';
 import { QueueUnavailableError } from './errors/queue-unavailable-error.js';
 import { UnserializableEventsError } from './errors/unserializable-events-error.js';
 import type { KeyStore } from '../pipeline/auth/key-store.js';
-import { CALL_TYPES } from './tracking-spec.js';
+import { CALL_TYPES, callSchemas } from './tracking-spec.js';
 import { writeKeyFrom } from './write-key.js';
 
 export interface TrackingDeps {
@@ -19,25 +23,35 @@ export interface TrackingDeps {
   retryAfterSeconds: number;
 }
 
-const okResponse = {
-  200: {
-    type: 'object',
-    properties: {
-      success: { type: 'boolean' },
-      rejected: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: {
-            index: { type: 'integer' },
-            reason: { type: 'string' },
-            errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } } },
-          },
-        },
-      },
-    },
-  },
-};
+const TAGS = ['tracking spec'];
+
+// The answers, as the API reference shows them.
+const issue = z.object({ path: z.string(), code: z.string(), message: z.string() });
+const accepted = z.object({
+  success: z.literal(true),
+  rejected: z
+    .array(z.object({ index: z.number().int().describe('-1: the batch itself'), reason: z.string(), errors: z.array(issue) }))
+    .optional()
+    .describe('the refused events of a batch, each with its index and what is wrong'),
+});
+const answers = { 200: accepted, ...failures(400, 401, 413, 415, 503) };
+
+/**
+ * The tracking routes' schemas document them in the API reference and do nothing else. The routes check
+ * every event themselves (accept.ts), so that a bad event refuses that event alone and the rest of a batch
+ * goes through; and their answers, built from plain {index, reason, errors} records, are written with
+ * JSON.stringify: checking each one against its schema would cost the hot path a few microseconds a request.
+ */
+const documentationOnly = { validatorCompiler: () => () => true, serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
+
+const batchBody = z
+  .object({
+    batch: z.array(z.union([callSchemas.track, callSchemas.identify, callSchemas.page, callSchemas.screen, callSchemas.group, callSchemas.alias])).describe('calls of the tracking spec, each with its type'),
+    context: z.record(z.string(), z.unknown()).optional().describe("merged under each item's own"),
+    integrations: z.record(z.string(), z.unknown()).optional(),
+    writeKey: z.string().optional().describe('the write key, for clients that cannot send Basic auth'),
+  })
+  .describe('Up to 2,500 events and 500 KB by default (INGEST_MAX_BATCH_EVENTS, INGEST_MAX_BATCH_BYTES)');
 
 const TRACKING_PATHS = new Set([...CALL_TYPES, 'batch'].map((type) => `/v1/${type}`));
 
@@ -68,25 +82,12 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
   });
   registerDecompression(app);
 
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      metrics.rejectedEvents.inc({ reason: 'body_too_large' });
-      return fail(reply, 413, 'payload_too_large', `the request body is over the limit of this route (${request.routeOptions.bodyLimit} bytes)`);
-    }
-    if (err.statusCode === 415 || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      metrics.rejectedEvents.inc({ reason: 'unsupported_media_type' });
-      return fail(reply, 415, 'unsupported_media_type', err.message);
-    }
-    if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError || (err.code ?? '').startsWith('Z_')) {
-      metrics.rejectedEvents.inc({ reason: 'invalid_json' });
-      return fail(reply, 400, 'invalid_json', `the body is not valid JSON: ${err.message}`);
-    }
-    if (err.statusCode && err.statusCode < 500) {
-      metrics.rejectedEvents.inc({ reason: 'bad_request' });
-      return fail(reply, err.statusCode, 'bad_request', err.message);
-    }
-    request.log.error({ err }, 'tracking request failed');
-    return fail(reply, 500, 'internal_error', 'the event could not be processed; retry later');
+  // Requests Fastify could not read (too large, not JSON, an unknown encoding) are answered by the server's
+  // error handler; here they are counted as refused tracking calls.
+  app.addHook('onError', async (request, _reply, err) => {
+    if (err instanceof CdpError) return;
+    const refused = unreadableRequest(err, request.routeOptions.bodyLimit);
+    if (refused) metrics.rejectedEvents.inc({ reason: refused.code === 'payload_too_large' ? 'body_too_large' : refused.code });
   });
 
   const unavailable = (request: FastifyRequest, reply: FastifyReply, err: unknown, message: string) => {
@@ -165,18 +166,46 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
     return { success: true };
   };
 
+  // A 500 says to retry, without the server's own error text.
+  const config = { scope: 'write' as const, failureMessage: 'the event could not be processed; retry later' };
   await app.register(async (calls) => {
     registerJsonBodies(calls);
     for (const type of CALL_TYPES) {
-      calls.post(`/v1/${type}`, { bodyLimit: limits.maxEventBytes, schema: { response: okResponse } }, (request, reply) =>
-        handle(type, request, reply, (body, info) => acceptCall(type, body, info, limits)),
+      calls.post(
+        `/v1/${type}`,
+        {
+          bodyLimit: limits.maxEventBytes,
+          config,
+          ...documentationOnly,
+          schema: {
+            tags: TAGS,
+            summary: `A ${type} call`,
+            description: `One \`${type}\` call of the tracking spec (Segment-compatible), 32 KB at most by default. Answered 200 once it is durably queued; also served as /v1/${type[0]}.`,
+            body: callSchemas[type].describe(`a ${type} call`),
+            response: answers,
+          },
+        },
+        (request, reply) => handle(type, request, reply, (body, info) => acceptCall(type, body, info, limits)),
       );
     }
   });
   await app.register(async (batches) => {
     registerJsonBodies(batches);
-    batches.post('/v1/batch', { bodyLimit: limits.maxBatchBytes, schema: { response: okResponse } }, (request, reply) =>
-      handle('batch', request, reply, (body, info) => acceptBatch(body, info, limits)),
+    batches.post(
+      '/v1/batch',
+      {
+        bodyLimit: limits.maxBatchBytes,
+        config,
+        ...documentationOnly,
+        schema: {
+          tags: TAGS,
+          summary: 'A batch of calls',
+          description: 'Calls of the tracking spec, each with its type; the refused ones are answered with their index and reasons, the others accepted. Also served as /v1/b.',
+          body: batchBody,
+          response: answers,
+        },
+      },
+      (request, reply) => handle('batch', request, reply, (body, info) => acceptBatch(body, info, limits)),
     );
   });
 }

@@ -1,13 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import type { z } from 'zod';
 import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
 import { chMs, chTime } from '../pipeline/clickhouse/ch-time.js';
 import type { SqlRunner } from '../pipeline/clickhouse/sql-runner.js';
 import { checkAnalystSql } from './definition/analyst-sql.js';
 import { oneAtATime } from './one-at-a-time.js';
+import { ResourceExistsError } from '../pipeline/core/errors/resource-exists-error.js';
+import { problemsOf } from './definition/definition-problems.js';
 import { MAX_DEPTH, depth, referencedSegments, segmentInput, type Condition, type SegmentInput } from './definition/segment-definition.js';
 import { InvalidSegmentError, type SegmentProblem } from './errors/invalid-segment-error.js';
-import { SegmentNotFoundError } from './errors/segment-not-found-error.js';
 
 export interface Segment {
   id: string;
@@ -28,10 +27,13 @@ export interface SegmentStore {
   get(id: string): Promise<Segment | undefined>;
   /** Every version of a segment, newest first (deleted segments included). */
   versions(id: string): Promise<Segment[]>;
-  /** Validates and stores a new segment; its id is `input.id` or generated. Refuses an id in use. */
-  create(input: SegmentInput, by: string): Promise<Segment>;
-  /** Stores the next version of an existing segment. */
-  update(id: string, input: SegmentInput, by: string): Promise<Segment>;
+  /** Validates and stores a new segment; an id in use is refused with ResourceExistsError (409). */
+  create(id: string, input: SegmentInput, by: string): Promise<Segment>;
+  /**
+   * Creates the segment, or stores its next version. A definition the same as the current version's (name,
+   * description, conditions or SQL, schedule) makes no new version: the current one is answered as it is.
+   */
+  put(id: string, input: SegmentInput, by: string): Promise<{ segment: Segment; created: boolean }>;
   /** Tombstones a segment; false when there was none. */
   remove(id: string, by: string): Promise<boolean>;
   /** Validates a definition without storing it (the preview uses it). */
@@ -51,33 +53,11 @@ interface Row {
   deleted: number;
 }
 
-/** Parses a request body as a segment, turning zod's issues into problems with paths. */
+/** Parses a segment given outside a request (the bench, tests), turning zod's issues into problems with paths. */
 export function parseSegmentInput(body: unknown): SegmentInput {
   const parsed = segmentInput.safeParse(body);
   if (parsed.success) return parsed.data;
-  throw new InvalidSegmentError(problemsOf(parsed.error));
-}
-
-function problemsOf(error: z.ZodError): SegmentProblem[] {
-  const out: SegmentProblem[] = [];
-  const walk = (issues: z.core.$ZodIssue[], prefix: (string | number | symbol)[]) => {
-    for (const issue of issues) {
-      const path = [...prefix, ...issue.path];
-      // A union reports each branch; the branch that got furthest says what is wrong most precisely.
-      if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-        const best = issue.errors.reduce((a, b) => (deepest(b) > deepest(a) ? b : a));
-        walk(best, path);
-      } else {
-        out.push({ path: path.map(String).join('.'), message: issue.message });
-      }
-    }
-  };
-  walk(error.issues, []);
-  return out;
-}
-
-function deepest(issues: z.core.$ZodIssue[]): number {
-  return Math.max(0, ...issues.map((i) => i.path.length + (i.code === 'invalid_union' ? Math.max(0, ...i.errors.map(deepest)) : 0)));
+  throw new InvalidSegmentError(problemsOf(parsed.error.issues));
 }
 
 function toSegment(row: Row): Segment {
@@ -152,19 +132,18 @@ export function createSegmentStore(deps: { clickhouse: ClickHouseClient; databas
     versions: async (id) =>
       (await rows(`SELECT * FROM ${db}.segments WHERE segment_id = {id:String} ORDER BY version DESC, created_at DESC`, { id })).filter((r) => !Number(r.deleted)).map(toSegment),
     validate,
-    create: (input, by) =>
+    create: (id, input, by) =>
       serial(async () => {
-        const id = input.id ?? `seg_${randomBytes(6).toString('hex')}`;
-        if ((await current(id)).length > 0) throw new InvalidSegmentError([{ path: 'id', message: `segment "${id}" already exists; PUT /v1/segments/${id} edits it` }]);
+        if ((await current(id)).length > 0) throw new ResourceExistsError('segment', id, '/v1/segments');
         await validate(input, id);
         return write(id, (await lastVersion(id)) + 1, input, by);
       }),
-    update: (id, input, by) =>
+    put: (id, input, by) =>
       serial(async () => {
-        if ((await current(id)).length === 0) throw new SegmentNotFoundError(id);
-        if (input.id !== undefined && input.id !== id) throw new InvalidSegmentError([{ path: 'id', message: `the body's id "${input.id}" is not the segment being edited ("${id}")` }]);
+        const [existing] = await current(id);
         await validate(input, id);
-        return write(id, (await lastVersion(id)) + 1, input, by);
+        if (existing && sameDefinition(existing, input)) return { segment: existing, created: false };
+        return { segment: await write(id, (await lastVersion(id)) + 1, input, by), created: existing === undefined };
       }),
     remove: (id, by) =>
       serial(async () => {
@@ -180,6 +159,19 @@ export function createSegmentStore(deps: { clickhouse: ClickHouseClient; databas
         return true;
       }),
   };
+}
+
+/** Whether saving `input` would store what the segment's current version holds already. */
+function sameDefinition(segment: Segment, input: SegmentInput): boolean {
+  const definition = 'sql' in input ? { kind: 'sql', text: input.sql } : { kind: 'rules', text: JSON.stringify(input.conditions) };
+  const stored = segment.kind === 'sql' ? segment.sql : JSON.stringify(segment.conditions);
+  return (
+    segment.name === input.name &&
+    segment.description === input.description &&
+    (segment.every_minutes ?? 0) === (input.every_minutes ?? 0) &&
+    segment.kind === definition.kind &&
+    stored === definition.text
+  );
 }
 
 /** A path from `id` back to itself through segment references, if the new references `refs` make one. */

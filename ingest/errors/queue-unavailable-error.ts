@@ -1,8 +1,8 @@
+import { CdpError } from '../../pipeline/core/errors/cdp-error.js';
+
 /** The queue cannot take events now (Redis down, slow, or the queue is over its depth bound); answered with 503. */
-export class QueueUnavailableError extends Error {
-  readonly code = 'CDP_QUEUE_UNAVAILABLE';
+export class QueueUnavailableError extends CdpError {
   constructor(message: string, readonly reason: 'overloaded' | 'unreachable' | 'timeout', options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'QueueUnavailableError';
+    super('CDP_QUEUE_UNAVAILABLE', 503, message, options);
   }
 }

@@ -1,4 +1,6 @@
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import { KeyCheckUnavailableError } from './errors/key-check-unavailable-error.js';
+import { KeyRefusedError } from './errors/key-refused-error.js';
 import type { KeyStore, SecretKey, SecretScope } from './key-store.js';
 
 declare module 'fastify' {
@@ -14,27 +16,34 @@ declare module 'fastify' {
 // read key everything an audience key does.
 const RANK: Record<SecretScope, number> = { audience: 1, read: 2, admin: 3 };
 
-/** preHandler for endpoints that take a key of at least `scope` as `Authorization: Bearer <key>`. */
-export function requireScope(keys: KeyStore, scope: SecretScope): preHandlerAsyncHookHandler {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    const auth = request.headers.authorization;
-    const key = auth && auth.slice(0, 7).toLowerCase() === 'bearer ' ? auth.slice(7).trim() : undefined;
-    if (!key) {
-      return reply.code(401).send({ success: false, code: 'missing_key', message: `send a ${scope} key as "Authorization: Bearer <key>"` });
+const article = (scope: string) => (scope === 'admin' || scope === 'audience' ? `an ${scope}` : `a ${scope}`);
+
+/**
+ * Checks the `Authorization: Bearer <key>` of a request to a route of `scope`, and remembers who it is:
+ * a key of at least that rank, and for `audience` routes an audience key that names its segments only for
+ * those (the route's `:id`). A marketing tool's key thus reads the audiences it syncs and nothing else.
+ */
+export async function authorize(keys: KeyStore, scope: SecretScope, request: FastifyRequest): Promise<void> {
+  const auth = request.headers.authorization;
+  const key = auth && auth.slice(0, 7).toLowerCase() === 'bearer ' ? auth.slice(7).trim() : undefined;
+  if (!key) throw new KeyRefusedError('missing_key', `send ${article(scope)} key as "Authorization: Bearer <key>"`);
+  let found: SecretKey | undefined;
+  try {
+    found = await keys.verifySecret(key);
+  } catch (err) {
+    // Redis unreachable: the key is not wrong, it cannot be checked now (the error handler logs it).
+    throw new KeyCheckUnavailableError({ cause: err });
+  }
+  if (!found) throw new KeyRefusedError('invalid_key', 'unknown key');
+  if (RANK[found.scope] < RANK[scope]) {
+    throw new KeyRefusedError('forbidden', `this endpoint needs ${article(scope)} key; this is ${article(found.scope)} key`);
+  }
+  request.keyName = found.name;
+  request.keySegments = found.scope === 'audience' ? found.segments : undefined;
+  if (scope === 'audience' && request.keySegments) {
+    const id = (request.params as { id?: string }).id;
+    if (id === undefined || !request.keySegments.includes(id)) {
+      throw new KeyRefusedError('forbidden', `this audience key "${request.keyName}" may read segments ${request.keySegments.join(', ')} only`);
     }
-    let found: SecretKey | undefined;
-    try {
-      found = await keys.verifySecret(key);
-    } catch (err) {
-      // Redis unreachable: the key is not wrong, it cannot be checked now.
-      request.log.warn({ err }, 'key check failed; answering 503');
-      return reply.code(503).header('retry-after', '2').send({ success: false, code: 'unavailable', message: 'the key could not be checked; retry later' });
-    }
-    if (!found) return reply.code(401).send({ success: false, code: 'invalid_key', message: 'unknown key' });
-    if (RANK[found.scope] < RANK[scope]) {
-      return reply.code(403).send({ success: false, code: 'forbidden', message: `this endpoint needs ${scope === 'admin' ? 'an admin' : `a ${scope}`} key; this is ${found.scope === 'audience' ? 'an audience' : `a ${found.scope}`} key` });
-    }
-    request.keyName = found.name;
-    request.keySegments = found.scope === 'audience' ? found.segments : undefined;
-  };
+  }
 }

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
 import { SCOPES, type Scope } from '../auth/key-store.js';
 import { loadConfig, type Config } from '../core/config.js';
+import { CdpError } from '../core/errors/cdp-error.js';
 import { UsageError } from '../core/errors/usage-error.js';
 import { dlqListCommand, dlqReplayCommand } from './commands/dlq.js';
 import { identityRebuildCommand } from './commands/identity.js';
@@ -40,6 +41,22 @@ function choice<T extends string>(value: string | undefined, allowed: readonly T
     throw new UsageError(`${flag} must be one of ${allowed.join(', ')}${value === undefined ? '' : `; got "${value}"`}`);
   }
   return value as T;
+}
+
+const UNKNOWN_OPTION = 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+
+/**
+ * Errors whose message says all there is to say: ours (CdpError), an unknown option, a refused value, and
+ * ClickHouse's answer to a query (@clickhouse/client's ClickHouseError; the client ships two copies of the
+ * class, so it is known by name). Anything else is a bug: its stack is printed.
+ */
+function explained(err: unknown): boolean {
+  return (
+    err instanceof CdpError ||
+    err instanceof ZodError ||
+    (err as { code?: unknown }).code === UNKNOWN_OPTION ||
+    (err instanceof Error && err.constructor.name === 'ClickHouseError')
+  );
 }
 
 async function run(argv: string[]): Promise<string | undefined> {
@@ -121,9 +138,7 @@ run(process.argv.slice(2)).then(
     }
   },
   (err: unknown) => {
-    const e = err as Error & { code?: string };
-    const known = e.name === 'ConfigError' || e.name === 'UsageError' || e.name === 'ServerError' || e.constructor.name === 'ClickHouseError' || e.name === 'RedisUnavailableError' || e.name === 'DataDirLockedError' || e.name === 'SqlNotAllowedError' || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err instanceof ZodError;
-    process.stderr.write(`cdp: ${known ? e.message : (e.stack ?? String(err))}\n`);
-    process.exit(e instanceof UsageError || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 2 : 1);
+    process.stderr.write(`cdp: ${explained(err) ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`);
+    process.exit(err instanceof UsageError || (err as { code?: unknown }).code === UNKNOWN_OPTION ? 2 : 1);
   },
 );

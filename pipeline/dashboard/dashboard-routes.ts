@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ProfileStore } from '../../identity/profile-store.js';
-import { requireScope } from '../auth/bearer-auth.js';
 import type { KeyStore } from '../auth/key-store.js';
 import { churnDistribution } from './churn-distribution.js';
 import { findCustomer } from './customer-search.js';
@@ -15,6 +15,7 @@ import type { DashboardReader } from './reader.js';
 import { rfmGrid } from './rfm-grid.js';
 import { segmentSizes } from './segment-sizes.js';
 import type { Metrics } from '../core/metrics.js';
+import { failures } from '../core/reply-schemas.js';
 
 export interface DashboardDeps {
   keys: KeyStore;
@@ -26,62 +27,135 @@ export interface DashboardDeps {
 
 const JOB_RUNS_SHOWN = 15;
 
-const pipelineQuery = z.object({ hours: z.coerce.number().int().min(1).max(24).default(1) });
-const segmentsQuery = z.object({ days: z.coerce.number().int().min(1).max(365).default(90) });
+const pipelineQuery = z.object({ hours: z.coerce.number().int().min(1).max(24).default(1).describe('1 to 24, default 1') });
+const segmentsQuery = z.object({ days: z.coerce.number().int().min(1).max(365).default(90).describe('1 to 365, default 90') });
 const customerQuery = z.object({
-  q: z.string().trim().min(1, 'q is required').max(1024),
+  q: z.string().trim().min(1, 'q is required').max(1024).describe('an email, user id, anonymous id, phone or profile id'),
   type: z.enum(SEARCH_TYPES).default('auto'),
   events: z.coerce.number().int().min(0).max(200).default(50),
 });
 
-function invalid(reply: FastifyReply, error: z.ZodError) {
-  return reply.code(400).send({ success: false, code: 'invalid_request', message: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
-}
+const TAGS = ['dashboard'];
+const epochMs = z.number().describe('epoch milliseconds (UTC)');
+const pipelineReply = z.object({
+  hours: z.number(),
+  minutes: z.array(epochMs).describe('the start of each minute of the window, oldest first'),
+  accepted: z.array(z.number()),
+  accepted_total: z.number(),
+  rejected: z.array(z.object({ reason: z.string(), counts: z.array(z.number()), total: z.number() })),
+  queue: z.object({ waiting: z.number(), active: z.number(), delayed: z.number(), failed: z.number() }).nullable().describe('null where this process does not run the api role'),
+  load_lag: z.object({ events: z.number(), window_minutes: z.number(), p50_ms: z.number().nullable(), p95_ms: z.number().nullable(), max_ms: z.number().nullable() }),
+  jobs: z.array(
+    z.object({ run_id: z.string(), job: z.string(), status: z.string(), as_of: epochMs, started_at: epochMs, finished_at: epochMs.nullable(), duration_ms: z.number().nullable(), rows: z.number(), error: z.string() }),
+  ),
+});
+const customersReply = z.object({
+  profiles: z.number(),
+  rfm: z
+    .object({
+      as_of: epochMs.nullable(),
+      customers: z.number(),
+      cells: z.array(z.object({ r: z.number(), f: z.number(), customers: z.number(), revenue: z.number(), segment: z.string().describe('the RFM group of the cell') })),
+    })
+    .describe('the R × F grid of the latest RFM run: customers and revenue per cell, and its RFM group'),
+  churn: z.object({ as_of: epochMs.nullable(), customers: z.number(), bins: z.array(z.number()), churn_flagged: z.number(), clv_total: z.number() }),
+});
+const segmentSizesReply = z.object({
+  days: z.number(),
+  segments: z.array(z.object({ segment_id: z.string(), name: z.string(), points: z.array(z.object({ as_of: epochMs, size: z.number() })) })),
+});
+const customerReply = z
+  .object({
+    profile_id: z.string(),
+    matched: z.object({ type: z.enum(SEARCH_TYPES), value: z.string() }),
+    requested_profile_id: z.string().optional(),
+    identifiers: z.array(z.object({ type: z.string(), value: z.string() })),
+    traits: z.array(z.object({ trait: z.string(), value: z.string(), updated_at: epochMs })),
+    merges: z.array(z.record(z.string(), z.unknown())),
+    segments: z.array(z.object({ segment_id: z.string(), name: z.string(), since: epochMs })),
+    rfm: z
+      .object({ r: z.number(), f: z.number(), m: z.number(), segment: z.string().describe('the RFM group'), recency_days: z.number(), frequency: z.number(), monetary: z.number() })
+      .nullable(),
+    churn: z.object({ p_alive: z.number(), churn_flag: z.number(), rule_flag: z.number(), expected_90d: z.number(), clv: z.number() }).nullable(),
+    events: z.array(
+      z.object({
+        message_id: z.string(),
+        type: z.string(),
+        event: z.string(),
+        name: z.string(),
+        timestamp: epochMs,
+        order_id: z.string(),
+        revenue: z.number().nullable(),
+        currency: z.string(),
+        properties: z.record(z.string(), z.unknown()),
+      }),
+    ),
+  })
+  .describe('identities, traits, merges, segments, RFM and churn scores, and the latest events');
+const answers = <T extends z.ZodType, S extends number = never>(ok: T, ...more: S[]) => ({ 200: ok, ...failures<S | 500 | 503>(...more, 500, 503) });
+
 
 /**
- * The admin-only JSON the dashboard page (dashboard-page-routes.ts) draws from,
- * `GET /v1/dashboard/{pipeline,customers,segments,customer}`.
+ * The dashboard: `GET /` (an HTML shell with no data in it), its script and stylesheet, and the admin-only
+ * JSON it draws from, `GET /v1/dashboard/{pipeline,customers,segments,customer}`. A browser cannot send a
+ * Bearer header when it navigates, so the page asks for the admin key and sends it with each fetch.
  */
 export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): Promise<void> {
-  const admin = requireScope(deps.keys, 'admin');
   const db = deps.database;
-  // Scoped to this plugin: a failed query answers in the API's error shape, with the reason in the log.
-  app.setErrorHandler((err, request, reply) => {
-    request.log.error({ err }, 'dashboard request failed');
-    return reply.code(500).send({ success: false, code: 'dashboard_failed', message: (err as Error).message });
-  });
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  // A failed query answers 500 `dashboard_failed` (the page shows the message), with the reason in the log.
+  const config = { scope: 'admin' as const, failureCode: 'dashboard_failed' };
 
-  app.get('/v1/dashboard/pipeline', { preHandler: admin }, async (request, reply) => {
-    const q = pipelineQuery.safeParse(request.query);
-    if (!q.success) return invalid(reply, q.error);
-    const now = Date.now();
-    const [rates, lag, jobs, queue] = await Promise.all([
-      eventRates(deps.read, db, q.data.hours, now),
-      loadLag(deps.read, db, now),
-      jobHistory(deps.read, db, JOB_RUNS_SHOWN),
-      queueDepth(deps.metrics),
-    ]);
-    const body: PipelineHealth = { hours: q.data.hours, ...rates, queue, load_lag: lag, jobs };
-    return body;
-  });
+  typed.get(
+    '/v1/dashboard/pipeline',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        summary: 'Pipeline health',
+        description: 'Accepted and rejected events per minute, load jobs by state, load lag, the last job runs.',
+        querystring: pipelineQuery,
+        response: answers(pipelineReply, 400),
+      },
+    },
+    async (request, reply) => {
+      const now = Date.now();
+      const { hours } = request.query;
+      const [rates, lag, jobs, queue] = await Promise.all([eventRates(deps.read, db, hours, now), loadLag(deps.read, db, now), jobHistory(deps.read, db, JOB_RUNS_SHOWN), queueDepth(deps.metrics)]);
+      const body: PipelineHealth = { hours, ...rates, queue, load_lag: lag, jobs };
+      return body;
+    },
+  );
 
-  app.get('/v1/dashboard/customers', { preHandler: admin }, async () => {
-    const [profiles, rfm, churn] = await Promise.all([profileCount(deps.read, db), rfmGrid(deps.read, db), churnDistribution(deps.read, db)]);
-    const body: CustomersOverview = { profiles, rfm, churn };
-    return body;
-  });
+  typed.get(
+    '/v1/dashboard/customers',
+    {
+      config,
+      schema: { tags: TAGS, summary: 'Customers overview', description: 'Profile count, the RFM grid with its RFM groups, the P(alive) histogram.', response: answers(customersReply) },
+    },
+    async (_request, reply) => {
+      const [profiles, rfm, churn] = await Promise.all([profileCount(deps.read, db), rfmGrid(deps.read, db), churnDistribution(deps.read, db)]);
+      const body: CustomersOverview = { profiles, rfm, churn };
+      return body;
+    },
+  );
 
-  app.get('/v1/dashboard/segments', { preHandler: admin }, async (request, reply) => {
-    const q = segmentsQuery.safeParse(request.query);
-    if (!q.success) return invalid(reply, q.error);
-    return segmentSizes(deps.read, db, q.data.days, Date.now());
-  });
+  typed.get(
+    '/v1/dashboard/segments',
+    { config, schema: { tags: TAGS, summary: 'Segment sizes over time', querystring: segmentsQuery, response: answers(segmentSizesReply, 400) } },
+    async (request, reply) => {
+      return segmentSizes(deps.read, db, request.query.days, Date.now());
+    },
+  );
 
-  app.get('/v1/dashboard/customer', { preHandler: admin }, async (request, reply) => {
-    const q = customerQuery.safeParse(request.query);
-    if (!q.success) return invalid(reply, q.error);
-    const customer = await findCustomer(deps.read, db, deps.profiles, { value: q.data.q, type: q.data.type, events: q.data.events });
-    if (!customer) return reply.code(404).send({ success: false, code: 'not_found', message: `no customer matches "${q.data.q}"` });
-    return customer;
-  });
+  typed.get(
+    '/v1/dashboard/customer',
+    { config, schema: { tags: TAGS, summary: 'Find a customer', querystring: customerQuery, response: answers(customerReply, 400, 404) } },
+    async (request, reply) => {
+      const { q, type, events } = request.query;
+      const customer = await findCustomer(deps.read, db, deps.profiles, { value: q, type, events });
+      if (!customer) return reply.code(404).send({ success: false, code: 'not_found', message: `no customer matches "${q}"` });
+      return customer;
+    },
+  );
 }

@@ -1,39 +1,48 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireScope } from '../auth/bearer-auth.js';
 import type { KeyStore } from '../auth/key-store.js';
+import { CdpError } from '../core/errors/cdp-error.js';
 import { SqlNotAllowedError } from '../core/errors/sql-not-allowed-error.js';
+import { failures, success } from '../core/reply-schemas.js';
 import { runCheckedSelect } from '../clickhouse/sql-guard.js';
 import type { SqlRunner } from '../clickhouse/sql-runner.js';
 
-const body = z.object({ query: z.string().trim().min(1, 'query is required').max(100_000) });
+const body = z.object({ query: z.string().trim().min(1, 'query is required').max(100_000).describe('one SELECT') });
 
 // ClickHouse's code for "Cannot execute query in readonly mode".
 const READONLY = 164;
 
 /**
  * `POST /v1/sql` (admin key): one SELECT of the product database's tables, JSON rows back (sql-guard.ts says
- * what is allowed; a refusal is 403 `sql_not_allowed`). What `cdp sql` uses while a server runs.
+ * what is allowed; a refusal is 403 `sql_not_allowed`). What `cdp sql` uses while a server runs. It reads, yet
+ * takes an admin key: it reads every table, refused payloads included, and costs what the query costs.
  */
 export async function sqlRoute(app: FastifyInstance, deps: { keys: KeyStore; sql: SqlRunner }): Promise<void> {
-  app.post('/v1/sql', { preHandler: requireScope(deps.keys, 'admin') }, async (request, reply) => {
-    const parsed = body.safeParse(request.body);
-    if (!parsed.success) {
-      return reply.code(400).send({ success: false, code: 'invalid_request', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
-    }
-    try {
-      const rows = await runCheckedSelect(deps.sql, parsed.data.query);
-      return { success: true, rows };
-    } catch (err) {
-      if (err instanceof SqlNotAllowedError) return reply.code(403).send({ success: false, code: 'sql_not_allowed', message: err.message });
-      const e = err as Error & { code?: string };
-      const readonly = Number(e.code) === READONLY;
-      return reply.code(readonly ? 403 : 400).send({
-        success: false,
-        code: readonly ? 'read_only' : 'query_failed',
-        message: readonly ? `only read queries are allowed: ${e.message}` : e.message,
-        clickhouse_code: e.code,
-      });
-    }
-  });
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/v1/sql',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: ['SQL'],
+        summary: 'Run an analyst query',
+        description:
+          "One SELECT of the product database's tables and views (the SQL guard's rules), with time, row and memory limits. Anything else is 403 `sql_not_allowed` naming the function, table or clause; a failing query is 400 `query_failed` with ClickHouse's code.",
+        body,
+        response: { 200: success({ rows: z.array(z.record(z.string(), z.unknown())) }), ...failures(400, 403, 503) },
+      },
+    },
+    async (request, reply) => {
+      try {
+        return { success: true as const, rows: await runCheckedSelect(deps.sql, request.body.query) };
+      } catch (err) {
+        if (err instanceof SqlNotAllowedError) throw err;
+        const e = err as Error & { code?: string };
+        const readonly = Number(e.code) === READONLY;
+        throw readonly
+          ? new CdpError('read_only', 403, `only read queries are allowed: ${e.message}`, { cause: err, reply: { clickhouse_code: e.code } })
+          : new CdpError('query_failed', 400, e.message, { cause: err, reply: { clickhouse_code: e.code } });
+      }
+    },
+  );
 }

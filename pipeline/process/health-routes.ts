@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Metrics } from '../core/metrics.js';
+import { file } from '../core/reply-schemas.js';
 
 export interface HealthDeps {
   metrics: Metrics;
@@ -14,6 +17,10 @@ export interface HealthDeps {
 
 type Outcome = Record<string, { ok: boolean; error?: string }>;
 
+const TAGS = ['operations'];
+const checks = z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional() }));
+const state = (values: [string, string]) => z.object({ status: z.enum(values), checks });
+
 /**
  * `/health`: can this process do its work at all — 503 while its Redis connection is down or the private
  * Redis it runs is dead or being restarted (no role works without Redis); answered from state the process
@@ -23,34 +30,64 @@ type Outcome = Record<string, { ok: boolean; error?: string }>;
  * `/metrics`: Prometheus.
  */
 export async function healthRoutes(app: FastifyInstance, deps: HealthDeps): Promise<void> {
-  app.get('/health', async (_request, reply) => {
-    const results: Outcome = {};
-    for (const [name, vital] of Object.entries(deps.vitals)) {
-      const error = vital();
-      results[name] = error === undefined ? { ok: true } : { ok: false, error };
-    }
-    const healthy = Object.values(results).every((r) => r.ok);
-    return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'unhealthy', checks: results });
-  });
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  const healthState = state(['ok', 'unhealthy']);
+  const readyState = state(['ready', 'not_ready']);
 
-  app.get('/ready', async (_request, reply) => {
-    const results: Outcome = {};
-    await Promise.all(
-      Object.entries(deps.checks).map(async ([name, check]) => {
-        try {
-          await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 2 s')), 2000).unref())]);
-          results[name] = { ok: true };
-        } catch (err) {
-          results[name] = { ok: false, error: (err as Error).message };
-        }
-      }),
-    );
-    const ready = Object.values(results).every((r) => r.ok);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: results });
-  });
+  typed.get(
+    '/health',
+    {
+      config: { scope: 'public' },
+      schema: {
+        tags: TAGS,
+        summary: 'Can this process work',
+        description: "503 while its Redis connection is down or the private Redis it runs is dead; from the process's own state, without a round trip.",
+        response: { 200: healthState, 503: healthState },
+      },
+    },
+    async (_request, reply) => {
+      const results: Outcome = {};
+      for (const [name, vital] of Object.entries(deps.vitals)) {
+        const error = vital();
+        results[name] = error === undefined ? { ok: true } : { ok: false, error };
+      }
+      const healthy = Object.values(results).every((r) => r.ok);
+      return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'unhealthy', checks: results });
+    },
+  );
 
-  app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', deps.metrics.registry.contentType);
-    return deps.metrics.registry.metrics();
-  });
+  typed.get(
+    '/ready',
+    {
+      config: { scope: 'public' },
+      schema: { tags: TAGS, summary: 'Does every dependency answer', description: 'Redis PING and ClickHouse SELECT 1, each within 2 s.', response: { 200: readyState, 503: readyState } },
+    },
+    async (_request, reply) => {
+      const results: Outcome = {};
+      await Promise.all(
+        Object.entries(deps.checks).map(async ([name, check]) => {
+          try {
+            await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 2 s')), 2000).unref())]);
+            results[name] = { ok: true };
+          } catch (err) {
+            results[name] = { ok: false, error: (err as Error).message };
+          }
+        }),
+      );
+      const ready = Object.values(results).every((r) => r.ok);
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: results });
+    },
+  );
+
+  typed.get(
+    '/metrics',
+    {
+      config: { scope: 'public' },
+      schema: { tags: TAGS, summary: 'Prometheus metrics', response: { 200: file('Prometheus text format', 'text/plain') } },
+    },
+    async (_request, reply) => {
+      reply.header('content-type', deps.metrics.registry.contentType);
+      return deps.metrics.registry.metrics();
+    },
+  );
 }

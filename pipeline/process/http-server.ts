@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { longTrackingUrl } from '../../ingest/short-paths.js';
+import { useRouteSchemas } from '../core/route-schemas.js';
+import { errorReply } from './error-handler.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 
@@ -28,5 +30,8 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
     reply.header('x-request-id', request.id);
     done();
   });
+  // Every route's conventions: zod schemas (fastify-type-provider-zod) and the one error handler.
+  useRouteSchemas(app);
+  app.setErrorHandler(errorReply);
   return app;
 }

@@ -1,7 +1,5 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
-import { requireScope } from '../auth/bearer-auth.js';
-import type { KeyStore } from '../auth/key-store.js';
-import { audienceAccess } from '../../segments/audience/audience-access.js';
+import { failures } from '../core/reply-schemas.js';
 
 /**
  * Every route served only where ClickHouse is held (see process-plan.ts), with the key it takes. A process
@@ -29,6 +27,7 @@ export const CLICKHOUSE_ROUTES: readonly { method: HTTPMethods; url: string; key
   { method: 'POST', url: '/v1/destinations', key: 'admin' },
   { method: 'GET', url: '/v1/destinations', key: 'admin' },
   { method: 'GET', url: '/v1/destinations/:id', key: 'admin' },
+  { method: 'PUT', url: '/v1/destinations/:id', key: 'admin' },
   { method: 'DELETE', url: '/v1/destinations/:id', key: 'admin' },
   { method: 'POST', url: '/v1/destinations/:id/replay', key: 'admin' },
   { method: 'GET', url: '/v1/dashboard/pipeline', key: 'admin' },
@@ -40,14 +39,22 @@ export const CLICKHOUSE_ROUTES: readonly { method: HTTPMethods; url: string; key
 export const NO_CLICKHOUSE_MESSAGE =
   'this process does not hold the ClickHouse data (an api-only process with embedded ClickHouse); ask the process running the workers or the scheduler';
 
-/** The ClickHouse routes where this process does not hold ClickHouse: the key is checked as there (401/403 first), then 503 `no_clickhouse`. */
-export async function noClickHouseFallback(app: FastifyInstance, deps: { keys: KeyStore }): Promise<void> {
-  const access = { audience: audienceAccess(deps.keys), read: requireScope(deps.keys, 'read'), admin: requireScope(deps.keys, 'admin') };
+/**
+ * The ClickHouse routes where this process does not hold ClickHouse: the key is checked as there (401/403
+ * first, by the route's scope), then 503 `no_clickhouse`.
+ */
+export async function noClickHouseFallback(app: FastifyInstance): Promise<void> {
   for (const route of CLICKHOUSE_ROUTES) {
     app.route({
       method: route.method,
       url: route.url,
-      preHandler: access[route.key],
+      config: { scope: route.key },
+      schema: {
+        tags: ['not served here'],
+        summary: `${route.method} ${route.url}: served where ClickHouse is held`,
+        description: NO_CLICKHOUSE_MESSAGE,
+        response: failures(503),
+      },
       handler: async (_request, reply) => reply.code(503).send({ success: false, code: 'no_clickhouse', message: NO_CLICKHOUSE_MESSAGE }),
     });
   }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { KeyStore } from '../auth/key-store.js';
+import { routeScopes } from '../auth/route-scopes.js';
 import { isEmbedded } from '../clickhouse/client.js';
 import type { Config, Role } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
@@ -23,6 +24,7 @@ import { startProfiles } from './capabilities/profiles.js';
 import { startSegments } from './capabilities/segments.js';
 import { openSharedRedis, waitReady } from './capabilities/shared-redis.js';
 import { startTrackingApi } from './capabilities/tracking-api.js';
+import { apiDocs } from './api-docs.js';
 import { healthRoutes } from './health-routes.js';
 import { createHttpServer } from './http-server.js';
 import { noClickHouseFallback } from './no-clickhouse-fallback.js';
@@ -113,7 +115,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       if (loadWorkers) await startLoadWorkers(base, { hasher: held.hasher });
     } else {
       routes.push(async (instance) => {
-        await instance.register(noClickHouseFallback, { keys });
+        await instance.register(noClickHouseFallback);
       });
     }
     if (plan.trackingApi) routes.push(startTrackingApi(base, { keys, queue }).routes);
@@ -121,6 +123,10 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       await instance.register(healthRoutes, { metrics, checks, vitals: shared.vitals });
     });
 
+    // Before any route: each route's key scope (one rule, pipeline/auth/route-scopes.ts), and the API reference,
+    // which collects the routes as they are added.
+    app.addHook('onRoute', routeScopes(keys));
+    await app.register(apiDocs);
     for (const plugin of routes) await app.register(plugin);
     const address = await app.listen({ port: config.PORT, host: config.HOST });
     const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');

@@ -1,48 +1,56 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { AudienceStore, SegmentState } from './audience-store.js';
+import { AudienceSegmentNotFoundError } from './errors/audience-segment-not-found-error.js';
 import { HASHES } from './trait-hashing.js';
 
-export const segmentParams = z.object({ id: z.string().min(1).max(256) });
+// The audience API's parameters, and its answers, as zod schemas (the routes' schemas).
+
+export const segmentParams = z.object({ id: z.string().min(1).max(256).describe('the segment id') });
 
 export const MEMBERS_DEFAULT_LIMIT = 1000;
 export const MEMBERS_MAX_LIMIT = 10_000;
 
 const limit = (max: number, byDefault: number) =>
-  z.string().regex(/^\d+$/, `must be a whole number from 1 to ${max}`).transform(Number).pipe(z.number().min(1, `must be from 1 to ${max}`).max(max, `must be from 1 to ${max}`)).optional().transform((v) => v ?? byDefault);
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from 1 to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(1, `must be from 1 to ${max}`).max(max, `must be from 1 to ${max}`))
+    .optional()
+    .transform((v) => v ?? byDefault)
+    .describe(`1 to ${max}, default ${byDefault}`);
 
-const hash = z.enum(HASHES, { error: `must be ${HASHES.join(' or ')}` }).optional();
+const hash = z.enum(HASHES, { error: `must be ${HASHES.join(' or ')}` }).optional().describe('sha256: email and phone traits as the SHA-256 of their normalised value');
+const traits = z.string().optional().describe('comma-separated trait names to add to each member (at most 50)');
 
 export const membersQuery = z.strictObject({
-  cursor: z.string().optional(),
+  cursor: z.string().optional().describe('next_cursor of the previous page'),
   limit: limit(MEMBERS_MAX_LIMIT, MEMBERS_DEFAULT_LIMIT),
-  traits: z.string().optional(),
+  traits,
   hash,
 });
 
 export const changesQuery = z.strictObject({
-  since: z.string().optional(),
+  since: z.string().optional().describe('next_cursor of the previous call; without it, from the first run'),
   limit: limit(MEMBERS_MAX_LIMIT, MEMBERS_DEFAULT_LIMIT),
 });
 
 export const exportQuery = z.strictObject({
-  format: z.enum(['csv', 'ndjson'], { error: 'must be csv or ndjson' }).optional().transform((v) => v ?? 'csv'),
-  traits: z.string().optional(),
+  format: z
+    .enum(['csv', 'ndjson'], { error: 'must be csv or ndjson' })
+    .optional()
+    .transform((v) => v ?? 'csv')
+    .describe('csv (default) or ndjson'),
+  traits,
   hash,
 });
 
-export function invalid(reply: FastifyReply, error: z.ZodError) {
-  const message = error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown parameter(s) ${i.keys.join(', ')}` : `${i.path.join('.')}: ${i.message}`)).join('; ');
-  return reply.code(400).send({ success: false, code: 'invalid_request', message });
-}
+export const memberReply = z.object({ profile_id: z.string(), since: z.string().describe('when the profile last entered'), traits: z.record(z.string(), z.string().nullable()) });
 
-export function badRequest(reply: FastifyReply, code: string, message: string) {
-  return reply.code(400).send({ success: false, code, message });
-}
-
-/** The segment's committed state, or a 404 sent. */
-export async function segmentOr404(store: AudienceStore, segmentId: string, reply: FastifyReply): Promise<SegmentState | undefined> {
+/** The segment's committed state; a segment unknown or deleted is 404 `segment_not_found`. */
+export async function committedSegment(store: AudienceStore, segmentId: string): Promise<SegmentState> {
   const state = await store.segment(segmentId);
-  if (!state) await reply.code(404).send({ success: false, code: 'segment_not_found', message: `no segment "${segmentId}" (unknown or deleted)` });
+  if (!state) throw new AudienceSegmentNotFoundError(segmentId);
   return state;
 }

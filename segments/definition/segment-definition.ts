@@ -87,19 +87,26 @@ export type Condition =
 
 export const MAX_DEPTH = 12;
 
-export const condition: z.ZodType<Condition> = z.lazy(() =>
-  z.discriminatedUnion('type', [
-    traitCondition,
-    eventCondition,
-    noEventCondition,
-    rfmCondition,
-    churnCondition,
-    clvCondition,
-    segmentCondition,
-    z.strictObject({ type: z.enum(['and', 'or']), conditions: z.array(condition).min(1).max(100) }),
-    z.strictObject({ type: z.literal('not'), condition }),
-  ]),
-) as z.ZodType<Condition>;
+// Registered by id: the API reference (/openapi.json) shows the recursive tree as one named schema.
+export const condition: z.ZodType<Condition> = z
+  .lazy(() =>
+    z.discriminatedUnion('type', [
+      traitCondition,
+      eventCondition,
+      noEventCondition,
+      rfmCondition,
+      churnCondition,
+      clvCondition,
+      segmentCondition,
+      z.strictObject({ type: z.enum(['and', 'or']), conditions: z.array(condition).min(1).max(100) }),
+      z.strictObject({ type: z.literal('not'), condition }),
+    ]),
+  )
+  .meta({
+    id: 'SegmentCondition',
+    description:
+      'A condition of the segment language: trait, event, no_event, rfm (RFM scores or RFM groups, the named R×F cells), churn, clv, segment; and, or, not combine them',
+  }) as z.ZodType<Condition>;
 
 const segmentId = resourceId;
 
@@ -110,11 +117,13 @@ const common = {
   every_minutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
 };
 
+/** A segment in the JSON language. */
+export const rulesSegment = z.strictObject({ id: segmentId.optional(), ...common, conditions: condition });
+/** A segment as an analyst's SELECT returning profile_id. */
+export const sqlSegment = z.strictObject({ id: segmentId.optional(), ...common, sql: z.string().trim().min(1).max(100_000) });
+
 /** A segment as POSTed or PUT: either `conditions` (the JSON language) or `sql` (an analyst SELECT). */
-export const segmentInput = z.union([
-  z.strictObject({ id: segmentId.optional(), ...common, conditions: condition }),
-  z.strictObject({ id: segmentId.optional(), ...common, sql: z.string().trim().min(1).max(100_000) }),
-]);
+export const segmentInput = z.union([rulesSegment, sqlSegment]);
 export type SegmentInput = z.infer<typeof segmentInput>;
 
 /** The tree's depth, refused beyond MAX_DEPTH so a definition cannot make the compiler recurse without end. */

@@ -1,13 +1,23 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { requireScope } from '../../pipeline/auth/bearer-auth.js';
 import type { KeyStore } from '../../pipeline/auth/key-store.js';
+import { CdpError } from '../../pipeline/core/errors/cdp-error.js';
+import { InvalidRequestError } from '../../pipeline/core/errors/invalid-request-error.js';
+import { failures, success } from '../../pipeline/core/reply-schemas.js';
+import { resourceWrites } from '../../pipeline/core/resource-routes.js';
+import { committedSegment } from '../audience/audience-request.js';
 import type { AudienceStore } from '../audience/audience-store.js';
 import type { DestinationStore } from './destination-store.js';
+import { DestinationDisabledError } from './errors/destination-disabled-error.js';
+import { DestinationNotFoundError } from './errors/destination-not-found-error.js';
 import type { WebhookDelivery } from './webhook-dispatcher.js';
 
 export const SECRET_MIN_LENGTH = 32;
 export const SECRET_MAX_LENGTH = 256;
+
+const TAGS = ['destinations'];
 
 const webhookUrl = z
   .string()
@@ -21,20 +31,44 @@ const webhookUrl = z
     }
   }, 'must be an absolute http:// or https:// URL without user name or password');
 
-const createBody = z.strictObject({
-  segment_id: z.string().min(1).max(256),
-  url: webhookUrl,
-  secret: z.string().min(SECRET_MIN_LENGTH, `must be at least ${SECRET_MIN_LENGTH} characters`).max(SECRET_MAX_LENGTH, `must be at most ${SECRET_MAX_LENGTH} characters`),
+/** `dst_` and a name of the caller's (PUT) or 16 hex digits (generated). */
+const destinationId = z.string().regex(/^dst_[a-z0-9][a-z0-9_-]{0,59}$/, 'is not a destination id (dst_, then lower-case letters, digits, _ and -)');
+const destinationBody = z.strictObject({
+  id: destinationId.optional(),
+  segment_id: z.string().min(1).max(256).describe('the segment whose changes it receives'),
+  url: webhookUrl.describe('where each delivery is POSTed'),
+  secret: z
+    .string()
+    .min(SECRET_MIN_LENGTH, `must be at least ${SECRET_MIN_LENGTH} characters`)
+    .max(SECRET_MAX_LENGTH, `must be at most ${SECRET_MAX_LENGTH} characters`)
+    .describe('HMAC-SHA256 key of x-cdp-signature; never shown again'),
 });
 const replayBody = z.strictObject({ delivery_id: z.string().min(1).max(512).optional() }).nullish();
-const idParams = z.object({ id: z.string().regex(/^dst_[0-9a-f]{16}$/, 'is not a destination id') });
+const idParams = z.object({ id: destinationId });
 
-function invalid(reply: FastifyReply, error: z.ZodError) {
-  const message = error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : `${i.path.join('.') || 'body'}: ${i.message}`)).join('; ');
-  return reply.code(400).send({ success: false, code: 'invalid_request', message });
-}
-
-const notFound = (reply: FastifyReply, id: string) => reply.code(404).send({ success: false, code: 'destination_not_found', message: `no destination ${id}` });
+// z.object, not looseObject: a field the reply does not declare (the secret) is dropped, never sent.
+const destinationReply = z
+  .object({
+    id: z.string(),
+    segment_id: z.string(),
+    url: z.string(),
+    created_at: z.string(),
+    created_by: z.string(),
+    disabled_at: z.string().nullable().describe('set when the receiver answered 410 Gone'),
+    disabled_reason: z.string().nullable(),
+    enqueued_seq: z.number().describe('runs up to this seq have had their deliveries queued'),
+  })
+  .meta({ id: 'Destination', description: "An audience webhook: every committed run's changes of a segment, signed and POSTed" });
+const deadLetter = z.object({
+  delivery_id: z.string(),
+  destination_id: z.string(),
+  segment_id: z.string(),
+  seq: z.number(),
+  batch: z.number(),
+  attempts: z.number(),
+  failed_at: z.string().nullable(),
+  reason: z.string(),
+});
 
 export interface DestinationRouteDeps {
   keys: KeyStore;
@@ -44,62 +78,95 @@ export interface DestinationRouteDeps {
 }
 
 /**
- * Webhook destinations (admin key): `POST /v1/destinations`, `GET /v1/destinations`, `GET|DELETE
- * /v1/destinations/:id`, `POST /v1/destinations/:id/replay`. The secret is taken once and never shown again.
- * A new destination receives the changes of runs committed after it was created; the members endpoint
- * gives the audience it starts from.
+ * Webhook destinations (admin key): `POST /v1/destinations`, `PUT|GET|DELETE /v1/destinations/:id`, `GET
+ * /v1/destinations`, `POST /v1/destinations/:id/replay`. The secret is taken and never shown again. A new
+ * destination receives the changes of runs committed after it was created; the members endpoint gives the
+ * audience it starts from.
  */
 export async function destinationRoutes(app: FastifyInstance, deps: DestinationRouteDeps): Promise<void> {
-  const admin = requireScope(deps.keys, 'admin');
+  const typed = app.withTypeProvider<ZodTypeProvider>();
 
-  app.post('/v1/destinations', { preHandler: admin }, async (request, reply) => {
-    const b = createBody.safeParse(request.body);
-    if (!b.success) return invalid(reply, b.error);
-    const segment = await deps.audience.segment(b.data.segment_id);
-    if (!segment) return reply.code(404).send({ success: false, code: 'segment_not_found', message: `no segment "${b.data.segment_id}" (unknown or deleted)` });
-    const destination = await deps.destinations.create({
-      segmentId: b.data.segment_id,
-      url: b.data.url,
-      secret: b.data.secret,
-      createdBy: request.keyName ?? 'unknown',
-      enqueuedSeq: segment.committedSeq,
-    });
-    return reply.code(201).send({ success: true, destination });
+  /** The destination to store: its segment must exist, and a new one starts after the segment's last committed run. */
+  const destinationInput = async (id: string, body: z.infer<typeof destinationBody>, by: string | undefined) => {
+    const segment = await committedSegment(deps.audience, body.segment_id);
+    return { id, segmentId: body.segment_id, url: body.url, secret: body.secret, createdBy: by ?? 'unknown', enqueuedSeq: segment.committedSeq };
+  };
+
+  resourceWrites(app, {
+    path: '/v1/destinations',
+    kind: 'destination',
+    tags: TAGS,
+    id: destinationId,
+    input: destinationBody,
+    reply: destinationReply,
+    failures: [404, 503],
+    mismatch: (bodyId, id) => new InvalidRequestError(`id: the body's id "${bodyId}" is not the destination's ("${id}")`),
+    newId: () => `dst_${randomBytes(8).toString('hex')}`,
+    create: async (id, body, request) => deps.destinations.create(await destinationInput(id, body, request.keyName)),
+    put: async (id, body, request) => {
+      const { destination, created } = await deps.destinations.put(await destinationInput(id, body, request.keyName));
+      return { resource: destination, created };
+    },
   });
 
-  app.get('/v1/destinations', { preHandler: admin }, async () => ({ success: true, destinations: await deps.destinations.list() }));
+  typed.get(
+    '/v1/destinations',
+    { config: { scope: 'admin' }, schema: { tags: TAGS, summary: 'List destinations', response: { 200: success({ destinations: z.array(destinationReply) }) } } },
+    async () => ({ success: true as const, destinations: await deps.destinations.list() }),
+  );
 
-  app.get('/v1/destinations/:id', { preHandler: admin }, async (request, reply) => {
-    const p = idParams.safeParse(request.params);
-    if (!p.success) return invalid(reply, p.error);
-    const found = await deps.destinations.get(p.data.id);
-    if (!found) return notFound(reply, p.data.id);
-    const { secret: _secret, ...destination } = found;
-    const deadLetters = await deps.webhooks.deadLetters(found.id);
-    return { success: true, destination, dead_letters: deadLetters };
-  });
+  typed.get(
+    '/v1/destinations/:id',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: TAGS,
+        summary: 'Read a destination',
+        description: 'With its dead-lettered deliveries (those that used up their attempts).',
+        params: idParams,
+        response: { 200: success({ destination: destinationReply, dead_letters: z.array(deadLetter) }), ...failures(400, 404) },
+      },
+    },
+    async (request) => {
+      const found = await deps.destinations.get(request.params.id);
+      if (!found) throw new DestinationNotFoundError(request.params.id);
+      const { secret: _secret, ...destination } = found;
+      const deadLetters = await deps.webhooks.deadLetters(found.id);
+      return { success: true as const, destination, dead_letters: deadLetters };
+    },
+  );
 
-  app.delete('/v1/destinations/:id', { preHandler: admin }, async (request, reply) => {
-    const p = idParams.safeParse(request.params);
-    if (!p.success) return invalid(reply, p.error);
-    if (!(await deps.destinations.delete(p.data.id))) return notFound(reply, p.data.id);
-    return { success: true, deleted: p.data.id };
-  });
+  typed.delete(
+    '/v1/destinations/:id',
+    { config: { scope: 'admin' }, schema: { tags: TAGS, summary: 'Delete a destination', params: idParams, response: { 200: success({ deleted: z.string() }), ...failures(400, 404) } } },
+    async (request) => {
+      if (!(await deps.destinations.delete(request.params.id))) throw new DestinationNotFoundError(request.params.id);
+      return { success: true as const, deleted: request.params.id };
+    },
+  );
 
-  app.post('/v1/destinations/:id/replay', { preHandler: admin }, async (request, reply) => {
-    const p = idParams.safeParse(request.params);
-    if (!p.success) return invalid(reply, p.error);
-    const b = replayBody.safeParse(request.body);
-    if (!b.success) return invalid(reply, b.error);
-    const found = await deps.destinations.get(p.data.id);
-    if (!found) return notFound(reply, p.data.id);
-    if (found.disabled_at !== null) {
-      return reply.code(409).send({ success: false, code: 'destination_disabled', message: `destination ${found.id} is disabled (${found.disabled_reason}); create a new one to deliver again` });
-    }
-    const deliveryId = b.data?.delivery_id;
-    if (deliveryId !== undefined && !deliveryId.startsWith(`${found.id}.`)) {
-      return reply.code(400).send({ success: false, code: 'invalid_request', message: `delivery_id: ${deliveryId} is not a delivery of destination ${found.id}` });
-    }
-    return { success: true, ...(await deps.webhooks.replay({ destinationId: found.id, deliveryId })) };
-  });
+  typed.post(
+    '/v1/destinations/:id/replay',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: TAGS,
+        summary: 'Send dead-lettered deliveries again',
+        description: 'Every dead-lettered delivery of the destination, or the one named by `delivery_id`, back in the queue with the same delivery id.',
+        params: idParams,
+        body: replayBody,
+        response: { 200: success({ replayed: z.number(), skipped: z.number() }), ...failures(400, 404, 409, 503) },
+      },
+    },
+    async (request, reply) => {
+      const found = await deps.destinations.get(request.params.id);
+      if (!found) throw new DestinationNotFoundError(request.params.id);
+      if (found.disabled_at !== null) throw new DestinationDisabledError(found.id, found.disabled_reason);
+      const deliveryId = request.body?.delivery_id;
+      if (deliveryId !== undefined && !deliveryId.startsWith(`${found.id}.`)) {
+        throw new InvalidRequestError(`delivery_id: ${deliveryId} is not a delivery of destination ${found.id}`);
+      }
+      return { success: true as const, ...(await deps.webhooks.replay({ destinationId: found.id, deliveryId })) };
+    },
+  );
 }

@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DestinationKeys } from '../../pipeline/redis/key-names.js';
 import { loadLuaScript } from '../../pipeline/redis/lua-script.js';
+import { InvalidRequestError } from '../../pipeline/core/errors/invalid-request-error.js';
+import { ResourceExistsError } from '../../pipeline/core/errors/resource-exists-error.js';
 
 /** A webhook destination as the API shows it: never with its secret. */
 export interface Destination {
@@ -21,8 +22,24 @@ export interface DestinationWithSecret extends Destination {
   secret: string;
 }
 
+/** A destination to create or replace; `enqueuedSeq`: the segment's last committed run when it is created. */
+export interface DestinationInput {
+  id: string;
+  segmentId: string;
+  url: string;
+  secret: string;
+  createdBy: string;
+  enqueuedSeq: number;
+}
+
 export interface DestinationStore {
-  create(input: { segmentId: string; url: string; secret: string; createdBy: string; enqueuedSeq: number }): Promise<Destination>;
+  /** Creates the destination; an id in use is refused with ResourceExistsError (409). */
+  create(input: DestinationInput): Promise<Destination>;
+  /**
+   * Creates the destination, or replaces its url and secret (its segment cannot change: its delivery state is
+   * a position in that segment's runs). Delivery state (runs queued, disabled) is kept.
+   */
+  put(input: DestinationInput): Promise<{ destination: Destination; created: boolean }>;
   get(id: string): Promise<DestinationWithSecret | undefined>;
   list(): Promise<Destination[]>;
   /** Enabled destinations of a segment. */
@@ -35,6 +52,8 @@ export interface DestinationStore {
 
 const UPDATE_SCRIPT = { file: 'segments/destinations/lua/update-destination.lua', keys: 1 };
 
+const CREATE_SCRIPT = { file: 'segments/destinations/lua/create-destination.lua', keys: 3 };
+
 /**
  * Destinations live in Redis, not ClickHouse: their secrets must not be readable through analyst SQL.
  * Keys carry the queue prefix (a Redis Cluster hash tag), so the multi-key updates stay in one slot.
@@ -43,6 +62,8 @@ export function createDestinationStore(redis: Redis, keys: DestinationKeys): Des
   const { all, one, ofSegment: bySegment } = keys;
   // Sets fields only on a destination that still exists.
   const updateIfExists = loadLuaScript<number>(redis, UPDATE_SCRIPT);
+  // Creates a destination unless its id is taken.
+  const createIfAbsentScript = loadLuaScript<number>(redis, CREATE_SCRIPT);
 
   const parse = (h: Record<string, string>): DestinationWithSecret => ({
     id: h.id!,
@@ -65,18 +86,37 @@ export function createDestinationStore(redis: Redis, keys: DestinationKeys): Des
     return results.map(([, h]) => h as Record<string, string>).filter((h) => h && h.id).map(parse).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
   }
 
+  /** The new destination, or undefined when the id is taken. */
+  async function createIfAbsent({ id, segmentId, url, secret, createdBy, enqueuedSeq }: DestinationInput): Promise<Destination | undefined> {
+    const d: DestinationWithSecret = { id, segment_id: segmentId, url, secret, created_at: new Date().toISOString(), created_by: createdBy, disabled_at: null, disabled_reason: null, enqueued_seq: enqueuedSeq };
+    const fields = { id, segment_id: segmentId, url, secret, created_at: d.created_at, created_by: createdBy, enqueued_seq: String(enqueuedSeq) };
+    const created = await createIfAbsentScript([one(id), all, bySegment(segmentId)], [id, ...Object.entries(fields).flat()]);
+    return created === 1 ? withoutSecret(d) : undefined;
+  }
+
+  async function put(input: DestinationInput): Promise<{ destination: Destination; created: boolean }> {
+    const created = await createIfAbsent(input);
+    if (created) return { destination: created, created: true };
+    const h = await redis.hgetall(one(input.id));
+    // Deleted between the two steps: create it again.
+    if (!h.id) return put(input);
+    const existing = parse(h);
+    if (existing.segment_id !== input.segmentId) {
+      throw new InvalidRequestError(`segment_id: destination ${input.id} follows segment "${existing.segment_id}"; its segment cannot change: create another destination`);
+    }
+    if (existing.url !== input.url || existing.secret !== input.secret) {
+      await updateIfExists([one(input.id)], ['set', 'url', input.url, 'secret', input.secret]);
+    }
+    return { destination: withoutSecret({ ...existing, url: input.url, secret: input.secret }), created: false };
+  }
+
   return {
-    async create({ segmentId, url, secret, createdBy, enqueuedSeq }) {
-      const id = `dst_${randomBytes(8).toString('hex')}`;
-      const d: DestinationWithSecret = { id, segment_id: segmentId, url, secret, created_at: new Date().toISOString(), created_by: createdBy, disabled_at: null, disabled_reason: null, enqueued_seq: enqueuedSeq };
-      await redis
-        .multi()
-        .hset(one(id), { id, segment_id: segmentId, url, secret, created_at: d.created_at, created_by: createdBy, enqueued_seq: String(enqueuedSeq) })
-        .sadd(all, id)
-        .sadd(bySegment(segmentId), id)
-        .exec();
-      return withoutSecret(d);
+    async create(input) {
+      const created = await createIfAbsent(input);
+      if (!created) throw new ResourceExistsError('destination', input.id, '/v1/destinations');
+      return created;
     },
+    put,
     async get(id) {
       const h = await redis.hgetall(one(id));
       return h.id ? parse(h) : undefined;

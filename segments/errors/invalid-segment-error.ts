@@ -1,3 +1,4 @@
+import { CdpError } from '../../pipeline/core/errors/cdp-error.js';
 import { SegmentErrorCodes } from './error-codes.js';
 
 export interface SegmentProblem {
@@ -6,11 +7,9 @@ export interface SegmentProblem {
   message: string;
 }
 
-/** A segment definition (or analyst SQL) that cannot be saved or previewed; `problems` says each thing wrong. */
-export class InvalidSegmentError extends Error {
-  readonly code = SegmentErrorCodes.Invalid;
+/** A segment definition (or analyst SQL) that cannot be saved or previewed; `problems` says each thing wrong (400). */
+export class InvalidSegmentError extends CdpError {
   constructor(readonly problems: SegmentProblem[]) {
-    super(`invalid segment: ${problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.message}`).join('; ')}`);
-    this.name = 'InvalidSegmentError';
+    super(SegmentErrorCodes.Invalid, 400, `invalid segment: ${problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.message}`).join('; ')}`, { reply: { problems } });
   }
 }

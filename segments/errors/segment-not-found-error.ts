@@ -1,9 +1,9 @@
+import { CdpError } from '../../pipeline/core/errors/cdp-error.js';
 import { SegmentErrorCodes } from './error-codes.js';
 
-export class SegmentNotFoundError extends Error {
-  readonly code = SegmentErrorCodes.NotFound;
+/** No segment with this id (never made, or deleted): 404. */
+export class SegmentNotFoundError extends CdpError {
   constructor(readonly segmentId: string) {
-    super(`no segment "${segmentId}"`);
-    this.name = 'SegmentNotFoundError';
+    super(SegmentErrorCodes.NotFound, 404, `no segment "${segmentId}"`);
   }
 }

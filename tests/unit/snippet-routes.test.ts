@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import Fastify from 'fastify';
 import { afterAll, expect, test } from 'vitest';
 import { snippetRoutes } from '../../ingest/snippet-routes.js';
+import { useRouteSchemas } from '../../pipeline/core/route-schemas.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cdp-snippet-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,6 +21,7 @@ test('GET /cdp.js: JavaScript for any origin, gzipped when accepted, revalidated
   const code = `(()=>{window.cdpBuilt=${'1+'.repeat(500)}1})();`;
   writeFileSync(file, code);
   const app = Fastify();
+  useRouteSchemas(app);
   await app.register(snippetRoutes, { file });
 
   const plain = await app.inject({ method: 'GET', url: '/cdp.js' });

@@ -1,3 +1,4 @@
+import { CdpError } from './cdp-error.js';
 import { ErrorCodes } from './error-codes.js';
 
 export interface ConfigProblem {
@@ -6,10 +7,8 @@ export interface ConfigProblem {
 }
 
 /** One or more environment variables are invalid; each problem names its variable. */
-export class ConfigError extends Error {
-  readonly code = ErrorCodes.ConfigInvalid;
+export class ConfigError extends CdpError {
   constructor(readonly problems: ConfigProblem[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
-    this.name = 'ConfigError';
+    super(ErrorCodes.ConfigInvalid, 500, `invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
   }
 }

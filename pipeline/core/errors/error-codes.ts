@@ -1,10 +1,15 @@
-/** Machine-readable codes of the errors pipeline/ throws; callers switch on these, not on messages. */
+/**
+ * Machine-readable codes of the errors pipeline/ throws; callers switch on these, not on messages. A code an
+ * HTTP route answers with is written as the route answers it (`sql_not_allowed`, the code of POST /v1/sql).
+ */
 export const ErrorCodes = {
   ConfigInvalid: 'CDP_CONFIG_INVALID',
   RedisUnavailable: 'CDP_REDIS_UNAVAILABLE',
   DataDirLocked: 'CDP_DATA_DIR_LOCKED',
   UsageError: 'CDP_USAGE',
   ServerError: 'CDP_SERVER_ERROR',
-  SqlNotAllowed: 'CDP_SQL_NOT_ALLOWED',
+  SqlNotAllowed: 'sql_not_allowed',
+  InvalidRequest: 'invalid_request',
+  AlreadyExists: 'already_exists',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

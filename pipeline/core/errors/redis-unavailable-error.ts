@@ -1,10 +1,9 @@
+import { CdpError } from './cdp-error.js';
 import { ErrorCodes } from './error-codes.js';
 
 /** Redis cannot be reached or provisioned; the message says what to do about it. */
-export class RedisUnavailableError extends Error {
-  readonly code = ErrorCodes.RedisUnavailable;
+export class RedisUnavailableError extends CdpError {
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'RedisUnavailableError';
+    super(ErrorCodes.RedisUnavailable, 503, message, options);
   }
 }

@@ -1,10 +1,9 @@
+import { CdpError } from './cdp-error.js';
 import { ErrorCodes } from './error-codes.js';
 
 /** A CLI command was called wrongly; the message names the argument. */
-export class UsageError extends Error {
-  readonly code = ErrorCodes.UsageError;
+export class UsageError extends CdpError {
   constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
+    super(ErrorCodes.UsageError, 400, message);
   }
 }
