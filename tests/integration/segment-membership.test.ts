@@ -9,6 +9,7 @@ import { redisFor } from '../../pipeline/redis/connection.js';
 import { openClickHouse } from '../../pipeline/process/start.js';
 import { createLogger } from '../../pipeline/core/logger.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 // The membership job over several runs: who entered and who left, once each; re-runs that change nothing;
 // versions; analyst SQL segments and what they may not do; segments of segments; a run that died half-way.
@@ -327,8 +328,7 @@ describe('webhook destinations through real runs', () => {
     const first = await run('hook-buyers', T1); // a (5 days) enters
     const second = await run('hook-buyers', T1 + 6 * DAY); // a's order is 11 days old: a exits
     expect([first.entered, second.exited]).toEqual([1, 1]);
-    const until = Date.now() + 30_000;
-    while (received.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    await waitFor('both deliveries', () => received.length >= 2, 30_000);
     const user = new Map([...profile].map(([u, p]) => [p, u]));
     const got = received.map((r) => [r.body.seq, ...r.body.changes.map((c) => `${c.change}:${user.get(c.profile_id)}`)]).sort();
     expect(got).toEqual([
