@@ -29,7 +29,7 @@ import { trackingLimits } from '../ingest/tracking-limits.js';
 
 const BASELINE_DATABASES = ['bench_raw_before', 'bench_raw_after'] as const;
 const WARM_UP_DATABASE = 'bench_warm_up';
-// The loader's insert settings (pipeline/loader.ts); each insert also gets its own deduplication token.
+// The loader's insert settings (pipeline/load/loader.ts); each insert also gets its own deduplication token.
 const insertSettings = { max_partitions_per_insert_block: '1000' };
 
 export interface PipelineReport {

@@ -1,5 +1,5 @@
 // What an analyst query (`POST /v1/sql`, `cdp sql`, analyst SQL segments) may call. Checked by
-// pipeline/sql-guard.ts on ClickHouse's own parse tree; a name not listed here is refused with its name.
+// pipeline/clickhouse/sql-guard.ts on ClickHouse's own parse tree; a name not listed here is refused with its name.
 //
 // Why a reviewed static list and not `system.functions` at run time: a ClickHouse upgrade adds functions, and
 // some of them reach outside the product database (`file`, `url`-style table functions, `dictGet*`, `joinGet`,

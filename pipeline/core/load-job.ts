@@ -30,7 +30,10 @@ export interface RejectedEvent {
   sourceId: string;
   requestId: string;
   route: string;
-  /** Position in the batch, or 0 for a single call. */
+  /**
+   * Position of the item in its batch, from 0; 0 for a single call and for an event refused at load; −1 when
+   * the batch body itself is refused (invalid_batch).
+   */
   index: number;
   reason: string;
   errors: unknown;

@@ -5,7 +5,7 @@ import { InvalidSegmentError } from '../errors/invalid-segment-error.js';
 
 /**
  * Analyst SQL segments: one SELECT returning a `profile_id` column, checked like the SQL console
- * (pipeline/sql-guard.ts: the product database's tables and views, allowed functions, no SETTINGS, INTO
+ * (pipeline/clickhouse/sql-guard.ts: the product database's tables and views, allowed functions, no SETTINGS, INTO
  * OUTFILE or FORMAT) when saved, previewed and run. It runs on a `readonly = 1` connection with time, memory
  * and row limits. Returns the checked text, the only one that may be run.
  */

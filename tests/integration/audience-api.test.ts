@@ -10,7 +10,14 @@ let product: TestProduct;
 let fx: SegmentFixtures;
 let readKey: string;
 const tag = randomUUID().slice(0, 8);
+// The same four runs, committed up to where a test needs them. Tests that commit a run themselves get a
+// segment of their own (segmentAt below), so that every test finds the state it reads whatever ran before.
+/** Runs 1 and 2 committed. */
 const vip = `vip-${tag}`;
+/** Runs 1 to 3 committed; run 4's changes written, not committed. */
+const vip3 = `vip3-${tag}`;
+/** Runs 1 to 4 committed. */
+const vip4 = `vip4-${tag}`;
 const other = `other-${tag}`;
 const gone = `gone-${tag}`;
 const pid = (i: number) => `p-${String(i).padStart(6, '0')}`;
@@ -21,10 +28,11 @@ const HOUR = 3600_000;
 // Run 1: 2,345 members (no page size used below divides it). Run 2: every 5th leaves, 256 join.
 const s1 = new Set(range(0, 2345).map(pid));
 const s2 = new Set([...range(0, 2345).filter((i) => i % 5 !== 0), ...range(2345, 2601)].map(pid));
-// Run 3 commits while a listing is under way; seq 4 is written but never committed.
+// Run 3 commits while a listing is under way; run 4 is written and not committed, then committed.
 const s3 = new Set([...s2].filter((p) => Number(p.slice(2)) % 7 !== 0).concat(range(3000, 3051).map(pid)));
 const s4 = new Set([...s3].filter((p) => Number(p.slice(2)) % 3 !== 0));
 const runs: Change[][] = [diff(new Set(), s1), diff(s1, s2), diff(s2, s3), diff(s3, s4)];
+const sizes = [s1.size, s2.size, s3.size, s4.size];
 
 const get = (path: string, key: string | null = readKey) => fetch(`${product.url}${path}`, { headers: key === null ? {} : { authorization: `Bearer ${key}` } });
 async function json(path: string, key: string | null = readKey): Promise<{ status: number; body: any }> {
@@ -87,14 +95,12 @@ beforeAll(async () => {
   product = await startTestProduct();
   fx = segmentFixtures(product);
   readKey = await product.keys.create('read', 'ads-sync');
-  await fx.defineSegment(vip);
+  await segmentAt(vip, 2);
+  await segmentAt(vip3, 3, 4);
+  await segmentAt(vip4, 4);
   await fx.defineSegment(other);
   await fx.defineSegment(gone);
   await fx.defineSegment(gone, { version: 2, deleted: true });
-  for (const [k, changes] of runs.slice(0, 2).entries()) {
-    await fx.writeChanges(vip, k + 1, T0 + k * HOUR, changes);
-    await fx.commitRun(vip, k + 1, T0 + k * HOUR, changes, k === 0 ? s1.size : s2.size);
-  }
   await fx.writeChanges(other, 1, T0, diff(new Set(), new Set(range(0, 10).map(pid))));
   await fx.commitRun(other, 1, T0, diff(new Set(), new Set(range(0, 10).map(pid))), 10);
   await fx.setTraits([
@@ -110,6 +116,16 @@ afterAll(async () => {
   await fx?.close();
   await product?.destroy();
 });
+
+/** Defines `segment` with runs 1 … `written` of `runs`, the first `committed` of them committed. */
+async function segmentAt(segment: string, committed: number, written = committed): Promise<void> {
+  await fx.defineSegment(segment);
+  for (let seq = 1; seq <= written; seq++) {
+    const at = T0 + (seq - 1) * HOUR;
+    await fx.writeChanges(segment, seq, at, runs[seq - 1]!);
+    if (seq <= committed) await fx.commitRun(segment, seq, at, runs[seq - 1]!, sizes[seq - 1]!);
+  }
+}
 
 describe('members', () => {
   test('pages walk every member once, in profile_id order, whether or not the page size divides the count', async () => {
@@ -160,25 +176,29 @@ describe('members', () => {
   });
 
   test('a listing is a snapshot: a run committing mid-way does not change the pages that follow; a new listing sees it', async () => {
-    const first = await json(`/v1/segments/${vip}/members?limit=500`);
+    const segment = `snapshot-${tag}`;
+    await segmentAt(segment, 2);
+    const first = await json(`/v1/segments/${segment}/members?limit=500`);
     expect(first.body.seq).toBe(2);
-    await fx.writeChanges(vip, 3, T0 + 2 * HOUR, runs[2]!);
-    await fx.commitRun(vip, 3, T0 + 2 * HOUR, runs[2]!, s3.size);
+    await fx.writeChanges(segment, 3, T0 + 2 * HOUR, runs[2]!);
+    await fx.commitRun(segment, 3, T0 + 2 * HOUR, runs[2]!, s3.size);
     const ids: string[] = first.body.members.map((m: any) => m.profile_id);
     let cursor = first.body.next_cursor;
     while (cursor) {
-      const { body } = await json(`/v1/segments/${vip}/members?limit=500&cursor=${cursor}`);
+      const { body } = await json(`/v1/segments/${segment}/members?limit=500&cursor=${cursor}`);
       expect(body.seq).toBe(2);
       ids.push(...body.members.map((m: any) => m.profile_id));
       cursor = body.next_cursor;
     }
     expect(ids).toEqual([...s2].sort());
-    expect((await allMembers(vip, 'limit=700')).ids).toEqual([...s3].sort());
+    expect((await allMembers(segment, 'limit=700')).ids).toEqual([...s3].sort());
   });
 
   test('changes of a run that is not committed are not visible', async () => {
-    await fx.writeChanges(vip, 4, T0 + 3 * HOUR, runs[3]!);
-    const { ids, records } = await allMembers(vip, 'limit=1000');
+    const segment = `uncommitted-${tag}`;
+    await segmentAt(segment, 3);
+    await fx.writeChanges(segment, 4, T0 + 3 * HOUR, runs[3]!);
+    const { ids, records } = await allMembers(segment, 'limit=1000');
     expect(ids).toEqual([...s3].sort());
     expect(new Set(records.map((r) => r.since))).toEqual(new Set([T0, T0 + HOUR, T0 + 2 * HOUR].map((t) => new Date(t).toISOString())));
   });
@@ -221,11 +241,11 @@ describe('members', () => {
 });
 
 describe('changes', () => {
-  async function walk(from: string | null, limit: number): Promise<{ rows: any[]; cursor: string }> {
+  async function walk(segment: string, from: string | null, limit: number): Promise<{ rows: any[]; cursor: string }> {
     const rows: any[] = [];
     let cursor = from;
     for (;;) {
-      const { status, body } = await json(`/v1/segments/${vip}/changes?limit=${limit}${cursor ? `&since=${cursor}` : ''}`);
+      const { status, body } = await json(`/v1/segments/${segment}/changes?limit=${limit}${cursor ? `&since=${cursor}` : ''}`);
       expect(status).toBe(200);
       rows.push(...body.changes);
       cursor = body.next_cursor;
@@ -236,21 +256,23 @@ describe('changes', () => {
     seqs.flatMap((seq) => [...runs[seq - 1]!].sort((a, b) => a.profile_id.localeCompare(b.profile_id)).map((c) => ({ ...c, seq, as_of: new Date(T0 + (seq - 1) * HOUR).toISOString() })));
 
   test('from the beginning: every change of the committed runs, once, by (seq, profile_id); none of the uncommitted one', async () => {
-    const { rows } = await walk(null, 97);
+    const { rows } = await walk(vip3, null, 97);
     expect(rows).toEqual(expectedRows([1, 2, 3]));
   });
 
   test('a sync resumes exactly where it stopped, and picks up the next run once it commits', async () => {
-    const half = await walk(null, 1000);
-    const part = (await json(`/v1/segments/${vip}/changes?limit=1500`)).body;
-    const rest = await walk(part.next_cursor, 211);
+    const segment = `sync-${tag}`;
+    await segmentAt(segment, 3, 4);
+    const half = await walk(segment, null, 1000);
+    const part = (await json(`/v1/segments/${segment}/changes?limit=1500`)).body;
+    const rest = await walk(segment, part.next_cursor, 211);
     expect([...part.changes, ...rest.rows]).toEqual(half.rows);
-    const idle = await json(`/v1/segments/${vip}/changes?since=${rest.cursor}`);
+    const idle = await json(`/v1/segments/${segment}/changes?since=${rest.cursor}`);
     expect(idle.body).toMatchObject({ changes: [], next_cursor: rest.cursor, has_more: false, committed_seq: 3 });
-    await fx.commitRun(vip, 4, T0 + 3 * HOUR, runs[3]!, s4.size);
-    const next = await walk(rest.cursor, 50);
+    await fx.commitRun(segment, 4, T0 + 3 * HOUR, runs[3]!, s4.size);
+    const next = await walk(segment, rest.cursor, 50);
     expect(next.rows).toEqual(expectedRows([4]));
-    expect((await allMembers(vip, 'limit=10000')).ids).toEqual([...s4].sort());
+    expect((await allMembers(segment, 'limit=10000')).ids).toEqual([...s4].sort());
   });
 
   test('a bad since cursor is refused', async () => {
@@ -265,27 +287,27 @@ describe('changes', () => {
 
 describe('export', () => {
   test('CSV: a header, then every member once with its traits, quoted where needed', async () => {
-    const res = await get(`/v1/segments/${vip}/export?format=csv&traits=first_name,email`);
+    const res = await get(`/v1/segments/${vip4}/export?format=csv&traits=first_name,email`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="segment-${vip}-4.csv"`);
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="segment-${vip4}-4.csv"`);
     const rows = parseCsv(await res.text());
     expect(rows[0]).toEqual(['profile_id', 'since', 'first_name', 'email']);
     const body = rows.slice(1);
     expect(body.map((r) => r[0])).toEqual([...s4].sort());
     expect(body.find((r) => r[0] === ANN)).toEqual([ANN, new Date(T0).toISOString(), ANN_NAME, ANN_EMAIL]);
-    const members = (await allMembers(vip, 'limit=10000&traits=first_name,email')).records;
+    const members = (await allMembers(vip4, 'limit=10000&traits=first_name,email')).records;
     expect(body).toEqual(members.map((m) => [m.profile_id, m.since, m.traits.first_name ?? '', m.traits.email ?? '']));
   });
 
   test('NDJSON with hashing: the same records as the members endpoint', async () => {
-    const res = await get(`/v1/segments/${vip}/export?format=ndjson&traits=email,phone&hash=sha256`);
+    const res = await get(`/v1/segments/${vip4}/export?format=ndjson&traits=email,phone&hash=sha256`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
     const lines = (await res.text()).split('\n');
     expect(lines.pop()).toBe('');
     const records = lines.map((l) => JSON.parse(l));
-    expect(records).toEqual((await allMembers(vip, 'limit=10000&traits=email,phone&hash=sha256')).records);
+    expect(records).toEqual((await allMembers(vip4, 'limit=10000&traits=email,phone&hash=sha256')).records);
     expect(records.find((r) => r.profile_id === ANN).traits.email).toBe(sha256('ann.lee@example.com'));
   });
 

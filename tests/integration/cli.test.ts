@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { projectRoot } from '../../pipeline/core/project-root.js';
 import { spawnCdp, type CdpProcess } from '../helpers/cdp-process.js';
 import { ADMIN_KEY, basicAuth, tempDir, testEnv } from '../helpers/test-product.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 // The `cdp` CLI as users run it: a real process, real data folder, real private Redis.
 
@@ -133,17 +134,41 @@ describe('with a running server', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /**
+   * One event tracked with a write key made by `cdp keys create`, once for the server whichever test asks
+   * first: the tests below read it back (exactly one 'Via CLI Key' event).
+   */
+  let trackedWithCliKey: Promise<{ write: ReturnType<typeof cdp>; key: string; status: number }> | undefined;
+  const trackWithCliKey = () =>
+    (trackedWithCliKey ??= (async () => {
+      const write = cdp(['keys', 'create', '--source', 'shop', '--scope', 'write'], env);
+      const key = write.stdout.split('\n')[0]!;
+      const res = await fetch(`${server.url}/v1/track`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: basicAuth(key) },
+        body: JSON.stringify({ userId: 'cli-user', event: 'Via CLI Key' }),
+      });
+      return { write, key, status: res.status };
+    })());
+  /** The event above, loaded into ClickHouse. */
+  async function cliKeyedEventLoaded(): Promise<void> {
+    expect((await trackWithCliKey()).status).toBe(200);
+    const count = async () => {
+      const res = await fetch(`${server.url}/v1/sql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+        body: JSON.stringify({ query: "SELECT count() AS n FROM events WHERE event = 'Via CLI Key'" }),
+      });
+      return ((await res.json()) as { rows: { n: string }[] }).rows[0]!.n;
+    };
+    await waitFor('the event tracked with the CLI key to load', async () => (await count()) === '1', 20_000);
+  }
+
   test('keys create makes working write and admin keys', async () => {
-    const write = cdp(['keys', 'create', '--source', 'shop', '--scope', 'write'], env);
+    const { write, key, status } = await trackWithCliKey();
     expect(write.code).toBe(0);
-    const key = write.stdout.split('\n')[0]!;
     expect(key).toMatch(/^wk_/);
-    const res = await fetch(`${server.url}/v1/track`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: basicAuth(key) },
-      body: JSON.stringify({ userId: 'cli-user', event: 'Via CLI Key' }),
-    });
-    expect(res.status).toBe(200);
+    expect(status).toBe(200);
 
     const admin = cdp(['keys', 'create', '--source', 'ops', '--scope', 'admin'], env);
     const adminKey = admin.stdout.split('\n')[0]!;
@@ -216,6 +241,7 @@ describe('with a running server', () => {
   });
 
   test('cdp sql goes through the server that holds the data folder', async () => {
+    expect((await trackWithCliKey()).status).toBe(200);
     const until = Date.now() + 20_000;
     let out = '';
     while (Date.now() < until) {
@@ -242,6 +268,7 @@ describe('with a running server', () => {
   });
 
   test('cdp segments list and run go through the server', async () => {
+    await cliKeyedEventLoaded();
     const created = await fetch(`${server.url}/v1/segments`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
@@ -273,6 +300,7 @@ describe('with a running server', () => {
   });
 
   test('POST /v1/sql: keys, scopes and read-only enforcement', async () => {
+    await cliKeyedEventLoaded();
     const q = (auth: string | undefined, query: string) =>
       fetch(`${server.url}/v1/sql`, {
         method: 'POST',

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Worker } from 'bullmq';
+import { QueueGetters, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { deleteProfileScript } from '../../identity/profile-store.js';
 import { createSuppressionHasher } from '../../identity/suppression-hash.js';
 import { SECRET_FILE } from '../../pipeline/core/installation-secret.js';
@@ -12,6 +12,7 @@ import { redisFor } from '../../pipeline/redis/connection.js';
 import { QUEUE_NAMES, redisKeyNames } from '../../pipeline/redis/key-names.js';
 import { redisDump } from '../helpers/redis-dump.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 // What a deletion does with a load job a worker holds at that moment: it waits for the job, and when the
 // attempt fails and the job comes back, takes the customer out of it. The worker here is the test's own
@@ -46,6 +47,9 @@ test('a job being loaded is waited for, and cleared of the customer when its att
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   let taken: string | undefined;
+  // Watched, not replaced: the deletion asks BullMQ for the state of each job a worker holds, again and
+  // again, once it is done with every job no worker holds (identity/queued-redaction.ts).
+  const stateAsked = vi.spyOn(QueueGetters.prototype, 'getJobState');
   const worker = new Worker<LoadJobData>(
     QUEUE_NAMES.load,
     async (job) => {
@@ -75,9 +79,9 @@ test('a job being loaded is waited for, and cleared of the customer when its att
     while ((await redis.sismember(`${prefix}:id:sup`, hash)) === 0 && Date.now() < until) await sleep(20);
     expect(await redis.sismember(`${prefix}:id:sup`, hash)).toBe(1);
     expect((await product.queue!.getJob(taken!))!.data.events).toHaveLength(2);
-    // Released once the deletion is done with every job no worker holds, or after a second: a deletion
-    // that did not wait for the held job would have finished by then and left the customer in it.
-    await Promise.race([deletion, sleep(1000)]);
+    // Released once the deletion is done with every job no worker holds and waits on the held one: a
+    // deletion that did not wait would never ask, and would leave the customer in the job that comes back.
+    await waitFor('the deletion to wait on the held job', () => stateAsked.mock.calls.some(([id]) => id === taken), 10_000);
     release();
 
     const res2 = await deletion;
@@ -93,6 +97,7 @@ test('a job being loaded is waited for, and cleared of the customer when its att
     for (const [k, value] of Object.entries(await redisDump(redis, prefix))) expect(`${k} ${value}`, k).not.toContain('held-customer');
   } finally {
     release();
+    stateAsked.mockRestore();
     await worker.close();
   }
 });

@@ -1,5 +1,4 @@
 import { createHash, randomInt, randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { acceptBatch } from '../../ingest/accept.js';
@@ -9,6 +8,7 @@ import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhou
 import { LOAD_JOB_NAME, type LoadJobData } from '../../pipeline/core/load-job.js';
 import { redisDump } from '../helpers/redis-dump.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 // Deleting a customer reaches what is not in ClickHouse yet: their events and refused items waiting in
 // load jobs (dead letters and delayed retries), while the other events of those jobs still load once.
@@ -29,14 +29,6 @@ const other = `other-${run}`;
 const normalised = { user_id: String(userId), email: email.trim().toLowerCase(), phone: `+447700${phoneDigits}` };
 
 const count = async (query: string) => Number((await product.sql<{ n: string }>(query))[0]!.n);
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 /** Whether a text holds any of the customer's identifiers, in any of the forms they were sent in. */
 const holdsCustomer = (text: string) => {
   const t = text.toLowerCase();
@@ -90,7 +82,7 @@ test('DELETE clears the customer from queued jobs and refused events, keeps the 
     ],
   });
   expect(queued.status).toBe(200);
-  await waitFor(async () => (await product.queue!.getFailedCount()) === 1, 'the job to fail');
+  await waitFor('the job to fail', async () => (await product.queue!.getFailedCount()) === 1);
   await admin.command({ query: 'ATTACH TABLE cdp.events' });
   const [failed] = await product.queue!.getFailed();
 
@@ -164,7 +156,7 @@ test('DELETE clears the customer from queued jobs and refused events, keeps the 
   await delayedAfter.promote();
   await product.waitForRows(`SELECT message_id FROM events WHERE user_id = '${other}' AND event = 'Queued'`, (r) => r.length === 2);
   await product.waitForRows(`SELECT 1 FROM rejected_events WHERE request_id = 'delayed-${run}'`, (r) => r.length === 1);
-  await waitFor(async () => Object.values(await product.queue!.getJobCounts('wait', 'active', 'delayed', 'failed')).every((n) => n === 0), 'the queue to empty');
+  await waitFor('the queue to empty', async () => Object.values(await product.queue!.getJobCounts('wait', 'active', 'delayed', 'failed')).every((n) => n === 0));
   expect(await count(`SELECT count() AS n FROM events WHERE user_id = '${other}' AND event = 'Queued'`)).toBe(2);
   expect(await count(`SELECT count() AS n FROM events WHERE anonymous_id IN ('laptop-${run}', 'phone-${run}') OR user_id = '${userId}'`)).toBe(0);
   expect(await customerRows()).toEqual({});

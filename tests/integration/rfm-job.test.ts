@@ -98,16 +98,25 @@ describe('rfm', () => {
        WHERE s.as_of = '2025-05-01 00:00:00.000'`,
     );
     expect(r1).toEqual({ monetary: '70', frequency: 1 });
-    const r2 = await product.sql(`SELECT 1 FROM rfm_current AS s INNER JOIN (SELECT DISTINCT profile_id FROM events WHERE user_id = 'r2-${run}') AS p USING (profile_id)`);
+    // r2's refunded order is 5 days before AS_OF: scored as of AS_OF, where the ten c buyers are.
+    await runJob('rfm');
+    const scored = `SELECT profile_id FROM rfm_scores WHERE as_of = '${AS_OF.replace('T', ' ').replace('Z', '')}'`;
+    expect(await product.sql(`SELECT count() AS n FROM (${scored}) AS s INNER JOIN (SELECT DISTINCT profile_id FROM events WHERE user_id LIKE 'c%-${run}') AS p USING (profile_id)`)).toEqual([{ n: '10' }]);
+    const r2 = await product.sql(`SELECT 1 FROM (${scored}) AS s INNER JOIN (SELECT DISTINCT profile_id FROM events WHERE user_id = 'r2-${run}') AS p USING (profile_id)`);
     expect(r2).toEqual([]);
   });
 
   test('re-running an as_of gives the same rows, not more; job_runs records each run', async () => {
-    const before = await product.sql(`SELECT profile_id, r, f, m, segment FROM rfm_scores WHERE as_of = '2026-06-01 00:00:00.000' ORDER BY profile_id`);
-    await runJob('rfm');
-    const after = await product.sql(`SELECT profile_id, r, f, m, segment FROM rfm_scores WHERE as_of = '2026-06-01 00:00:00.000' ORDER BY profile_id`);
+    // An as_of no other test runs, so that its runs are these two.
+    const asOf = '2026-06-03T00:00:00.000Z';
+    const rows = `SELECT profile_id, r, f, m, segment FROM rfm_scores WHERE as_of = '2026-06-03 00:00:00.000' ORDER BY profile_id`;
+    await runJob('rfm', asOf);
+    const before = await product.sql(rows);
+    expect(before.length).toBeGreaterThan(0);
+    await runJob('rfm', asOf);
+    const after = await product.sql(rows);
     expect(after).toEqual(before);
-    const runs = await product.sql<{ status: string; n: string }>(`SELECT status, count() AS n FROM job_runs FINAL WHERE job = 'rfm' AND as_of = '2026-06-01 00:00:00.000' GROUP BY status`);
+    const runs = await product.sql<{ status: string; n: string }>(`SELECT status, count() AS n FROM job_runs FINAL WHERE job = 'rfm' AND as_of = '2026-06-03 00:00:00.000' GROUP BY status`);
     expect(runs).toEqual([{ status: 'succeeded', n: '2' }]);
   });
 

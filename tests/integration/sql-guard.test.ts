@@ -213,7 +213,14 @@ describe('analyst SQL segments refuse, on save and on preview', () => {
   });
 });
 
-test('no refused INTO OUTFILE wrote its file', () => {
+test('no refused INTO OUTFILE wrote its file', async () => {
+  const outfiles = REFUSED.filter(([, query]) => query.includes(OUTFILE));
+  expect(outfiles.length).toBeGreaterThan(0);
+  for (const [what, query] of outfiles) {
+    expect((await consoleQuery(query)).status, what).toBe(403);
+    expect((await api('PUT', '/v1/segments/analyst', { name: 'Analyst SQL', sql: query })).status, what).toBe(400);
+    expect((await api('POST', '/v1/segments/preview', { sql: query })).status, what).toBe(400);
+  }
   expect(existsSync(OUTFILE)).toBe(false);
 });
 

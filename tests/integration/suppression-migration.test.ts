@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, expect, test } from 'vitest';
@@ -94,14 +94,22 @@ test('SHA-1 suppression entries are converted in place at start, stay suppressin
 test('a start with another secret than the installation was set up with is refused, naming CDP_SECRET', async () => {
   await product?.stop();
   product = undefined;
-  const err = await startTestProduct({ dataDir, env: { ...env, CDP_SECRET: 'another-secret-of-32-characters-x' } }).then(
-    async (started) => {
-      await started.stop();
-      return undefined;
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConfigError);
-  expect((err as ConfigError).problems[0]!.variable).toBe('CDP_SECRET');
-  expect((err as ConfigError).message).not.toContain('another-secret-of-32-characters-x');
+  // An installation of its own, set up by a first start: it made its secret and keeps it in the data folder.
+  const installed = tempDir();
+  try {
+    await (await startTestProduct({ dataDir: installed, env })).stop();
+    expect(existsSync(path.join(installed, SECRET_FILE))).toBe(true);
+    const err = await startTestProduct({ dataDir: installed, env: { ...env, CDP_SECRET: 'another-secret-of-32-characters-x' } }).then(
+      async (started) => {
+        await started.stop();
+        return undefined;
+      },
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems[0]!.variable).toBe('CDP_SECRET');
+    expect((err as ConfigError).message).not.toContain('another-secret-of-32-characters-x');
+  } finally {
+    rmSync(installed, { recursive: true, force: true });
+  }
 });

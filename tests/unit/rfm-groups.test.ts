@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { RFM_GROUPS, rfmGroup, rfmGroupMapParameter } from '../../segments/rfm-groups.js';
 
-describe('RFM segment map', () => {
+describe('RFM groups', () => {
   test('is total: every (R, F) pair of scores 1-5 has exactly one named segment', () => {
     for (let r = 1; r <= 5; r++) {
       for (let f = 1; f <= 5; f++) expect(RFM_GROUPS).toContain(rfmGroup(r, f));
