@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { KeyStore } from '../pipeline/auth/key-store.js';
 import { failures, success } from '../pipeline/core/reply-schemas.js';
 import type { RebuildSummary } from './rebuild.js';
 
 /** `POST /v1/identity/rebuild` (admin): what `cdp identity rebuild` calls while a server holds the data. */
-export async function identityAdminRoutes(app: FastifyInstance, deps: { keys: KeyStore; rebuild: () => Promise<RebuildSummary> }): Promise<void> {
+export async function identityAdminRoutes(app: FastifyInstance, deps: { rebuild: () => Promise<RebuildSummary> }): Promise<void> {
   app.withTypeProvider<ZodTypeProvider>().post(
     '/v1/identity/rebuild',
     {

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { KeyStore } from '../pipeline/auth/key-store.js';
 import { failures, success } from '../pipeline/core/reply-schemas.js';
 import type { ProfileStore } from './profile-store.js';
 
@@ -32,7 +31,7 @@ const profileReply = z
  * current traits, merge history and recent events of a stitched profile. `DELETE /v1/profiles/:profileId`
  * (admin key): the customer's right to erasure.
  */
-export async function profileRoutes(app: FastifyInstance, deps: { keys: KeyStore; profiles: ProfileStore }): Promise<void> {
+export async function profileRoutes(app: FastifyInstance, deps: { profiles: ProfileStore }): Promise<void> {
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
   typed.get(

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { KeyStore } from '../pipeline/auth/key-store.js';
 import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
 import type { Config } from '../pipeline/core/config.js';
 import { failures, success } from '../pipeline/core/reply-schemas.js';
@@ -22,7 +21,6 @@ import type { SegmentSchedules } from './membership/membership-scheduler.js';
 import type { SegmentStore } from './segment-store.js';
 
 export interface SegmentRouteDeps {
-  keys: KeyStore;
   config: Config;
   store: SegmentStore;
   runner: MembershipRunner;

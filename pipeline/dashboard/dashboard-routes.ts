@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ProfileStore } from '../../identity/profile-store.js';
-import type { KeyStore } from '../auth/key-store.js';
 import { churnDistribution } from './churn-distribution.js';
 import { findCustomer } from './customer-search.js';
 import { SEARCH_TYPES, type CustomersOverview, type PipelineHealth } from './dashboard-types.js';
@@ -18,7 +17,6 @@ import type { Metrics } from '../core/metrics.js';
 import { failures } from '../core/reply-schemas.js';
 
 export interface DashboardDeps {
-  keys: KeyStore;
   metrics: Metrics;
   database: string;
   read: DashboardReader;

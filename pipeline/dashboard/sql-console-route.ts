@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { KeyStore } from '../auth/key-store.js';
 import { CdpError } from '../core/errors/cdp-error.js';
 import { SqlNotAllowedError } from '../core/errors/sql-not-allowed-error.js';
 import { failures, success } from '../core/reply-schemas.js';
@@ -18,7 +17,7 @@ const READONLY = 164;
  * what is allowed; a refusal is 403 `sql_not_allowed`). What `cdp sql` uses while a server runs. It reads, yet
  * takes an admin key: it reads every table, refused payloads included, and costs what the query costs.
  */
-export async function sqlRoute(app: FastifyInstance, deps: { keys: KeyStore; sql: SqlRunner }): Promise<void> {
+export async function sqlRoute(app: FastifyInstance, deps: { sql: SqlRunner }): Promise<void> {
   app.withTypeProvider<ZodTypeProvider>().post(
     '/v1/sql',
     {

@@ -104,11 +104,11 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       onClose(async () => {
         if (serverInfoWritten) removeServerInfo(config.dataDir);
       });
-      const jobs = await startJobs(base, { keys, scheduling });
-      const audience = await startAudienceAndWebhooks(base, { keys, scheduling });
-      const segments = await startSegments(base, { keys, held, jobsClickHouse: jobs.clickhouse, webhooks: audience.webhooks, scheduling });
-      const profiles = startProfiles(base, { keys, held, queue });
-      const dashboard = await startDashboard(base, { keys, held, profiles: profiles.profiles });
+      const jobs = await startJobs(base, { scheduling });
+      const audience = await startAudienceAndWebhooks(base, { scheduling });
+      const segments = await startSegments(base, { held, jobsClickHouse: jobs.clickhouse, webhooks: audience.webhooks, scheduling });
+      const profiles = startProfiles(base, { held, queue });
+      const dashboard = await startDashboard(base, { held, profiles: profiles.profiles });
       routes.push(jobs.routes, audience.routes, segments.routes, profiles.routes, dashboard.routes);
       ({ membership } = segments);
       ({ webhooks } = audience);

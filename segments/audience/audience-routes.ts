@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { failures, success } from '../../pipeline/core/reply-schemas.js';
-import type { KeyStore } from '../../pipeline/auth/key-store.js';
 import { decodeChangesCursor, decodeMembersCursor, encodeChangesCursor, encodeMembersCursor } from './audience-cursor.js';
 import { changesQuery, committedSegment, memberReply, membersQuery, segmentParams } from './audience-request.js';
 import type { AudienceStore } from './audience-store.js';
@@ -12,7 +11,6 @@ import { parseTraitList } from './trait-selection.js';
 import type { HashedTraitKeys } from './trait-hashing.js';
 
 export interface AudienceRouteDeps {
-  keys: KeyStore;
   audience: AudienceStore;
   hashedTraitKeys: HashedTraitKeys;
 }

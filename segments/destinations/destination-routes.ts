@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { KeyStore } from '../../pipeline/auth/key-store.js';
 import { CdpError } from '../../pipeline/core/errors/cdp-error.js';
 import { InvalidRequestError } from '../../pipeline/core/errors/invalid-request-error.js';
 import { failures, success } from '../../pipeline/core/reply-schemas.js';
@@ -71,7 +70,6 @@ const deadLetter = z.object({
 });
 
 export interface DestinationRouteDeps {
-  keys: KeyStore;
   destinations: DestinationStore;
   audience: AudienceStore;
   webhooks: WebhookDelivery;

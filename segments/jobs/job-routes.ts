@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { KeyStore } from '../../pipeline/auth/key-store.js';
 import { InvalidRequestError } from '../../pipeline/core/errors/invalid-request-error.js';
 import { failures, success } from '../../pipeline/core/reply-schemas.js';
 import { JobFailedError } from './errors/job-failed-error.js';
@@ -23,7 +22,7 @@ const summary = z.looseObject({
 });
 
 /** `POST /v1/jobs/:name/run` (admin), body `{"as_of": "ISO"}` (default now): the job's JSON summary. */
-export async function jobRoutes(app: FastifyInstance, deps: { keys: KeyStore; jobs: JobRunner }): Promise<void> {
+export async function jobRoutes(app: FastifyInstance, deps: { jobs: JobRunner }): Promise<void> {
   app.withTypeProvider<ZodTypeProvider>().post(
     '/v1/jobs/:name/run',
     {

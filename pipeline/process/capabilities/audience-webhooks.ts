@@ -1,4 +1,3 @@
-import type { KeyStore } from '../../auth/key-store.js';
 import { audienceExportRoute } from '../../../segments/audience/audience-export-route.js';
 import { audienceRoutes } from '../../../segments/audience/audience-routes.js';
 import { createAudienceStore } from '../../../segments/audience/audience-store.js';
@@ -11,7 +10,7 @@ import { ownClickHouse, ownRedis, type Base, type Served } from './base.js';
  * The audience API (members, changes, export) and webhook destinations. Runs are queued for delivery wherever
  * membership runs commit; the deliveries themselves go out with `scheduling`.
  */
-export async function startAudienceAndWebhooks(base: Base, deps: { keys: KeyStore; scheduling: boolean }): Promise<Served & { webhooks: WebhookDelivery }> {
+export async function startAudienceAndWebhooks(base: Base, deps: { scheduling: boolean }): Promise<Served & { webhooks: WebhookDelivery }> {
   const { config, appRedis } = base;
   // A connection of their own: an export reads page after page and must not hold up health checks or profile reads.
   const clickhouse = await ownClickHouse(base);
@@ -20,13 +19,13 @@ export async function startAudienceAndWebhooks(base: Base, deps: { keys: KeyStor
   const workerConnection = deps.scheduling ? ownRedis(base, 'worker') : undefined;
   const webhooks = startWebhookDelivery({ connection: appRedis, workerConnection, clickhouse, destinations, config, log: base.log.child({ role: 'webhooks' }), metrics: base.metrics });
   base.onClose((redisGone) => webhooks.close(redisGone));
-  const audienceDeps = { keys: deps.keys, audience, hashedTraitKeys: { emailKeys: config.IDENTITY_EMAIL_KEYS, phoneKeys: config.IDENTITY_PHONE_KEYS } };
+  const audienceDeps = { audience, hashedTraitKeys: { emailKeys: config.IDENTITY_EMAIL_KEYS, phoneKeys: config.IDENTITY_PHONE_KEYS } };
   return {
     webhooks,
     routes: async (app) => {
       await app.register(audienceRoutes, audienceDeps);
       await app.register(audienceExportRoute, audienceDeps);
-      await app.register(destinationRoutes, { keys: deps.keys, destinations, audience, webhooks });
+      await app.register(destinationRoutes, { destinations, audience, webhooks });
     },
   };
 }

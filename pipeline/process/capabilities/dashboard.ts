@@ -1,5 +1,4 @@
 import type { ProfileStore } from '../../../identity/profile-store.js';
-import type { KeyStore } from '../../auth/key-store.js';
 import { dashboardRoutes } from '../../dashboard/dashboard-routes.js';
 import { createDashboardReader } from '../../dashboard/reader.js';
 import { sqlRoute } from '../../dashboard/sql-console-route.js';
@@ -7,13 +6,13 @@ import { ownClickHouse, type Base, type Served } from './base.js';
 import type { HeldClickHouse } from './clickhouse-held.js';
 
 /** The dashboard's JSON (`/v1/dashboard/*`) and the SQL console (`POST /v1/sql`); the page itself is served everywhere. */
-export async function startDashboard(base: Base, deps: { keys: KeyStore; held: HeldClickHouse; profiles: ProfileStore }): Promise<Served> {
+export async function startDashboard(base: Base, deps: { held: HeldClickHouse; profiles: ProfileStore }): Promise<Served> {
   // A connection of its own: a page load must not hold up health checks or profile reads.
   const read = createDashboardReader(await ownClickHouse(base));
   return {
     routes: async (app) => {
-      await app.register(dashboardRoutes, { keys: deps.keys, metrics: base.metrics, database: base.config.CLICKHOUSE_DATABASE, read, profiles: deps.profiles });
-      await app.register(sqlRoute, { keys: deps.keys, sql: deps.held.sql });
+      await app.register(dashboardRoutes, { metrics: base.metrics, database: base.config.CLICKHOUSE_DATABASE, read, profiles: deps.profiles });
+      await app.register(sqlRoute, { sql: deps.held.sql });
     },
   };
 }

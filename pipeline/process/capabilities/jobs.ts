@@ -1,5 +1,4 @@
 import type { ClickHouseClient } from '../../clickhouse/client.js';
-import type { KeyStore } from '../../auth/key-store.js';
 import { createJobRunner, type JobRunner } from '../../../segments/jobs/job-runner.js';
 import { jobRoutes } from '../../../segments/jobs/job-routes.js';
 import { startJobScheduler } from '../../../segments/jobs/job-scheduler.js';
@@ -12,7 +11,7 @@ export interface Jobs extends Served {
 }
 
 /** The scheduled SQL jobs (orders, RFM, churn, ...): run on demand (`/v1/jobs/:name/run`) and, with `scheduling`, on JOBS_CRON. */
-export async function startJobs(base: Base, deps: { keys: KeyStore; scheduling: boolean }): Promise<Jobs> {
+export async function startJobs(base: Base, deps: { scheduling: boolean }): Promise<Jobs> {
   const { config, log } = base;
   const clickhouse = await ownClickHouse(base);
   const jobs = createJobRunner({ clickhouse, config, log: log.child({ role: 'jobs' }), metrics: base.metrics });
@@ -24,7 +23,7 @@ export async function startJobs(base: Base, deps: { keys: KeyStore; scheduling: 
     jobs,
     clickhouse,
     routes: async (app) => {
-      await app.register(jobRoutes, { keys: deps.keys, jobs });
+      await app.register(jobRoutes, { jobs });
     },
   };
 }

@@ -3,13 +3,12 @@ import { identityRules } from '../../../identity/identity-rules.js';
 import { profileRoutes } from '../../../identity/profile-routes.js';
 import { createProfileStore, type ProfileStore } from '../../../identity/profile-store.js';
 import { identityRebuilder } from '../../../identity/rebuild.js';
-import type { KeyStore } from '../../auth/key-store.js';
 import type { LoadQueue } from '../../redis/load-queue.js';
 import type { Base, Served } from './base.js';
 import type { HeldClickHouse } from './clickhouse-held.js';
 
 /** The profile API (read, look up, delete) and the identity graph's rebuild (`/v1/identity/rebuild`). */
-export function startProfiles(base: Base, deps: { keys: KeyStore; held: HeldClickHouse; queue: LoadQueue }): Served & { profiles: ProfileStore } {
+export function startProfiles(base: Base, deps: { held: HeldClickHouse; queue: LoadQueue }): Served & { profiles: ProfileStore } {
   const { config, appRedis } = base;
   const { admin, hasher } = deps.held;
   const profiles = createProfileStore(admin, appRedis, config.CLICKHOUSE_DATABASE, base.redisKeys.identity, {
@@ -25,8 +24,8 @@ export function startProfiles(base: Base, deps: { keys: KeyStore; held: HeldClic
   return {
     profiles,
     routes: async (app) => {
-      await app.register(profileRoutes, { keys: deps.keys, profiles });
-      await app.register(identityAdminRoutes, { keys: deps.keys, rebuild });
+      await app.register(profileRoutes, { profiles });
+      await app.register(identityAdminRoutes, { rebuild });
     },
   };
 }

@@ -1,6 +1,5 @@
 import type { ClickHouseClient } from '../../clickhouse/client.js';
 import { createSqlRunner } from '../../clickhouse/sql-runner.js';
-import type { KeyStore } from '../../auth/key-store.js';
 import type { WebhookDelivery } from '../../../segments/destinations/webhook-dispatcher.js';
 import { createMembershipRunner, type MembershipRunner } from '../../../segments/membership/membership-runner.js';
 import { createSegmentSchedules, startMembershipWorker } from '../../../segments/membership/membership-scheduler.js';
@@ -15,7 +14,7 @@ import type { HeldClickHouse } from './clickhouse-held.js';
  */
 export async function startSegments(
   base: Base,
-  deps: { keys: KeyStore; held: HeldClickHouse; jobsClickHouse: ClickHouseClient; webhooks: WebhookDelivery; scheduling: boolean },
+  deps: { held: HeldClickHouse; jobsClickHouse: ClickHouseClient; webhooks: WebhookDelivery; scheduling: boolean },
 ): Promise<Served & { membership: MembershipRunner }> {
   const { config, log } = base;
   // Analyst SQL segments run read-only (readonly = 1) within limits of their own.
@@ -42,7 +41,7 @@ export async function startSegments(
     const worker = startMembershipWorker(ownRedis(base, 'worker'), config, membership, schedules, log.child({ role: 'scheduler' }));
     base.onClose((redisGone) => worker.close(redisGone));
   }
-  const routeDeps = { keys: deps.keys, config, store, runner: membership, schedules, clickhouse: deps.held.admin, sql: deps.held.sql, analystSql };
+  const routeDeps = { config, store, runner: membership, schedules, clickhouse: deps.held.admin, sql: deps.held.sql, analystSql };
   return {
     membership,
     routes: async (app) => {
