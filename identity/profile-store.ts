@@ -5,6 +5,7 @@ import { chTime } from '../pipeline/clickhouse/ch-time.js';
 import type { LoadQueue } from '../pipeline/redis/load-queue.js';
 import type { Logger } from '../pipeline/core/logger.js';
 import { erasureTargets, schemaColumns, type ErasureParams } from './erasure-targets.js';
+import { profileIdsOf, survivingProfile } from './surviving-profile.js';
 import { profileKeys, type IdentityGraphKeys } from '../pipeline/redis/key-names.js';
 import { loadLuaScript } from '../pipeline/redis/lua-script.js';
 import { normalizeEmail, normalizePhone, type IdentityRules } from './identifiers.js';
@@ -107,10 +108,11 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
 
   /** The surviving profile of an id (itself unless it was merged), and every id that now reads as it. */
   async function family(profileId: string): Promise<{ survivor: string; ids: string[] }> {
-    const [over] = await rows<{ profile_id: string }>(`SELECT profile_id FROM ${db}.profile_overrides_current WHERE old_profile_id = {id:String}`, { id: profileId });
-    const survivor = over?.profile_id ?? profileId;
-    const olds = await rows<{ old_profile_id: string }>(`SELECT old_profile_id FROM ${db}.profile_overrides_current WHERE profile_id = {id:String}`, { id: survivor });
-    return { survivor, ids: [survivor, ...olds.map((o) => o.old_profile_id)] };
+    const asked = survivingProfile(db, 'p');
+    const [row] = await rows<{ survivor: string }>(`SELECT ${asked.profileId} AS survivor FROM (SELECT {id:String} AS profile_id) AS p ${asked.join}`, { id: profileId });
+    const survivor = row?.survivor || profileId;
+    const members = await rows<{ profile_id: string }>(profileIdsOf(db, 'SELECT {id:String} AS profile_id'), { id: survivor });
+    return { survivor, ids: [...new Set([survivor, ...members.map((m) => m.profile_id)])] };
   }
 
   return {
