@@ -1,12 +1,6 @@
-import type { ClickHouseClient } from '../clickhouse/client.js';
-import type { Logger } from '../core/logger.js';
-import type { Metrics } from '../core/metrics.js';
-import type { IdentityRules } from '../../identity/identifiers.js';
-import type { Resolver } from '../../identity/resolver.js';
 import { insertBatch } from './insert-batch.js';
 import { openBatch, type LoadableJob, type PreparedBatch } from './load-batch.js';
-import type { MessageDedupe } from './message-dedupe.js';
-import { stepRunner } from './step-runner.js';
+import { stepRunner, type StepContext } from './step-runner.js';
 import { buildRows } from './steps/build-rows.js';
 import { dedupeMessages } from './steps/dedupe-messages.js';
 import { dropDeletedCustomers } from './steps/drop-deleted-customers.js';
@@ -14,14 +8,8 @@ import { extractIdentifiers } from './steps/extract-identifiers.js';
 import { resolveIdentities } from './steps/resolve-identities.js';
 import { skipAlreadyInserted } from './steps/skip-already-inserted.js';
 
-export interface LoaderOptions {
-  clickhouse: ClickHouseClient;
-  database: string;
-  dedupe: MessageDedupe;
-  resolver: Resolver;
-  identityRules: IdentityRules;
-  metrics: Metrics;
-  log: Logger;
+/** What the steps use (step-runner.ts), and the bounds of a group. */
+export interface LoaderOptions extends StepContext {
   maxRows: number;
   maxWaitMs: number;
   /** Jobs the worker holds at once (its concurrency); a group is cut at half of them. */
