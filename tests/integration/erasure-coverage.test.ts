@@ -44,6 +44,7 @@ test('the tables of the migrations that hold a customer are every one the deleti
     segment_changes: ['profile_id'],
     segment_membership: ['profile_id'],
     segment_staging: ['profile_id'],
+    tracking_violations: ['profile_id'],
   });
 });
 
