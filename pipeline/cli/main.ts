@@ -9,6 +9,7 @@ import { identityRebuildCommand } from './commands/identity.js';
 import { jobsRunCommand } from './commands/jobs.js';
 import { JOB_NAMES, type JobName } from '../../segments/jobs/jobs.js';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.js';
+import { PLANS_USAGE, plansApplyCommand, plansInferCommand } from './commands/plans.js';
 import { segmentsCommand } from './commands/segments.js';
 import { migrateCommand } from './commands/migrate.js';
 import { sqlCommand } from './commands/sql.js';
@@ -33,6 +34,8 @@ Usage:
   cdp jobs run <orders|rfm|churn|all> [--as-of ISO]   run a scheduled job now (JSON summary)
   cdp segments list                             segments with their last run
   cdp segments run <id|all> [--as-of ISO]       recompute segment membership now (needs a running product)
+  cdp plans infer --source NAME [--days 7]      print a draft tracking plan from the source's recent events
+  cdp plans apply FILE [--id ID]                put a tracking plan (needs a running product)
 
 Configuration comes from environment variables; see README.md.`;
 
@@ -72,6 +75,7 @@ async function run(argv: string[]): Promise<string | undefined> {
       id: { type: 'string' },
       destination: { type: 'string' },
       'as-of': { type: 'string' },
+      days: { type: 'string' },
       force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -122,6 +126,10 @@ async function run(argv: string[]): Promise<string | undefined> {
       if (asOf !== undefined && Number.isNaN(asOf)) throw new UsageError(`--as-of must be an ISO 8601 date-time; got "${values['as-of']}"`);
       return segmentsCommand(config, sub, rest[0], asOf);
     }
+    case 'plans':
+      if (sub === 'infer') return plansInferCommand(config, values.source, values.days);
+      if (sub === 'apply') return plansApplyCommand(config, rest[0], values.id);
+      throw new UsageError(PLANS_USAGE);
     case 'identity':
       if (sub === 'rebuild') return identityRebuildCommand(config);
       throw new UsageError('usage: cdp identity rebuild');

@@ -48,7 +48,7 @@ function localServer(config: Config): LocalServer | undefined {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const parsed = (await res.json()) as { success?: boolean; message?: unknown };
-      if (!res.ok || parsed.success === false) throw new ServerError(typeof parsed.message === 'string' ? parsed.message : `the server answered ${res.status}`, res.status);
+      if (!res.ok || parsed.success === false) throw new ServerError(typeof parsed.message === 'string' ? parsed.message : `the server answered ${res.status}`, res.status, parsed);
       return parsed as T;
     },
   };

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ProfileStore } from '../../identity/profile-store.js';
 import { churnDistribution } from './churn-distribution.js';
 import { findCustomer } from './customer-search.js';
+import { dataQuality, TOP } from './data-quality.js';
 import { SEARCH_TYPES, type CustomersOverview, type PipelineHealth } from './dashboard-types.js';
 import { eventRates } from './event-rates.js';
 import { jobHistory } from './job-history.js';
@@ -27,6 +28,7 @@ const JOB_RUNS_SHOWN = 15;
 
 const pipelineQuery = z.object({ hours: z.coerce.number().int().min(1).max(24).default(1).describe('1 to 24, default 1') });
 const segmentsQuery = z.object({ days: z.coerce.number().int().min(1).max(365).default(90).describe('1 to 365, default 90') });
+const dataQualityQuery = z.object({ days: z.coerce.number().int().min(1).max(90).default(7).describe('1 to 90 (violations are kept 90 days), default 7') });
 const customerQuery = z.object({
   q: z.string().trim().min(1, 'q is required').max(1024).describe('an email, user id, anonymous id, phone or profile id'),
   type: z.enum(SEARCH_TYPES).default('auto'),
@@ -90,12 +92,25 @@ const customerReply = z
     ),
   })
   .describe('identities, traits, merges, segments, RFM and churn scores, and the latest events');
+const example = z.object({ message_id: z.string(), payload: z.record(z.string(), z.unknown()).nullable().describe("the event's properties (traits for identify and group); null once the event is gone") });
+const dataQualityReply = z.object({
+  days: z.number(),
+  bucket_ms: z.number().describe('an hour for windows of up to two days, a day beyond'),
+  buckets: z.array(epochMs).describe('the start of each bucket, oldest first'),
+  series: z.array(z.object({ plan_id: z.string(), violation: z.string(), counts: z.array(z.number()), total: z.number() })).describe('violations in accepted events, by plan and type'),
+  total: z.number(),
+  blocked: z.number().describe('events refused by a plan (rejected_events, reason tracking_plan)'),
+  top_events: z.array(z.object({ plan_id: z.string(), type: z.string(), event: z.string(), violations: z.number(), events: z.number(), example })).describe(`the ${TOP} most offending events`),
+  top_paths: z
+    .array(z.object({ plan_id: z.string(), type: z.string(), event: z.string(), violation: z.string(), path: z.string(), violations: z.number(), message: z.string(), example }))
+    .describe(`the ${TOP} most offending paths`),
+});
 const answers = <T extends z.ZodType, S extends number = never>(ok: T, ...more: S[]) => ({ 200: ok, ...failures<S | 500 | 503>(...more, 500, 503) });
 
 
 /**
  * The dashboard: `GET /` (an HTML shell with no data in it), its script and stylesheet, and the admin-only
- * JSON it draws from, `GET /v1/dashboard/{pipeline,customers,segments,customer}`. A browser cannot send a
+ * JSON it draws from, `GET /v1/dashboard/{pipeline,customers,segments,data-quality,customer}`. A browser cannot send a
  * Bearer header when it navigates, so the page asks for the admin key and sends it with each fetch.
  */
 export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): Promise<void> {
@@ -144,6 +159,21 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     async (request, reply) => {
       return segmentSizes(deps.read, db, request.query.days, Date.now());
     },
+  );
+
+  typed.get(
+    '/v1/dashboard/data-quality',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        summary: 'Data quality',
+        description: "What tracking plans found: violations over time by plan and type, events refused, the most offending events and paths with an example payload.",
+        querystring: dataQualityQuery,
+        response: answers(dataQualityReply, 400),
+      },
+    },
+    async (request) => dataQuality(deps.read, db, request.query.days, Date.now()),
   );
 
   typed.get(

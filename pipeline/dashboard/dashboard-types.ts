@@ -128,3 +128,55 @@ export interface DashboardError {
   code: string;
   message: string;
 }
+
+export interface ViolationSeries {
+  plan_id: string;
+  violation: string;
+  /** One count per bucket, aligned with `DataQuality.buckets`. */
+  counts: number[];
+  total: number;
+}
+
+/** A recorded event's payload shown as an example: its `properties` (`traits` for identify and group). */
+export interface ExamplePayload {
+  message_id: string;
+  /** Null when the event is no longer in `events` (its customer was deleted). */
+  payload: Record<string, unknown> | null;
+}
+
+export interface OffendingEvent {
+  plan_id: string;
+  type: string;
+  event: string;
+  violations: number;
+  /** Events with at least one violation. */
+  events: number;
+  example: ExamplePayload;
+}
+
+export interface OffendingPath {
+  plan_id: string;
+  type: string;
+  event: string;
+  violation: string;
+  path: string;
+  violations: number;
+  /** The schema's message for the example. */
+  message: string;
+  example: ExamplePayload;
+}
+
+export interface DataQuality {
+  days: number;
+  /** Hours for a window of up to two days, days beyond. */
+  bucket_ms: number;
+  /** Start of each bucket, oldest first; the last one is the current (partial) bucket. */
+  buckets: EpochMs[];
+  /** Violations recorded in accepted events (tracking_violations), by plan and violation type. */
+  series: ViolationSeries[];
+  total: number;
+  /** Events a plan refused (rejected_events, reason `tracking_plan`). */
+  blocked: number;
+  top_events: OffendingEvent[];
+  top_paths: OffendingPath[];
+}

@@ -65,6 +65,7 @@ const transformObject: SwaggerTransformObject = (document) => {
 
 const TAGS = [
   { name: 'tracking spec', description: "Segment-compatible tracking: the tracking spec's calls, with the write key as Basic auth user name (or `writeKey` in the body)" },
+  { name: 'tracking plans', description: 'One event spec per source, enforced at ingest (allow, drop_properties, block): plans, their violations, and drafts inferred from the events seen' },
   { name: 'segments', description: "Segments, the marketers' saved audiences: JSON conditions (trait, event, RFM groups, churn, CLV, other segments) or an analyst's SQL" },
   { name: 'audiences', description: "Who is in a segment, what changed since a cursor, and files to upload: for marketing tools, with an audience key" },
   { name: 'destinations', description: "Audience webhooks: every committed run's changes of a segment, HMAC-signed, retried, dead-lettered, replayable" },
@@ -72,7 +73,7 @@ const TAGS = [
   { name: 'jobs', description: 'Scheduled jobs on demand: orders, RFM scores and RFM groups (the named R×F cells), churn and CLV' },
   { name: 'SQL', description: "Analyst SQL over the product's tables and views" },
   { name: 'keys', description: 'API keys: write (tracking), audience, read and admin (Authorization: Bearer)' },
-  { name: 'dashboard', description: "The dashboard's page and the JSON it draws: pipeline health, customers (the R×F grid with its RFM groups), segments" },
+  { name: 'dashboard', description: "The dashboard's page and the JSON it draws: pipeline health, customers (the R×F grid with its RFM groups), segments, data quality" },
   { name: 'operations', description: 'Health, readiness and Prometheus metrics' },
   { name: 'reference', description: 'This document' },
 ];

@@ -34,6 +34,9 @@ export const CLICKHOUSE_ROUTES: readonly { method: HTTPMethods; url: string; key
   { method: 'GET', url: '/v1/dashboard/customers', key: 'admin' },
   { method: 'GET', url: '/v1/dashboard/segments', key: 'admin' },
   { method: 'GET', url: '/v1/dashboard/customer', key: 'admin' },
+  { method: 'GET', url: '/v1/dashboard/data-quality', key: 'admin' },
+  { method: 'GET', url: '/v1/tracking-plans/infer', key: 'admin' },
+  { method: 'GET', url: '/v1/tracking-plans/:id/violations', key: 'read' },
 ];
 
 export const NO_CLICKHOUSE_MESSAGE =

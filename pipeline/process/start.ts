@@ -24,6 +24,7 @@ import { startProfiles } from './capabilities/profiles.js';
 import { startSegments } from './capabilities/segments.js';
 import { openSharedRedis, waitReady } from './capabilities/shared-redis.js';
 import { startTrackingApi } from './capabilities/tracking-api.js';
+import { startTrackingPlanReports } from './capabilities/tracking-plan-reports.js';
 import { apiDocs } from './api-docs.js';
 import { healthRoutes } from './health-routes.js';
 import { createHttpServer } from './http-server.js';
@@ -110,6 +111,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       const profiles = startProfiles(base, { held, queue });
       const dashboard = await startDashboard(base, { held, profiles: profiles.profiles });
       routes.push(jobs.routes, audience.routes, segments.routes, profiles.routes, dashboard.routes);
+      routes.push((await startTrackingPlanReports(base)).routes);
       ({ membership } = segments);
       ({ webhooks } = audience);
       if (loadWorkers) await startLoadWorkers(base, { hasher: held.hasher });
