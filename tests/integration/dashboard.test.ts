@@ -3,7 +3,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { CustomersOverview, CustomerView, PipelineHealth, SegmentSizes } from '../../pipeline/dashboard/dashboard-types.js';
+import type { CustomersOverview, CustomerView, DataQuality, PipelineHealth, SegmentSizes } from '../../pipeline/dashboard/dashboard-types.js';
+import { chTime } from '../../pipeline/clickhouse/ch-time.js';
+import { openClickHouse } from '../../pipeline/clickhouse/open-clickhouse.js';
 import { P_ALIVE_BINS } from '../../pipeline/dashboard/churn-distribution.js';
 import { projectRoot } from '../../pipeline/core/project-root.js';
 import { launchChromium } from '../helpers/browser.js';
@@ -91,7 +93,7 @@ describe('dashboard API', () => {
   });
 
   test('every /v1/dashboard endpoint refuses a missing, unknown, write or read key', async () => {
-    const routes = ['/v1/dashboard/pipeline', '/v1/dashboard/customers', '/v1/dashboard/segments', '/v1/dashboard/customer?q=x'];
+    const routes = ['/v1/dashboard/pipeline', '/v1/dashboard/customers', '/v1/dashboard/segments', '/v1/dashboard/data-quality', '/v1/dashboard/customer?q=x'];
     for (const route of routes) {
       expect((await api(route, null)).status, route).toBe(401);
       expect((await api(route, 'ak_not_a_key')).status, route).toBe(401);
@@ -119,6 +121,9 @@ describe('dashboard API', () => {
       churn: { as_of: null, customers: 0, bins: new Array(P_ALIVE_BINS).fill(0), churn_flagged: 0, clv_total: 0 },
     });
     expect(await apiJson<SegmentSizes>('/v1/dashboard/segments')).toEqual({ days: 90, segments: [] });
+    const quality = await apiJson<DataQuality>('/v1/dashboard/data-quality');
+    expect(quality).toMatchObject({ days: 7, series: [], total: 0, blocked: 0, top_events: [], top_paths: [] });
+    expect(quality.buckets).toHaveLength(7);
 
     const missing = await api(`/v1/dashboard/customer?q=${encodeURIComponent('nobody@example.com')}`);
     expect(missing.status).toBe(404);
@@ -140,6 +145,8 @@ describe('dashboard API', () => {
     expect(await page.isVisible('#rfm-empty')).toBe(true);
     expect(await page.isVisible('#churn-empty')).toBe(true);
     expect(await page.isVisible('#segments-empty')).toBe(true);
+    expect(await page.isVisible('#quality-empty')).toBe(true);
+    expect(await page.getAttribute('#violations-total', 'data-value')).toBe('0');
     expect(await page.textContent('#job-runs tbody')).toContain('No job has run yet');
     expect(await page.getAttribute('#profile-count', 'data-value')).toBe('0');
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -302,6 +309,57 @@ describe('dashboard with data', () => {
 
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('data-quality panel', () => {
+  // Two events sent through the tracking API, and the violations a plan would have recorded in them (the
+  // loader that writes them at ingest is tested with it).
+  const cart = { type: 'track', userId: `qa-${run}`, event: 'Cart Viewed', messageId: `qa-cart-${run}`, properties: { cart_id: `c-${run}`, total: 'twelve' } };
+  const signup = { type: 'identify', userId: `qa-${run}`, messageId: `qa-signup-${run}`, traits: { email: 'not-an-email' } };
+
+  beforeAll(async () => {
+    await send([cart, signup]);
+    await product.waitForRows(`SELECT count() AS n FROM events WHERE message_id IN ('${cart.messageId}', '${signup.messageId}')`, (r) => Number((r[0] as { n: string }).n) === 2);
+    const clickhouse = await openClickHouse(product.config);
+    try {
+      const row = (messageId: string, type: string, event: string, violation: string, path: string, message: string) => ({
+        message_id: messageId, profile_id: '', source_id: 'web', plan_id: 'shop-v3', plan_version: 2, type, event, violation, path, message, received_at: chTime(Date.now() - 60_000),
+      });
+      await clickhouse.insert({
+        table: `${product.config.CLICKHOUSE_DATABASE}.tracking_violations`,
+        format: 'JSONEachRow',
+        values: [
+          row(cart.messageId, 'track', 'Cart Viewed', 'datatype_mismatch', '/total', 'must be number'),
+          row(cart.messageId, 'track', 'Cart Viewed', 'additional_property', '/cart_id', 'must NOT have additional properties'),
+          row(signup.messageId, 'identify', '', 'format_mismatch', '/email', 'must match format "email"'),
+        ],
+      });
+    } finally {
+      await clickhouse.close();
+    }
+  });
+
+  test('in Chromium: violations by plan and type, the top events and paths with an example payload', async () => {
+    const { page, errors } = await openPage();
+    await signIn(page, ADMIN_KEY);
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await page.getAttribute('#violations-total', 'data-value')).toBe('3');
+    expect(await page.isHidden('#quality-empty')).toBe(true);
+    expect(await page.getAttribute('#quality-details', 'data-series')).toBe('3');
+    expect(await paintedPixels(page, 'quality-chart')).toBeGreaterThan(1000);
+    const events = await page.$$eval('#offending-events tbody tr', (rows) => rows.map((r) => r.textContent ?? ''));
+    expect(events).toHaveLength(2);
+    expect(events[0]).toContain('Cart Viewed');
+    expect(events[0]).toContain('shop-v3');
+    const paths = await page.$$eval('#offending-paths tbody tr', (rows) => rows.map((r) => r.textContent ?? ''));
+    expect(paths).toHaveLength(3);
+    expect(paths.join('\n')).toContain('must match format "email"');
+    // The example payload: the event's properties (traits for an identify), as stored.
+    const payloads = await page.$$eval('#offending-events details.payload pre', (pres) => pres.map((p) => JSON.parse(p.textContent ?? 'null')));
+    expect(payloads).toEqual([cart.properties, signup.traits]);
     expect(errors).toEqual([]);
     await page.close();
   });

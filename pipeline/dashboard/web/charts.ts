@@ -11,7 +11,7 @@ import {
   Tooltip,
   type ChartConfiguration,
 } from 'chart.js';
-import type { ChurnDistribution, PipelineHealth, SegmentSizes } from '../dashboard-types.js';
+import type { ChurnDistribution, DataQuality, PipelineHealth, SegmentSizes } from '../dashboard-types.js';
 import { byId } from './dom.js';
 import { fmtDate, fmtInt, fmtMinute, fmtTime } from './format.js';
 
@@ -116,6 +116,29 @@ export function drawSegmentsChart(sizes: SegmentSizes): void {
         legend: { position: 'bottom', labels: { boxWidth: 12 } },
         tooltip: { callbacks: { title: (items) => fmtTime(Number(items[0]?.parsed.x)), label: (item) => `${item.dataset.label}: ${fmtInt(Number(item.parsed.y))}` } },
       },
+    },
+  });
+}
+
+/** Violations per bucket, stacked by plan and violation type. */
+export function drawQualityChart(quality: DataQuality): void {
+  const hourly = quality.bucket_ms < 86_400_000;
+  draw('quality-chart', {
+    type: 'bar',
+    data: {
+      labels: quality.buckets.map((b) => (hourly ? fmtTime(b) : fmtDate(b))),
+      datasets: quality.series.map((s, i) => {
+        const colour = SERIES[i % SERIES.length]!;
+        return { label: `${s.plan_id}: ${s.violation}`, data: s.counts, backgroundColor: colour, borderColor: colour };
+      }),
+    },
+    options: {
+      interaction: { mode: 'index', intersect: false },
+      scales: {
+        x: { stacked: true, ticks: { maxTicksLimit: 8, maxRotation: 0 }, grid: { display: false } },
+        y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'violations' } },
+      },
+      plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
     },
   });
 }

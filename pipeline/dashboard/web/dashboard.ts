@@ -1,7 +1,7 @@
 import './dashboard.css';
-import type { CustomersOverview, CustomerView, PipelineHealth, SegmentSizes } from '../dashboard-types.js';
+import type { CustomersOverview, CustomerView, DataQuality, ExamplePayload, PipelineHealth, SegmentSizes } from '../dashboard-types.js';
 import { ApiError, getJson, KeyRefusedError } from './api.js';
-import { clearChart, drawChurnChart, drawEventsChart, drawSegmentsChart } from './charts.js';
+import { clearChart, drawChurnChart, drawEventsChart, drawQualityChart, drawSegmentsChart } from './charts.js';
 import { renderCustomer } from './customer-view.js';
 import { byId, el, fillTable, setText } from './dom.js';
 import { fmtDuration, fmtInt, fmtMoney, fmtTime } from './format.js';
@@ -127,6 +127,42 @@ async function loadSegments(key: string): Promise<void> {
   else clearChart('segments-chart');
 }
 
+/** An example event's payload, folded under its message id. */
+function examplePayload(example: ExamplePayload, message?: string): HTMLElement {
+  const shown = example.payload === null ? 'the event is no longer stored' : JSON.stringify(example.payload, null, 2);
+  const details = el('details', { class: 'payload' }, el('summary', {}, example.message_id), el('pre', {}, shown));
+  return message ? el('div', {}, el('span', { class: 'violation-message' }, message), details) : details;
+}
+
+async function loadQuality(key: string): Promise<void> {
+  const days = byId<HTMLSelectElement>('quality-days').value;
+  const quality = await getJson<DataQuality>(`/v1/dashboard/data-quality?days=${encodeURIComponent(days)}`, key);
+  setText('violations-total', fmtInt(quality.total));
+  setText('blocked-total', fmtInt(quality.blocked));
+  byId('violations-total').dataset.value = String(quality.total);
+  byId('blocked-total').dataset.value = String(quality.blocked);
+  const any = quality.total > 0;
+  byId('quality-details').hidden = !any;
+  byId('quality-details').dataset.series = String(quality.series.length);
+  byId('quality-empty').hidden = any;
+  if (!any) return clearChart('quality-chart');
+  drawQualityChart(quality);
+  fillTable(
+    byId<HTMLTableElement>('offending-events'),
+    quality.top_events.map((e) =>
+      el('tr', {}, el('td', {}, e.plan_id), el('td', {}, e.type), el('td', {}, e.event), el('td', { class: 'num' }, fmtInt(e.violations)), el('td', { class: 'num' }, fmtInt(e.events)), el('td', {}, examplePayload(e.example))),
+    ),
+    'No violations in this window.',
+  );
+  fillTable(
+    byId<HTMLTableElement>('offending-paths'),
+    quality.top_paths.map((p) =>
+      el('tr', {}, el('td', {}, p.plan_id), el('td', {}, p.event || p.type), el('td', {}, p.violation), el('td', {}, p.path), el('td', { class: 'num' }, fmtInt(p.violations)), el('td', {}, examplePayload(p.example, p.message))),
+    ),
+    'No violations in this window.',
+  );
+}
+
 /** Loads every section; a refused key sends the viewer back to the key form with the reason. */
 async function loadAll(key: string): Promise<void> {
   setText('status', 'Loading…');
@@ -136,6 +172,7 @@ async function loadAll(key: string): Promise<void> {
       section('pipeline', () => loadPipeline(key)),
       section('customers', () => loadCustomers(key)),
       section('segments', () => loadSegments(key)),
+      section('data-quality', () => loadQuality(key)),
     ]);
     const ok = results.every(Boolean);
     setText('status', ok ? `Updated ${new Date().toLocaleTimeString()}` : 'Some sections failed to load');
@@ -150,6 +187,15 @@ async function refreshPipeline(): Promise<void> {
   if (!adminKey || document.hidden) return;
   try {
     await section('pipeline', () => loadPipeline(adminKey!));
+  } catch (err) {
+    if (err instanceof KeyRefusedError) showLogin(err.message);
+  }
+}
+
+async function refreshQuality(): Promise<void> {
+  if (!adminKey) return;
+  try {
+    await section('data-quality', () => loadQuality(adminKey!));
   } catch (err) {
     if (err instanceof KeyRefusedError) showLogin(err.message);
   }
@@ -203,6 +249,7 @@ function start(): void {
   });
   byId('sign-out').addEventListener('click', () => showLogin());
   byId('hours').addEventListener('change', () => void refreshPipeline());
+  byId('quality-days').addEventListener('change', () => void refreshQuality());
   byId<HTMLFormElement>('search-form').addEventListener('submit', (event) => void search(event).catch(report));
   const saved = sessionStorage.getItem(KEY_STORAGE);
   if (saved) open(saved).catch(report);
