@@ -24,6 +24,7 @@ import { startProfiles } from './capabilities/profiles.js';
 import { startSegments } from './capabilities/segments.js';
 import { openSharedRedis, waitReady } from './capabilities/shared-redis.js';
 import { startTrackingApi } from './capabilities/tracking-api.js';
+import { startTrackingPlans } from './capabilities/tracking-plans.js';
 import { apiDocs } from './api-docs.js';
 import { healthRoutes } from './health-routes.js';
 import { createHttpServer } from './http-server.js';
@@ -109,7 +110,8 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       const segments = await startSegments(base, { held, jobsClickHouse: jobs.clickhouse, webhooks: audience.webhooks, scheduling });
       const profiles = startProfiles(base, { held, queue });
       const dashboard = await startDashboard(base, { held, profiles: profiles.profiles });
-      routes.push(jobs.routes, audience.routes, segments.routes, profiles.routes, dashboard.routes);
+      const trackingPlans = await startTrackingPlans(base, { held });
+      routes.push(jobs.routes, audience.routes, segments.routes, profiles.routes, dashboard.routes, trackingPlans.routes);
       ({ membership } = segments);
       ({ webhooks } = audience);
       if (loadWorkers) await startLoadWorkers(base, { hasher: held.hasher });
@@ -118,7 +120,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
         await instance.register(noClickHouseFallback);
       });
     }
-    if (plan.trackingApi) routes.push(startTrackingApi(base, { keys, queue }).routes);
+    if (plan.trackingApi) routes.push((await startTrackingApi(base, { keys, queue })).routes);
     routes.push(async (instance) => {
       await instance.register(healthRoutes, { metrics, checks, vitals: shared.vitals });
     });
