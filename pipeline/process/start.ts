@@ -11,6 +11,7 @@ import { dashboardPageRoutes } from '../dashboard/dashboard-page-routes.js';
 import { closeRedis, resolveRedis, type RedisTarget } from '../redis/connection.js';
 import { redisKeyNames } from '../redis/key-names.js';
 import { createLoadQueue, type LoadQueue } from '../redis/load-queue.js';
+import type { PlanCache } from '../../ingest/tracking-plans/plan-cache.js';
 import type { MembershipRunner } from '../../segments/membership/membership-runner.js';
 import type { WebhookDelivery } from '../../segments/destinations/webhook-dispatcher.js';
 import { startAudienceAndWebhooks } from './capabilities/audience-webhooks.js';
@@ -44,6 +45,8 @@ export interface Product {
   queue: LoadQueue;
   /** Segment membership runs, where this process holds ClickHouse. */
   membership?: MembershipRunner;
+  /** The tracking plans as this process's tracking API applies them, where it runs the tracking API. */
+  trackingPlans?: PlanCache;
   /** Webhook destinations' deliveries, where this process holds ClickHouse (the worker runs with the scheduler role). */
   webhooks?: WebhookDelivery;
   /** Graceful stop: stop accepting, finish in-flight requests and batches, close connections. */
@@ -120,7 +123,12 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
         await instance.register(noClickHouseFallback);
       });
     }
-    if (plan.trackingApi) routes.push((await startTrackingApi(base, { keys, queue })).routes);
+    let trackingPlans: PlanCache | undefined;
+    if (plan.trackingApi) {
+      const tracking = await startTrackingApi(base, { keys, queue });
+      routes.push(tracking.routes);
+      trackingPlans = tracking.plans;
+    }
     routes.push(async (instance) => {
       await instance.register(healthRoutes, { metrics, checks, vitals: shared.vitals });
     });
@@ -150,7 +158,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
         await app.close();
         log.info('stopped');
       })());
-    return { config, roles, app, url, metrics, keys, redis, queue, membership, webhooks, stop };
+    return { config, roles, app, url, metrics, keys, redis, queue, membership, trackingPlans, webhooks, stop };
   } catch (err) {
     await app.close();
     throw err;

@@ -4,7 +4,7 @@ import { trackingLimits } from '../../../ingest/tracking-limits.js';
 import { trackingRoutes } from '../../../ingest/tracking-routes.js';
 import type { KeyStore } from '../../auth/key-store.js';
 import type { LoadQueue } from '../../redis/load-queue.js';
-import { followTrackingPlans } from '../../../ingest/tracking-plans/plan-cache.js';
+import { followTrackingPlans, type PlanCache } from '../../../ingest/tracking-plans/plan-cache.js';
 import { ownRedis, type Base, type Served } from './base.js';
 
 // How often the tracking plans are read again besides their change announcements (a safety net).
@@ -14,7 +14,7 @@ const PLAN_REFRESH_MS = 30_000;
  * The `api` role: the tracking routes and the browser snippet, answering 200 once events are in the load
  * queue; each event of a source with a tracking plan is checked against it (read from Redis, followed).
  */
-export async function startTrackingApi(base: Base, deps: { keys: KeyStore; queue: LoadQueue }): Promise<Served> {
+export async function startTrackingApi(base: Base, deps: { keys: KeyStore; queue: LoadQueue }): Promise<Served & { plans: PlanCache }> {
   const { config, metrics } = base;
   const plans = await followTrackingPlans({
     redis: base.appRedis,
@@ -32,6 +32,7 @@ export async function startTrackingApi(base: Base, deps: { keys: KeyStore; queue
   // Once in-flight requests are done: the group commits still gathering are written to the queue.
   base.onClose(() => enqueuer.close());
   return {
+    plans,
     routes: async (app) => {
       await app.register(snippetRoutes);
       await app.register(trackingRoutes, {
