@@ -55,7 +55,7 @@ export const trackingPlanInput = z
       if (plan.sources.indexOf(source) !== i) ctx.addIssue({ code: 'custom', path: ['sources', i], message: `"${source}" is named twice` });
     });
   })
-  .meta({ id: 'TrackingPlanInput', description: 'A tracking plan: the events a source may send and the JSON Schema of each' });
+  .describe('A tracking plan: the events a source may send and the JSON Schema of each');
 export type TrackingPlanInput = z.infer<typeof trackingPlanInput>;
 
 /** A plan as stored and published: its body with its id and version. */

@@ -61,6 +61,12 @@ function conflict(id: string, sources: string[], plans: TrackingPlan[]): { sourc
   return undefined;
 }
 
+/** Sets a plan's current version in Redis and announces it to every tracking API (plan-cache.ts reads it). */
+export async function publishPlan(redis: Redis, keys: TrackingPlanKeys, plan: TrackingPlan): Promise<void> {
+  await redis.hset(keys.current, plan.id, JSON.stringify(plan));
+  await redis.publish(keys.changed, `${plan.id}@${plan.version}`);
+}
+
 /**
  * Tracking plans, versioned in ClickHouse (table `tracking_plans`, like segments) and published in Redis, where
  * every tracking API reads them (plan-cache.ts): each write sets the plan's current version in a hash and
@@ -77,10 +83,7 @@ export function createTrackingPlanStore(deps: { clickhouse: ClickHouseClient; da
   const lastVersion = async (id: string): Promise<number> =>
     Number((await rows(`SELECT max(version) AS version FROM ${db}.tracking_plans WHERE plan_id = {id:String}`, { id }))[0]?.version ?? 0);
 
-  async function publish(plan: TrackingPlan): Promise<void> {
-    await redis.hset(keys.current, plan.id, JSON.stringify(plan));
-    await redis.publish(keys.changed, `${plan.id}@${plan.version}`);
-  }
+  const publish = (plan: TrackingPlan) => publishPlan(redis, keys, plan);
 
   async function check(id: string, input: TrackingPlanInput): Promise<void> {
     compilePlan({ ...input, id, version: 0 });

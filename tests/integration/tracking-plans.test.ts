@@ -9,7 +9,7 @@ import { waitFor } from '../helpers/wait-for.js';
 // event of a planned source is checked at the door; violations load with the events.
 
 const dataDir = tempDir();
-const SOURCES = ['allow', 'drop', 'block', 'hot', 'conflict', 'plain', 'cdp', 'versions'] as const;
+const SOURCES = ['allow', 'drop', 'block', 'hot', 'conflict', 'plain', 'cdp', 'versions', 'erase'] as const;
 const keyOf = (source: string) => `wk_plans_${source}`;
 let full: TestProduct;
 let apiOnly: TestProduct;
@@ -331,5 +331,28 @@ describe('at ingest', () => {
       await call(full, 'DELETE', `/v1/tracking-plans/${id}`);
     }
     await waitFor('the deletion in the api-only process', async () => (await unplanned()).status === 200, 5_000);
+  });
+
+  test("deleting a customer removes their tracking_violations rows, and only theirs", async () => {
+    const id = `erase-${run()}`;
+    await putPlan(id, planBody('erase', 'allow'));
+    try {
+      const r = run();
+      const [gone, kept] = [`gone-${r}`, `kept-${r}`];
+      const res = await post(full, 'erase', '/v1/batch', {
+        batch: [order(`${r}-gone`, { total: 'x' }, gone), { type: 'identify', messageId: `${r}-gone-id`, userId: gone, traits: {} }, order(`${r}-kept`, { total: 'x' }, kept)],
+      });
+      expect(res.body).toEqual({ success: true });
+      const ids = [`${r}-gone`, `${r}-gone-id`, `${r}-kept`];
+      const before = await violationsOf(ids, 5);
+      const profile = before.find((v) => v.message_id === `${r}-gone`)!.profile_id;
+      expect(before.filter((v) => v.profile_id === profile).map((v) => v.message_id)).toEqual([`${r}-gone`, `${r}-gone`, `${r}-gone-id`]);
+      const deleted = await fetch(`${full.url}/v1/profiles/${profile}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      expect(deleted.status).toBe(200);
+      const after = await full.sql<{ message_id: string }>(`SELECT message_id FROM tracking_violations WHERE message_id IN (${ids.map((i) => `'${i}'`).join(',')}) ORDER BY message_id, path`);
+      expect(after.map((v) => v.message_id)).toEqual([`${r}-kept`, `${r}-kept`]);
+    } finally {
+      await deletePlan(id, 'erase');
+    }
   });
 });
