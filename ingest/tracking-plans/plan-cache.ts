@@ -13,13 +13,14 @@ export interface PlanCache {
   forSource(sourceId: string): CompiledPlan | undefined;
   /** Reads the current versions from Redis now. */
   refresh(): Promise<void>;
-  close(): Promise<void>;
+  /** Stops the periodic re-read. */
+  close(): void;
 }
 
 export interface PlanCacheDeps {
   /** The shared connection, for reads. */
   redis: Redis;
-  /** A connection of the cache's own: a subscribed connection can do nothing else. Closed on `close`. */
+  /** A connection of the cache's own (a subscribed connection can do nothing else), closed by its owner. */
   subscriber: Redis;
   keys: TrackingPlanKeys;
   log: Logger;
@@ -97,9 +98,6 @@ export async function followTrackingPlans(deps: PlanCacheDeps): Promise<PlanCach
   return {
     forSource: (sourceId) => (sourceId === PRODUCT_SOURCE ? undefined : (bySource.get(sourceId) ?? everySource)),
     refresh,
-    close: async () => {
-      clearInterval(timer);
-      await subscriber.quit();
-    },
+    close: () => clearInterval(timer),
   };
 }

@@ -23,7 +23,8 @@ export async function startTrackingApi(base: Base, deps: { keys: KeyStore; queue
     log: base.log.child({ role: 'tracking-plans' }),
     refreshMs: PLAN_REFRESH_MS,
   });
-  base.onClose(() => plans.close());
+  // The subscribed connection is closed with the capability's other connections (ownRedis).
+  base.onClose(async () => plans.close());
   const enqueuer = createEnqueuer(deps.queue, metrics, {
     maxGroupEvents: config.INGEST_GROUP_MAX_EVENTS,
     timeoutMs: config.INGEST_ENQUEUE_TIMEOUT_MS,
