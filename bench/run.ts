@@ -1,12 +1,13 @@
 import os from 'node:os';
 import { runFsyncBench } from './fsync-bench.js';
 import { runIngestBench } from './ingest-bench.js';
+import { runPlanBench } from './plan-bench.js';
 import { benchOptions, type BenchOptions } from './options.js';
 import { runIdentityBench } from './identity-bench.js';
 import { runJobsBench } from './jobs-bench.js';
 import { runPipelineBench } from './pipeline-bench.js';
 
-// `npm run bench`: the ingest bench, the fsync bench, the pipeline bench, the identity bench, then the jobs bench, one JSON document on stdout (progress and
+// `npm run bench`: the ingest bench, the fsync bench, the tracking plan bench, the pipeline bench, the identity bench, then the jobs bench, one JSON document on stdout (progress and
 // server logs go to stderr). Every figure stands beside its baseline from the same run, because these
 // machines are shared and noisy: ratios taken side by side mean something, absolute numbers less so.
 // A missed target is reported, not turned into a failing exit code; only a bench that cannot run fails.
@@ -39,6 +40,7 @@ async function main(): Promise<number> {
   const runs = (name: BenchOptions['only']) => opts.only === 'all' || opts.only === name;
   if (runs('ingest')) await attempt('ingest', () => runIngestBench(opts));
   if (runs('fsync')) await attempt('fsync', () => runFsyncBench(opts));
+  if (runs('plans')) await attempt('plans', () => runPlanBench(opts));
   if (runs('pipeline')) await attempt('pipeline', () => runPipelineBench(opts));
   if (runs('identity')) await attempt('identity', () => runIdentityBench(opts));
   if (runs('jobs')) await attempt('jobs', () => runJobsBench(opts));

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IdentityRules } from '../identity/identifiers.js';
 import { refusedIdentifiers } from '../identity/refused-identifiers.js';
-import type { EnrichedEvent, LoadJobData, RejectedEvent } from '../pipeline/core/load-job.js';
+import type { EnrichedEvent, LoadJobData, PlanViolations, RejectedEvent } from '../pipeline/core/load-job.js';
 import { rejectedPayload } from '../pipeline/core/rejected-payload.js';
 import { anonymizeIp } from './anonymize-ip.js';
 import { enrich } from './enrich.js';
 import { BatchTooLargeError } from './errors/batch-too-large-error.js';
 import { guardEvent, guardObject } from './event-guard.js';
+import { checkEvent } from './tracking-plans/check-event.js';
+import type { CompiledPlan } from './tracking-plans/compile-plan.js';
 import { batchSchema, inTimeRange, TIME_RANGE_MESSAGE, toIssues, validateCall, type Issue } from './tracking-spec.js';
 
 // Turns one tracking request into the events to queue and the rejections to keep and report. Pure: no I/O.
@@ -17,6 +19,8 @@ export interface RequestInfo {
   sourceId: string;
   ip: string;
   receivedAt: number;
+  /** The tracking plan of the source, if it has one: each event is checked after the tracking spec's checks. */
+  plan?: CompiledPlan;
 }
 
 export interface Limits {
@@ -35,7 +39,7 @@ export interface EventError {
   errors: Issue[];
 }
 
-export type RejectionReason = 'invalid_event' | 'event_too_large' | 'invalid_batch';
+export type RejectionReason = 'invalid_event' | 'event_too_large' | 'invalid_batch' | 'tracking_plan';
 
 export interface Accepted extends LoadJobData {
   /** Per-event errors, as returned to the client. */
@@ -80,6 +84,12 @@ function acceptItem(
   }
   const result = validateCall(type, item);
   if (!result.ok) return refuse('invalid_event', result.issues);
+  let planViolations: PlanViolations | undefined;
+  if (info.plan) {
+    const verdict = checkEvent(info.plan, result.message);
+    if (verdict?.block) return refuse('tracking_plan', verdict.violations.map((v) => ({ path: v.path, code: v.violation, message: v.message })));
+    if (verdict) planViolations = { planId: info.plan.id, planVersion: info.plan.version, found: verdict.violations };
+  }
   const event: EnrichedEvent = enrich(result.message, {
     receivedAt: info.receivedAt,
     sourceId: info.sourceId,
@@ -93,6 +103,7 @@ function acceptItem(
   if (!inTimeRange(event.timestamp)) {
     return refuse('invalid_event', [{ path: 'timestamp', code: 'out_of_range', message: `${TIME_RANGE_MESSAGE} after the clock-skew correction (receivedAt − sentAt)` }]);
   }
+  if (planViolations) event.planViolations = planViolations;
   out.events.push(event);
 }
 

@@ -12,11 +12,14 @@ import { BatchTooLargeError } from './errors/batch-too-large-error.js';
 import { QueueUnavailableError } from './errors/queue-unavailable-error.js';
 import { UnserializableEventsError } from './errors/unserializable-events-error.js';
 import type { KeyStore } from '../pipeline/auth/key-store.js';
+import type { PlanCache } from './tracking-plans/plan-cache.js';
 import { CALL_TYPES, callSchemas } from './tracking-spec.js';
 import { writeKeyFrom } from './write-key.js';
 
 export interface TrackingDeps {
   keys: KeyStore;
+  /** The tracking plans, by source. */
+  plans: Pick<PlanCache, 'forSource'>;
   enqueuer: Enqueuer;
   metrics: Metrics;
   limits: Limits & { maxBatchBytes: number };
@@ -60,6 +63,12 @@ function countByType(metrics: Metrics, result: Accepted): void {
   const tally = new Map<string, number>();
   for (const e of result.events) tally.set(e.type, (tally.get(e.type) ?? 0) + 1);
   for (const [type, n] of tally) metrics.acceptedEvents.inc({ type }, n);
+}
+
+/** cdp_tracking_violations_total: the violations of the accepted events and of the events the plan refused. */
+function countViolations(metrics: Metrics, planId: string, result: Accepted): void {
+  for (const e of result.events) for (const v of e.planViolations?.found ?? []) metrics.trackingViolations.inc({ plan: planId, violation: v.violation });
+  for (const e of result.errors) if (e.reason === 'tracking_plan') for (const v of e.errors) metrics.trackingViolations.inc({ plan: planId, violation: v.code });
 }
 
 function fail(reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
@@ -117,6 +126,7 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
       reply.header('retry-after', String(deps.retryAfterSeconds));
       return fail(reply, 503, 'overloaded', 'the event queue is over its depth bound; retry later');
     }
+    const plan = deps.plans.forSource(sourceId);
     let result: Accepted;
     try {
       result = accept(request.body, {
@@ -125,6 +135,7 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
         sourceId,
         ip: request.ip,
         receivedAt: Date.now(),
+        plan,
       });
     } catch (err) {
       if (err instanceof BatchTooLargeError) {
@@ -134,6 +145,7 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
       throw err;
     }
     for (const e of result.errors) metrics.rejectedEvents.inc({ reason: e.reason });
+    if (plan) countViolations(metrics, plan.id, result);
     if (result.events.length === 0 && result.rejected.length === 0) {
       return fail(reply, 400, 'invalid_events', 'nothing to accept', { errors: result.errors });
     }

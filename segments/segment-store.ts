@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
 import { chMs, chTime } from '../pipeline/clickhouse/ch-time.js';
 import type { SqlRunner } from '../pipeline/clickhouse/sql-runner.js';
 import { checkAnalystSql } from './definition/analyst-sql.js';
-import { oneAtATime } from './one-at-a-time.js';
+import { oneAtATime } from '../pipeline/core/one-at-a-time.js';
 import { ResourceExistsError } from '../pipeline/core/errors/resource-exists-error.js';
 import { problemsOf } from './definition/definition-problems.js';
 import { MAX_DEPTH, depth, referencedSegments, segmentInput, type Condition, type SegmentInput } from './definition/segment-definition.js';

@@ -21,6 +21,26 @@ export interface EnrichedEvent {
   sentAt?: number;
   receivedAt: number;
   sourceId: string;
+  /** What its source's tracking plan found wrong with it (absent when nothing, or no plan): loaded into tracking_violations. */
+  planViolations?: PlanViolations;
+}
+
+/** The violation types of tracking plans, as RudderStack names them. */
+export type ViolationType = 'unplanned_event' | 'required_missing' | 'datatype_mismatch' | 'additional_property' | 'format_mismatch';
+
+export interface PlanViolation {
+  violation: ViolationType;
+  /** Where in the event, e.g. `properties.items.0.price`. */
+  path: string;
+  /** The schema's message. */
+  message: string;
+}
+
+/** An accepted event's violations with the plan version that found them (ingest/tracking-plans/). */
+export interface PlanViolations {
+  planId: string;
+  planVersion: number;
+  found: PlanViolation[];
 }
 
 /** An event the API refused, kept with the reasons it was given back to the client. */

@@ -9,6 +9,7 @@ export function createMetrics() {
     registry,
     acceptedEvents: new Counter({ name: 'cdp_events_accepted_total', help: 'Events acknowledged by the tracking API (durably queued)', labelNames: ['type'], registers }),
     rejectedEvents: new Counter({ name: 'cdp_events_rejected_total', help: 'Events or requests refused by the tracking API, by reason', labelNames: ['reason'], registers }),
+    trackingViolations: new Counter({ name: 'cdp_tracking_violations_total', help: 'Violations of tracking plans found at ingest (in accepted and in refused events), by plan and violation type', labelNames: ['plan', 'violation'], registers }),
     repairedStrings: new Counter({ name: 'cdp_strings_repaired_total', help: 'Strings of accepted events whose lone UTF-16 surrogates were replaced with U+FFFD', registers }),
     rejectedNotStored: new Counter({ name: 'cdp_rejections_not_stored_total', help: 'Rejected events that could not be queued for rejected_events (Redis unavailable)', registers }),
     duplicateEvents: new Counter({ name: 'cdp_events_duplicate_total', help: 'Events dropped by the loader because their messageId was seen within the dedupe window', registers }),

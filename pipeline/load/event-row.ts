@@ -115,3 +115,38 @@ export function rejectedRow(r: RejectedEvent) {
     identifiers: (r.identifiers ?? []).map((i) => i.toWellFormed()),
   };
 }
+
+export interface ViolationRow {
+  message_id: string;
+  profile_id: string;
+  source_id: string;
+  plan_id: string;
+  plan_version: number;
+  type: string;
+  event: string;
+  violation: string;
+  path: string;
+  message: string;
+  received_at: string;
+}
+
+/** The tracking_violations rows of an accepted event (none when its plan found nothing), under its profile. */
+export function violationRows(e: EnrichedEvent, profileId = ''): ViolationRow[] {
+  const found = e.planViolations;
+  if (!found) return [];
+  const event = e.type === 'track' ? (e.event ?? '') : str(e.name);
+  const receivedAt = chTime(e.receivedAt);
+  return found.found.map((v) => ({
+    message_id: e.messageId,
+    profile_id: profileId,
+    source_id: e.sourceId,
+    plan_id: found.planId,
+    plan_version: found.planVersion,
+    type: e.type,
+    event,
+    violation: v.violation,
+    path: v.path,
+    message: v.message,
+    received_at: receivedAt,
+  }));
+}

@@ -1,7 +1,7 @@
 import type { EnrichedEvent, LoadJobData, RejectedEvent } from '../core/load-job.js';
 import type { IdentityRows } from '../../identity/identity-rows.js';
 import type { ResolveInput, Resolution } from '../../identity/resolver.js';
-import type { EventRow, RejectedRow } from './event-row.js';
+import type { EventRow, RejectedRow, ViolationRow } from './event-row.js';
 
 // What the load steps (pipeline/load/steps/) hand each other: one group of jobs on its way to ClickHouse.
 // Each step takes the batch with its events at one stage and returns it with them at the next; what a step
@@ -40,6 +40,8 @@ export interface EventRows {
   entry: QueuedEvent;
   event: EventRow;
   identity: IdentityRows;
+  /** What the event's tracking plan found wrong with it (tracking_violations). */
+  violations: ViolationRow[];
 }
 
 export interface LoadBatch<Event> {

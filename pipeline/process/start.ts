@@ -11,6 +11,7 @@ import { dashboardPageRoutes } from '../dashboard/dashboard-page-routes.js';
 import { closeRedis, resolveRedis, type RedisTarget } from '../redis/connection.js';
 import { redisKeyNames } from '../redis/key-names.js';
 import { createLoadQueue, type LoadQueue } from '../redis/load-queue.js';
+import type { PlanCache } from '../../ingest/tracking-plans/plan-cache.js';
 import type { MembershipRunner } from '../../segments/membership/membership-runner.js';
 import type { WebhookDelivery } from '../../segments/destinations/webhook-dispatcher.js';
 import { startAudienceAndWebhooks } from './capabilities/audience-webhooks.js';
@@ -25,6 +26,7 @@ import { startSegments } from './capabilities/segments.js';
 import { openSharedRedis, waitReady } from './capabilities/shared-redis.js';
 import { startTrackingApi } from './capabilities/tracking-api.js';
 import { startTrackingPlanReports } from './capabilities/tracking-plan-reports.js';
+import { startTrackingPlans } from './capabilities/tracking-plans.js';
 import { apiDocs } from './api-docs.js';
 import { healthRoutes } from './health-routes.js';
 import { createHttpServer } from './http-server.js';
@@ -44,6 +46,8 @@ export interface Product {
   queue: LoadQueue;
   /** Segment membership runs, where this process holds ClickHouse. */
   membership?: MembershipRunner;
+  /** The tracking plans as this process's tracking API applies them, where it runs the tracking API. */
+  trackingPlans?: PlanCache;
   /** Webhook destinations' deliveries, where this process holds ClickHouse (the worker runs with the scheduler role). */
   webhooks?: WebhookDelivery;
   /** Graceful stop: stop accepting, finish in-flight requests and batches, close connections. */
@@ -110,8 +114,9 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       const segments = await startSegments(base, { held, jobsClickHouse: jobs.clickhouse, webhooks: audience.webhooks, scheduling });
       const profiles = startProfiles(base, { held, queue });
       const dashboard = await startDashboard(base, { held, profiles: profiles.profiles });
-      routes.push(jobs.routes, audience.routes, segments.routes, profiles.routes, dashboard.routes);
-      routes.push((await startTrackingPlanReports(base)).routes);
+      const trackingPlans = await startTrackingPlans(base, { held });
+      const planReports = await startTrackingPlanReports(base);
+      routes.push(jobs.routes, audience.routes, segments.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes);
       ({ membership } = segments);
       ({ webhooks } = audience);
       if (loadWorkers) await startLoadWorkers(base, { hasher: held.hasher });
@@ -120,7 +125,12 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
         await instance.register(noClickHouseFallback);
       });
     }
-    if (plan.trackingApi) routes.push(startTrackingApi(base, { keys, queue }).routes);
+    let trackingPlans: PlanCache | undefined;
+    if (plan.trackingApi) {
+      const tracking = await startTrackingApi(base, { keys, queue });
+      routes.push(tracking.routes);
+      trackingPlans = tracking.plans;
+    }
     routes.push(async (instance) => {
       await instance.register(healthRoutes, { metrics, checks, vitals: shared.vitals });
     });
@@ -150,7 +160,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
         await app.close();
         log.info('stopped');
       })());
-    return { config, roles, app, url, metrics, keys, redis, queue, membership, webhooks, stop };
+    return { config, roles, app, url, metrics, keys, redis, queue, membership, trackingPlans, webhooks, stop };
   } catch (err) {
     await app.close();
     throw err;

@@ -69,9 +69,18 @@ export interface DestinationKeys {
   ofSegment(segmentId: string): string;
 }
 
+/** Tracking plans (ingest/tracking-plans/): published where ClickHouse is held, read by every tracking API. */
+export interface TrackingPlanKeys {
+  /** hash: plan id → its current version as JSON (id, version and body); a deleted plan's field is removed. */
+  current: string;
+  /** pub/sub channel: `id@version` (or `id@deleted`) whenever a plan is written. */
+  changed: string;
+}
+
 export interface RedisKeyNames {
   identity: IdentityGraphKeys;
   destinations: DestinationKeys;
+  trackingPlans: TrackingPlanKeys;
   /** string: the load job that claimed a message (per source) within the dedupe window. */
   dedupeClaim(sourceId: string, messageId: string): string;
   /** string: an HMAC of a fixed text under the installation secret (pipeline/core/installation-secret.ts). */
@@ -96,6 +105,10 @@ export function redisKeyNames(prefix: string): RedisKeyNames {
       all: `${prefix}:destinations`,
       one: (destinationId) => `${prefix}:destination:${destinationId}`,
       ofSegment: (segmentId) => `${prefix}:segment-destinations:${segmentId}`,
+    },
+    trackingPlans: {
+      current: `${prefix}:tracking-plans`,
+      changed: `${prefix}:tracking-plans:changed`,
     },
     // 96 bits of a hash of source and message id: about 80 bytes of Redis memory per claim.
     dedupeClaim: (sourceId, messageId) => `${prefix}:dd:${createHash('sha1').update(sourceId).update('\n').update(messageId).digest('base64url').slice(0, 16)}`,

@@ -3,7 +3,7 @@ import type { Config } from '../../pipeline/core/config.js';
 import { chTime } from '../../pipeline/clickhouse/ch-time.js';
 import type { Logger } from '../../pipeline/core/logger.js';
 import type { Metrics } from '../../pipeline/core/metrics.js';
-import { oneAtATime } from '../one-at-a-time.js';
+import { oneAtATime } from '../../pipeline/core/one-at-a-time.js';
 import { hasSucceeded, recordRun } from './job-runs.js';
 import { JOBS, JOB_NAMES, type JobName } from './jobs.js';
 

@@ -9,7 +9,7 @@ import { compileConditions, queryParams } from '../definition/compile-conditions
 import { referencedSegments } from '../definition/segment-definition.js';
 import { SegmentNotFoundError } from '../errors/segment-not-found-error.js';
 import { recordRun } from '../jobs/job-runs.js';
-import { oneAtATime } from '../one-at-a-time.js';
+import { oneAtATime } from '../../pipeline/core/one-at-a-time.js';
 import type { Segment, SegmentStore } from '../segment-store.js';
 import { lastCommittedRuns } from './committed-run.js';
 

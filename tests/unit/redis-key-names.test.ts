@@ -37,9 +37,13 @@ describe('Redis key names', () => {
     expect(QUEUE_NAMES).toEqual({ load: 'load', jobs: 'jobs', segments: 'segments', webhooks: 'webhooks' });
   });
 
+  test('tracking plans: the current versions and the channel announcing their changes', () => {
+    expect(keys.trackingPlans).toEqual({ current: '{cdp}:tracking-plans', changed: '{cdp}:tracking-plans:changed' });
+  });
+
   test('every name under QUEUE_PREFIX follows the prefix given', () => {
     const other = redisKeyNames('{t1}');
-    const names = [...Object.values(other.identity), other.destinations.all, other.destinations.one('d'), other.destinations.ofSegment('s'), other.dedupeClaim('a', 'b'), other.installationSecretCheck];
+    const names = [...Object.values(other.identity), other.destinations.all, other.destinations.one('d'), other.destinations.ofSegment('s'), other.trackingPlans.current, other.trackingPlans.changed, other.dedupeClaim('a', 'b'), other.installationSecretCheck];
     for (const name of names) expect(name.startsWith('{t1}:')).toBe(true);
   });
 });

@@ -1,12 +1,13 @@
 import { identityRows } from '../../../identity/identity-rows.js';
-import { eventRow, rejectedRow } from '../event-row.js';
+import { eventRow, rejectedRow, violationRows } from '../event-row.js';
 import { eachIsolated } from '../isolate-faults.js';
 import type { LoadBatch, PreparedBatch, ResolvedEvent } from '../load-batch.js';
 import { refuseAtLoad } from '../refuse-at-load.js';
 import type { LoadStep } from '../step-runner.js';
 
 /**
- * The ClickHouse rows: each event's row with its profile and the identity rows of its resolution (an event
+ * The ClickHouse rows: each event's row with its profile, the identity rows of its resolution and the rows of
+ * its tracking plan's violations (an event
  * this throws for, one without a context say, is refused), then the refused items' rows and the rows of the
  * events refused at load.
  */
@@ -16,7 +17,11 @@ export const buildRows: LoadStep<LoadBatch<ResolvedEvent>, PreparedBatch> = {
     const refusedAtLoad = [...batch.refusedAtLoad];
     const built = eachIsolated(
       batch.events,
-      ({ entry, resolution }) => ({ event: eventRow(entry.e, resolution.profileId), identity: identityRows([entry.e], [resolution]) }),
+      ({ entry, resolution }) => ({
+        event: eventRow(entry.e, resolution.profileId),
+        identity: identityRows([entry.e], [resolution]),
+        violations: violationRows(entry.e, resolution.profileId),
+      }),
       ({ entry }, err) => refusedAtLoad.push(refuseAtLoad(ctx, entry, err)),
     );
     return {
