@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { projectRoot } from '../../pipeline/core/project-root.js';
 import { inferPlan } from '../../ingest/tracking-plans/plan-inference.js';
+import { localAdminKey } from '../../pipeline/auth/local-admin-key.js';
 import { spawnCdp, type CdpProcess } from '../helpers/cdp-process.js';
 import { startTestProduct, tempDir, testEnv } from '../helpers/test-product.js';
 
@@ -105,6 +106,21 @@ describe('with a running product', () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     expect(res.stdout).toBe(direct.stdout);
+  });
+
+  test('cdp plans apply puts the plan (the file\'s id or --id) and prints the stored version; the same file again keeps it', async () => {
+    const file = path.join(dataDir, 'good-plan.json');
+    const plan = { id: 'from-file', name: 'Good', sources: ['app'], violations: 'allow', unplanned_events: 'allow', rules: [{ type: 'track', event: 'Order Completed', properties: { type: 'object', required: ['order_id'] } }] };
+    writeFileSync(file, JSON.stringify(plan));
+    const first = cdp(['plans', 'apply', file]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ success: true, plan: { id: 'from-file', version: 1 } });
+    const again = cdp(['plans', 'apply', file]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ success: true, plan: { id: 'from-file', version: 1 } });
+    const stored = await fetch(`${server.url}/v1/tracking-plans/from-file`, { headers: { authorization: `Bearer ${localAdminKey(dataDir)}` } });
+    expect(stored.status).toBe(200);
+    expect(await stored.json()).toMatchObject({ success: true, plan: { id: 'from-file', version: 1, sources: ['app'] } });
   });
 
   test("cdp plans apply prints the server's code and message of a refusal and exits 1", () => {

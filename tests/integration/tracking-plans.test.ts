@@ -113,6 +113,10 @@ describe('routes', () => {
     expect([mode.status, mode.body.message]).toEqual([400, expect.stringMatching(/^violations: /)]);
     const unknownField = await call(full, 'PUT', `/v1/tracking-plans/${id}`, { ...planBody('plain', 'allow'), strict: true });
     expect(unknownField.status).toBe(400);
+    // `infer` names GET /v1/tracking-plans/infer: a plan so named could never be read back.
+    const infer = await call(full, 'PUT', '/v1/tracking-plans/infer', planBody('plain', 'allow'));
+    expect([infer.status, infer.body.code, infer.body.message]).toEqual([400, 'invalid_request', expect.stringMatching(/inference route/)]);
+    expect((await call(full, 'POST', '/v1/tracking-plans', { ...planBody('plain', 'allow'), id: 'infer' })).status).toBe(400);
     const mismatch = await call(full, 'PUT', `/v1/tracking-plans/${id}`, { ...planBody('plain', 'allow'), id: 'other' });
     expect([mismatch.status, mismatch.body.code]).toEqual([400, 'invalid_request']);
     const cdp = await call(full, 'PUT', `/v1/tracking-plans/${id}`, planBody('cdp', 'allow'));
