@@ -1,14 +1,12 @@
 import { Redis } from 'ioredis';
-import type autocannon from 'autocannon';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { publishPlan } from '../ingest/tracking-plans/plan-store.js';
 import type { PlanRule, TrackingPlan } from '../ingest/tracking-plans/plan-definition.js';
 import { redisKeyNames } from '../pipeline/redis/key-names.js';
 import { localRedisSocket } from '../pipeline/redis/local-redis.js';
-import { acceptedEvents, figures, ingestScenarios, load, precheck, type LoadFigures } from './ingest-bench.js';
 import type { BenchOptions } from './options.js';
+import { pairedIngest, type PairedScenarioReport } from './paired-ingest.js';
 import { removeDir, startApiChild, type ApiChild } from './server-children.js';
-import { round } from './figures.js';
 
 // What a tracking plan costs the tracking API: two api-role children given the same bodies, connections and
 // duration one after the other in the same run (alternating which goes first per round), one whose source has
@@ -19,20 +17,8 @@ const SIDES = ['planned', 'unplanned'] as const;
 type Side = (typeof SIDES)[number];
 const PREFIX = '{bench}';
 
-export interface PlanScenarioReport {
-  scenario: string;
-  route: string;
-  eventsPerRequest: number;
-  planned: LoadFigures & { acceptedEvents: number };
-  unplanned: LoadFigures & { acceptedEvents: number };
-  /** planned req/s ÷ unplanned req/s, over all rounds. */
-  ratio: number;
-  /** (1 − ratio) in percent: the throughput the plan costs. */
-  costPercent: number;
-  roundRatios?: number[];
-  valid: boolean;
-  withinTenPercent: boolean;
-}
+/** `planned` is side A: its costPercent is what checking the plan costs. */
+export type PlanScenarioReport = PairedScenarioReport<'planned', 'unplanned'>;
 
 export interface PlanReport {
   rounds: number;
@@ -129,44 +115,8 @@ export async function runPlanBench(opts: BenchOptions): Promise<PlanReport> {
     for (const side of SIDES) servers[side] = await startApiChild({ QUEUE_PREFIX: PREFIX });
     const authorization = `Basic ${Buffer.from(`${servers.planned!.writeKey}:`).toString('base64')}`;
     await applyPlan(servers.planned!, authorization);
-    const reports: PlanScenarioReport[] = [];
-    for (const scenario of ingestScenarios(opts)) {
-      // Block mode: a body with a single violation would not answer a plain 200, so this proves the bodies fit the plan.
-      for (const side of SIDES) await precheck(servers[side]!, scenario, authorization, `our API (${side})`);
-      const results: Record<Side, autocannon.Result[]> = { planned: [], unplanned: [] };
-      const accepted: Record<Side, number> = { planned: 0, unplanned: 0 };
-      const measure = async (side: Side) => {
-        const server = servers[side]!;
-        process.stderr.write(`bench: plans ${scenario.name}: ${side}…\n`);
-        if (opts.warmupSec > 0) await load(server.url, scenario, authorization, opts.warmupSec, opts.connections);
-        const before = await acceptedEvents(server.url);
-        results[side].push(await load(server.url, scenario, authorization, opts.durationSec, opts.connections));
-        accepted[side] += (await acceptedEvents(server.url)) - before;
-      };
-      const roundRatios: number[] = [];
-      for (let r = 0; r < opts.rounds; r++) {
-        for (const side of r % 2 === 0 ? SIDES : [...SIDES].reverse()) await measure(side);
-        const rate = (res: autocannon.Result) => res.requests.total / res.duration;
-        roundRatios.push(round(rate(results.planned[r]!) / rate(results.unplanned[r]!), 3));
-      }
-      const p = figures(results.planned, scenario.eventsPerRequest);
-      const u = figures(results.unplanned, scenario.eventsPerRequest);
-      const valid = p.non2xx === 0 && p.errors === 0 && u.non2xx === 0 && u.errors === 0;
-      const ratio = round(p.reqPerSec / u.reqPerSec, 3);
-      const costPercent = round((1 - ratio) * 100, 1);
-      reports.push({
-        scenario: scenario.name,
-        route: scenario.route,
-        eventsPerRequest: scenario.eventsPerRequest,
-        planned: { ...p, acceptedEvents: accepted.planned },
-        unplanned: { ...u, acceptedEvents: accepted.unplanned },
-        ratio,
-        costPercent,
-        ...(opts.rounds > 1 ? { roundRatios } : {}),
-        valid,
-        withinTenPercent: valid && costPercent <= 10,
-      });
-    }
+    // Block mode: a body with a single violation would not answer a plain 200, so the prechecks prove the bodies fit the plan.
+    const reports = await pairedIngest(opts, 'plans', SIDES, { planned: servers.planned!, unplanned: servers.unplanned! }, authorization);
     return { rounds: opts.rounds, connections: opts.connections, durationSec: opts.durationSec, warmupSec: opts.warmupSec, planEvents: 30, scenarios: reports };
   } finally {
     for (const server of Object.values(servers)) {
