@@ -112,10 +112,12 @@ export function compileConditions(root: Condition, opts: CompileOptions): Compil
     if (c.name !== undefined) where.push(`name = ${param('String', c.name)}`);
     where.push(...window(c.window), ...(c.where ?? []).map(filter), `profile_id != ''`);
     // events_resolved would join the override table once per event; counting per loaded profile first
-    // and then moving the counts to the surviving profiles joins once per profile, and sums the same.
+    // and then moving the counts to the surviving profiles joins once per profile. An event counts once per
+    // message id (a resend after the dedupe window is loaded again), also when its copies were loaded under
+    // two profiles merged since: the per-profile sets of message ids are merged, not their counts summed.
     const s = survivingProfile(db, 'e');
-    return `SELECT survivor AS profile_id FROM (SELECT ${s.profileId} AS survivor, sum(e.n) AS total
-FROM (SELECT profile_id, count() AS n FROM ${db}.events WHERE ${where.join(' AND ')} GROUP BY profile_id) AS e
+    return `SELECT survivor AS profile_id FROM (SELECT ${s.profileId} AS survivor, uniqExactMerge(e.ids) AS total
+FROM (SELECT profile_id, uniqExactState(message_id) AS ids FROM ${db}.events WHERE ${where.join(' AND ')} GROUP BY profile_id) AS e
 ${s.join}
 GROUP BY survivor${having ? ` HAVING ${having}` : ''})`;
   }

@@ -31,7 +31,14 @@ FROM
 LEFT JOIN
 (
     SELECT order_id, sum(ifNull(revenue, 0)) AS amount, countIf(revenue IS NULL) > 0 AS full_refund
-    FROM {{database}}.events
-    WHERE type = 'track' AND event = 'Order Refunded' AND order_id != '' AND timestamp < {as_of:DateTime64(3, 'UTC')}
+    FROM
+    (
+        -- A refund counts once per message id, as an order does: a resend after the dedupe window (or with
+        -- DEDUPE_WINDOW_SECONDS=0) is loaded again, but refunds nothing more.
+        SELECT order_id, message_id, any(revenue) AS revenue
+        FROM {{database}}.events
+        WHERE type = 'track' AND event = 'Order Refunded' AND order_id != '' AND timestamp < {as_of:DateTime64(3, 'UTC')}
+        GROUP BY order_id, message_id
+    )
     GROUP BY order_id
 ) AS rf ON rf.order_id = c.order_id;
