@@ -106,7 +106,8 @@ export function compileConditions(root: Condition, opts: CompileOptions): Compil
     return out;
   }
 
-  function events(c: Extract<Condition, { type: 'event' | 'no_event' }>, having?: string): string {
+  /** `byMessage`: count message ids rather than rows, where the count is compared with more than "any at all". */
+  function events(c: Extract<Condition, { type: 'event' | 'no_event' }>, having?: string, byMessage = false): string {
     const where = [`type = ${param('String', c.call)}`];
     if (c.event !== undefined) where.push(`event = ${param('String', c.event)}`);
     if (c.name !== undefined) where.push(`name = ${param('String', c.name)}`);
@@ -115,9 +116,11 @@ export function compileConditions(root: Condition, opts: CompileOptions): Compil
     // and then moving the counts to the surviving profiles joins once per profile. An event counts once per
     // message id (a resend after the dedupe window is loaded again), also when its copies were loaded under
     // two profiles merged since: the per-profile sets of message ids are merged, not their counts summed.
+    // Whether there is any event at all needs no set, so only a count compared with more than that pays for one.
     const s = survivingProfile(db, 'e');
-    return `SELECT survivor AS profile_id FROM (SELECT ${s.profileId} AS survivor, uniqExactMerge(e.ids) AS total
-FROM (SELECT profile_id, uniqExactState(message_id) AS ids FROM ${db}.events WHERE ${where.join(' AND ')} GROUP BY profile_id) AS e
+    const [perProfile, atSurvivor] = byMessage ? ['uniqExactState(message_id)', 'uniqExactMerge(e.n)'] : ['count()', 'sum(e.n)'];
+    return `SELECT survivor AS profile_id FROM (SELECT ${s.profileId} AS survivor, ${atSurvivor} AS total
+FROM (SELECT profile_id, ${perProfile} AS n FROM ${db}.events WHERE ${where.join(' AND ')} GROUP BY profile_id) AS e
 ${s.join}
 GROUP BY survivor${having ? ` HAVING ${having}` : ''})`;
   }
@@ -156,7 +159,9 @@ GROUP BY survivor) WHERE ${compare('value', c)}`,
         // "Fewer than 3" includes profiles with none at all, which the events table cannot list: such a
         // condition is compiled as "not among the profiles for which it fails".
         const zeroSatisfies = { eq: 0 === count.value, neq: 0 !== count.value, lt: 0 < count.value, lte: true, gt: false, gte: count.value === 0 }[count.op];
-        return zeroSatisfies ? { in: false, set: events(c, `NOT (${holds})`) } : { in: true, set: events(c, holds) };
+        // Only a threshold above "any at all" (at least 2, exactly 1, more than 1, ...) tells counts of 1+ apart.
+        const byMessage = { eq: count.value > 0, neq: count.value > 0, lt: count.value > 1, lte: count.value > 0, gt: count.value > 0, gte: count.value > 1 }[count.op];
+        return zeroSatisfies ? { in: false, set: events(c, `NOT (${holds})`, byMessage) } : { in: true, set: events(c, holds, byMessage) };
       }
       case 'no_event':
         return { in: false, set: events(c) };
