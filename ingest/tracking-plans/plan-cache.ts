@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../pipeline/core/logger.js';
+import { followAnnouncements } from '../../pipeline/redis/announcements.js';
 import type { TrackingPlanKeys } from '../../pipeline/redis/key-names.js';
 import { compilePlan, type CompiledPlan } from './compile-plan.js';
 import { PRODUCT_SOURCE, type TrackingPlan } from './plan-definition.js';
@@ -84,14 +85,11 @@ export async function followTrackingPlans(deps: PlanCacheDeps): Promise<PlanCach
     refresh().catch((err: unknown) => log.warn({ err }, 'tracking plans could not be read from Redis; the last ones read stay in force'));
 
   await refresh();
-  subscriber.on('message', (channel: string, change: string) => {
-    if (channel !== keys.changed) return;
-    log.info({ change }, 'tracking plan changed');
+  // An announced change, or a reconnect (changes announced meanwhile were missed): read again.
+  await followAnnouncements(subscriber, keys.changed, (change) => {
+    if (change !== undefined) log.info({ change }, 'tracking plan changed');
     void refreshLogged();
   });
-  // After a reconnect, changes announced meanwhile were missed.
-  subscriber.on('ready', () => void refreshLogged());
-  await subscriber.subscribe(keys.changed);
   const timer = setInterval(() => void refreshLogged(), deps.refreshMs);
   timer.unref();
 

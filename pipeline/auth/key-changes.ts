@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
+import { followAnnouncements } from '../redis/announcements.js';
 import { API_KEY_NAMES } from '../redis/key-names.js';
 
 // Keys are shared by every process through Redis, and so is this channel.
@@ -15,18 +16,14 @@ export interface KeyChangeFollower {
 }
 
 /**
- * Calls `onChange` whenever any process announces a key change. Takes a connection of its own (a subscribed
- * connection can do nothing else) and closes it on `close`. After a reconnect, messages sent meanwhile are
- * lost, so a reconnect counts as a change too; a message lost without a reconnect is bounded by the cache's
- * own time-to-live.
+ * Calls `onChange` whenever any process announces a key change, and after a reconnect (announcements sent
+ * meanwhile are lost; one lost without a reconnect is bounded by the cache's own time-to-live). Closes the
+ * subscribed connection on `close`.
  */
 export async function followKeyChanges(subscriber: Redis, onChange: () => void, log: Logger): Promise<KeyChangeFollower> {
-  subscriber.on('message', (channel: string, id: string) => {
-    if (channel !== CHANNEL) return;
+  await followAnnouncements(subscriber, CHANNEL, (id) => {
     onChange();
-    log.info({ key_id: id }, 'keys changed; cached write keys dropped');
+    if (id !== undefined) log.info({ key_id: id }, 'keys changed; cached write keys dropped');
   });
-  subscriber.on('ready', onChange);
-  await subscriber.subscribe(CHANNEL);
   return { close: async () => void (await subscriber.quit()) };
 }
