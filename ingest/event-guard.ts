@@ -1,11 +1,12 @@
+import { MAX_NESTING_DEPTH } from '../pipeline/core/nesting-depth.js';
 import type { Issue } from './tracking-spec.js';
 
 // What the queue, the identity scripts and ClickHouse cannot take, checked at the door on the event as
 // parsed, so that whatever is answered 200 loads. Pure: no I/O. The event is repaired in place where the
 // repair loses nothing that identifies anyone (free text), and refused where it would (identifiers).
 
-/** Deepest nesting of objects and arrays in one event, the event itself being level 1. */
-export const MAX_NESTING_DEPTH = 64;
+// The event itself is level 1 of the nesting bound.
+export { MAX_NESTING_DEPTH };
 
 export interface IdentityKeys {
   /** Trait and property keys holding identifying emails and phone numbers (IDENTITY_EMAIL_KEYS / _PHONE_KEYS). */

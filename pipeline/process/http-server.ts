@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { longTrackingUrl } from '../../ingest/short-paths.js';
+import { useBoundedJsonBodies } from '../core/json-bodies.js';
 import { useRouteSchemas } from '../core/route-schemas.js';
 import { errorReply } from './error-handler.js';
 import type { Config } from '../core/config.js';
@@ -30,7 +31,9 @@ export function createHttpServer(config: Config, log: Logger): FastifyInstance {
     reply.header('x-request-id', request.id);
     done();
   });
-  // Every route's conventions: zod schemas (fastify-type-provider-zod) and the one error handler.
+  // Every route's conventions: JSON bodies of bounded nesting, zod schemas (fastify-type-provider-zod) and
+  // the one error handler.
+  useBoundedJsonBodies(app);
   useRouteSchemas(app);
   app.setErrorHandler(errorReply);
   return app;

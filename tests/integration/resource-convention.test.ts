@@ -171,3 +171,31 @@ describe('destinations', () => {
     expect((await call('GET', '/v1/destinations/dst_keyless')).status).toBe(404);
   });
 });
+
+describe('hostile bodies', () => {
+  // A body nested thousands of levels deep overflowed the stack of the code that walks it (the segment
+  // language's schema, ajv compiling a plan) and was answered 500; it is refused as it is read.
+  const nested = (levels: number, leaf: string, wrap: (inner: string) => string) => {
+    let text = leaf;
+    for (let i = 0; i < levels; i++) text = wrap(text);
+    return text;
+  };
+
+  test('a body nested deeper than 256 levels is 400 too_deep on every managed resource, and the server goes on', async () => {
+    const condition = nested(3000, '{"type":"trait","trait":"a","op":"exists"}', (inner) => `{"type":"not","condition":${inner}}`);
+    const schema = nested(3000, '{"type":"object"}', (inner) => `{"type":"object","properties":{"a":${inner}}}`);
+    const refused = [
+      await call('PUT', '/v1/segments/deep', `{"name":"deep","conditions":${condition}}`),
+      await call('POST', '/v1/segments/preview', `{"conditions":${condition}}`),
+      await call('PUT', '/v1/tracking-plans/deep', `{"name":"deep","sources":["web"],"rules":[{"type":"track","event":"X","properties":${schema}}]}`),
+      await call('POST', '/v1/destinations', `{"segment_id":"hooked","url":"https://hooks.example.com/x","secret":"${SECRET}","x":${nested(300, '1', (i) => `[${i}]`)}}`),
+    ];
+    for (const res of refused) expect([res.status, res.body.code]).toEqual([400, 'too_deep']);
+    expect((await call('GET', '/v1/segments/deep')).status).toBe(404);
+    expect((await call('GET', '/v1/tracking-plans/deep')).status).toBe(404);
+    // Within the bound, a plan describing an event nested 120 levels deep is taken.
+    const deepPlan = nested(120, '{"type":"object"}', (inner) => `{"type":"object","properties":{"a":${inner}}}`);
+    const taken = await call('PUT', '/v1/tracking-plans/deep-ok', `{"name":"deep","sources":["deep-source"],"rules":[{"type":"track","event":"X","properties":${deepPlan}}]}`);
+    expect(taken.status, JSON.stringify(taken.body)).toBe(201);
+  });
+});
