@@ -23,12 +23,47 @@ const profileReply = z
     traits: z.record(z.string(), z.object({ value: z.string(), updated_at: z.string() })),
     merges: z.array(z.record(z.string(), z.unknown())),
     recent_events: z.array(z.record(z.string(), z.unknown())),
+    computed_traits: z
+      .record(
+        z.string(),
+        z.object({
+          name: z.string(),
+          kind: z.string(),
+          value: z
+            .union([z.number(), z.string(), z.array(z.string())])
+            .nullable()
+            .describe('a number, text for first / last / most_frequent, a list for unique_list; with no matching event 0 for count and unique_count, [] for unique_list, null otherwise'),
+          as_of: z.string().nullable().describe('the snapshot the value was computed in; null before the traits job first ran'),
+        }),
+      )
+      .describe('every computed trait defined, by id, from the latest traits snapshot'),
+    lifecycle: z
+      .object({
+        stage: z.string().describe('prospect, new, active, at_risk or lost'),
+        since: z.string().describe('when the profile entered the stage'),
+        as_of: z.string(),
+      })
+      .nullable()
+      .describe('the stage in the latest lifecycle snapshot; null when no snapshot holds the profile'),
+    value_tier: z
+      .object({
+        tier: z.string().describe('high_value, potential, ordinary or low'),
+        historical_value: z.number().describe('net revenue of all orders up to as_of'),
+        predicted_value: z.number().describe("the churn job's CLV standing at as_of"),
+        as_of: z.string(),
+      })
+      .nullable()
+      .describe('the tier in the latest value-tier snapshot; null for prospects (no order) and before the job first ran'),
   })
-  .meta({ id: 'Profile', description: 'A stitched customer profile: identifiers, current traits, merges and recent events' });
+  .meta({
+    id: 'Profile',
+    description: 'A stitched customer profile: identifiers, current traits, merges, recent events, and where it stands in the customer model (computed traits, lifecycle stage, value tier)',
+  });
 
 /**
  * `GET /v1/profiles/:profileId`, `GET /v1/profiles/lookup?type=&value=` (read or admin key): identifiers,
- * current traits, merge history and recent events of a stitched profile. `DELETE /v1/profiles/:profileId`
+ * current traits, merge history, recent events, computed traits, lifecycle stage and value tier of a
+ * stitched profile (a merged id answers its survivor's). `DELETE /v1/profiles/:profileId`
  * (admin key): the customer's right to erasure.
  */
 export async function profileRoutes(app: FastifyInstance, deps: { profiles: ProfileStore }): Promise<void> {

@@ -5,6 +5,7 @@ import { chTime } from '../pipeline/clickhouse/ch-time.js';
 import type { LoadQueue } from '../pipeline/redis/load-queue.js';
 import type { Logger } from '../pipeline/core/logger.js';
 import { erasureTargets, schemaColumns, type ErasureParams } from './erasure-targets.js';
+import { profileCustomerModel, type ProfileCustomerModel } from './profile-customer-model.js';
 import { profileIdsOf, survivingProfile } from './surviving-profile.js';
 import { profileKeys, type IdentityGraphKeys } from '../pipeline/redis/key-names.js';
 import { loadLuaScript } from '../pipeline/redis/lua-script.js';
@@ -15,7 +16,7 @@ import { SUPPRESSION_SCHEME, type SuppressionHasher } from './suppression-hash.j
 const DELETE_SCRIPT = { file: 'identity/lua/delete-profile.lua', keys: 6 };
 const SEP = '\u001f';
 
-export interface Profile {
+export interface Profile extends ProfileCustomerModel {
   profile_id: string;
   /** Set when the id asked for was merged into this profile. */
   requested_profile_id?: string;
@@ -128,16 +129,19 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         { ids, limit: eventLimit },
       );
       if (identifiers.length === 0 && events.length === 0) return undefined;
-      const traits = await rows<{ trait: string; value: string; updated_at: string }>(
-        `SELECT trait, value, updated_at FROM ${db}.profile_traits_current WHERE profile_id = {id:String} ORDER BY trait`,
-        { id: survivor },
-      );
-      const merges = await rows<Record<string, unknown>>(
-        `SELECT kind, from_profiles, profile_id, rule, identifier_type, identifier, message_id, at
-         FROM ${db}.identity_merges FINAL
-         WHERE profile_id IN {ids:Array(String)} OR hasAny(from_profiles, {ids:Array(String)}) ORDER BY seq`,
-        { ids },
-      );
+      const [traits, merges, model] = await Promise.all([
+        rows<{ trait: string; value: string; updated_at: string }>(
+          `SELECT trait, value, updated_at FROM ${db}.profile_traits_current WHERE profile_id = {id:String} ORDER BY trait`,
+          { id: survivor },
+        ),
+        rows<Record<string, unknown>>(
+          `SELECT kind, from_profiles, profile_id, rule, identifier_type, identifier, message_id, at
+           FROM ${db}.identity_merges FINAL
+           WHERE profile_id IN {ids:Array(String)} OR hasAny(from_profiles, {ids:Array(String)}) ORDER BY seq`,
+          { ids },
+        ),
+        profileCustomerModel(rows, db, survivor),
+      ]);
       return {
         profile_id: survivor,
         ...(survivor !== profileId ? { requested_profile_id: profileId } : {}),
@@ -145,6 +149,7 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         traits: Object.fromEntries(traits.map((t) => [t.trait, { value: t.value, updated_at: t.updated_at }])),
         merges,
         recent_events: events.map((e) => ({ ...e, properties: JSON.parse(String(e.properties)) })),
+        ...model,
       };
     },
 

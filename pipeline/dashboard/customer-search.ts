@@ -1,4 +1,5 @@
 import type { ProfileStore } from '../../identity/profile-store.js';
+import { STAGE_MEANING, TIER_MEANING, type Stage, type Tier } from '../../segments/customer-model/customer-model-types.js';
 import type { CustomerEvent, CustomerView, SearchType } from './dashboard-types.js';
 import { chMs } from '../clickhouse/ch-time.js';
 import { num, type DashboardReader } from './reader.js';
@@ -20,7 +21,10 @@ export function searchOrder(value: string, type: SearchType): Found[] {
   return order;
 }
 
-/** One customer for the dashboard: the profile API's view plus segments, RFM and churn; undefined if none. */
+/**
+ * One customer for the dashboard: the profile API's view (with its computed traits, lifecycle stage and
+ * value tier) plus segments, RFM and churn; undefined if none.
+ */
 export async function findCustomer(
   read: DashboardReader,
   database: string,
@@ -64,6 +68,21 @@ export async function findCustomer(
         ? { r: num(r.r), f: num(r.f), m: num(r.m), segment: String(r.segment), recency_days: num(r.recency_days), frequency: num(r.frequency), monetary: num(r.monetary) }
         : null,
       churn: c ? { p_alive: num(c.p_alive), churn_flag: num(c.churn_flag), rule_flag: num(c.rule_flag), expected_90d: num(c.expected_90d), clv: num(c.clv) } : null,
+      computed_traits: Object.entries(profile.computed_traits)
+        .map(([traitId, t]) => ({ trait_id: traitId, name: t.name, kind: t.kind, value: t.value, as_of: t.as_of === null ? null : Date.parse(t.as_of) }))
+        .sort((a, b) => a.name.localeCompare(b.name) || a.trait_id.localeCompare(b.trait_id)),
+      lifecycle: profile.lifecycle
+        ? { stage: profile.lifecycle.stage, meaning: STAGE_MEANING[profile.lifecycle.stage as Stage] ?? '', since: Date.parse(profile.lifecycle.since), as_of: Date.parse(profile.lifecycle.as_of) }
+        : null,
+      value_tier: profile.value_tier
+        ? {
+            tier: profile.value_tier.tier,
+            meaning: TIER_MEANING[profile.value_tier.tier as Tier] ?? '',
+            historical_value: profile.value_tier.historical_value,
+            predicted_value: profile.value_tier.predicted_value,
+            as_of: Date.parse(profile.value_tier.as_of),
+          }
+        : null,
       events: profile.recent_events.map(toEvent),
     };
   }

@@ -77,6 +77,11 @@ const customerReply = z
       .object({ r: z.number(), f: z.number(), m: z.number(), segment: z.string().describe('the RFM group'), recency_days: z.number(), frequency: z.number(), monetary: z.number() })
       .nullable(),
     churn: z.object({ p_alive: z.number(), churn_flag: z.number(), rule_flag: z.number(), expected_90d: z.number(), clv: z.number() }).nullable(),
+    computed_traits: z.array(
+      z.object({ trait_id: z.string(), name: z.string(), kind: z.string(), value: z.union([z.number(), z.string(), z.array(z.string())]).nullable(), as_of: epochMs.nullable() }),
+    ),
+    lifecycle: z.object({ stage: z.string(), meaning: z.string(), since: epochMs, as_of: epochMs }).nullable(),
+    value_tier: z.object({ tier: z.string(), meaning: z.string(), historical_value: z.number(), predicted_value: z.number(), as_of: epochMs }).nullable(),
     events: z.array(
       z.object({
         message_id: z.string(),
@@ -91,7 +96,7 @@ const customerReply = z
       }),
     ),
   })
-  .describe('identities, traits, merges, segments, RFM and churn scores, and the latest events');
+  .describe('identities, traits, merges, segments, RFM and churn scores, computed traits, lifecycle stage, value tier, and the latest events');
 const example = z.object({ message_id: z.string(), payload: z.record(z.string(), z.unknown()).nullable().describe("the event's properties (traits for identify and group); null once the event is gone") });
 const dataQualityReply = z.object({
   days: z.number(),
@@ -111,7 +116,9 @@ const answers = <T extends z.ZodType, S extends number = never>(ok: T, ...more: 
 /**
  * The dashboard: `GET /` (an HTML shell with no data in it), its script and stylesheet, and the admin-only
  * JSON it draws from, `GET /v1/dashboard/{pipeline,customers,segments,data-quality,customer}`. A browser cannot send a
- * Bearer header when it navigates, so the page asks for the admin key and sends it with each fetch.
+ * Bearer header when it navigates, so the page asks for the admin key and sends it with each fetch. The
+ * lifecycle and value-tier panels read the customer model's own endpoints (`/v1/lifecycle`,
+ * `/v1/lifecycle/transitions`, `/v1/value-tiers`, segments/customer-model/), which the admin key reads too.
  */
 export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps): Promise<void> {
   const db = deps.database;

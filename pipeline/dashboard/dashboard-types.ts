@@ -120,6 +120,12 @@ export interface CustomerView {
   segments: { segment_id: string; name: string; since: EpochMs }[];
   rfm: { r: number; f: number; m: number; segment: string; recency_days: number; frequency: number; monetary: number } | null;
   churn: { p_alive: number; churn_flag: number; rule_flag: number; expected_90d: number; clv: number } | null;
+  /** Every computed trait defined, by name; the value typed as the profile API answers it. */
+  computed_traits: { trait_id: string; name: string; kind: string; value: number | string | string[] | null; as_of: EpochMs | null }[];
+  /** The stage in the latest lifecycle snapshot, with its meaning (潜在 / 新 / 成熟 / 衰退 / 流失). */
+  lifecycle: { stage: string; meaning: string; since: EpochMs; as_of: EpochMs } | null;
+  /** The tier in the latest value-tier snapshot, with its meaning (高价值 / 潜力 / 一般 / 低价值); null for prospects. */
+  value_tier: { tier: string; meaning: string; historical_value: number; predicted_value: number; as_of: EpochMs } | null;
   events: CustomerEvent[];
 }
 

@@ -42,6 +42,9 @@ export const CLICKHOUSE_ROUTES: readonly { method: HTTPMethods; url: string; key
   { method: 'GET', url: '/v1/dashboard/data-quality', key: 'admin' },
   { method: 'GET', url: '/v1/tracking-plans/infer', key: 'admin' },
   { method: 'GET', url: '/v1/tracking-plans/:id/violations', key: 'read' },
+  { method: 'GET', url: '/v1/lifecycle', key: 'read' },
+  { method: 'GET', url: '/v1/lifecycle/transitions', key: 'read' },
+  { method: 'GET', url: '/v1/value-tiers', key: 'read' },
 ];
 
 export const NO_CLICKHOUSE_MESSAGE =

@@ -8,7 +8,7 @@ import type { Config, Role } from '../core/config.js';
  * - `trackingApi` (role `api`): the tracking routes (checking events against the tracking plans) and the browser snippet.
  * - `clickhouse` (roles `workers` or `scheduler`, or any role against a ClickHouse server): the migrations,
  *   then jobs, audience and webhooks, segments and membership, profiles and the identity rebuild, tracking plans' definitions, the
- *   dashboard's data and the SQL console. `loadWorkers` (role `workers`) loads the queue into ClickHouse;
+ *   customer model's read-outs, the dashboard's data and the SQL console. `loadWorkers` (role `workers`) loads the queue into ClickHouse;
  *   `scheduling` (role `scheduler`) runs the clocks: cron jobs, segments on their schedule, webhook deliveries.
  * - without `clickhouse`: one fallback answering those routes 503 `no_clickhouse` (no-clickhouse-fallback.ts).
  */

@@ -17,6 +17,7 @@ import type { WebhookDelivery } from '../../segments/destinations/webhook-dispat
 import { startAudienceAndWebhooks } from './capabilities/audience-webhooks.js';
 import type { Base, Closer } from './capabilities/base.js';
 import { holdClickHouse } from './capabilities/clickhouse-held.js';
+import { startCustomerModel } from './capabilities/customer-model.js';
 import { startDashboard } from './capabilities/dashboard.js';
 import { startJobs } from './capabilities/jobs.js';
 import { startKeys } from './capabilities/keys.js';
@@ -116,7 +117,8 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       const dashboard = await startDashboard(base, { held, profiles: profiles.profiles });
       const trackingPlans = await startTrackingPlans(base, { held });
       const planReports = await startTrackingPlanReports(base);
-      routes.push(jobs.routes, audience.routes, segments.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes);
+      const customerModel = await startCustomerModel(base);
+      routes.push(jobs.routes, audience.routes, segments.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes);
       ({ membership } = segments);
       ({ webhooks } = audience);
       if (loadWorkers) await startLoadWorkers(base, { hasher: held.hasher });

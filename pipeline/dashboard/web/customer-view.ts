@@ -41,6 +41,13 @@ function eventDetail(e: CustomerView['events'][number]): string {
   return parts.join(' · ');
 }
 
+/** A computed trait's value as shown: a number formatted, a list joined, nothing as a dash. */
+function traitValue(value: CustomerView['computed_traits'][number]['value']): string {
+  if (value === null) return '–';
+  if (Array.isArray(value)) return value.length === 0 ? '–' : value.join(', ');
+  return typeof value === 'number' ? fmtNum(value) : value;
+}
+
 /** One customer: who they are (identities, traits), how they were stitched, where they stand, what they did. */
 export function renderCustomer(c: CustomerView): HTMLElement {
   const scores = el(
@@ -52,6 +59,22 @@ export function renderCustomer(c: CustomerView): HTMLElement {
     el('dd', {}, c.churn ? `${fmtNum(c.churn.p_alive)}${c.churn.churn_flag ? ' · churn-flagged' : ''}` : 'not scored'),
     el('dt', {}, 'CLV'),
     el('dd', {}, c.churn ? fmtMoney(c.churn.clv) : '–'),
+    el('dt', {}, 'Lifecycle'),
+    el(
+      'dd',
+      { id: 'customer-lifecycle', 'data-stage': c.lifecycle?.stage ?? '' },
+      c.lifecycle ? `${c.lifecycle.meaning} (${c.lifecycle.stage}) since ${fmtTime(c.lifecycle.since)}` : 'no stage yet',
+    ),
+    el('dt', {}, 'Value tier'),
+    el(
+      'dd',
+      { id: 'customer-value-tier', 'data-tier': c.value_tier?.tier ?? '' },
+      c.value_tier
+        ? `${c.value_tier.meaning} (${c.value_tier.tier}; ${fmtMoney(c.value_tier.historical_value)} so far, ${fmtMoney(c.value_tier.predicted_value)} predicted)`
+        : c.lifecycle?.stage === 'prospect'
+          ? 'none (a prospect)'
+          : 'no tier yet',
+    ),
   );
   return el(
     'article',
@@ -71,7 +94,16 @@ export function renderCustomer(c: CustomerView): HTMLElement {
     ),
     el(
       'div',
-      { class: 'grid-2' },
+      { class: 'grid-3' },
+      block(
+        'Computed traits',
+        table(
+          ['trait', 'value', 'as of'],
+          c.computed_traits.map((t) => [el('span', { title: `${t.trait_id} (${t.kind})` }, t.name), traitValue(t.value), fmtTime(t.as_of)]),
+          'No computed traits defined.',
+        ),
+        'customer-computed-traits',
+      ),
       block('Segments', table(['segment', 'member since'], c.segments.map((s) => [s.name, fmtTime(s.since)]), 'In no segment.'), 'customer-segments'),
       block(
         'Merges',

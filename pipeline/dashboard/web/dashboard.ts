@@ -1,15 +1,20 @@
 import './dashboard.css';
+import type { LifecycleReport, TransitionsReport, ValueTierReport } from '../../../segments/customer-model/customer-model-types.js';
 import type { CustomersOverview, CustomerView, DataQuality, ExamplePayload, PipelineHealth, SegmentSizes } from '../dashboard-types.js';
 import { ApiError, getJson, KeyRefusedError } from './api.js';
 import { clearChart, drawChurnChart, drawEventsChart, drawQualityChart, drawSegmentsChart } from './charts.js';
 import { renderCustomer } from './customer-view.js';
 import { byId, el, fillTable, setText } from './dom.js';
 import { fmtDuration, fmtInt, fmtMoney, fmtTime } from './format.js';
+import { dateInputValue, renderStageTiles, renderTransitions } from './lifecycle-panel.js';
 import { renderRfmGrid } from './rfm-grid.js';
+import { renderTierGrid, renderTierTable } from './value-tier-panel.js';
 
 // sessionStorage: the key lives as long as the tab and is never written to disk or sent anywhere but here.
 const KEY_STORAGE = 'cdp.dashboard.adminKey';
 const REFRESH_MS = 30_000;
+/** How far back the transition matrix compares by default: a month before the latest lifecycle snapshot. */
+const TRANSITIONS_DEFAULT_DAYS = 30;
 
 let adminKey: string | undefined;
 let refreshTimer: number | undefined;
@@ -127,6 +132,62 @@ async function loadSegments(key: string): Promise<void> {
   else clearChart('segments-chart');
 }
 
+/**
+ * The transitions between the two dates of the form. A date the API refuses (before the first snapshot,
+ * or from after to) is said under the form, and the rest of the panel stays.
+ */
+async function loadTransitions(key: string): Promise<void> {
+  const from = byId<HTMLInputElement>('transitions-from').value;
+  const to = byId<HTMLInputElement>('transitions-to').value;
+  const matrix = byId<HTMLTableElement>('transitions-matrix');
+  const error = byId('transitions-error');
+  const form = byId('transitions-form');
+  form.dataset.state = 'loading';
+  try {
+    const report = await getJson<TransitionsReport>(`/v1/lifecycle/transitions?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, key);
+    renderTransitions(matrix, report);
+    matrix.hidden = false;
+    error.hidden = true;
+    setText('transitions-summary', `snapshots as of ${fmtTime(Date.parse(report.from_as_of))} and ${fmtTime(Date.parse(report.to_as_of))} · ${fmtInt(report.reactivated)} reactivated`);
+    byId('transitions-summary').dataset.reactivated = String(report.reactivated);
+    form.dataset.state = 'shown';
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    matrix.hidden = true;
+    error.hidden = false;
+    error.textContent = err.message;
+    setText('transitions-summary', '');
+    form.dataset.state = 'refused';
+  }
+}
+
+async function loadLifecycle(key: string): Promise<void> {
+  const report = await getJson<LifecycleReport>('/v1/lifecycle', key);
+  const has = report.as_of !== null;
+  byId('lifecycle-details').hidden = !has;
+  byId('lifecycle-empty').hidden = has;
+  setText('lifecycle-as-of', has ? `as of ${fmtTime(Date.parse(report.as_of!))}` : '');
+  if (!has) return;
+  renderStageTiles(byId('lifecycle-stages'), report);
+  const from = byId<HTMLInputElement>('transitions-from');
+  const to = byId<HTMLInputElement>('transitions-to');
+  // The viewer's own choice of dates is kept across reloads of the panel.
+  if (!to.value) to.value = dateInputValue(Date.parse(report.as_of!));
+  if (!from.value) from.value = dateInputValue(Date.parse(report.as_of!) - TRANSITIONS_DEFAULT_DAYS * 86_400_000);
+  await loadTransitions(key);
+}
+
+async function loadTiers(key: string): Promise<void> {
+  const report = await getJson<ValueTierReport>('/v1/value-tiers', key);
+  const has = report.as_of !== null;
+  byId('tiers-details').hidden = !has;
+  byId('tiers-empty').hidden = has;
+  setText('tiers-as-of', has ? `as of ${fmtTime(Date.parse(report.as_of!))}` : '');
+  if (!has) return;
+  renderTierGrid(byId<HTMLTableElement>('tier-grid'), report);
+  renderTierTable(byId<HTMLTableElement>('tier-table'), report);
+}
+
 /** An example event's payload, folded under its message id. */
 function examplePayload(example: ExamplePayload, message?: string): HTMLElement {
   const shown = example.payload === null ? 'the event is no longer stored' : JSON.stringify(example.payload, null, 2);
@@ -171,6 +232,8 @@ async function loadAll(key: string): Promise<void> {
     const results = await Promise.all([
       section('pipeline', () => loadPipeline(key)),
       section('customers', () => loadCustomers(key)),
+      section('lifecycle', () => loadLifecycle(key)),
+      section('value-tiers', () => loadTiers(key)),
       section('segments', () => loadSegments(key)),
       section('data-quality', () => loadQuality(key)),
     ]);
@@ -213,6 +276,16 @@ function open(key: string): Promise<void> {
   return loadAll(key);
 }
 
+async function compareDates(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  if (!adminKey) return;
+  try {
+    await section('lifecycle', () => loadTransitions(adminKey!));
+  } catch (err) {
+    if (err instanceof KeyRefusedError) showLogin(err.message);
+  }
+}
+
 async function search(event: SubmitEvent): Promise<void> {
   event.preventDefault();
   if (!adminKey) return;
@@ -250,6 +323,7 @@ function start(): void {
   byId('sign-out').addEventListener('click', () => showLogin());
   byId('hours').addEventListener('change', () => void refreshPipeline());
   byId('quality-days').addEventListener('change', () => void refreshQuality());
+  byId<HTMLFormElement>('transitions-form').addEventListener('submit', (event) => void compareDates(event).catch(report));
   byId<HTMLFormElement>('search-form').addEventListener('submit', (event) => void search(event).catch(report));
   const saved = sessionStorage.getItem(KEY_STORAGE);
   if (saved) open(saved).catch(report);
