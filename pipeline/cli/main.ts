@@ -7,7 +7,7 @@ import { UsageError } from '../core/errors/usage-error.js';
 import { dlqListCommand, dlqReplayCommand } from './commands/dlq.js';
 import { identityRebuildCommand } from './commands/identity.js';
 import { jobsRunCommand } from './commands/jobs.js';
-import { JOB_NAMES, type JobName } from '../../segments/jobs/jobs.js';
+import { JOB_REQUEST_NAMES, requestedJob, type JobRequestName } from '../../segments/jobs/jobs.js';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.js';
 import { PLANS_USAGE, plansApplyCommand, plansInferCommand } from './commands/plans.js';
 import { segmentsCommand } from './commands/segments.js';
@@ -31,7 +31,8 @@ Usage:
   cdp webhooks failed [--destination ID]        webhook deliveries that used up their attempts
   cdp webhooks replay [--destination ID] [--id DELIVERY_ID]   deliver them again (same delivery ids)
   cdp identity rebuild                          rebuild the Redis identity graph from ClickHouse
-  cdp jobs run <orders|rfm|churn|all> [--as-of ISO]   run a scheduled job now (JSON summary)
+  cdp jobs run <${JOB_REQUEST_NAMES.join('|')}> [--as-of ISO]
+                                                run a scheduled job now (JSON summary)
   cdp segments list                             segments with their last run
   cdp segments run <id|all> [--as-of ISO]       recompute segment membership now (needs a running product)
   cdp plans infer --source NAME [--days 7]      print a draft tracking plan from the source's recent events
@@ -115,8 +116,8 @@ async function run(argv: string[]): Promise<string | undefined> {
       if (sub === 'replay') return webhooksReplayCommand(config, { destinationId: values.destination, deliveryId: values.id });
       throw new UsageError('usage: cdp webhooks failed [--destination ID] | cdp webhooks replay [--destination ID] [--id DELIVERY_ID]');
     case 'jobs': {
-      if (sub !== 'run') throw new UsageError('usage: cdp jobs run <orders|rfm|churn|all> [--as-of ISO]');
-      const name = choice<JobName | 'all'>(rest[0], [...JOB_NAMES, 'all'], 'the job');
+      if (sub !== 'run') throw new UsageError(`usage: cdp jobs run <${JOB_REQUEST_NAMES.join('|')}> [--as-of ISO]`);
+      const name = requestedJob(choice<JobRequestName>(rest[0], JOB_REQUEST_NAMES, 'the job'));
       const asOf = values['as-of'] === undefined ? undefined : Date.parse(values['as-of']);
       if (asOf !== undefined && Number.isNaN(asOf)) throw new UsageError(`--as-of must be an ISO 8601 date-time; got "${values['as-of']}"`);
       return jobsRunCommand(config, name, asOf);

@@ -167,6 +167,14 @@ export const configVariables = {
   CHURN_FIT_MAX_CUSTOMERS: [int(1000).default(100000), 'Above this many buyers the churn models are fitted on a fixed hash sample of about this many.'],
   CLV_HORIZON_WEEKS: [z.coerce.number().positive().default(52), 'CLV horizon.'],
   CLV_ANNUAL_DISCOUNT: [z.coerce.number().min(0).max(1).default(0.1), 'Yearly discount rate of CLV.'],
+  LIFECYCLE_NEW_DAYS: [int(1, 36500).default(30), 'Lifecycle stage `new`: the first order within this many local days (SEGMENTS_TIME_ZONE, counted as segment windows count them).'],
+  LIFECYCLE_LOST_DAYS: [int(1, 36500).default(365), 'Lifecycle stage `lost`: no order within this many local days; more than LIFECYCLE_NEW_DAYS.'],
+  VALUE_TIER_HIGH_PERCENT: [int(0, 100).default(20), 'Value tiers: `high_value` is the top this-many percent of buyers by historical value, `potential` (of the rest) the top this-many percent by predicted value (CLV).'],
+  VALUE_TIER_LOW_PERCENT: [int(0, 100).default(40), 'Value tiers: `low` is the buyers in the bottom this-many percent by both historical and predicted value; at most 100 − VALUE_TIER_HIGH_PERCENT.'],
+  SHOP_CURRENCY: [
+    optionalString.refine((v) => v === undefined || /^[A-Za-z]{3}$/.test(v), 'must be a three-letter currency code such as EUR').transform((v) => v?.toUpperCase()),
+    'The shop\'s currency (ISO 4217, e.g. EUR). Set: orders in another currency are left out of money figures (value tiers) and counted, not converted. Unset: money is summed as given.',
+  ],
   SQL_MAX_EXECUTION_SECONDS: [int(1).default(30), 'Time limit of one `POST /v1/sql` / `cdp sql` query.'],
   SQL_MAX_RESULT_ROWS: [int(1).default(100000), 'Row limit of one `POST /v1/sql` / `cdp sql` result.'],
   SQL_MAX_MEMORY_BYTES: [int(1_000_000).default(2 * 1024 ** 3), 'Memory limit of one `POST /v1/sql` / `cdp sql` query.'],
@@ -186,6 +194,20 @@ export type Config = { [K in keyof Vars]: z.output<Vars[K][0]> } & {
   failpoints: ReadonlySet<string>;
 };
 
+/** Rules between variables, checked once each is valid on its own. */
+function relationProblems(c: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  // A customer lost before the "new" window ends could never have been new.
+  if (c.LIFECYCLE_LOST_DAYS <= c.LIFECYCLE_NEW_DAYS) {
+    problems.push({ variable: 'LIFECYCLE_LOST_DAYS', message: `must be more than LIFECYCLE_NEW_DAYS (${c.LIFECYCLE_NEW_DAYS}) (got "${c.LIFECYCLE_LOST_DAYS}")` });
+  }
+  // Over 100 the top and bottom bands would overlap: a buyer could be both high and low.
+  if (c.VALUE_TIER_HIGH_PERCENT + c.VALUE_TIER_LOW_PERCENT > 100) {
+    problems.push({ variable: 'VALUE_TIER_LOW_PERCENT', message: `VALUE_TIER_HIGH_PERCENT + VALUE_TIER_LOW_PERCENT must be at most 100 (got ${c.VALUE_TIER_HIGH_PERCENT} + ${c.VALUE_TIER_LOW_PERCENT})` });
+  }
+  return problems;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const out: Record<string, unknown> = {};
   const problems: ConfigProblem[] = [];
@@ -195,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (parsed.success) out[name] = parsed.data;
     else problems.push({ variable: name, message: `${parsed.error.issues.map((i) => i.message).join('; ')}${SECRET_VARIABLES.has(name) ? '' : ` (got "${raw}")`}` });
   }
+  if (problems.length === 0) problems.push(...relationProblems(out as Config));
   if (problems.length > 0) throw new ConfigError(problems);
   const config = out as Config;
   config.dataDir = path.resolve(config.CDP_DATA_DIR);

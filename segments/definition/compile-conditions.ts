@@ -183,6 +183,14 @@ GROUP BY survivor) WHERE ${compare('value', c)}`,
         return { in: true, set: `SELECT profile_id FROM ${snapshot('churn_scores', 'churn')} WHERE ${range('clv', c).join(' AND ')}` };
       case 'segment':
         return { in: true, set: `SELECT profile_id FROM ${db}.segment_members_current WHERE segment_id = ${param('String', c.segment_id)}` };
+      case 'lifecycle': {
+        const where = [`stage IN ${param('Array(String)', c.stage)}`];
+        // Days counted as a window's within_days counts them, by dateDiff: a Date minus more days than lie since 1970 wraps round.
+        if (c.entered_within_days !== undefined) where.push(`dateDiff('day', toDate(since, ${TZ}), ${TODAY}) < ${param('UInt32', c.entered_within_days)}`);
+        return { in: true, set: `SELECT profile_id FROM ${snapshot('lifecycle_stages', 'lifecycle')} WHERE ${where.join(' AND ')}` };
+      }
+      case 'value_tier':
+        return { in: true, set: `SELECT profile_id FROM ${snapshot('value_tiers', 'value_tiers')} WHERE tier IN ${param('Array(String)', c.tier)}` };
       default:
         return undefined;
     }

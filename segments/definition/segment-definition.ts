@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { resourceId } from '../../pipeline/core/resource-id.js';
+import { LIFECYCLE_STAGES, VALUE_TIERS } from '../customer-states.js';
 import { RFM_GROUPS } from '../rfm-groups.js';
 
 // The segment language: a JSON tree of conditions over one profile. Leaves ask about the profile's traits,
-// events, RFM scores, churn scores, CLV and membership of other segments; `and` / `or` / `not` combine them.
+// events, RFM scores, churn scores, CLV, lifecycle stage, value tier and membership of other segments;
+// `and` / `or` / `not` combine them.
 // Every value ends up as a typed query parameter (compile-conditions.ts), never as SQL text.
 
 const name = z.string().trim().min(1).max(200);
@@ -73,6 +75,9 @@ const churnCondition = z
   .refine((c) => c.flag || c.p_alive, 'a churn condition needs flag or p_alive');
 const clvCondition = z.strictObject({ type: z.literal('clv'), gte: z.number().finite().optional(), lte: z.number().finite().optional() }).refine((c) => c.gte !== undefined || c.lte !== undefined, 'a clv condition needs gte, lte or both');
 const segmentCondition = z.strictObject({ type: z.literal('segment'), segment_id: z.string().min(1).max(100) });
+// `entered_within_days`: the stage's `since` (the snapshot it was entered in) within N local days, as a window's within_days.
+const lifecycleCondition = z.strictObject({ type: z.literal('lifecycle'), stage: z.array(z.enum(LIFECYCLE_STAGES)).min(1), entered_within_days: z.number().int().min(1).max(36500).optional() });
+const valueTierCondition = z.strictObject({ type: z.literal('value_tier'), tier: z.array(z.enum(VALUE_TIERS)).min(1) });
 
 export type Condition =
   | z.infer<typeof traitCondition>
@@ -82,6 +87,8 @@ export type Condition =
   | z.infer<typeof churnCondition>
   | z.infer<typeof clvCondition>
   | z.infer<typeof segmentCondition>
+  | z.infer<typeof lifecycleCondition>
+  | z.infer<typeof valueTierCondition>
   | { type: 'and' | 'or'; conditions: Condition[] }
   | { type: 'not'; condition: Condition };
 
@@ -98,6 +105,8 @@ export const condition: z.ZodType<Condition> = z
       churnCondition,
       clvCondition,
       segmentCondition,
+      lifecycleCondition,
+      valueTierCondition,
       z.strictObject({ type: z.enum(['and', 'or']), conditions: z.array(condition).min(1).max(100) }),
       z.strictObject({ type: z.literal('not'), condition }),
     ]),
@@ -105,7 +114,7 @@ export const condition: z.ZodType<Condition> = z
   .meta({
     id: 'SegmentCondition',
     description:
-      'A condition of the segment language: trait, event, no_event, rfm (RFM scores or RFM groups, the named R×F cells), churn, clv, segment; and, or, not combine them',
+      'A condition of the segment language: trait, event, no_event, rfm (RFM scores or RFM groups, the named R×F cells), churn, clv, segment, lifecycle (stage), value_tier; and, or, not combine them',
   }) as z.ZodType<Condition>;
 
 const segmentId = resourceId;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
-import { chTime } from '../../pipeline/clickhouse/ch-time.js';
+import { chMs, chTime } from '../../pipeline/clickhouse/ch-time.js';
 
 /** Records a job run in job_runs: a `running` row at the start, replaced by the outcome at the end. */
 export async function recordRun(
@@ -37,4 +37,19 @@ export async function hasSucceeded(clickhouse: ClickHouseClient, database: strin
     format: 'JSONEachRow',
   });
   return Number((await rs.json<{ n: string | number }>())[0]?.n ?? 0) > 0;
+}
+
+/**
+ * The as_of (ISO) of the job's latest successful run before as_of (`before`) or not after it (`not_after`):
+ * the snapshot a job or condition reads as standing then. null when there is none.
+ */
+export async function latestSucceeded(clickhouse: ClickHouseClient, database: string, job: string, asOf: number, when: 'before' | 'not_after'): Promise<string | null> {
+  const rs = await clickhouse.query({
+    query: `SELECT maxOrNull(as_of) AS latest FROM ${database}.job_runs FINAL
+            WHERE job = {job:String} AND status = 'succeeded' AND as_of ${when === 'before' ? '<' : '<='} {as_of:DateTime64(3, 'UTC')}`,
+    query_params: { job, as_of: chTime(asOf) },
+    format: 'JSONEachRow',
+  });
+  const found = (await rs.json<{ latest: string | null }>())[0]?.latest;
+  return found ? new Date(chMs(found)).toISOString() : null;
 }

@@ -1,12 +1,21 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { survivingProfile } from '../../identity/surviving-profile.js';
 import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import { splitStatements } from '../../pipeline/clickhouse/migrations.js';
 import { projectRoot } from '../../pipeline/core/project-root.js';
 
-/** The statements of sql/jobs/<name>.sql for a database; values are bound as query parameters, never spliced. */
+/**
+ * The statements of sql/jobs/<name>.sql for a database; values are bound as query parameters, never spliced.
+ * The surviving-profile rule (identity/surviving-profile.ts) is written `{{survivor:a}}`, the surviving profile
+ * id of the rows `a`, with `{{override:a}}`, the join it needs, after `FROM <table> AS a`.
+ */
 export function jobStatements(name: string, database: string): string[] {
-  const text = readFileSync(path.join(projectRoot(), 'sql', 'jobs', `${name}.sql`), 'utf8');
+  const text = readFileSync(path.join(projectRoot(), 'sql', 'jobs', `${name}.sql`), 'utf8')
+    .replace(/\{\{(survivor|override):(\w+)\}\}/g, (_, part: string, alias: string) => {
+      const s = survivingProfile(database, alias, `${alias}_override`);
+      return part === 'survivor' ? s.profileId : s.join;
+    });
   return splitStatements(text.replaceAll('{{database}}', database));
 }
 

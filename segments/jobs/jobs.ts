@@ -2,8 +2,10 @@ import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import type { Config } from '../../pipeline/core/config.js';
 import type { Logger } from '../../pipeline/core/logger.js';
 import { churnJob } from './churn-job.js';
+import { lifecycleJob } from './lifecycle-job.js';
 import { ordersJob } from './orders-job.js';
 import { rfmJob } from './rfm-job.js';
+import { valueTiersJob } from './value-tiers-job.js';
 
 export interface JobContext {
   clickhouse: ClickHouseClient;
@@ -22,11 +24,26 @@ export interface JobDefinition {
 }
 
 /** In dependency order: `all` runs them in this order. */
-export const JOB_NAMES = ['orders', 'rfm', 'churn'] as const;
+export const JOB_NAMES = ['orders', 'rfm', 'churn', 'lifecycle', 'value_tiers'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const JOBS: Record<JobName, JobDefinition> = {
   orders: ordersJob,
   rfm: rfmJob,
   churn: churnJob,
+  lifecycle: lifecycleJob,
+  value_tiers: valueTiersJob,
 };
+
+/** Other names a job answers to, in `cdp jobs run` and `POST /v1/jobs/:name/run`. */
+const JOB_ALIASES = { tiers: 'value_tiers' } as const satisfies Record<string, JobName>;
+type JobAlias = keyof typeof JOB_ALIASES;
+
+/** A name a job may be asked for by: a job, another name of one, or `all`. */
+export type JobRequestName = JobName | JobAlias | 'all';
+export const JOB_REQUEST_NAMES: readonly JobRequestName[] = [...JOB_NAMES, ...(Object.keys(JOB_ALIASES) as JobAlias[]), 'all'];
+
+/** The job (or `all`) a requested name means. */
+export function requestedJob(name: JobRequestName): JobName | 'all' {
+  return Object.hasOwn(JOB_ALIASES, name) ? JOB_ALIASES[name as JobAlias] : (name as JobName | 'all');
+}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { erasureTables, schemaColumns } from '../../identity/erasure-targets.js';
 import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse/client.js';
+import { chTime } from '../../pipeline/clickhouse/ch-time.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
 // A customer's deletion clears every table of the schema that holds a customer column, the tables the
@@ -31,10 +32,13 @@ test('the tables of the migrations that hold a customer are every one the deleti
   expect(Object.fromEntries(cleared.map((t) => [t.table, t.columns]))).toEqual({
     churn_scores: ['profile_id'],
     churn_summaries: ['profile_id'],
+    computed_traits: ['profile_id'],
     events: ['anonymous_id', 'previous_id', 'profile_id', 'user_id'],
     identities: ['identifier', 'profile_id'],
     identity_edges: ['identifier', 'profile_id'],
     identity_merges: ['from_profiles', 'identifier', 'profile_id'],
+    lifecycle_stages: ['profile_id'],
+    lifecycle_transitions: ['profile_id'],
     orders: ['profile_id'],
     profile_activity: ['profile_id'],
     profile_overrides: ['old_profile_id', 'profile_id'],
@@ -45,6 +49,7 @@ test('the tables of the migrations that hold a customer are every one the deleti
     segment_membership: ['profile_id'],
     segment_staging: ['profile_id'],
     tracking_violations: ['profile_id'],
+    value_tiers: ['profile_id'],
   });
 });
 
@@ -82,4 +87,48 @@ test('a table added after the migrations, holding profile ids or user ids, is cl
   expect(await rows(`SELECT type, user_id, previous_id FROM ${db()}.events WHERE user_id IN ('${customer}', '${other}') OR previous_id = '${customer}' ORDER BY type`)).toEqual([
     { type: 'identify', user_id: other, previous_id: '' },
   ]);
+});
+
+test('a deleted customer leaves no lifecycle stage, transition or value tier', async () => {
+  const erased = `states-erased-${run}`;
+  const kept = `states-kept-${run}`;
+  const batch = [erased, kept].flatMap((userId) => [
+    { type: 'identify', userId, timestamp: '2026-01-01T00:00:00Z', traits: {} },
+    { type: 'track', userId, event: 'Order Completed', timestamp: '2026-02-01T00:00:00Z', properties: { order_id: `${userId}-o`, revenue: 10 } },
+  ]);
+  expect((await product.post('/v1/batch', { batch })).status).toBe(200);
+  const loaded = await product.waitForRows<{ user_id: string; profile_id: string }>(
+    `SELECT DISTINCT user_id, profile_id FROM events WHERE user_id IN ('${erased}', '${kept}')`,
+    (r) => r.length === 2,
+  );
+  const profileOf = Object.fromEntries(loaded.map((r) => [r.user_id, r.profile_id]));
+  // Prospects on 15 January, buyers on 1 March: a transition between them. Churn snapshots as fixtures, empty.
+  const asOfs = ['2026-01-15T00:00:00Z', '2026-03-01T00:00:00Z'];
+  await admin.insert({
+    table: `${db()}.job_runs`,
+    format: 'JSONEachRow',
+    values: asOfs.map((asOf, i) => {
+      const at = chTime(Date.parse(asOf));
+      return { run_id: `fixture-churn-${run}-${i}`, job: 'churn', as_of: at, started_at: at, finished_at: at, status: 'succeeded', rows: 0, error: '', summary: '{}', version: 2 };
+    }),
+  });
+  const runJob = async (name: string, asOf: string) => expect((await product.post(`/v1/jobs/${name}/run`, { as_of: asOf }, { auth: `Bearer ${ADMIN_KEY}` })).status).toBe(200);
+  for (const asOf of asOfs) await runJob('lifecycle', asOf);
+  await runJob('value_tiers', asOfs[1]!);
+  const held = async () =>
+    Object.fromEntries(
+      await Promise.all(
+        ['lifecycle_stages', 'lifecycle_transitions', 'value_tiers'].map(async (table) => {
+          const r = await rows<{ profile_id: string }>(`SELECT DISTINCT profile_id FROM ${db()}.${table} WHERE profile_id IN ('${profileOf[erased]}', '${profileOf[kept]}') ORDER BY profile_id`);
+          return [table, r.map((x) => x.profile_id)];
+        }),
+      ),
+    );
+  const both = [profileOf[erased], profileOf[kept]].sort();
+  expect(await held()).toEqual({ lifecycle_stages: both, lifecycle_transitions: both, value_tiers: both });
+
+  const deleted = await fetch(`${product.url}/v1/profiles/${profileOf[erased]}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  expect(deleted.status).toBe(200);
+  const left = [profileOf[kept]];
+  expect(await held()).toEqual({ lifecycle_stages: left, lifecycle_transitions: left, value_tiers: left });
 });

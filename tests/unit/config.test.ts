@@ -178,6 +178,42 @@ describe('bad values', () => {
   });
 });
 
+describe('customer states', () => {
+  test('defaults: new within 30 days, lost after 365, top 20 %, bottom 40 %, money as given', () => {
+    const c = loadConfig({});
+    expect([c.LIFECYCLE_NEW_DAYS, c.LIFECYCLE_LOST_DAYS, c.VALUE_TIER_HIGH_PERCENT, c.VALUE_TIER_LOW_PERCENT, c.SHOP_CURRENCY]).toEqual([30, 365, 20, 40, undefined]);
+  });
+
+  test('SHOP_CURRENCY is a three-letter code, upper-cased', () => {
+    expect(loadConfig({ SHOP_CURRENCY: ' eur ' }).SHOP_CURRENCY).toBe('EUR');
+    expect(loadConfig({ SHOP_CURRENCY: 'CNY' }).SHOP_CURRENCY).toBe('CNY');
+    for (const bad of ['euro', 'E1R', '€']) {
+      const err = configError({ SHOP_CURRENCY: bad });
+      expect(err.problems).toEqual([{ variable: 'SHOP_CURRENCY', message: expect.stringContaining('three-letter currency code') }]);
+    }
+  });
+
+  test('LIFECYCLE_LOST_DAYS must be more than LIFECYCLE_NEW_DAYS', () => {
+    expect(loadConfig({ LIFECYCLE_NEW_DAYS: '7', LIFECYCLE_LOST_DAYS: '8' }).LIFECYCLE_LOST_DAYS).toBe(8);
+    for (const env of [{ LIFECYCLE_LOST_DAYS: '30' }, { LIFECYCLE_NEW_DAYS: '400' }] as Record<string, string>[]) {
+      const err = configError(env);
+      expect(err.problems.map((p) => p.variable)).toEqual(['LIFECYCLE_LOST_DAYS']);
+      expect(err.problems[0]!.message).toContain('more than LIFECYCLE_NEW_DAYS');
+    }
+    expect(configError({ LIFECYCLE_NEW_DAYS: '0' }).problems.map((p) => p.variable)).toEqual(['LIFECYCLE_NEW_DAYS']);
+  });
+
+  test('the high and low value-tier shares add up to at most 100', () => {
+    const c = loadConfig({ VALUE_TIER_HIGH_PERCENT: '60', VALUE_TIER_LOW_PERCENT: '40' });
+    expect([c.VALUE_TIER_HIGH_PERCENT, c.VALUE_TIER_LOW_PERCENT]).toEqual([60, 40]);
+    const err = configError({ VALUE_TIER_HIGH_PERCENT: '61', VALUE_TIER_LOW_PERCENT: '40' });
+    expect(err.problems.map((p) => p.variable)).toEqual(['VALUE_TIER_LOW_PERCENT']);
+    expect(err.problems[0]!.message).toContain('61 + 40');
+    // A value bad on its own is reported alone, not also as a sum.
+    expect(configError({ VALUE_TIER_HIGH_PERCENT: '101' }).problems.map((p) => p.variable)).toEqual(['VALUE_TIER_HIGH_PERCENT']);
+  });
+});
+
 describe('documentation', () => {
   const readme = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../README.md');
 

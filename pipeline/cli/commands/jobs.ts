@@ -5,7 +5,7 @@ import type { JobName } from '../../../segments/jobs/jobs.js';
 import { serverOrDirect } from '../server-or-direct.js';
 
 /**
- * `cdp jobs run <orders|rfm|churn|all> [--as-of ISO]`: runs a job (and the jobs it needs) and prints its
+ * `cdp jobs run <job|all> [--as-of ISO]`: runs a job (and the jobs it needs) and prints its
  * JSON summary, through the running product's `POST /v1/jobs/:name/run` or on the data directly.
  */
 export async function jobsRunCommand(config: Config, name: JobName | 'all', asOf: number | undefined): Promise<string> {

@@ -1,0 +1,11 @@
+// The names of the customer states the lifecycle and value-tiers jobs write (sql/jobs/lifecycle.sql,
+// value-tiers.sql), as the APIs, segment conditions and job summaries spell them, in the customer's order
+// (the jobs try the rules in another). The retail seeds' names are their meaning, for the dashboard.
+
+/** prospect 潜在, new 新, active 成熟, at_risk 衰退, lost 流失. */
+export const LIFECYCLE_STAGES = ['prospect', 'new', 'active', 'at_risk', 'lost'] as const;
+export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
+
+/** high_value 高价值, potential 潜力, ordinary 一般, low 低价值. */
+export const VALUE_TIERS = ['high_value', 'potential', 'ordinary', 'low'] as const;
+export type ValueTier = (typeof VALUE_TIERS)[number];
