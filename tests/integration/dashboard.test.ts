@@ -8,6 +8,7 @@ import { chTime } from '../../pipeline/clickhouse/ch-time.js';
 import { openClickHouse } from '../../pipeline/clickhouse/open-clickhouse.js';
 import { P_ALIVE_BINS } from '../../pipeline/dashboard/churn-distribution.js';
 import { projectRoot } from '../../pipeline/core/project-root.js';
+import { JOB_NAMES } from '../../segments/jobs/jobs.js';
 import { launchChromium } from '../helpers/browser.js';
 import { ADMIN_KEY, WRITE_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
@@ -234,8 +235,8 @@ describe('dashboard with data', () => {
     expect(health.load_lag.max_ms).toBe(lags.at(-1));
     const runs = await product.sql<{ job: string; status: string }>(`SELECT job, status FROM job_runs FINAL ORDER BY job`);
     expect(health.jobs.map((j) => ({ job: j.job, status: j.status })).sort((a, b) => a.job.localeCompare(b.job))).toEqual(runs);
-    // orders, rfm and churn, and three runs of each of the two segments.
-    expect(runs.map((r) => r.status)).toEqual(Array(3 + 2 * 3).fill('succeeded'));
+    // Every job once (`all`), and three runs of each of the two segments.
+    expect(runs.map((r) => r.status)).toEqual(Array(JOB_NAMES.length + 2 * 3).fill('succeeded'));
 
     const customers = await apiJson<CustomersOverview>('/v1/dashboard/customers');
     // Ann (her anonymous visit merged in), Bob, Cid, Dee and the anonymous visitor Eve.
@@ -275,7 +276,7 @@ describe('dashboard with data', () => {
     expect(await page.textContent('#rejected-reasons tbody')).toContain('invalid_event');
     const jobRows = await page.$$eval('#job-runs tbody tr', (rows) => rows.map((r) => r.textContent ?? ''));
     expect(jobRows).toHaveLength(await count('SELECT count() AS n FROM job_runs FINAL'));
-    for (const job of ['orders', 'rfm', 'churn']) expect(jobRows.some((r) => r.includes(job) && r.includes('succeeded'))).toBe(true);
+    for (const job of JOB_NAMES) expect(jobRows.some((r) => r.includes(job) && r.includes('succeeded'))).toBe(true);
 
     // Customers: the profile count and the RFM grid agree with SQL.
     expect(Number(await page.getAttribute('#profile-count', 'data-value'))).toBe(await count('SELECT count() AS n FROM profiles'));
