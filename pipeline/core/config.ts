@@ -158,7 +158,7 @@ export const configVariables = {
   IDENTITY_PHONE_KEYS: [list('phone'), 'Trait and property keys holding a phone number that identifies the customer.'],
   IDENTITY_BLOCKED_VALUES: [list(''), 'Identifier values to ignore, added to the built-in list (null, undefined, 0, -1, anonymous, guest, ...).'],
   IDENTITY_LIMITS: [limits('user_id:1,email:5,phone:5,anonymous_id:100,*:10'), 'Most identifiers of a type one profile may hold (`*`: any other type).'],
-  JOBS_CRON: [z.string().min(1).default('0 3 * * *'), 'When the scheduler runs all jobs (orders, rfm, churn), as a cron pattern.'],
+  JOBS_CRON: [z.string().min(1).default('0 3 * * *'), 'When the scheduler runs all jobs (`all`: orders, rfm, churn and the customer model), as a cron pattern.'],
   JOBS_TIME_ZONE: [z.string().min(1).refine(validTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin').default('UTC'), 'Time zone of JOBS_CRON.'],
   RFM_WINDOW_DAYS: [int(1).default(365), 'Orders of the last N days count for RFM.'],
   CHURN_RULE_K: [z.coerce.number().positive().default(3), 'Rule churn flag: no order for more than K times the profile\'s median gap between orders...'],
