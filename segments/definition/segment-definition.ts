@@ -49,7 +49,8 @@ const range = (min: number, max: number) =>
   z.strictObject({ gte: z.number().min(min).max(max).optional(), lte: z.number().min(min).max(max).optional() }).refine((r) => r.gte !== undefined || r.lte !== undefined, 'give gte, lte or both');
 const score = range(1, 5);
 
-const eventMatch = {
+/** What an event condition matches; computed traits match events with the same fields. */
+export const eventMatch = {
   /** track (default): `event` is the event name; page / screen: `name` optionally narrows to one page name. */
   call: z.enum(['track', 'page', 'screen', 'identify', 'group', 'alias']).default('track'),
   event: name.optional(),
@@ -57,7 +58,7 @@ const eventMatch = {
   where: z.array(propertyFilter).max(20).optional(),
   window: timeWindow.optional(),
 };
-const needsEvent = (c: { call: string; event?: string }) => c.call !== 'track' || c.event !== undefined;
+export const needsEvent = (c: { call: string; event?: string }) => c.call !== 'track' || c.event !== undefined;
 const needsEventMessage = { message: 'a track condition needs "event" (the event name)', path: ['event'] };
 
 const traitCondition = withComparison({ type: z.literal('trait'), trait: name });
@@ -73,6 +74,8 @@ const churnCondition = z
   .refine((c) => c.flag || c.p_alive, 'a churn condition needs flag or p_alive');
 const clvCondition = z.strictObject({ type: z.literal('clv'), gte: z.number().finite().optional(), lte: z.number().finite().optional() }).refine((c) => c.gte !== undefined || c.lte !== undefined, 'a clv condition needs gte, lte or both');
 const segmentCondition = z.strictObject({ type: z.literal('segment'), segment_id: z.string().min(1).max(100) });
+/** A computed trait's value in the latest `traits` snapshot not after as_of; on a list, `contains` is an element equal to the value. */
+const computedTraitCondition = withComparison({ type: z.literal('computed_trait'), trait: resourceId });
 
 export type Condition =
   | z.infer<typeof traitCondition>
@@ -82,6 +85,7 @@ export type Condition =
   | z.infer<typeof churnCondition>
   | z.infer<typeof clvCondition>
   | z.infer<typeof segmentCondition>
+  | z.infer<typeof computedTraitCondition>
   | { type: 'and' | 'or'; conditions: Condition[] }
   | { type: 'not'; condition: Condition };
 
@@ -98,6 +102,7 @@ export const condition: z.ZodType<Condition> = z
       churnCondition,
       clvCondition,
       segmentCondition,
+      computedTraitCondition,
       z.strictObject({ type: z.enum(['and', 'or']), conditions: z.array(condition).min(1).max(100) }),
       z.strictObject({ type: z.literal('not'), condition }),
     ]),
@@ -105,7 +110,7 @@ export const condition: z.ZodType<Condition> = z
   .meta({
     id: 'SegmentCondition',
     description:
-      'A condition of the segment language: trait, event, no_event, rfm (RFM scores or RFM groups, the named R×F cells), churn, clv, segment; and, or, not combine them',
+      'A condition of the segment language: trait, event, no_event, rfm (RFM scores or RFM groups, the named R×F cells), churn, clv, segment, computed_trait; and, or, not combine them',
   }) as z.ZodType<Condition>;
 
 const segmentId = resourceId;
@@ -138,6 +143,14 @@ export function referencedSegments(c: Condition): string[] {
   if (c.type === 'segment') return [c.segment_id];
   if (c.type === 'and' || c.type === 'or') return [...new Set(c.conditions.flatMap(referencedSegments))];
   if (c.type === 'not') return referencedSegments(c.condition);
+  return [];
+}
+
+/** Every computed trait this condition tree reads, with the path of the condition naming it. */
+export function referencedTraits(c: Condition, path = 'conditions'): { trait: string; path: string }[] {
+  if (c.type === 'computed_trait') return [{ trait: c.trait, path: `${path}.trait` }];
+  if (c.type === 'and' || c.type === 'or') return c.conditions.flatMap((child, i) => referencedTraits(child, `${path}.conditions.${i}`));
+  if (c.type === 'not') return referencedTraits(c.condition, `${path}.condition`);
   return [];
 }
 

@@ -4,6 +4,7 @@ import type { Logger } from '../../pipeline/core/logger.js';
 import { churnJob } from './churn-job.js';
 import { ordersJob } from './orders-job.js';
 import { rfmJob } from './rfm-job.js';
+import { traitsJob } from './traits-job.js';
 
 export interface JobContext {
   clickhouse: ClickHouseClient;
@@ -22,11 +23,12 @@ export interface JobDefinition {
 }
 
 /** In dependency order: `all` runs them in this order. */
-export const JOB_NAMES = ['orders', 'rfm', 'churn'] as const;
+export const JOB_NAMES = ['orders', 'rfm', 'churn', 'traits'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const JOBS: Record<JobName, JobDefinition> = {
   orders: ordersJob,
   rfm: rfmJob,
   churn: churnJob,
+  traits: traitsJob,
 };

@@ -31,10 +31,13 @@ test('the tables of the migrations that hold a customer are every one the deleti
   expect(Object.fromEntries(cleared.map((t) => [t.table, t.columns]))).toEqual({
     churn_scores: ['profile_id'],
     churn_summaries: ['profile_id'],
+    computed_traits: ['profile_id'],
     events: ['anonymous_id', 'previous_id', 'profile_id', 'user_id'],
     identities: ['identifier', 'profile_id'],
     identity_edges: ['identifier', 'profile_id'],
     identity_merges: ['from_profiles', 'identifier', 'profile_id'],
+    lifecycle_stages: ['profile_id'],
+    lifecycle_transitions: ['profile_id'],
     orders: ['profile_id'],
     profile_activity: ['profile_id'],
     profile_overrides: ['old_profile_id', 'profile_id'],
@@ -45,6 +48,7 @@ test('the tables of the migrations that hold a customer are every one the deleti
     segment_membership: ['profile_id'],
     segment_staging: ['profile_id'],
     tracking_violations: ['profile_id'],
+    value_tiers: ['profile_id'],
   });
 });
 
