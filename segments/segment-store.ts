@@ -5,7 +5,7 @@ import { checkAnalystSql } from './definition/analyst-sql.js';
 import { oneAtATime } from '../pipeline/core/one-at-a-time.js';
 import { ResourceExistsError } from '../pipeline/core/errors/resource-exists-error.js';
 import { problemsOf } from './definition/definition-problems.js';
-import { MAX_DEPTH, depth, referencedSegments, segmentInput, type Condition, type SegmentInput } from './definition/segment-definition.js';
+import { MAX_DEPTH, depth, referencedSegments, referencedTraits, segmentInput, type Condition, type SegmentInput } from './definition/segment-definition.js';
 import { InvalidSegmentError, type SegmentProblem } from './errors/invalid-segment-error.js';
 
 export interface Segment {
@@ -102,6 +102,16 @@ export function createSegmentStore(deps: { clickhouse: ClickHouseClient; databas
       for (const ref of refs) if (!all.has(ref)) problems.push({ path: 'conditions', message: `segment "${ref}" does not exist` });
       const cycle = id === undefined ? undefined : findCycle(id, refs, (s) => (all.get(s)?.conditions ? referencedSegments(all.get(s)!.conditions!) : []));
       if (cycle) problems.push({ path: 'conditions', message: `segments may not depend on themselves: ${cycle.join(' → ')}` });
+    }
+    const traits = referencedTraits(input.conditions);
+    if (traits.length > 0) {
+      const rs = await clickhouse.query({
+        query: `SELECT trait_id FROM ${db}.computed_trait_definitions_current WHERE trait_id IN {ids:Array(String)}`,
+        query_params: { ids: [...new Set(traits.map((t) => t.trait))] },
+        format: 'JSONEachRow',
+      });
+      const known = new Set((await rs.json<{ trait_id: string }>()).map((r) => r.trait_id));
+      for (const t of traits) if (!known.has(t.trait)) problems.push({ path: t.path, message: `computed trait "${t.trait}" does not exist` });
     }
     if (problems.length > 0) throw new InvalidSegmentError(problems);
   }

@@ -11,6 +11,7 @@ import { JOB_REQUEST_NAMES, requestedJob, type JobRequestName } from '../../segm
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.js';
 import { PLANS_USAGE, plansApplyCommand, plansInferCommand } from './commands/plans.js';
 import { segmentsCommand } from './commands/segments.js';
+import { traitsCommand, TRAITS_USAGE } from './commands/traits.js';
 import { migrateCommand } from './commands/migrate.js';
 import { sqlCommand } from './commands/sql.js';
 import { startCommand } from './commands/start.js';
@@ -35,6 +36,9 @@ Usage:
                                                 run a scheduled job now (JSON summary)
   cdp segments list                             segments with their last run
   cdp segments run <id|all> [--as-of ISO]       recompute segment membership now (needs a running product)
+  cdp traits list | get <id> | delete <id>      computed trait definitions (needs a running product)
+  cdp traits put <file> [--id ID]               create or replace a computed trait from a JSON file
+  cdp traits preview <file> --profile ID [--as-of ISO]   a definition's value for one customer, with its SQL
   cdp plans infer --source NAME [--days 7]      print a draft tracking plan from the source's recent events
   cdp plans apply FILE [--id ID]                put a tracking plan (needs a running product)
 
@@ -75,6 +79,7 @@ async function run(argv: string[]): Promise<string | undefined> {
       segments: { type: 'string' },
       id: { type: 'string' },
       destination: { type: 'string' },
+      profile: { type: 'string' },
       'as-of': { type: 'string' },
       days: { type: 'string' },
       force: { type: 'boolean' },
@@ -126,6 +131,11 @@ async function run(argv: string[]): Promise<string | undefined> {
       const asOf = values['as-of'] === undefined ? undefined : Date.parse(values['as-of']);
       if (asOf !== undefined && Number.isNaN(asOf)) throw new UsageError(`--as-of must be an ISO 8601 date-time; got "${values['as-of']}"`);
       return segmentsCommand(config, sub, rest[0], asOf);
+    }
+    case 'traits': {
+      const asOf = values['as-of'] === undefined ? undefined : Date.parse(values['as-of']);
+      if (asOf !== undefined && Number.isNaN(asOf)) throw new UsageError(`--as-of must be an ISO 8601 date-time; got "${values['as-of']}"\n${TRAITS_USAGE}`);
+      return traitsCommand(config, { sub, target: rest[0], id: values.id, profile: values.profile, asOf });
     }
     case 'plans':
       if (sub === 'infer') return plansInferCommand(config, values.source, values.days);

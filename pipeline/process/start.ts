@@ -17,6 +17,7 @@ import type { WebhookDelivery } from '../../segments/destinations/webhook-dispat
 import { startAudienceAndWebhooks } from './capabilities/audience-webhooks.js';
 import type { Base, Closer } from './capabilities/base.js';
 import { holdClickHouse } from './capabilities/clickhouse-held.js';
+import { startComputedTraits } from './capabilities/computed-traits.js';
 import { startCustomerModel } from './capabilities/customer-model.js';
 import { startDashboard } from './capabilities/dashboard.js';
 import { startJobs } from './capabilities/jobs.js';
@@ -113,12 +114,13 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       const jobs = await startJobs(base, { scheduling });
       const audience = await startAudienceAndWebhooks(base, { scheduling });
       const segments = await startSegments(base, { held, jobsClickHouse: jobs.clickhouse, webhooks: audience.webhooks, scheduling });
+      const computedTraits = startComputedTraits(base, { held });
       const profiles = startProfiles(base, { held, queue });
       const dashboard = await startDashboard(base, { held, profiles: profiles.profiles });
       const trackingPlans = await startTrackingPlans(base, { held });
       const planReports = await startTrackingPlanReports(base);
       const customerModel = await startCustomerModel(base);
-      routes.push(jobs.routes, audience.routes, segments.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes);
+      routes.push(jobs.routes, audience.routes, segments.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes);
       ({ membership } = segments);
       ({ webhooks } = audience);
       if (loadWorkers) await startLoadWorkers(base, { hasher: held.hasher });

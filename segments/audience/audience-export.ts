@@ -1,6 +1,6 @@
 import type { AudienceStore, MemberRow } from './audience-store.js';
 import { csvLine } from './csv.js';
-import { memberRecord, type TraitOutput } from './member-record.js';
+import { csvValue, memberRecord, type TraitOutput } from './member-record.js';
 
 export const EXPORT_PAGE_ROWS = 50_000;
 export type ExportFormat = 'csv' | 'ndjson';
@@ -23,7 +23,7 @@ export async function* exportChunks(store: AudienceStore, segmentId: string, seq
     let chunk = '';
     for (const row of page) {
       const record = memberRecord(row, out);
-      chunk += format === 'csv' ? csvLine([record.profile_id, record.since, ...out.traits.map((t) => record.traits[t] ?? null)]) : `${JSON.stringify(record)}\n`;
+      chunk += format === 'csv' ? csvLine([record.profile_id, record.since, ...out.traits.map((t) => csvValue(record.traits[t] ?? null))]) : `${JSON.stringify(record)}\n`;
     }
     if (chunk) yield chunk;
   }

@@ -22,7 +22,7 @@ const limit = (max: number, byDefault: number) =>
     .describe(`1 to ${max}, default ${byDefault}`);
 
 const hash = z.enum(HASHES, { error: `must be ${HASHES.join(' or ')}` }).optional().describe('sha256: email and phone traits as the SHA-256 of their normalised value');
-const traits = z.string().optional().describe('comma-separated trait names to add to each member (at most 50)');
+const traits = z.string().optional().describe('comma-separated trait names to add to each member (at most 50); the id of a computed trait adds that trait');
 
 export const membersQuery = z.strictObject({
   cursor: z.string().optional().describe('next_cursor of the previous page'),
@@ -46,7 +46,11 @@ export const exportQuery = z.strictObject({
   hash,
 });
 
-export const memberReply = z.object({ profile_id: z.string(), since: z.string().describe('when the profile last entered'), traits: z.record(z.string(), z.string().nullable()) });
+export const memberReply = z.object({
+  profile_id: z.string(),
+  since: z.string().describe('when the profile last entered'),
+  traits: z.record(z.string(), z.union([z.string(), z.number(), z.array(z.string())]).nullable()).describe('profile traits as text; computed traits as numbers, text or lists'),
+});
 
 /** The segment's committed state; a segment unknown or deleted is 404 `segment_not_found`. */
 export async function committedSegment(store: AudienceStore, segmentId: string): Promise<SegmentState> {

@@ -1,5 +1,7 @@
 import { profileIdsOf, survivingProfile } from '../../identity/surviving-profile.js';
 import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
+import type { TraitKind } from '../computed-traits/trait-definition.js';
+import { traitValue, type TraitRow, type TraitValue } from '../computed-traits/trait-value.js';
 import { committedSeqSql } from '../membership/committed-run.js';
 
 export interface SegmentState {
@@ -11,8 +13,11 @@ export interface MemberRow {
   profile_id: string;
   /** When the profile last entered (epoch ms). */
   since_ms: number;
-  /** The selected traits the profile has, as [trait, value]. */
-  traits: [string, string][];
+  /**
+   * The selected traits the profile has, as [trait, value]: a profile trait's text, or a computed trait's
+   * value (a selected name that is a computed trait's id), which every member has (0, [] or null without a row).
+   */
+  traits: [string, TraitValue][];
 }
 
 export interface ChangeRow {
@@ -25,7 +30,11 @@ export interface ChangeRow {
 export interface AudienceStore {
   /** Undefined when the segment is unknown or deleted. */
   segment(segmentId: string): Promise<SegmentState | undefined>;
-  /** Up to `limit` members as of committed run `seq`, with profile_id > `after`, by profile_id. */
+  /**
+   * Up to `limit` members as of committed run `seq`, with profile_id > `after`, by profile_id. A selected
+   * trait name that is the id of a current computed trait reads that trait (computed_traits_current);
+   * any other names a profile trait.
+   */
   members(segmentId: string, seq: number, after: string, limit: number, traits: readonly string[]): Promise<MemberRow[]>;
   /** Up to `limit` changes of runs ≤ `committedSeq` after position (seq, profileId), by (seq, profile_id). */
   changes(segmentId: string, committedSeq: number, from: { seq: number; profileId: string }, limit: number): Promise<ChangeRow[]>;
@@ -105,8 +114,24 @@ export function createAudienceStore(clickhouse: ClickHouseClient, database: stri
       const members: MemberRow[] = found.map((r) => ({ profile_id: r.profile_id, since_ms: Number(r.since_ms), traits: [] }));
       if (traits.length === 0 || members.length === 0) return members;
       const byId = new Map(members.map((m) => [m.profile_id, m]));
-      const values = await rows<{ profile_id: string; trait: string; value: string }>(traitsOfPage(page), params);
-      for (const v of values) byId.get(v.profile_id)?.traits.push([v.trait, v.value]);
+      const computed = new Map(
+        (await rows<{ trait_id: string; kind: TraitKind }>(`SELECT trait_id, kind FROM ${db}.computed_trait_definitions_current WHERE trait_id IN {traits:Array(String)}`, params)).map((t) => [t.trait_id, t.kind]),
+      );
+      const profileTraits = traits.filter((t) => !computed.has(t));
+      if (profileTraits.length > 0) {
+        const values = await rows<{ profile_id: string; trait: string; value: string }>(traitsOfPage(page), { ...params, traits: profileTraits });
+        for (const v of values) byId.get(v.profile_id)?.traits.push([v.trait, v.value]);
+      }
+      if (computed.size > 0) {
+        // The latest traits snapshot, for the page's profiles only (its primary key is as_of, trait, profile).
+        const values = await rows<TraitRow & { profile_id: string; trait_id: string }>(
+          `SELECT profile_id, trait_id, value_number, value_string, value_list FROM ${db}.computed_traits_current
+           WHERE trait_id IN {computed:Array(String)} AND profile_id IN (SELECT profile_id FROM (${page}))`,
+          { ...params, computed: [...computed.keys()] },
+        );
+        const byTrait = new Map(values.map((v) => [`${v.trait_id}\n${v.profile_id}`, v]));
+        for (const m of members) for (const [trait, kind] of computed) m.traits.push([trait, traitValue(kind, byTrait.get(`${trait}\n${m.profile_id}`))]);
+      }
       return members;
     },
 

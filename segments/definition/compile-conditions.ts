@@ -1,6 +1,6 @@
 import { profilesWithEvents, survivingProfile } from '../../identity/surviving-profile.js';
-import { chTime } from '../../pipeline/clickhouse/ch-time.js';
-import type { Comparison, Condition, PropertyFilter, TimeWindow } from './segment-definition.js';
+import { AS_OF, TODAY, TZ, conditionSql } from './condition-sql.js';
+import type { Condition } from './segment-definition.js';
 
 export interface CompileOptions {
   database: string;
@@ -20,10 +20,6 @@ export interface CompiledSegment {
 type Leaf = { in: boolean; set: string };
 type Compiled = { leaf?: Leaf; expr: string };
 
-const AS_OF = `{as_of:DateTime64(3, 'UTC')}`;
-const TZ = '{tz:String}';
-const TODAY = `toDate(${AS_OF}, ${TZ})`;
-
 export function queryParams(compiled: CompiledSegment, asOf: string, timeZone: string): Record<string, unknown> {
   return { ...compiled.params, as_of: asOf, tz: timeZone };
 }
@@ -39,72 +35,7 @@ export function compileConditions(root: Condition, opts: CompileOptions): Compil
     return `{${name}:${type}}`;
   };
 
-  function compare(value: string, c: Comparison): string {
-    switch (c.op) {
-      case 'eq':
-      case 'neq': {
-        const sign = c.op === 'eq' ? '=' : '!=';
-        return typeof c.value === 'number' ? `toFloat64OrNull(${value}) ${sign} ${param('Float64', c.value)}` : `${value} ${sign} ${param('String', String(c.value))}`;
-      }
-      case 'lt':
-        return `toFloat64OrNull(${value}) < ${param('Float64', c.value)}`;
-      case 'lte':
-        return `toFloat64OrNull(${value}) <= ${param('Float64', c.value)}`;
-      case 'gt':
-        return `toFloat64OrNull(${value}) > ${param('Float64', c.value)}`;
-      case 'gte':
-        return `toFloat64OrNull(${value}) >= ${param('Float64', c.value)}`;
-      case 'in':
-        return `${value} IN ${param('Array(String)', c.value.map(String))}`;
-      case 'contains':
-        return `positionCaseInsensitiveUTF8(${value}, ${param('String', c.value)}) > 0`;
-      case 'exists':
-        return `(${value} != '' AND ${value} != 'null')`;
-      case 'before':
-      case 'after': {
-        const sign = c.op === 'before' ? '<' : '>';
-        // Trait dates without an offset are local times in the configured zone.
-        const parsed = `parseDateTime64BestEffortOrNull(${value}, 3, ${TZ})`;
-        if (typeof c.value === 'object') return `toDate(${parsed}, ${TZ}) ${sign} ${TODAY} - ${param('UInt32', c.value.days_ago)}`;
-        // A bare date is a local calendar day; a date-time with an offset is an instant.
-        if (/^\d{4}-\d{2}-\d{2}$/.test(c.value)) return `toDate(${parsed}, ${TZ}) ${sign} ${param('Date', c.value)}`;
-        return `${parsed} ${sign} ${param(`DateTime64(3, 'UTC')`, chTime(Date.parse(c.value)))}`;
-      }
-    }
-  }
-
-  // A property as text, as traits are stored: strings as given, anything else as its JSON.
-  function property(path: string): { value: string; has: string } {
-    const keys = path.split('.').map((k) => param('String', k)).join(', ');
-    return {
-      value: `if(JSONType(properties, ${keys}) = 'String', JSONExtractString(properties, ${keys}), JSONExtractRaw(properties, ${keys}))`,
-      has: `JSONHas(properties, ${keys})`,
-    };
-  }
-
-  function filter(f: PropertyFilter): string {
-    const p = property(f.property);
-    return `(${p.has} AND ${compare(p.value, f)})`;
-  }
-
-  function window(w: TimeWindow | undefined): string[] {
-    const local = `toDate(timestamp, ${TZ})`;
-    const out = [`timestamp <= ${AS_OF}`];
-    if (!w) return out;
-    // The coarse bound on timestamp lets ClickHouse skip partitions; the local-date test is the exact one.
-    const coarse = (days: number) => `timestamp >= ${AS_OF} - toIntervalDay(${param('UInt32', days + 2)})`;
-    if ('within_days' in w) {
-      out.push(coarse(w.within_days), `${local} > ${TODAY} - ${param('UInt32', w.within_days)}`);
-    } else if ('between_days_ago' in w) {
-      const [near, far] = w.between_days_ago;
-      out.push(coarse(far), `${local} BETWEEN ${TODAY} - ${param('UInt32', far)} AND ${TODAY} - ${param('UInt32', near)}`);
-    } else {
-      const start = { day: 'toDate', week: 'toMonday', month: 'toStartOfMonth', quarter: 'toStartOfQuarter', year: 'toStartOfYear' }[w.this];
-      const span = { day: 1, week: 7, month: 31, quarter: 92, year: 366 }[w.this];
-      out.push(coarse(span), `${start}(${local}) = ${start}(${TODAY})`);
-    }
-    return out;
-  }
+  const { compare, filter, window } = conditionSql(param);
 
   /** `byMessage`: count message ids rather than rows, where the count is compared with more than "any at all". */
   function events(c: Extract<Condition, { type: 'event' | 'no_event' }>, having?: string, byMessage = false): string {
@@ -135,6 +66,31 @@ GROUP BY survivor${having ? ` HAVING ${having}` : ''})`;
     if (r.gte !== undefined) out.push(`${column} >= ${param('Float64', r.gte)}`);
     if (r.lte !== undefined) out.push(`${column} <= ${param('Float64', r.lte)}`);
     return out;
+  }
+
+  /**
+   * A computed trait's value as the `traits` job wrote it at as_of: text and numbers compared as trait values
+   * are, a list by its elements (`contains`: an element equal to the value; `neq`: no element equal; other
+   * ops: some element). A profile without a row has 0 for count and unique_count and [] for unique_list, so
+   * "fewer than 3" includes the profiles with none; for the other kinds it has no value, which nothing matches.
+   */
+  function computedTrait(c: Extract<Condition, { type: 'computed_trait' }>): string {
+    const trait = param('String', c.trait);
+    const rows = `SELECT profile_id, value_number, value_string, value_list FROM ${snapshot('computed_traits', 'traits')} WHERE trait_id = ${trait}`;
+    const onList =
+      c.op === 'contains'
+        ? `has(value_list, ${param('String', c.value)})`
+        : c.op === 'exists'
+          ? 'notEmpty(value_list)'
+          : c.op === 'neq'
+            ? `NOT arrayExists(x -> ${compare('x', { ...c, op: 'eq' })}, value_list)`
+            : `arrayExists(x -> ${compare('x', c)}, value_list)`;
+    const holds = `if(value_number IS NULL AND value_string IS NULL, ${onList}, ${compare('coalesce(value_string, toString(value_number))', c)})`;
+    const kind = `(SELECT any(kind) FROM ${db}.computed_trait_definitions_current WHERE trait_id = ${trait})`;
+    const withoutRow = `multiIf(${kind} IN ('count', 'unique_count'), ${compare(`'0'`, c)}, ${kind} = 'unique_list', ${c.op === 'neq' ? 1 : 0}, 0)`;
+    return `SELECT profile_id FROM (${rows}) WHERE ${holds}
+UNION ALL
+SELECT profile_id FROM (${profilesWithEvents(db)}) WHERE ${withoutRow} AND profile_id NOT IN (SELECT profile_id FROM (${rows}))`;
   }
 
   function leaf(c: Condition): Leaf | undefined {
@@ -183,6 +139,8 @@ GROUP BY survivor) WHERE ${compare('value', c)}`,
         return { in: true, set: `SELECT profile_id FROM ${snapshot('churn_scores', 'churn')} WHERE ${range('clv', c).join(' AND ')}` };
       case 'segment':
         return { in: true, set: `SELECT profile_id FROM ${db}.segment_members_current WHERE segment_id = ${param('String', c.segment_id)}` };
+      case 'computed_trait':
+        return { in: true, set: computedTrait(c) };
       case 'lifecycle': {
         const where = [`stage IN ${param('Array(String)', c.stage)}`];
         // Days counted as a window's within_days counts them, by dateDiff: a Date minus more days than lie since 1970 wraps round.

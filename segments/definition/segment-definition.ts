@@ -51,7 +51,8 @@ const range = (min: number, max: number) =>
   z.strictObject({ gte: z.number().min(min).max(max).optional(), lte: z.number().min(min).max(max).optional() }).refine((r) => r.gte !== undefined || r.lte !== undefined, 'give gte, lte or both');
 const score = range(1, 5);
 
-const eventMatch = {
+/** What an event condition matches; computed traits match events with the same fields. */
+export const eventMatch = {
   /** track (default): `event` is the event name; page / screen: `name` optionally narrows to one page name. */
   call: z.enum(['track', 'page', 'screen', 'identify', 'group', 'alias']).default('track'),
   event: name.optional(),
@@ -59,7 +60,7 @@ const eventMatch = {
   where: z.array(propertyFilter).max(20).optional(),
   window: timeWindow.optional(),
 };
-const needsEvent = (c: { call: string; event?: string }) => c.call !== 'track' || c.event !== undefined;
+export const needsEvent = (c: { call: string; event?: string }) => c.call !== 'track' || c.event !== undefined;
 const needsEventMessage = { message: 'a track condition needs "event" (the event name)', path: ['event'] };
 
 const traitCondition = withComparison({ type: z.literal('trait'), trait: name });
@@ -75,6 +76,8 @@ const churnCondition = z
   .refine((c) => c.flag || c.p_alive, 'a churn condition needs flag or p_alive');
 const clvCondition = z.strictObject({ type: z.literal('clv'), gte: z.number().finite().optional(), lte: z.number().finite().optional() }).refine((c) => c.gte !== undefined || c.lte !== undefined, 'a clv condition needs gte, lte or both');
 const segmentCondition = z.strictObject({ type: z.literal('segment'), segment_id: z.string().min(1).max(100) });
+/** A computed trait's value in the latest `traits` snapshot not after as_of; on a list, `contains` is an element equal to the value. */
+const computedTraitCondition = withComparison({ type: z.literal('computed_trait'), trait: resourceId });
 // `entered_within_days`: the stage's `since` (the snapshot it was entered in) within N local days, as a window's within_days.
 const lifecycleCondition = z.strictObject({ type: z.literal('lifecycle'), stage: z.array(z.enum(LIFECYCLE_STAGES)).min(1), entered_within_days: z.number().int().min(1).max(36500).optional() });
 const valueTierCondition = z.strictObject({ type: z.literal('value_tier'), tier: z.array(z.enum(VALUE_TIERS)).min(1) });
@@ -87,6 +90,7 @@ export type Condition =
   | z.infer<typeof churnCondition>
   | z.infer<typeof clvCondition>
   | z.infer<typeof segmentCondition>
+  | z.infer<typeof computedTraitCondition>
   | z.infer<typeof lifecycleCondition>
   | z.infer<typeof valueTierCondition>
   | { type: 'and' | 'or'; conditions: Condition[] }
@@ -105,6 +109,7 @@ export const condition: z.ZodType<Condition> = z
       churnCondition,
       clvCondition,
       segmentCondition,
+      computedTraitCondition,
       lifecycleCondition,
       valueTierCondition,
       z.strictObject({ type: z.enum(['and', 'or']), conditions: z.array(condition).min(1).max(100) }),
@@ -114,7 +119,7 @@ export const condition: z.ZodType<Condition> = z
   .meta({
     id: 'SegmentCondition',
     description:
-      'A condition of the segment language: trait, event, no_event, rfm (RFM scores or RFM groups, the named R×F cells), churn, clv, segment, lifecycle (stage), value_tier; and, or, not combine them',
+      'A condition of the segment language: trait, event, no_event, rfm (RFM scores or RFM groups, the named R×F cells), churn, clv, segment, computed_trait, lifecycle (stage), value_tier; and, or, not combine them',
   }) as z.ZodType<Condition>;
 
 const segmentId = resourceId;
@@ -147,6 +152,14 @@ export function referencedSegments(c: Condition): string[] {
   if (c.type === 'segment') return [c.segment_id];
   if (c.type === 'and' || c.type === 'or') return [...new Set(c.conditions.flatMap(referencedSegments))];
   if (c.type === 'not') return referencedSegments(c.condition);
+  return [];
+}
+
+/** Every computed trait this condition tree reads, with the path of the condition naming it. */
+export function referencedTraits(c: Condition, path = 'conditions'): { trait: string; path: string }[] {
+  if (c.type === 'computed_trait') return [{ trait: c.trait, path: `${path}.trait` }];
+  if (c.type === 'and' || c.type === 'or') return c.conditions.flatMap((child, i) => referencedTraits(child, `${path}.conditions.${i}`));
+  if (c.type === 'not') return referencedTraits(c.condition, `${path}.condition`);
   return [];
 }
 

@@ -5,6 +5,7 @@ import { churnJob } from './churn-job.js';
 import { lifecycleJob } from './lifecycle-job.js';
 import { ordersJob } from './orders-job.js';
 import { rfmJob } from './rfm-job.js';
+import { traitsJob } from './traits-job.js';
 import { valueTiersJob } from './value-tiers-job.js';
 
 export interface JobContext {
@@ -24,13 +25,14 @@ export interface JobDefinition {
 }
 
 /** In dependency order: `all` runs them in this order. */
-export const JOB_NAMES = ['orders', 'rfm', 'churn', 'lifecycle', 'value_tiers'] as const;
+export const JOB_NAMES = ['orders', 'rfm', 'churn', 'traits', 'lifecycle', 'value_tiers'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const JOBS: Record<JobName, JobDefinition> = {
   orders: ordersJob,
   rfm: rfmJob,
   churn: churnJob,
+  traits: traitsJob,
   lifecycle: lifecycleJob,
   value_tiers: valueTiersJob,
 };
