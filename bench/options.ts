@@ -3,7 +3,7 @@
 
 export interface BenchOptions {
   /** Which benches to run. */
-  only: 'all' | 'ingest' | 'fsync' | 'plans' | 'pipeline' | 'identity' | 'jobs' | 'audience';
+  only: 'all' | 'ingest' | 'fsync' | 'plans' | 'pipeline' | 'identity' | 'jobs' | 'model' | 'audience';
   /** Seconds of measured load per target and scenario. */
   durationSec: number;
   /** Seconds of unmeasured load before each measurement (JIT, connection set-up, Redis AOF growth). */
@@ -27,7 +27,7 @@ export interface BenchOptions {
   identityEvents: number;
   /** Seed of the identity bench's scenario. */
   identitySeed: number;
-  /** Profile counts the jobs bench generates data for (20 events each), one after the other. */
+  /** Profile counts the jobs and customer-model benches generate data for (20 events each), one after the other. */
   jobsProfiles: number[];
   /** Keep the temporary data folders (for inspection) instead of deleting them. */
   keepData: boolean;
@@ -51,7 +51,7 @@ function numList(name: string, fallback: number[]): number[] {
 
 export function benchOptions(): BenchOptions {
   const only = process.env.BENCH_ONLY ?? 'all';
-  if (only !== 'all' && only !== 'ingest' && only !== 'fsync' && only !== 'plans' && only !== 'pipeline' && only !== 'identity' && only !== 'jobs' && only !== 'audience') throw new Error(`BENCH_ONLY must be all, ingest, fsync, plans, pipeline, identity, jobs or audience; got "${only}"`);
+  if (only !== 'all' && only !== 'ingest' && only !== 'fsync' && only !== 'plans' && only !== 'pipeline' && only !== 'identity' && only !== 'jobs' && only !== 'model' && only !== 'audience') throw new Error(`BENCH_ONLY must be all, ingest, fsync, plans, pipeline, identity, jobs, model or audience; got "${only}"`);
   return {
     only,
     durationSec: num('BENCH_DURATION', 10),

@@ -4,10 +4,11 @@ import { runIngestBench } from './ingest-bench.js';
 import { runPlanBench } from './plan-bench.js';
 import { benchOptions, type BenchOptions } from './options.js';
 import { runIdentityBench } from './identity-bench.js';
+import { runCustomerModelBench } from './customer-model-bench.js';
 import { runJobsBench } from './jobs-bench.js';
 import { runPipelineBench } from './pipeline-bench.js';
 
-// `npm run bench`: the ingest bench, the fsync bench, the tracking plan bench, the pipeline bench, the identity bench, then the jobs bench, one JSON document on stdout (progress and
+// `npm run bench`: the ingest bench, the fsync bench, the tracking plan bench, the pipeline bench, the identity bench, the jobs bench, then the customer-model bench, one JSON document on stdout (progress and
 // server logs go to stderr). Every figure stands beside its baseline from the same run, because these
 // machines are shared and noisy: ratios taken side by side mean something, absolute numbers less so.
 // A missed target is reported, not turned into a failing exit code; only a bench that cannot run fails.
@@ -44,6 +45,7 @@ async function main(): Promise<number> {
   if (runs('pipeline')) await attempt('pipeline', () => runPipelineBench(opts));
   if (runs('identity')) await attempt('identity', () => runIdentityBench(opts));
   if (runs('jobs')) await attempt('jobs', () => runJobsBench(opts));
+  if (runs('model')) await attempt('model', () => runCustomerModelBench(opts));
   if (runs('audience')) await attempt('audience', async () => (await import('./audience-bench.js')).runAudienceBench(opts));
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return failed ? 1 : 0;
