@@ -102,3 +102,28 @@ export async function profileCustomerModel(rows: Rows, database: string, survivo
     value_tier: tier ? { tier: tier.tier, historical_value: Number(tier.historical_value), predicted_value: Number(tier.predicted_value), as_of: iso(tier.as_of) } : null,
   };
 }
+
+/**
+ * The customer model as the profile API answers it: each computed trait's value by id (as the audience API's
+ * `traits=` answers one), the lifecycle stage with since, the tier's name, and the figures behind the tier.
+ */
+export interface ProfileModelReply {
+  computed_traits: Record<string, ComputedTraitValue>;
+  /** The `traits` snapshot the values come from; null before the job first ran. */
+  computed_traits_as_of: string | null;
+  lifecycle: ProfileLifecycle | null;
+  value_tier: string | null;
+  value_tier_figures: { historical_value: number; predicted_value: number; as_of: string } | null;
+}
+
+export function profileModelReply(model: ProfileCustomerModel): ProfileModelReply {
+  const traits = Object.entries(model.computed_traits);
+  const tier = model.value_tier;
+  return {
+    computed_traits: Object.fromEntries(traits.map(([id, t]) => [id, t.value])),
+    computed_traits_as_of: traits.find(([, t]) => t.as_of !== null)?.[1].as_of ?? null,
+    lifecycle: model.lifecycle,
+    value_tier: tier?.tier ?? null,
+    value_tier_figures: tier ? { historical_value: tier.historical_value, predicted_value: tier.predicted_value, as_of: tier.as_of } : null,
+  };
+}

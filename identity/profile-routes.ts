@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { failures, success } from '../pipeline/core/reply-schemas.js';
-import type { ProfileStore } from './profile-store.js';
+import { profileModelReply } from './profile-customer-model.js';
+import type { Profile, ProfileStore } from './profile-store.js';
 
 const TAGS = ['profiles'];
 
@@ -26,17 +27,13 @@ const profileReply = z
     computed_traits: z
       .record(
         z.string(),
-        z.object({
-          name: z.string(),
-          kind: z.string(),
-          value: z
-            .union([z.number(), z.string(), z.array(z.string())])
-            .nullable()
-            .describe('a number, text for first / last / most_frequent, a list for unique_list; with no matching event 0 for count and unique_count, [] for unique_list, null otherwise'),
-          as_of: z.string().nullable().describe('the snapshot the value was computed in; null before the traits job first ran'),
-        }),
+        z
+          .union([z.number(), z.string(), z.array(z.string())])
+          .nullable()
+          .describe('a number, text for first / last / most_frequent, a list for unique_list; with no matching event 0 for count and unique_count, [] for unique_list, null otherwise'),
       )
-      .describe('every computed trait defined, by id, from the latest traits snapshot'),
+      .describe('every computed trait defined now, by id: its value in the latest traits snapshot'),
+    computed_traits_as_of: z.string().nullable().describe('the traits snapshot the values come from; null before the traits job first ran'),
     lifecycle: z
       .object({
         stage: z.string().describe('prospect, new, active, at_risk or lost'),
@@ -45,20 +42,22 @@ const profileReply = z
       })
       .nullable()
       .describe('the stage in the latest lifecycle snapshot; null when no snapshot holds the profile'),
-    value_tier: z
+    value_tier: z.string().nullable().describe('high_value, potential, ordinary or low, from the latest value-tier snapshot; null for prospects (no order) and before the job first ran'),
+    value_tier_figures: z
       .object({
-        tier: z.string().describe('high_value, potential, ordinary or low'),
         historical_value: z.number().describe('net revenue of all orders up to as_of'),
         predicted_value: z.number().describe("the churn job's CLV standing at as_of"),
         as_of: z.string(),
       })
       .nullable()
-      .describe('the tier in the latest value-tier snapshot; null for prospects (no order) and before the job first ran'),
+      .describe('what the tier was drawn from; null when value_tier is'),
   })
   .meta({
     id: 'Profile',
     description: 'A stitched customer profile: identifiers, current traits, merges, recent events, and where it stands in the customer model (computed traits, lifecycle stage, value tier)',
   });
+
+const asReply = (profile: Profile) => ({ ...profile, ...profileModelReply(profile) });
 
 /**
  * `GET /v1/profiles/:profileId`, `GET /v1/profiles/lookup?type=&value=` (read or admin key): identifiers,
@@ -80,7 +79,7 @@ export async function profileRoutes(app: FastifyInstance, deps: { profiles: Prof
       const profileId = await deps.profiles.lookup(q.type, q.value);
       const profile = profileId ? await deps.profiles.get(profileId, q.events) : undefined;
       if (!profile) return reply.code(404).send({ success: false, code: 'not_found', message: `no profile holds ${q.type} "${q.value}"` });
-      return profile;
+      return asReply(profile);
     },
   );
 
@@ -100,7 +99,7 @@ export async function profileRoutes(app: FastifyInstance, deps: { profiles: Prof
     async (request, reply) => {
       const profile = await deps.profiles.get(request.params.profileId, request.query.events);
       if (!profile) return reply.code(404).send({ success: false, code: 'not_found', message: `no profile ${request.params.profileId}` });
-      return profile;
+      return asReply(profile);
     },
   );
 

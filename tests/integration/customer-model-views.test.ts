@@ -54,7 +54,7 @@ afterAll(async () => {
 describe('before any customer-model job ran', () => {
   test('a profile answers no computed traits, no stage and no tier', async () => {
     const profile = await json(`/v1/profiles/${c.ann}`);
-    expect(profile).toMatchObject({ profile_id: c.ann, computed_traits: {}, lifecycle: null, value_tier: null });
+    expect(profile).toMatchObject({ profile_id: c.ann, computed_traits: {}, computed_traits_as_of: null, lifecycle: null, value_tier: null, value_tier_figures: null });
   });
 
   test('the reports answer as_of null and zeros; an explicit date is refused with no_snapshot', async () => {
@@ -74,22 +74,18 @@ describe('with snapshots', () => {
   });
 
   describe('profile fields', () => {
-    const annTraits = () => ({
-      cats: { name: 'Categories', kind: 'unique_list', value: ['shoes', 'hats'], as_of: iso(T2) },
-      fav: { name: 'Favourite category', kind: 'most_frequent', value: 'shoes', as_of: iso(T2) },
-      ncats: { name: 'Category count', kind: 'unique_count', value: 2, as_of: iso(T2) },
-      orders: { name: 'Orders', kind: 'count', value: 3, as_of: iso(T2) },
-      recency: { name: 'Days since last visit', kind: 'days_since_last', value: 4, as_of: iso(T2) },
-      spend: { name: 'Spend', kind: 'sum', value: 250.5, as_of: iso(T2) },
-    });
+    // Values by trait id, typed by kind (as the audience API's traits= answers them).
+    const annTraits = () => ({ cats: ['shoes', 'hats'], fav: 'shoes', ncats: 2, orders: 3, recency: 4, spend: 250.5 });
 
     test("the survivor: every current trait from the latest successful snapshot, its stage and since, its tier", async () => {
       const profile = await json(`/v1/profiles/${c.ann}`);
       expect(profile.requested_profile_id).toBeUndefined();
       // Not 1 (an older snapshot), not 42 (a failed run), and the deleted trait "gone" is not listed.
       expect(profile.computed_traits).toEqual(annTraits());
+      expect(profile.computed_traits_as_of).toBe(iso(T2));
       expect(profile.lifecycle).toEqual({ stage: 'active', since: iso(L2), as_of: iso(L3) });
-      expect(profile.value_tier).toEqual({ tier: 'high_value', historical_value: 250.5, predicted_value: 120, as_of: iso(V2) });
+      expect(profile.value_tier).toBe('high_value');
+      expect(profile.value_tier_figures).toEqual({ historical_value: 250.5, predicted_value: 120, as_of: iso(V2) });
     });
 
     test("a merged id answers the survivor's figures, not the rows still under its own id", async () => {
@@ -97,32 +93,34 @@ describe('with snapshots', () => {
       expect(profile.profile_id).toBe(c.ann);
       expect(profile.requested_profile_id).toBe(c.annMerged);
       expect(profile.computed_traits).toEqual(annTraits());
-      expect(profile.computed_traits.orders.value).not.toBe(99);
+      expect(profile.computed_traits.orders).not.toBe(99);
       expect(profile.lifecycle).toEqual({ stage: 'active', since: iso(L2), as_of: iso(L3) });
-      expect(profile.value_tier.tier).toBe('high_value');
+      expect(profile.value_tier).toBe('high_value');
     });
 
     test('the lookup answers the same fields', async () => {
       const profile = await json(`/v1/profiles/lookup?type=email&value=${encodeURIComponent(c.annEmail)}`);
       expect(profile.profile_id).toBe(c.ann);
       expect(profile.computed_traits).toEqual(annTraits());
-      expect(profile.value_tier.tier).toBe('high_value');
+      expect(profile.value_tier).toBe('high_value');
     });
 
     test('a profile with no trait rows: 0 for count and unique_count, [] for unique_list, null otherwise', async () => {
       const profile = await json(`/v1/profiles/${c.bob}`);
-      const value = (id: string) => profile.computed_traits[id].value;
+      const value = (id: string) => profile.computed_traits[id];
       expect(Object.keys(profile.computed_traits).sort()).toEqual(['cats', 'fav', 'ncats', 'orders', 'recency', 'spend']);
       expect([value('orders'), value('ncats'), value('cats'), value('spend'), value('fav'), value('recency')]).toEqual([0, 0, [], null, null, null]);
-      expect(profile.computed_traits.orders.as_of).toBe(iso(T2));
+      expect(profile.computed_traits_as_of).toBe(iso(T2));
       expect(profile.lifecycle).toEqual({ stage: 'active', since: iso(L3), as_of: iso(L3) });
-      expect(profile.value_tier).toEqual({ tier: 'potential', historical_value: 90, predicted_value: 300, as_of: iso(V2) });
+      expect(profile.value_tier).toBe('potential');
+      expect(profile.value_tier_figures).toEqual({ historical_value: 90, predicted_value: 300, as_of: iso(V2) });
     });
 
     test('a prospect has a stage and no tier', async () => {
       const profile = await json(`/v1/profiles/${c.pam}`);
       expect(profile.lifecycle).toEqual({ stage: 'prospect', since: iso(L1), as_of: iso(L3) });
       expect(profile.value_tier).toBeNull();
+      expect(profile.value_tier_figures).toBeNull();
     });
   });
 
