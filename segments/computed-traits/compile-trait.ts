@@ -1,5 +1,5 @@
 import { survivingProfile } from '../../identity/surviving-profile.js';
-import { TODAY, TZ, conditionSql } from '../definition/condition-sql.js';
+import { TODAY, TZ, conditionSql, queryParameters } from '../definition/condition-sql.js';
 import { UNIQUE_LIST_MAX, parsePropertyPath, type TraitDefinition } from './trait-definition.js';
 
 /**
@@ -55,13 +55,7 @@ const NO_LIST = `CAST([], 'Array(String)')`;
  */
 export function compileTrait(def: TraitDefinition, opts: TraitCompileOptions): CompiledTrait {
   const db = opts.database;
-  const params: Record<string, unknown> = {};
-  let next = 0;
-  const param = (type: string, value: unknown): string => {
-    const name = `p${next++}`;
-    params[name] = value;
-    return `{${name}:${type}}`;
-  };
+  const { params, param } = queryParameters();
   const { keys, filter, window } = conditionSql(param);
 
   const where = [`type = ${param('String', def.call)}`];

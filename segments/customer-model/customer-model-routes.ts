@@ -41,6 +41,7 @@ const asOf = z.string().describe('the as_of of the snapshot read');
 const stage = z.enum(STAGES);
 const lifecycleReply = success({
   as_of: asOf.nullable().describe('the as_of of the snapshot read; null (and every count 0) before the lifecycle job first ran'),
+  first_as_of: asOf.nullable().describe('the first lifecycle snapshot: the earliest date a transition matrix can start from'),
   stages: z.array(z.object({ stage, meaning: z.string().describe('潜在 / 新 / 成熟 / 衰退 / 流失'), profiles: z.number() })).describe('every stage, in lifecycle order'),
 });
 const transitionsReply = success({
@@ -97,11 +98,11 @@ export async function customerModelRoutes(app: FastifyInstance, deps: CustomerMo
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
   /** The snapshot standing at `at` (the latest when undefined); an explicit date with none standing is refused. */
-  async function standing(job: string, at: string | undefined): Promise<number | null> {
+  async function standing(job: string, at: string | undefined): Promise<{ asOfMs: number | null; first: number | null }> {
     const { points, first } = await standingSnapshots(read, db, job, [at], timeZone);
     const asOfMs = points[0]!.asOf;
     if (asOfMs === null && at !== undefined) throw new NoSnapshotError(job, 'as_of', at, isoOrNull(first));
-    return asOfMs;
+    return { asOfMs, first };
   }
 
   typed.get(
@@ -117,8 +118,8 @@ export async function customerModelRoutes(app: FastifyInstance, deps: CustomerMo
       },
     },
     async (request) => {
-      const asOfMs = await standing('lifecycle', request.query.as_of);
-      const body: LifecycleReport = { success: true, as_of: isoOrNull(asOfMs), stages: await stageCounts(read, db, asOfMs) };
+      const { asOfMs, first } = await standing('lifecycle', request.query.as_of);
+      const body: LifecycleReport = { success: true, as_of: isoOrNull(asOfMs), first_as_of: isoOrNull(first), stages: await stageCounts(read, db, asOfMs) };
       return body;
     },
   );
@@ -162,7 +163,7 @@ export async function customerModelRoutes(app: FastifyInstance, deps: CustomerMo
       },
     },
     async (request) => {
-      const asOfMs = await standing('value_tiers', request.query.as_of);
+      const { asOfMs } = await standing('value_tiers', request.query.as_of);
       const body: ValueTierReport = { success: true, as_of: isoOrNull(asOfMs), ...(await valueTierFigures(read, db, asOfMs)) };
       return body;
     },

@@ -29,6 +29,7 @@ export interface StageCount {
 export type LifecycleReport = {
   success: true;
   as_of: string | null;
+  first_as_of: string | null;
   stages: StageCount[];
 };
 

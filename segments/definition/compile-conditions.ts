@@ -1,5 +1,5 @@
 import { profilesWithEvents, survivingProfile } from '../../identity/surviving-profile.js';
-import { AS_OF, TODAY, TZ, conditionSql } from './condition-sql.js';
+import { AS_OF, TODAY, TZ, conditionSql, queryParameters } from './condition-sql.js';
 import type { Condition } from './segment-definition.js';
 
 export interface CompileOptions {
@@ -26,14 +26,8 @@ export function queryParams(compiled: CompiledSegment, asOf: string, timeZone: s
 
 export function compileConditions(root: Condition, opts: CompileOptions): CompiledSegment {
   const db = opts.database;
-  const params: Record<string, unknown> = {};
-  let next = 0;
   // Every value becomes a typed parameter; only names chosen here reach the SQL text.
-  const param = (type: string, value: unknown): string => {
-    const name = `p${next++}`;
-    params[name] = value;
-    return `{${name}:${type}}`;
-  };
+  const { params, param } = queryParameters();
 
   const { compare, filter, window } = conditionSql(param);
 

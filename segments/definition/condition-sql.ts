@@ -8,6 +8,18 @@ import type { Comparison, PropertyFilter, TimeWindow } from './segment-definitio
 /** Binds a value as a new query parameter and answers its placeholder, e.g. `{p3:String}`. */
 export type Param = (type: string, value: unknown) => string;
 
+/** A compiler's parameters, named p0, p1, ... in the order they are bound, and the `param` that binds them. */
+export function queryParameters(): { params: Record<string, unknown>; param: Param } {
+  const params: Record<string, unknown> = {};
+  let next = 0;
+  const param: Param = (type, value) => {
+    const name = `p${next++}`;
+    params[name] = value;
+    return `{${name}:${type}}`;
+  };
+  return { params, param };
+}
+
 /** The run's as_of and time zone, bound per run by the caller. */
 export const AS_OF = `{as_of:DateTime64(3, 'UTC')}`;
 export const TZ = '{tz:String}';

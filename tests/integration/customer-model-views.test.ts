@@ -58,7 +58,7 @@ describe('before any customer-model job ran', () => {
   });
 
   test('the reports answer as_of null and zeros; an explicit date is refused with no_snapshot', async () => {
-    expect(await json('/v1/lifecycle')).toEqual({ success: true, as_of: null, stages: stages([0, 0, 0, 0, 0]) });
+    expect(await json('/v1/lifecycle')).toEqual({ success: true, as_of: null, first_as_of: null, stages: stages([0, 0, 0, 0, 0]) });
     const tiers = await json('/v1/value-tiers');
     expect(tiers).toEqual({ success: true, as_of: null, tiers: TIER_NAMES.map((tier, i) => ({ tier, meaning: MEANINGS[i], profiles: 0, revenue: 0, mean_predicted_value: null })), grid: grid({}) });
     const refused = await json('/v1/lifecycle?as_of=2026-01-10', 400);
@@ -127,12 +127,12 @@ describe('with snapshots', () => {
   describe('GET /v1/lifecycle', () => {
     test('default: the latest successful snapshot, every stage listed', async () => {
       // L3: Pam; x5; Ann, Bob, x1, x2, x4; none; x3.
-      expect(await json('/v1/lifecycle')).toEqual({ success: true, as_of: iso(L3), stages: stages([1, 1, 5, 0, 1]) });
+      expect(await json('/v1/lifecycle')).toEqual({ success: true, as_of: iso(L3), first_as_of: iso(L1), stages: stages([1, 1, 5, 0, 1]) });
     });
 
     test('a bare date is a local day (Europe/Berlin): L3, taken at 00:30 on 11 March there, stands from that day', async () => {
       // L2: Pam; x4; Ann, x2; Bob; x1, x3.
-      const l2 = { success: true, as_of: iso(L2), stages: stages([1, 1, 2, 1, 2]) };
+      const l2 = { success: true, as_of: iso(L2), first_as_of: iso(L1), stages: stages([1, 1, 2, 1, 2]) };
       expect(await json('/v1/lifecycle?as_of=2026-03-10')).toEqual(l2);
       expect((await json('/v1/lifecycle?as_of=2026-03-11')).as_of).toBe(iso(L3));
       // An instant: not after it.
@@ -141,7 +141,7 @@ describe('with snapshots', () => {
       // The failed run of 20 February is passed over.
       expect(await json('/v1/lifecycle?as_of=2026-02-25')).toEqual(l2);
       // L1 (01:00 on 10 January in Berlin): Ann's merged id and Pam; Ann; Bob, x1; x2; x3.
-      expect(await json('/v1/lifecycle?as_of=2026-01-10')).toEqual({ success: true, as_of: iso(L1), stages: stages([2, 1, 2, 1, 1]) });
+      expect(await json('/v1/lifecycle?as_of=2026-01-10')).toEqual({ success: true, as_of: iso(L1), first_as_of: iso(L1), stages: stages([2, 1, 2, 1, 1]) });
     });
 
     test('before the first snapshot: 400 no_snapshot naming the first', async () => {

@@ -4,6 +4,7 @@ import { chTime } from '../../pipeline/clickhouse/ch-time.js';
 import { openClickHouse } from '../../pipeline/clickhouse/open-clickhouse.js';
 import { createLogger } from '../../pipeline/core/logger.js';
 import { JOBS } from '../../segments/jobs/jobs.js';
+import { churnScore, recordChurnRuns, runJobThroughApi } from '../helpers/churn-fixtures.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
 // The lifecycle job against hand-built customers, one per rule and boundary day, in Asia/Shanghai (UTC+8):
@@ -90,10 +91,7 @@ beforeAll(async () => {
   // Churn snapshots: A flags atrisk by its rule and modelrisk by the model; a failed run after A and a
   // successful one a day later flag others, and must not count for A (nor for P, between them).
   clickhouse = await openClickHouse(product.config);
-  const score = (asOf: string, user: string, rule_flag: number, churn_flag: number) => ({
-    as_of: ch(asOf), profile_id: profileOf.get(user), x: 1, t_x: 1, T: 10, monetary: 10, days_since_last: 1, median_interval_days: null, rule_threshold_days: 30,
-    rule_flag, p_alive: churn_flag ? 0.1 : 0.9, expected_30d: 0, expected_90d: 0, expected_value: 0, clv: 0, churn_flag,
-  });
+  const score = (asOf: string, user: string, rule_flag: number, churn_flag: number) => churnScore(asOf, profileOf.get(user), { rule_flag, churn_flag });
   const failedRun = '2026-06-14T22:30:00.000Z';
   const dayAfter = '2026-06-15T16:30:00.000Z';
   await clickhouse.insert({
@@ -107,11 +105,7 @@ beforeAll(async () => {
     ],
   });
   const runs = [[A, 'succeeded'], [failedRun, 'failed'], [dayAfter, 'succeeded'], [T1, 'succeeded'], [T2, 'succeeded'], [T3, 'succeeded']] as const;
-  await clickhouse.insert({
-    table: `${db()}.job_runs`,
-    format: 'JSONEachRow',
-    values: runs.map(([asOf, status], i) => ({ run_id: `fixture-churn-${i}`, job: 'churn', as_of: ch(asOf), started_at: ch(asOf), finished_at: ch(asOf), status, rows: 0, error: '', summary: '{}', version: 2 })),
-  });
+  await recordChurnRuns(clickhouse, db(), runs);
 });
 
 afterAll(async () => {
@@ -119,11 +113,7 @@ afterAll(async () => {
   await product?.destroy();
 });
 
-async function runJob(name: string, asOf: string) {
-  const res = await product.post(`/v1/jobs/${name}/run`, { as_of: asOf }, admin);
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body.result;
-}
+const runJob = (name: string, asOf: string) => runJobThroughApi(product, ADMIN_KEY, name, asOf);
 
 /** user → [stage, since] in the snapshot of as_of. */
 async function stagesAt(asOf: string): Promise<Record<string, [string, string]>> {

@@ -8,6 +8,7 @@ import { openClickHouse } from '../../pipeline/clickhouse/open-clickhouse.js';
 import { createLogger } from '../../pipeline/core/logger.js';
 import { projectRoot } from '../../pipeline/core/project-root.js';
 import { JOBS } from '../../segments/jobs/jobs.js';
+import { churnScore, recordChurnRuns, runJobThroughApi } from '../helpers/churn-fixtures.js';
 import { ADMIN_KEY, tempDir, testEnv, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
 // The value-tiers job against hand-built buyers: b1..b10 buy once each, b_i on 1..10 March for 10 * i (b8 for 90,
@@ -64,10 +65,7 @@ beforeAll(async () => {
   expect(mergedAway).toHaveLength(1);
 
   clickhouse = await openClickHouse(product.config);
-  const score = (asOf: string, profileId: string | undefined, clv: number) => ({
-    as_of: ch(asOf), profile_id: profileId, x: 1, t_x: 1, T: 10, monetary: 10, days_since_last: 1, median_interval_days: null, rule_threshold_days: 30,
-    rule_flag: 0, p_alive: 0.9, expected_30d: 0, expected_90d: 0, expected_value: 0, clv, churn_flag: 0,
-  });
+  const score = (asOf: string, profileId: string | undefined, clv: number) => churnScore(asOf, profileId, { clv });
   const clvs = (asOf: string, values: number[]) => values.map((clv, i) => score(asOf, profileOf.get(b(i + 1)), clv));
   const failed = '2026-03-06T11:00:00.000Z';
   await clickhouse.insert({
@@ -85,11 +83,7 @@ beforeAll(async () => {
     ],
   });
   const runs = [[X1, 'succeeded'], [X5, 'succeeded'], [failed, 'failed'], [X10, 'succeeded'], [Y, 'succeeded']] as const;
-  await clickhouse.insert({
-    table: `${db()}.job_runs`,
-    format: 'JSONEachRow',
-    values: runs.map(([asOf, status], i) => ({ run_id: `fixture-churn-${i}`, job: 'churn', as_of: ch(asOf), started_at: ch(asOf), finished_at: ch(asOf), status, rows: 0, error: '', summary: '{}', version: 2 })),
-  });
+  await recordChurnRuns(clickhouse, db(), runs);
 });
 
 afterAll(async () => {
@@ -97,11 +91,7 @@ afterAll(async () => {
   await product?.destroy();
 });
 
-async function runJob(name: string, asOf: string) {
-  const res = await product.post(`/v1/jobs/${name}/run`, { as_of: asOf }, admin);
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body.result;
-}
+const runJob = (name: string, asOf: string) => runJobThroughApi(product, ADMIN_KEY, name, asOf);
 
 const runDirectly = (asOf: string, config = product.config) =>
   JOBS.value_tiers.run({ clickhouse, config, log: createLogger({ LOG_LEVEL: 'silent' }), database: db() }, Date.parse(asOf));

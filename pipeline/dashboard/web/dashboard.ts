@@ -173,7 +173,8 @@ async function loadLifecycle(key: string): Promise<void> {
   const to = byId<HTMLInputElement>('transitions-to');
   // The viewer's own choice of dates is kept across reloads of the panel.
   if (!to.value) to.value = dateInputValue(Date.parse(report.as_of!));
-  if (!from.value) from.value = dateInputValue(Date.parse(report.as_of!) - TRANSITIONS_DEFAULT_DAYS * 86_400_000);
+  // A month back, but not before the first snapshot: a date no snapshot stands at would only be refused.
+  if (!from.value) from.value = dateInputValue(Math.max(Date.parse(report.as_of!) - TRANSITIONS_DEFAULT_DAYS * 86_400_000, Date.parse(report.first_as_of!)));
   await loadTransitions(key);
 }
 
