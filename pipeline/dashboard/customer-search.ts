@@ -1,5 +1,5 @@
 import type { ProfileStore } from '../../identity/profile-store.js';
-import { STAGE_MEANING, TIER_MEANING, type Stage, type Tier } from '../../segments/customer-model/customer-model-types.js';
+import { STAGE_MEANING, TIER_MEANING, type LifecycleStage, type ValueTier } from '../../segments/customer-states.js';
 import type { CustomerEvent, CustomerView, SearchType } from './dashboard-types.js';
 import { chMs } from '../clickhouse/ch-time.js';
 import { num, type DashboardReader } from './reader.js';
@@ -72,12 +72,12 @@ export async function findCustomer(
         .map(([traitId, t]) => ({ trait_id: traitId, name: t.name, kind: t.kind, value: t.value, as_of: t.as_of === null ? null : Date.parse(t.as_of) }))
         .sort((a, b) => a.name.localeCompare(b.name) || a.trait_id.localeCompare(b.trait_id)),
       lifecycle: profile.lifecycle
-        ? { stage: profile.lifecycle.stage, meaning: STAGE_MEANING[profile.lifecycle.stage as Stage] ?? '', since: Date.parse(profile.lifecycle.since), as_of: Date.parse(profile.lifecycle.as_of) }
+        ? { stage: profile.lifecycle.stage, meaning: STAGE_MEANING[profile.lifecycle.stage as LifecycleStage] ?? '', since: Date.parse(profile.lifecycle.since), as_of: Date.parse(profile.lifecycle.as_of) }
         : null,
       value_tier: profile.value_tier
         ? {
             tier: profile.value_tier.tier,
-            meaning: TIER_MEANING[profile.value_tier.tier as Tier] ?? '',
+            meaning: TIER_MEANING[profile.value_tier.tier as ValueTier] ?? '',
             historical_value: profile.value_tier.historical_value,
             predicted_value: profile.value_tier.predicted_value,
             as_of: Date.parse(profile.value_tier.as_of),

@@ -3,7 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { InvalidRequestError } from '../../pipeline/core/errors/invalid-request-error.js';
 import { failures, success } from '../../pipeline/core/reply-schemas.js';
-import { STAGES, TIERS, type LifecycleReport, type TransitionsReport, type ValueTierReport } from './customer-model-types.js';
+import { LIFECYCLE_STAGES, VALUE_TIERS } from '../customer-states.js';
+import { type LifecycleReport, type TransitionsReport, type ValueTierReport } from './customer-model-types.js';
 import { NoSnapshotError } from './errors/no-snapshot-error.js';
 import { stageCounts, stageTransitions } from './lifecycle-report.js';
 import type { ReportReader } from './report-reader.js';
@@ -38,7 +39,7 @@ const transitionsQuery = z.strictObject({
 });
 
 const asOf = z.string().describe('the as_of of the snapshot read');
-const stage = z.enum(STAGES);
+const stage = z.enum(LIFECYCLE_STAGES);
 const lifecycleReply = success({
   as_of: asOf.nullable().describe('the as_of of the snapshot read; null (and every count 0) before the lifecycle job first ran'),
   first_as_of: asOf.nullable().describe('the first lifecycle snapshot: the earliest date a transition matrix can start from'),
@@ -58,13 +59,13 @@ const transitionsReply = success({
     .describe('every pair of stages, 0 when no profile moved so'),
   reactivated: z.number().describe('profiles that went from lost or at_risk back to active or new in a snapshot after from, up to to'),
 });
-const tierCounts = z.record(z.enum(TIERS), z.number());
+const tierCounts = z.record(z.enum(VALUE_TIERS), z.number());
 const valueTierReply = success({
   as_of: asOf.nullable().describe('the as_of of the snapshot read; null (and every figure 0) before the value_tiers job first ran'),
   tiers: z
     .array(
       z.object({
-        tier: z.enum(TIERS),
+        tier: z.enum(VALUE_TIERS),
         meaning: z.string().describe('高价值 / 潜力 / 一般 / 低价值'),
         profiles: z.number(),
         revenue: z.number().describe('the sum of their historical value'),

@@ -1,26 +1,15 @@
 // The customer model's words (lifecycle stages, value tiers, what each means) and the JSON its read
 // endpoints answer (type aliases, not interfaces, for the answers: the routes' reply schemas are loose
 // objects, which an interface does not fit). The dashboard's browser code imports this file too, so it
-// holds only types and constants, and imports nothing.
+// holds only types and constants, and imports only the words (../customer-states.ts).
 
-/** Lifecycle stages in the order a customer moves through them; the API values. */
-export const STAGES = ['prospect', 'new', 'active', 'at_risk', 'lost'] as const;
-export type Stage = (typeof STAGES)[number];
-
-/** What each stage means, in the words of the retail CRM the model follows (潜在 / 新 / 成熟 / 衰退 / 流失). */
-export const STAGE_MEANING: Record<Stage, string> = { prospect: '潜在', new: '新', active: '成熟', at_risk: '衰退', lost: '流失' };
-
-/** Value tiers from the most valuable down; the API values. */
-export const TIERS = ['high_value', 'potential', 'ordinary', 'low'] as const;
-export type Tier = (typeof TIERS)[number];
-
-export const TIER_MEANING: Record<Tier, string> = { high_value: '高价值', potential: '潜力', ordinary: '一般', low: '低价值' };
+import type { LifecycleStage, ValueTier } from '../customer-states.js';
 
 /** Quintiles of the value-tier grid: 5 holds the top fifth of the ranks, 1 the bottom fifth. */
 export const QUINTILES = [1, 2, 3, 4, 5] as const;
 
 export interface StageCount {
-  stage: Stage;
+  stage: LifecycleStage;
   meaning: string;
   profiles: number;
 }
@@ -35,9 +24,9 @@ export type LifecycleReport = {
 
 export interface TransitionCell {
   /** '' for profiles the `from` snapshot does not hold (new since). */
-  from_stage: Stage | '';
+  from_stage: LifecycleStage | '';
   /** '' for profiles the `to` snapshot no longer holds (merged into another, or deleted). */
-  to_stage: Stage | '';
+  to_stage: LifecycleStage | '';
   profiles: number;
 }
 
@@ -52,7 +41,7 @@ export type TransitionsReport = {
 };
 
 export interface TierFigures {
-  tier: Tier;
+  tier: ValueTier;
   meaning: string;
   profiles: number;
   /** The sum of their historical value (net revenue of all orders up to as_of). */
@@ -67,7 +56,7 @@ export interface TierGridCell {
   profiles: number;
   revenue: number;
   /** Profiles of the cell in each tier. */
-  tiers: Record<Tier, number>;
+  tiers: Record<ValueTier, number>;
 }
 
 /** `GET /v1/value-tiers`: figures per tier, and the historical × predicted quintile grid (25 cells). */

@@ -1,5 +1,6 @@
 import { chTime } from '../../pipeline/clickhouse/ch-time.js';
-import { STAGE_MEANING, STAGES, type Stage, type StageCount, type TransitionCell } from './customer-model-types.js';
+import { STAGE_MEANING, LIFECYCLE_STAGES, type LifecycleStage } from '../customer-states.js';
+import { type StageCount, type TransitionCell } from './customer-model-types.js';
 import type { ReportReader } from './report-reader.js';
 
 // The lifecycle read-outs: profiles per stage in one snapshot, and how profiles moved between two.
@@ -11,11 +12,11 @@ export async function stageCounts(read: ReportReader, database: string, asOf: nu
       ? []
       : await read<{ stage: string; n: unknown }>(`SELECT stage, count() AS n FROM ${database}.lifecycle_stages WHERE as_of = {as_of:DateTime64(3, 'UTC')} GROUP BY stage`, { as_of: chTime(asOf) });
   const counts = new Map(rows.map((r) => [r.stage, Number(r.n)]));
-  return STAGES.map((stage) => ({ stage, meaning: STAGE_MEANING[stage], profiles: counts.get(stage) ?? 0 }));
+  return LIFECYCLE_STAGES.map((stage) => ({ stage, meaning: STAGE_MEANING[stage], profiles: counts.get(stage) ?? 0 }));
 }
 
-const FROM_STAGES: (Stage | '')[] = ['', ...STAGES];
-const TO_STAGES: (Stage | '')[] = [...STAGES, ''];
+const FROM_STAGES: (LifecycleStage | '')[] = ['', ...LIFECYCLE_STAGES];
+const TO_STAGES: (LifecycleStage | '')[] = [...LIFECYCLE_STAGES, ''];
 
 /**
  * The transition matrix between the snapshots taken as of `from` and `to`: every pair of stages (a profile

@@ -1,5 +1,6 @@
 import { chTime } from '../../pipeline/clickhouse/ch-time.js';
-import { QUINTILES, TIER_MEANING, TIERS, type Tier, type TierFigures, type TierGridCell } from './customer-model-types.js';
+import { TIER_MEANING, VALUE_TIERS, type ValueTier } from '../customer-states.js';
+import { QUINTILES, type TierFigures, type TierGridCell } from './customer-model-types.js';
 import type { ReportReader } from './report-reader.js';
 
 // The value-tier read-out of one snapshot: figures per tier, and the grid of historical × predicted value
@@ -27,7 +28,7 @@ export async function valueTierFigures(read: ReportReader, database: string, asO
   const cells = new Map<string, TierGridCell>();
   for (const h of [...QUINTILES].reverse()) {
     for (const p of QUINTILES) {
-      cells.set(`${h}:${p}`, { historical_quintile: h, predicted_quintile: p, profiles: 0, revenue: 0, tiers: Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<Tier, number> });
+      cells.set(`${h}:${p}`, { historical_quintile: h, predicted_quintile: p, profiles: 0, revenue: 0, tiers: Object.fromEntries(VALUE_TIERS.map((t) => [t, 0])) as Record<ValueTier, number> });
     }
   }
   for (const r of rows) {
@@ -37,9 +38,9 @@ export async function valueTierFigures(read: ReportReader, database: string, asO
     const cell = cells.get(`${Number(r.h)}:${Number(r.p)}`)!;
     cell.profiles += n;
     cell.revenue += Number(r.revenue);
-    if ((TIERS as readonly string[]).includes(r.tier)) cell.tiers[r.tier as Tier] += n;
+    if ((VALUE_TIERS as readonly string[]).includes(r.tier)) cell.tiers[r.tier as ValueTier] += n;
   }
-  const tiers = TIERS.map((tier) => {
+  const tiers = VALUE_TIERS.map((tier) => {
     const t = perTier.get(tier);
     return { tier, meaning: TIER_MEANING[tier], profiles: t?.profiles ?? 0, revenue: t?.revenue ?? 0, mean_predicted_value: t ? t.predicted / t.profiles : null };
   });

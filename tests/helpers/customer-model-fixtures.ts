@@ -70,7 +70,7 @@ export async function sendCustomers(product: TestProduct, run: string): Promise<
   return { ann, annMerged, bob, pam, annEmail, annUserId };
 }
 
-type Stage = 'prospect' | 'new' | 'active' | 'at_risk' | 'lost';
+type LifecycleStage = 'prospect' | 'new' | 'active' | 'at_risk' | 'lost';
 
 /** Writes the snapshots below; x1 to x5 are profiles with no events, only there to be counted. */
 export async function writeCustomerModel(product: TestProduct, c: Customers): Promise<void> {
@@ -81,7 +81,7 @@ export async function writeCustomerModel(product: TestProduct, c: Customers): Pr
   const run = (job: string, asOf: number, status: 'succeeded' | 'failed') => recordRun(clickhouse, db, { job, asOf, startedAt: asOf, finishedAt: asOf + 1000, status });
   try {
     // Lifecycle: [profile, stage, since] per snapshot.
-    const lifecycle: [number, [string, Stage, number][]][] = [
+    const lifecycle: [number, [string, LifecycleStage, number][]][] = [
       [L1, [[c.ann, 'new', L1], [c.annMerged, 'prospect', L1], [c.bob, 'active', L1], ['x1', 'active', L1], ['x2', 'at_risk', L1], ['x3', 'lost', L1], [c.pam, 'prospect', L1]]],
       [L2, [[c.ann, 'active', L2], [c.bob, 'at_risk', L2], ['x1', 'lost', L2], ['x2', 'active', L2], ['x3', 'lost', L1], [c.pam, 'prospect', L1], ['x4', 'new', L2]]],
       [L_FAILED, [[c.ann, 'lost', L_FAILED], ['x3', 'active', L_FAILED]]],
@@ -92,7 +92,7 @@ export async function writeCustomerModel(product: TestProduct, c: Customers): Pr
       lifecycle.flatMap(([asOf, rows]) => rows.map(([profile_id, stage, since]) => ({ as_of: chTime(asOf), profile_id, stage, since: chTime(since), orders: stage === 'prospect' ? 0 : 1, first_order_at: null, last_order_at: null }))),
     );
     // Transitions as the job records them, each snapshot against the one before: [profile, from, to, reactivated].
-    const transitions: [number, number, [string, Stage | '', Stage, number][]][] = [
+    const transitions: [number, number, [string, LifecycleStage | '', LifecycleStage, number][]][] = [
       [L1, L2, [[c.ann, 'new', 'active', 0], [c.bob, 'active', 'at_risk', 0], ['x1', 'active', 'lost', 0], ['x2', 'at_risk', 'active', 1], ['x4', '', 'new', 0]]],
       [L2, L_FAILED, [['x3', 'lost', 'active', 1]]],
       [L2, L3, [[c.bob, 'at_risk', 'active', 1], ['x1', 'lost', 'active', 1], ['x4', 'new', 'active', 0], ['x5', '', 'new', 0]]],

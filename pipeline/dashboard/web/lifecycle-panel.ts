@@ -1,14 +1,15 @@
-import { STAGE_MEANING, STAGES, type LifecycleReport, type Stage, type TransitionsReport } from '../../../segments/customer-model/customer-model-types.js';
+import { STAGE_MEANING, LIFECYCLE_STAGES, type LifecycleStage } from '../../../segments/customer-states.js';
+import { type LifecycleReport, type TransitionsReport } from '../../../segments/customer-model/customer-model-types.js';
 import { el } from './dom.js';
 import { fmtInt } from './format.js';
 
 // The lifecycle panel: profiles per stage (one tile each) and the transition matrix between two dates.
 
-const FROM: (Stage | '')[] = ['', ...STAGES];
-const TO: (Stage | '')[] = [...STAGES, ''];
+const FROM: (LifecycleStage | '')[] = ['', ...LIFECYCLE_STAGES];
+const TO: (LifecycleStage | '')[] = [...LIFECYCLE_STAGES, ''];
 
 /** A stage with its meaning first, as the retail CRM names it: "成熟 active". */
-function stageLabel(stage: Stage | '', missing: string): (Node | string)[] {
+function stageLabel(stage: LifecycleStage | '', missing: string): (Node | string)[] {
   if (stage === '') return [el('span', { class: 'stage-name' }, missing)];
   return [el('span', { class: 'meaning' }, STAGE_MEANING[stage]), ' ', el('span', { class: 'stage-name' }, stage)];
 }

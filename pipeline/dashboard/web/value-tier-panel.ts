@@ -1,4 +1,5 @@
-import { QUINTILES, TIER_MEANING, TIERS, type ValueTierReport } from '../../../segments/customer-model/customer-model-types.js';
+import { TIER_MEANING, VALUE_TIERS } from '../../../segments/customer-states.js';
+import { QUINTILES, type ValueTierReport } from '../../../segments/customer-model/customer-model-types.js';
 import { el, fillTable } from './dom.js';
 import { fmtInt, fmtMoney } from './format.js';
 
@@ -20,7 +21,7 @@ export function renderTierGrid(table: HTMLTableElement, report: ValueTierReport)
       ...QUINTILES.map((p) => {
         const cell = cells.get(`${h}:${p}`);
         const profiles = cell?.profiles ?? 0;
-        const mix = cell ? TIERS.filter((t) => cell.tiers[t] > 0).map((t) => `${TIER_MEANING[t]} ${fmtInt(cell.tiers[t])}`) : [];
+        const mix = cell ? VALUE_TIERS.filter((t) => cell.tiers[t] > 0).map((t) => `${TIER_MEANING[t]} ${fmtInt(cell.tiers[t])}`) : [];
         const td = el(
           'td',
           { 'data-h': String(h), 'data-p': String(p), 'data-profiles': String(profiles), title: profiles > 0 ? `${fmtInt(profiles)} customers, ${fmtMoney(cell!.revenue)} revenue: ${mix.join(', ')}` : 'no customers' },
