@@ -70,7 +70,8 @@ const propertyPath = z
   })
   .describe('a dotted path in the event\'s properties ("revenue", "product.brand"); one key may end in `[]` to read every element of an array ("products[].category")');
 
-const fields = {
+/** A definition's fields, for a body that carries them beside others (a preview's), checked with checkDefinitionFields. */
+export const definitionFields = {
   name: z.string().trim().min(1).max(200).describe("the trait's name, for people"),
   kind: z.enum(TRAIT_KINDS).describe('what is made of the matching events'),
   call: eventMatch.call,
@@ -84,7 +85,7 @@ const fields = {
 type Fields = { kind: TraitKind; call: string; event?: string; property?: string };
 
 /** The rules between fields: a track trait names its event; which kinds read a property, and how. */
-function checkFields(d: Fields, ctx: z.core.$RefinementCtx): void {
+export function checkDefinitionFields(d: Fields, ctx: z.core.$RefinementCtx): void {
   if (!needsEvent(d)) ctx.addIssue({ code: 'custom', path: ['event'], message: 'a track trait needs "event" (the event name)' });
   if (WITHOUT_PROPERTY.includes(d.kind)) {
     if (d.property !== undefined) {
@@ -102,11 +103,11 @@ function checkFields(d: Fields, ctx: z.core.$RefinementCtx): void {
 }
 
 /** A definition as the preview takes it, and as stored (with `call` defaulted). */
-export const traitDefinition = z.strictObject(fields).superRefine(checkFields);
+export const traitDefinition = z.strictObject(definitionFields).superRefine(checkDefinitionFields);
 export type TraitDefinition = z.infer<typeof traitDefinition>;
 
 /** A definition as PUT or POSTed: with its id optional (the path's, or a generated one). */
-export const traitInput = z.strictObject({ id: resourceId.optional(), ...fields }).superRefine(checkFields);
+export const traitInput = z.strictObject({ id: resourceId.optional(), ...definitionFields }).superRefine(checkDefinitionFields);
 export type TraitInput = z.infer<typeof traitInput>;
 
 /** A stored definition, current version. */

@@ -12,7 +12,7 @@ import { problemsOf } from '../definition/definition-problems.js';
 import { InvalidTraitError } from './errors/invalid-trait-error.js';
 import { TraitNotFoundError } from './errors/trait-not-found-error.js';
 import { previewTrait } from './trait-preview.js';
-import { TRAIT_KINDS, traitDefinition, traitInput } from './trait-definition.js';
+import { TRAIT_KINDS, checkDefinitionFields, definitionFields, definitionOf, traitDefinition, traitInput } from './trait-definition.js';
 import type { TraitStore } from './trait-store.js';
 
 export interface TraitRouteDeps {
@@ -26,11 +26,12 @@ export const TRAIT_TAGS = ['computed traits'];
 
 const idParams = z.object({ id: resourceId });
 const asOf = z.iso.datetime({ offset: true, error: 'as_of must be an ISO 8601 date-time with an offset, e.g. 2026-11-01T00:00:00Z' }).describe('default: now');
-const previewBody = z.strictObject({
-  definition: traitDefinition,
+const previewFor = {
   profile_id: z.string().trim().min(1).max(256).describe('a profile id; a merged one is answered for its surviving profile'),
   as_of: asOf.optional(),
-});
+};
+// The definition under `definition`, or its fields beside profile_id (as a PUT body would carry them).
+const previewBody = z.union([z.strictObject({ definition: traitDefinition, ...previewFor }), z.strictObject({ ...definitionFields, ...previewFor }).superRefine(checkDefinitionFields)]);
 
 const value = z.union([z.number(), z.string(), z.array(z.string())]).nullable();
 const traitReply = z
@@ -115,7 +116,9 @@ export async function traitRoutes(app: FastifyInstance, deps: TraitRouteDeps): P
       },
     },
     async (request) => {
-      const { definition, profile_id, as_of } = request.body;
+      const body = request.body;
+      const { profile_id, as_of } = body;
+      const definition = 'definition' in body ? body.definition : definitionOf(body);
       const preview = await previewTrait({ sql: deps.sql, database: config.CLICKHOUSE_DATABASE, timeZone: config.SEGMENTS_TIME_ZONE }, definition, profile_id, as_of ? Date.parse(as_of) : Date.now());
       return { success: true as const, ...preview };
     },

@@ -293,6 +293,15 @@ describe('preview', () => {
     expect(now.body.value).toBe(5);
   });
 
+  test('the definition may also come as its fields beside profile_id, as a PUT body carries them', async () => {
+    const res = await call('POST', '/v1/computed-traits/preview', { ...TRAITS.spend, profile_id: danMerged, as_of: AS_OF }, readKey);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ profile_id: profile.get('dan'), value: 100 });
+    const bad = await call('POST', '/v1/computed-traits/preview', { name: 'x', kind: 'sum', event: 'Order Completed', profile_id: danMerged }, readKey);
+    expect([bad.status, bad.body.code]).toEqual([400, 'CDP_TRAIT_INVALID']);
+    expect(bad.body.problems.map((p: { path: string }) => p.path)).toContain('property');
+  });
+
   test('an unknown profile is 404; a bad definition is 400 with problems by path', async () => {
     const unknown = await preview(TRAITS.orders, 'p_nobody');
     expect([unknown.status, unknown.body.code]).toEqual([404, 'CDP_TRAIT_PROFILE_NOT_FOUND']);
