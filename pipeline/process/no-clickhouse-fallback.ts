@@ -28,6 +28,7 @@ export const CLICKHOUSE_ROUTES: readonly { method: HTTPMethods; url: string; key
   { method: 'POST', url: '/v1/computed-traits', key: 'admin' },
   { method: 'POST', url: '/v1/computed-traits/preview', key: 'read' },
   { method: 'GET', url: '/v1/computed-traits/:id', key: 'read' },
+  { method: 'GET', url: '/v1/computed-traits/:id/versions', key: 'read' },
   { method: 'PUT', url: '/v1/computed-traits/:id', key: 'admin' },
   { method: 'DELETE', url: '/v1/computed-traits/:id', key: 'admin' },
   { method: 'POST', url: '/v1/destinations', key: 'admin' },

@@ -137,6 +137,19 @@ export async function traitRoutes(app: FastifyInstance, deps: TraitRouteDeps): P
     },
   );
 
+  typed.get(
+    '/v1/computed-traits/:id/versions',
+    {
+      config: { scope: 'read' },
+      schema: { tags: TRAIT_TAGS, summary: "A computed trait's versions", description: 'Every version, newest first.', params: idParams, response: { 200: success({ versions: z.array(traitReply) }), ...failures(400, 404) } },
+    },
+    async (request) => {
+      const versions = await store.versions(request.params.id);
+      if (versions.length === 0) throw new TraitNotFoundError(request.params.id);
+      return { success: true as const, versions };
+    },
+  );
+
   typed.delete(
     '/v1/computed-traits/:id',
     {

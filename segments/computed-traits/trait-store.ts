@@ -9,6 +9,8 @@ import { definitionOf, traitDefinition, type ComputedTrait, type TraitDefinition
 export interface TraitStore {
   list(): Promise<ComputedTrait[]>;
   get(id: string): Promise<ComputedTrait | undefined>;
+  /** Every version of a trait, newest first (tombstones left out; a deleted trait's earlier versions stay). */
+  versions(id: string): Promise<ComputedTrait[]>;
   /** Stores a new trait; an id in use is refused with ResourceExistsError (409). */
   create(id: string, input: TraitInput, by: string): Promise<ComputedTrait>;
   /** Creates the trait, or stores its next version; the definition of the current version again makes none. */
@@ -88,6 +90,14 @@ export function createTraitStore(deps: { clickhouse: ClickHouseClient; database:
   return {
     list: () => current(),
     get: async (id) => (await current(id))[0],
+    versions: async (id) => {
+      const rs = await clickhouse.query({
+        query: `SELECT * FROM ${db}.computed_trait_definitions WHERE trait_id = {id:String} AND deleted = 0 ORDER BY version DESC, created_at DESC`,
+        query_params: { id },
+        format: 'JSONEachRow',
+      });
+      return (await rs.json<Row>()).map(toTrait);
+    },
     create: (id, input, by) =>
       serial(async () => {
         if ((await current(id)).length > 0) throw new ResourceExistsError('computed trait', id, '/v1/computed-traits');

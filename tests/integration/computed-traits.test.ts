@@ -415,8 +415,13 @@ describe('definitions API', () => {
     expect((listed.body.traits as { id: string }[]).map((t) => t.id)).toEqual([...Object.keys(TRAITS), 'orders_year'].sort());
     const [stored] = await product.sql<{ n: string; last: string }>(`SELECT count() AS n, max(version) AS last FROM computed_trait_definitions WHERE trait_id = 'orders_year'`);
     expect(stored).toEqual({ n: '2', last: 2 });
+    const versions = await call('GET', '/v1/computed-traits/orders_year/versions', undefined, readKey);
+    expect((versions.body.versions as { version: number; window: unknown }[]).map((v) => [v.version, v.window])).toEqual([[2, { within_days: 365 }], [1, { this: 'year' }]]);
 
     expect((await call('DELETE', '/v1/computed-traits/orders_year')).body).toEqual({ success: true, deleted: 'orders_year' });
+    // The history stays readable after the deletion (the tombstone is not a version).
+    expect((await call('GET', '/v1/computed-traits/orders_year/versions', undefined, readKey)).body.versions).toHaveLength(2);
+    expect((await call('GET', '/v1/computed-traits/nothing_here/versions', undefined, readKey)).status).toBe(404);
     expect((await call('GET', '/v1/computed-traits/orders_year', undefined, readKey)).status).toBe(404);
     expect((await call('DELETE', '/v1/computed-traits/orders_year')).status).toBe(404);
     const clash = await call('POST', '/v1/computed-traits', { id: 'orders', ...body });
@@ -475,7 +480,7 @@ describe('definitions API', () => {
         expect([read.status, read.body.code], `${method} ${route} with a read key`).toEqual([403, 'forbidden']);
       }
     }
-    for (const [method, route, payload] of [['GET', '/v1/computed-traits', undefined], ['GET', '/v1/computed-traits/orders', undefined], ['POST', '/v1/computed-traits/preview', { definition: TRAITS.orders, profile_id: 'x' }]] as const) {
+    for (const [method, route, payload] of [['GET', '/v1/computed-traits', undefined], ['GET', '/v1/computed-traits/orders', undefined], ['GET', '/v1/computed-traits/orders/versions', undefined], ['POST', '/v1/computed-traits/preview', { definition: TRAITS.orders, profile_id: 'x' }]] as const) {
       expect((await call(method, route, payload, null)).status, `${method} ${route}`).toBe(401);
       expect((await call(method, route, payload, WRITE_KEY)).status, `${method} ${route}`).toBe(401);
     }
