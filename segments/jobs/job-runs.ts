@@ -39,11 +39,15 @@ export async function hasSucceeded(clickhouse: ClickHouseClient, database: strin
   return Number((await rs.json<{ n: string | number }>())[0]?.n ?? 0) > 0;
 }
 
+/** A snapshot's as_of as a query parameter (Nullable(DateTime64)) and as the job summary gives it. */
+export const snapshotParam = (asOf: number | null) => (asOf === null ? null : chTime(asOf));
+export const snapshotIso = (asOf: number | null) => (asOf === null ? null : new Date(asOf).toISOString());
+
 /**
- * The as_of (ISO) of the job's latest successful run before as_of (`before`) or not after it (`not_after`):
- * the snapshot a job or condition reads as standing then. null when there is none.
+ * The as_of (epoch ms) of the job's latest successful run before as_of (`before`) or not after it
+ * (`not_after`): the snapshot a job reads as standing then. null when there is none.
  */
-export async function latestSucceeded(clickhouse: ClickHouseClient, database: string, job: string, asOf: number, when: 'before' | 'not_after'): Promise<string | null> {
+export async function latestSucceeded(clickhouse: ClickHouseClient, database: string, job: string, asOf: number, when: 'before' | 'not_after'): Promise<number | null> {
   const rs = await clickhouse.query({
     query: `SELECT maxOrNull(as_of) AS latest FROM ${database}.job_runs FINAL
             WHERE job = {job:String} AND status = 'succeeded' AND as_of ${when === 'before' ? '<' : '<='} {as_of:DateTime64(3, 'UTC')}`,
@@ -51,5 +55,5 @@ export async function latestSucceeded(clickhouse: ClickHouseClient, database: st
     format: 'JSONEachRow',
   });
   const found = (await rs.json<{ latest: string | null }>())[0]?.latest;
-  return found ? new Date(chMs(found)).toISOString() : null;
+  return found ? chMs(found) : null;
 }

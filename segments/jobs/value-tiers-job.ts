@@ -1,7 +1,7 @@
 import { chTime } from '../../pipeline/clickhouse/ch-time.js';
 import { VALUE_TIERS } from '../customer-states.js';
 import { runJobSql } from './job-sql.js';
-import { latestSucceeded } from './job-runs.js';
+import { latestSucceeded, snapshotIso, snapshotParam } from './job-runs.js';
 import type { JobDefinition } from './jobs.js';
 
 /** sql/jobs/value-tiers.sql: every buyer's tier by historical value (net revenue) and predicted value (CLV). */
@@ -12,7 +12,8 @@ export const valueTiersJob: JobDefinition = {
     const high = config.VALUE_TIER_HIGH_PERCENT;
     const low = config.VALUE_TIER_LOW_PERCENT;
     // Each cut-off is one division of whole numbers, as percent_rank's own is (see the SQL's comment).
-    const params = { as_of: chTime(asOf), shop_currency: config.SHOP_CURRENCY ?? '', high_below: high / 100, low_above: (100 - low) / 100 };
+    const churn = await latestSucceeded(clickhouse, database, 'churn', asOf, 'not_after');
+    const params = { as_of: chTime(asOf), churn_as_of: snapshotParam(churn), shop_currency: config.SHOP_CURRENCY ?? '', high_below: high / 100, low_above: (100 - low) / 100 };
     await runJobSql(clickhouse, 'value-tiers', database, params);
     const read = async <T>(query: string) => (await clickhouse.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
     const tiers = await read<{ tier: string; profiles: string | number; revenue: string | number }>(
@@ -31,7 +32,7 @@ export const valueTiersJob: JobDefinition = {
       high_percent: high,
       low_percent: low,
       shop_currency: config.SHOP_CURRENCY ?? null,
-      churn_snapshot: await latestSucceeded(clickhouse, database, 'churn', asOf, 'not_after'),
+      churn_snapshot: snapshotIso(churn),
       tiers: Object.fromEntries(VALUE_TIERS.map((t) => [t, byTier.get(t) ?? { profiles: 0, revenue: 0 }])),
       orders_other_currency: Number(other?.n ?? 0),
     };

@@ -15,15 +15,14 @@
 -- from it when the profile's stage is unchanged, otherwise it is as_of; lifecycle_transitions gets a row per
 -- profile whose stage differs from it (from_stage '' for a profile it did not hold), and none at all for the
 -- first snapshot. reactivated: lost or at_risk to active or new.
+-- {churn_as_of} and {previous_as_of} are those two snapshots' as_of (NULL: none), found by the job
+-- (segments/jobs/lifecycle-job.ts) with latestSucceeded, the one rule for "the snapshot standing then".
 DELETE FROM {{database}}.lifecycle_stages WHERE as_of = {as_of:DateTime64(3, 'UTC')};
 
 DELETE FROM {{database}}.lifecycle_transitions WHERE as_of = {as_of:DateTime64(3, 'UTC')};
 
 INSERT INTO {{database}}.lifecycle_stages (as_of, profile_id, stage, since, orders, first_order_at, last_order_at)
-WITH
-    toDate({as_of:DateTime64(3, 'UTC')}, {tz:String}) AS today,
-    (SELECT maxOrNull(as_of) FROM {{database}}.job_runs FINAL WHERE job = 'churn' AND status = 'succeeded' AND as_of <= {as_of:DateTime64(3, 'UTC')}) AS churn_as_of,
-    (SELECT maxOrNull(as_of) FROM {{database}}.job_runs FINAL WHERE job = 'lifecycle' AND status = 'succeeded' AND as_of < {as_of:DateTime64(3, 'UTC')}) AS previous_as_of
+WITH toDate({as_of:DateTime64(3, 'UTC')}, {tz:String}) AS today
 SELECT
     {as_of:DateTime64(3, 'UTC')},
     p.survivor,
@@ -59,23 +58,22 @@ LEFT JOIN
     SELECT {{survivor:s}} AS survivor, max(s.churn_flag OR s.rule_flag) AS flagged
     FROM {{database}}.churn_scores AS s
     {{override:s}}
-    WHERE s.as_of = churn_as_of
+    WHERE s.as_of = {churn_as_of:Nullable(DateTime64(3, 'UTC'))}
     GROUP BY survivor
 ) AS c ON c.survivor = p.survivor
 LEFT JOIN
 (
-    SELECT profile_id, stage, since FROM {{database}}.lifecycle_stages WHERE as_of = previous_as_of
+    SELECT profile_id, stage, since FROM {{database}}.lifecycle_stages WHERE as_of = {previous_as_of:Nullable(DateTime64(3, 'UTC'))}
 ) AS prev ON prev.profile_id = p.survivor;
 
 INSERT INTO {{database}}.lifecycle_transitions (profile_id, from_stage, to_stage, from_as_of, as_of, reactivated)
-WITH (SELECT maxOrNull(as_of) FROM {{database}}.job_runs FINAL WHERE job = 'lifecycle' AND status = 'succeeded' AND as_of < {as_of:DateTime64(3, 'UTC')}) AS previous_as_of
 SELECT
     cur.profile_id,
     prev.stage,
     cur.stage,
-    assumeNotNull(previous_as_of),
+    assumeNotNull({previous_as_of:Nullable(DateTime64(3, 'UTC'))}),
     {as_of:DateTime64(3, 'UTC')},
     prev.stage IN ('lost', 'at_risk') AND cur.stage IN ('active', 'new')
 FROM (SELECT profile_id, stage FROM {{database}}.lifecycle_stages WHERE as_of = {as_of:DateTime64(3, 'UTC')}) AS cur
-LEFT JOIN (SELECT profile_id, stage FROM {{database}}.lifecycle_stages WHERE as_of = previous_as_of) AS prev ON prev.profile_id = cur.profile_id
-WHERE previous_as_of IS NOT NULL AND prev.stage != cur.stage;
+LEFT JOIN (SELECT profile_id, stage FROM {{database}}.lifecycle_stages WHERE as_of = {previous_as_of:Nullable(DateTime64(3, 'UTC'))}) AS prev ON prev.profile_id = cur.profile_id
+WHERE {previous_as_of:Nullable(DateTime64(3, 'UTC'))} IS NOT NULL AND prev.stage != cur.stage;

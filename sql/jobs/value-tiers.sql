@@ -4,7 +4,7 @@
 --                     those in it (or without a currency): an order in another is left out of the money, and a
 --                     buyer whose orders are all in others stays a buyer with 0;
 --   predicted_value   the CLV in the churn snapshot standing at as_of (the latest successful churn run not
---                     after it), 0 without one;
+--                     after it: {churn_as_of}, found by the job with latestSucceeded), 0 without one;
 --   *_rank            percent_rank() from the top, ties by profile id: (i - 1) / (n - 1) for the i-th of n
 --                     buyers, 0 for a single buyer.
 -- The first rule that matches: high_value, historical_rank < {high_below} (VALUE_TIER_HIGH_PERCENT / 100);
@@ -26,7 +26,6 @@
 DELETE FROM {{database}}.value_tiers WHERE as_of = {as_of:DateTime64(3, 'UTC')};
 
 INSERT INTO {{database}}.value_tiers (as_of, profile_id, tier, historical_value, predicted_value, historical_rank, predicted_rank, orders)
-WITH (SELECT maxOrNull(as_of) FROM {{database}}.job_runs FINAL WHERE job = 'churn' AND status = 'succeeded' AND as_of <= {as_of:DateTime64(3, 'UTC')}) AS churn_as_of
 SELECT
     {as_of:DateTime64(3, 'UTC')},
     profile_id,
@@ -66,7 +65,7 @@ FROM
         SELECT {{survivor:s}} AS survivor, sum(s.clv) AS clv
         FROM {{database}}.churn_scores AS s
         {{override:s}}
-        WHERE s.as_of = churn_as_of
+        WHERE s.as_of = {churn_as_of:Nullable(DateTime64(3, 'UTC'))}
         GROUP BY survivor
     ) AS c ON c.survivor = b.survivor
 );
