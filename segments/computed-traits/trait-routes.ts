@@ -58,7 +58,7 @@ function invalidTrait(errors: FastifySchemaValidationError[]): InvalidTraitError
 
 /**
  * Computed traits: `GET /v1/computed-traits`, `POST /v1/computed-traits`, `PUT|GET|DELETE
- * /v1/computed-traits/:id`, and `POST /v1/computed-traits/preview` (a definition's value for one customer,
+ * /v1/computed-traits/:id`, `GET /v1/computed-traits/:id/versions`, and `POST /v1/computed-traits/preview` (a definition's value for one customer,
  * now, with its SQL). Reading and previewing take a read key; writing an admin key. A request that does not
  * fit is 400 `CDP_TRAIT_INVALID` with `problems`.
  */

@@ -52,3 +52,9 @@ export async function spawnCdp(env: Record<string, string>, roles = 'workers'): 
   while ((await fetch(`${url}/ready`)).status !== 200) await sleep(50);
   return { child, url, exited, output: () => output, sql };
 }
+
+/** Stops it with SIGTERM (so that it stops the private Redis it started), unless it already exited, and waits. */
+export async function stopCdp(server: CdpProcess): Promise<void> {
+  if (server.child.exitCode === null) server.child.kill('SIGTERM');
+  await server.exited;
+}

@@ -31,10 +31,24 @@ export function testEnv(dataDir: string, overrides: Record<string, string> = {})
   };
 }
 
+/** `auth`: the authorization header; default a write key's Basic auth, null for none. */
+export interface RequestOptions {
+  auth?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface Answer {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
 export interface TestProduct extends Product {
   dataDir: string;
   /** POST JSON (or a raw string/Buffer) to the product. */
-  post(route: string, body: unknown, opts?: { auth?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  post(route: string, body: unknown, opts?: RequestOptions): Promise<Answer>;
+  /** Any method; a body (JSON, or a raw string/Buffer) only when given. The answer's body is its JSON, or its text. */
+  request(method: string, route: string, body?: unknown, opts?: RequestOptions): Promise<Answer>;
   /** A read-only query through POST /v1/sql. */
   sql<T = Record<string, unknown>>(query: string): Promise<T[]>;
   /** Polls `sql` until `done(rows)` holds (or throws after the timeout with the last rows). */
@@ -51,11 +65,11 @@ export async function startTestProduct(opts: { roles?: Role[]; env?: Record<stri
   const dataDir = opts.dataDir ?? tempDir();
   const config: Config = loadConfig(testEnv(dataDir, opts.env));
   const product = await startProduct(config, opts.roles ?? ['api', 'workers'], createLogger(config));
-  const post: TestProduct['post'] = async (route, body, o = {}) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...o.headers };
+  const request: TestProduct['request'] = async (method, route, body, o = {}) => {
+    const headers: Record<string, string> = { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...o.headers };
     if (o.auth !== null) headers.authorization = o.auth ?? basicAuth(WRITE_KEY);
-    const payload = typeof body === 'string' ? body : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body);
-    const res = await fetch(`${product.url}${route}`, { method: 'POST', headers, body: payload });
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body);
+    const res = await fetch(`${product.url}${route}`, { method, headers, body: payload });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -65,6 +79,7 @@ export async function startTestProduct(opts: { roles?: Role[]; env?: Record<stri
     }
     return { status: res.status, body: parsed, headers: res.headers };
   };
+  const post: TestProduct['post'] = (route, body, o) => request('POST', route, body, o);
   const sql = async <T,>(query: string): Promise<T[]> => {
     const res = await post('/v1/sql', { query }, { auth: `Bearer ${ADMIN_KEY}` });
     if (res.status !== 200) throw new Error(`sql failed (${res.status}): ${JSON.stringify(res.body)}`);
@@ -74,6 +89,7 @@ export async function startTestProduct(opts: { roles?: Role[]; env?: Record<stri
     ...product,
     dataDir,
     post,
+    request,
     sql,
     async waitForRows<T>(query: string, done: (rows: T[]) => boolean, timeoutMs = 30_000) {
       const until = Date.now() + timeoutMs;

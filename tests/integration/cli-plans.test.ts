@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { projectRoot } from '../../pipeline/core/project-root.js';
 import { inferPlan } from '../../ingest/tracking-plans/plan-inference.js';
 import { localAdminKey } from '../../pipeline/auth/local-admin-key.js';
-import { spawnCdp, type CdpProcess } from '../helpers/cdp-process.js';
+import { spawnCdp, stopCdp, type CdpProcess } from '../helpers/cdp-process.js';
 import { startTestProduct, tempDir, testEnv } from '../helpers/test-product.js';
 
 // `cdp plans` as users run it, on one data folder: events tracked through the real API, then `cdp plans infer`
@@ -97,8 +97,7 @@ describe('with a running product', () => {
     server = await spawnCdp(env, 'api,workers');
   });
   afterAll(async () => {
-    if (server.child.exitCode === null) server.child.kill('SIGTERM');
-    await server.exited;
+    await stopCdp(server);
   });
 
   test('cdp plans infer goes through the product (which holds the data folder) and prints the same plan', () => {

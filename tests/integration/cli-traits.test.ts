@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { projectRoot } from '../../pipeline/core/project-root.js';
-import { spawnCdp, type CdpProcess } from '../helpers/cdp-process.js';
+import { spawnCdp, stopCdp, type CdpProcess } from '../helpers/cdp-process.js';
 import { startTestProduct, tempDir, testEnv } from '../helpers/test-product.js';
 
 // `cdp traits` as users run it, against a running product on one data folder holding two orders of one
@@ -51,8 +51,7 @@ describe('with a running product', () => {
     server = await spawnCdp(env, 'api,workers');
   });
   afterAll(async () => {
-    if (server.child.exitCode === null) server.child.kill('SIGTERM');
-    await server.exited;
+    await stopCdp(server);
   });
 
   test('put (the same file again keeps the version), list, get, preview and delete', () => {

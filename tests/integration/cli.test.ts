@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { projectRoot } from '../../pipeline/core/project-root.js';
-import { spawnCdp, type CdpProcess } from '../helpers/cdp-process.js';
+import { spawnCdp, stopCdp, type CdpProcess } from '../helpers/cdp-process.js';
 import { ADMIN_KEY, basicAuth, tempDir, testEnv } from '../helpers/test-product.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -128,9 +128,7 @@ describe('with a running server', () => {
     server = await spawnCdp(env, 'api,workers,scheduler');
   });
   afterAll(async () => {
-    // SIGTERM, not SIGKILL: the server stops the private Redis it started.
-    if (server.child.exitCode === null) server.child.kill('SIGTERM');
-    await server.exited;
+    await stopCdp(server);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -21,24 +21,8 @@ const profile = new Map<User, string>();
 /** dan's anonymous profile, merged into his surviving one. */
 let danMerged: string;
 
-interface Answer {
-  status: number;
-  body: any;
-}
-
-async function call(method: string, route: string, body?: unknown, key: string | null = ADMIN_KEY): Promise<Answer> {
-  const headers: Record<string, string> = key === null ? {} : { authorization: `Bearer ${key}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${product.url}${route}`, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // CSV
-  }
-  return { status: res.status, body: parsed };
-}
+const call = (method: string, route: string, body?: unknown, key: string | null = ADMIN_KEY) =>
+  product.request(method, route, body, { auth: key === null ? null : `Bearer ${key}` });
 
 const order = (user: string, id: string, at: string, properties: Record<string, unknown>) => ({
   type: 'track',

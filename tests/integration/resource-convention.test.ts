@@ -9,17 +9,8 @@ let product: TestProduct;
 let readKey: string;
 let audienceKey: string;
 
-interface Answer {
-  status: number;
-  body: any;
-}
-
-async function call(method: string, route: string, body?: unknown, key: string | null = ADMIN_KEY): Promise<Answer> {
-  const headers: Record<string, string> = key === null ? {} : { authorization: `Bearer ${key}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${product.url}${route}`, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
-  return { status: res.status, body: await res.json() };
-}
+const call = (method: string, route: string, body?: unknown, key: string | null = ADMIN_KEY) =>
+  product.request(method, route, body, { auth: key === null ? null : `Bearer ${key}` });
 
 const segment = (name: string, city = 'Berlin') => ({ name, conditions: { type: 'trait', trait: 'city', op: 'eq', value: city } });
 const versions = async (id: string) => ((await call('GET', `/v1/segments/${id}/versions`)).body.versions as { version: number }[]).map((v) => v.version);

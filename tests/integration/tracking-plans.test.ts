@@ -30,13 +30,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function call(product: TestProduct, method: string, path: string, body?: unknown, auth: string | null = `Bearer ${ADMIN_KEY}`) {
-  const headers: Record<string, string> = {};
-  if (auth) headers.authorization = auth;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${product.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const call = (product: TestProduct, method: string, path: string, body?: unknown, auth: string | null = `Bearer ${ADMIN_KEY}`) =>
+  product.request(method, path, body, { auth });
 
 const ORDER = {
   type: 'object',
