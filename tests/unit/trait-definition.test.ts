@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { compileTrait } from '../../segments/computed-traits/compile-trait.js';
+import { compileTrait, compileTraits } from '../../segments/computed-traits/compile-trait.js';
 import { parsePropertyPath, traitDefinition, traitInput, TRAIT_KINDS } from '../../segments/computed-traits/trait-definition.js';
 import { traitValue } from '../../segments/computed-traits/trait-value.js';
 import { compileConditions } from '../../segments/definition/compile-conditions.js';
@@ -82,6 +82,25 @@ describe('the compiled query', () => {
     }
     const preview = compileTrait(traitDefinition.parse({ ...base, kind: 'count' }), { database: 'cdp', forProfiles: true });
     expect(preview.sql).toContain('profile_id IN {profile_ids:Array(String)}');
+  });
+
+  test('the traits of one source share one scan; values ranked by value and other sources get their own', () => {
+    const orders = { ...base, event: 'Order Completed' };
+    const defs = [
+      { ...orders, kind: 'count', window: { within_days: 90 } },
+      { ...orders, kind: 'sum', property: 'revenue', window: { within_days: 90 } },
+      { ...orders, kind: 'max', property: 'revenue' },
+      { ...orders, kind: 'days_since_first' },
+      { ...orders, kind: 'most_frequent', property: 'products[].category' },
+      { ...base, event: 'Product Viewed', kind: 'last', property: 'product_id' },
+    ].map((d) => traitDefinition.parse(d));
+    const queries = compileTraits(defs, { database: 'cdp' });
+    expect(queries.map((q) => q.indexes).sort()).toEqual([[1, 2, 3, 4], [5], [6]]);
+    for (const q of queries) expect(q.sql.match(/cdp\.events\b/g)).toHaveLength(1);
+    const folded = queries.find((q) => q.indexes.length === 4)!;
+    // One value column for the two traits of revenue, one condition column for the two 90-day windows
+    expect(folded.sql.match(/JSONExtract\(/g)).toHaveLength(1);
+    expect(folded.sql.match(/toIntervalDay/g)).toHaveLength(2); // the column, and the scan's filter
   });
 
   test('values as the APIs answer them: a row missing is 0 for count and unique_count, [] for unique_list, null otherwise', () => {
