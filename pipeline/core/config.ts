@@ -173,7 +173,11 @@ export const configVariables = {
   VALUE_TIER_LOW_PERCENT: [int(0, 100).default(40), 'Value tiers: `low` is the buyers in the bottom this-many percent by both historical and predicted value; at most 100 − VALUE_TIER_HIGH_PERCENT.'],
   SHOP_CURRENCY: [
     optionalString.refine((v) => v === undefined || /^[A-Za-z]{3}$/.test(v), 'must be a three-letter currency code such as EUR').transform((v) => v?.toUpperCase()),
-    'The shop\'s currency (ISO 4217, e.g. EUR). Set: orders in another currency are left out of money figures (value tiers) and counted, not converted. Unset: money is summed as given.',
+    'The shop\'s currency (ISO 4217, e.g. EUR). Set: orders in another currency are left out of money figures (value tiers, KPI revenue and aov) and counted, not converted. Unset: money is summed as given.',
+  ],
+  KPI_TIME_ZONE: [
+    optionalString.refine((v) => v === undefined || validTimeZone(v), 'must be an IANA time zone such as UTC or Europe/Berlin'),
+    'Time zone of the KPI periods (days, weeks from Monday, months) of the `kpis` job. Unset: SEGMENTS_TIME_ZONE.',
   ],
   SQL_MAX_EXECUTION_SECONDS: [int(1).default(30), 'Time limit of one `POST /v1/sql` / `cdp sql` query.'],
   SQL_MAX_RESULT_ROWS: [int(1).default(100000), 'Row limit of one `POST /v1/sql` / `cdp sql` result.'],

@@ -31,6 +31,7 @@ export const CLICKHOUSE_ROUTES: readonly { method: HTTPMethods; url: string; key
   { method: 'GET', url: '/v1/computed-traits/:id/versions', key: 'read' },
   { method: 'PUT', url: '/v1/computed-traits/:id', key: 'admin' },
   { method: 'DELETE', url: '/v1/computed-traits/:id', key: 'admin' },
+  { method: 'GET', url: '/v1/kpis', key: 'read' },
   { method: 'POST', url: '/v1/destinations', key: 'admin' },
   { method: 'GET', url: '/v1/destinations', key: 'admin' },
   { method: 'GET', url: '/v1/destinations/:id', key: 'admin' },

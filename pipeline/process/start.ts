@@ -19,6 +19,7 @@ import type { Base, Closer } from './capabilities/base.js';
 import { holdClickHouse } from './capabilities/clickhouse-held.js';
 import { startComputedTraits } from './capabilities/computed-traits.js';
 import { startCustomerModel } from './capabilities/customer-model.js';
+import { startKpis } from './capabilities/kpis.js';
 import { startDashboard } from './capabilities/dashboard.js';
 import { startJobs } from './capabilities/jobs.js';
 import { startKeys } from './capabilities/keys.js';
@@ -120,7 +121,8 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       const trackingPlans = await startTrackingPlans(base, { held });
       const planReports = await startTrackingPlanReports(base);
       const customerModel = await startCustomerModel(base);
-      routes.push(jobs.routes, audience.routes, segments.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes);
+      const kpis = await startKpis(base);
+      routes.push(jobs.routes, audience.routes, segments.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes, kpis.routes);
       ({ membership } = segments);
       ({ webhooks } = audience);
       if (loadWorkers) await startLoadWorkers(base, { hasher: held.hasher });

@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import type { Config } from '../../pipeline/core/config.js';
 import type { Logger } from '../../pipeline/core/logger.js';
 import { churnJob } from './churn-job.js';
+import { kpisJob } from './kpis-job.js';
 import { lifecycleJob } from './lifecycle-job.js';
 import { ordersJob } from './orders-job.js';
 import { rfmJob } from './rfm-job.js';
@@ -25,7 +26,7 @@ export interface JobDefinition {
 }
 
 /** In dependency order: `all` runs them in this order. */
-export const JOB_NAMES = ['orders', 'rfm', 'churn', 'traits', 'lifecycle', 'value_tiers'] as const;
+export const JOB_NAMES = ['orders', 'rfm', 'churn', 'traits', 'lifecycle', 'value_tiers', 'kpis'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const JOBS: Record<JobName, JobDefinition> = {
@@ -35,6 +36,7 @@ export const JOBS: Record<JobName, JobDefinition> = {
   traits: traitsJob,
   lifecycle: lifecycleJob,
   value_tiers: valueTiersJob,
+  kpis: kpisJob,
 };
 
 /** Other names a job answers to, in `cdp jobs run` and `POST /v1/jobs/:name/run`. */

@@ -1,0 +1,19 @@
+// The KPIs the `kpis` job writes (sql/jobs/kpis.sql defines each), in the order a report lists them, and the
+// periods it writes them for.
+
+export const KPI_METRICS = [
+  'orders',
+  'revenue',
+  'aov',
+  'buyers',
+  'new_buyers',
+  'returning_buyer_rate',
+  'repeat_purchase_rate',
+  'retention_rate',
+  'purchase_frequency',
+  'orders_other_currency',
+] as const;
+export type KpiMetric = (typeof KPI_METRICS)[number];
+
+export const KPI_PERIODS = ['day', 'week', 'month'] as const;
+export type KpiPeriod = (typeof KPI_PERIODS)[number];

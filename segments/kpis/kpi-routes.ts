@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { InvalidRequestError } from '../../pipeline/core/errors/invalid-request-error.js';
+import { failures, success } from '../../pipeline/core/reply-schemas.js';
+import type { ReportReader } from '../customer-model/report-reader.js';
+import { KPI_METRICS, KPI_PERIODS } from './kpi-metrics.js';
+import { kpiReport } from './kpi-report.js';
+
+export interface KpiRouteDeps {
+  read: ReportReader;
+  database: string;
+}
+
+const localDate = z.iso.date({ error: 'must be a date, YYYY-MM-DD (a local day in the time zone of the KPIs)' });
+const kpiQuery = z.strictObject({
+  period: z.enum(KPI_PERIODS).default('month').describe('day, week (from Monday) or month, in KPI_TIME_ZONE'),
+  from: localDate.optional().describe('periods starting on or after this date'),
+  to: localDate.optional().describe('periods starting on or before this date'),
+  metrics: z
+    .string()
+    .optional()
+    .describe(`a comma-separated list of ${KPI_METRICS.join(', ')}; default: all`),
+});
+
+const metricValues = z.partialRecord(z.enum(KPI_METRICS), z.number().nullable());
+const kpiReply = success({
+  as_of: z.string().nullable().describe('the as_of of the kpis run read (the latest successful one); null before the first'),
+  time_zone: z.string().nullable().describe('the time zone of its periods'),
+  period: z.enum(KPI_PERIODS),
+  periods: z
+    .array(
+      z.object({
+        period_start: z.string().describe('the local date the period starts on'),
+        partial: z.boolean().describe('true for the period as_of cuts: it covers only its start up to as_of'),
+        metrics: metricValues.describe('each metric asked for; null where it has no meaning (a rate over nobody)'),
+      }),
+    )
+    .describe('oldest first, from the period of the first counted order'),
+});
+
+/** `GET /v1/kpis` (read key): the retail KPIs per period from the latest successful `kpis` run. */
+export async function kpiRoutes(app: FastifyInstance, deps: KpiRouteDeps): Promise<void> {
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  typed.get(
+    '/v1/kpis',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['decision board'],
+        summary: 'Retail KPIs per period',
+        description: 'Orders, revenue, aov, buyers, new buyers and the rates, per day, week or month, from the latest successful `kpis` job run.',
+        querystring: kpiQuery,
+        response: { 200: kpiReply, ...failures(400, 500, 503) },
+      },
+    },
+    async (request) => {
+      const { period, from, to, metrics } = request.query;
+      const listed = metrics?.split(',').map((m) => m.trim()).filter(Boolean);
+      const asked = listed && listed.length > 0 ? listed : undefined;
+      const unknown = asked?.filter((m) => !(KPI_METRICS as readonly string[]).includes(m)) ?? [];
+      if (unknown.length > 0) throw new InvalidRequestError(`unknown metrics: ${unknown.join(', ')}; known: ${KPI_METRICS.join(', ')}`);
+      if (from && to && from > to) throw new InvalidRequestError('from is after to');
+      const report = await kpiReport(deps.read, deps.database, { period, from, to, metrics: asked as (typeof KPI_METRICS)[number][] | undefined });
+      return { success: true as const, ...report };
+    },
+  );
+}

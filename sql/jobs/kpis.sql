@@ -1,0 +1,134 @@
+-- kpis: the retail KPIs per period as of {as_of}, from the orders snapshot of the same as_of as the orders job
+-- counts them (net revenue; fully refunded orders left out), under surviving profiles. Periods are local
+-- calendar days, weeks from Monday and months in {tz} (KPI_TIME_ZONE), from the first counted order's period
+-- to the one holding as_of's last instant; `partial` is the reader's concern (the period as_of cuts).
+-- Money: with SHOP_CURRENCY set ({shop_currency}), orders in another currency are left out of revenue and aov
+-- and counted in orders_other_currency; orders and buyers count them.
+--   orders, revenue, aov (revenue ÷ orders in the shop's currency), buyers (profiles with an order in the
+--   period), new_buyers (their first order ever in it), returning_buyer_rate (buyers who had ordered before the
+--   period ÷ buyers), repeat_purchase_rate (profiles with ≥ 2 orders up to the period's end ÷ profiles with
+--   ≥ 1), retention_rate (buyers of the previous period who bought in this one ÷ buyers of the previous
+--   period), purchase_frequency (orders ÷ buyers).
+DELETE FROM {{database}}.kpi_values WHERE as_of = {as_of:DateTime64(3, 'UTC')};
+
+INSERT INTO {{database}}.kpi_values (as_of, period, period_start, metric, dimension, value)
+WITH
+    counted AS
+    (
+        SELECT
+            {{survivor:o}} AS profile_id,
+            toDate(o.ordered_at, {tz:String}) AS day,
+            o.net_revenue AS net,
+            {shop_currency:String} = '' OR o.currency = '' OR upperUTF8(o.currency) = {shop_currency:String} AS in_currency
+        FROM {{database}}.orders AS o
+        {{override:o}}
+        WHERE o.as_of = {as_of:DateTime64(3, 'UTC')} AND NOT (o.refunded > 0 AND o.net_revenue <= 0) AND o.profile_id != ''
+    ),
+    kinds AS (SELECT arrayJoin(['day', 'week', 'month']) AS period),
+    -- Each order in its period of every kind.
+    placed AS
+    (
+        SELECT k.period AS period, c.profile_id AS profile_id, c.net AS net, c.in_currency AS in_currency,
+               multiIf(k.period = 'day', c.day, k.period = 'week', toMonday(c.day), toStartOfMonth(c.day)) AS start
+        FROM counted AS c CROSS JOIN kinds AS k
+    ),
+    -- Each buyer's first and second order days (the second: a profile with two orders on one day has it then).
+    firsts AS
+    (
+        SELECT profile_id, arraySort(groupArray(day)) AS days, days[1] AS first_day, if(length(days) >= 2, days[2], NULL) AS second_day
+        FROM counted GROUP BY profile_id
+    ),
+    per_period AS
+    (
+        SELECT p.period AS period, p.start AS start,
+               count() AS orders,
+               sumIf(p.net, p.in_currency) AS revenue,
+               countIf(p.in_currency) AS orders_in_currency,
+               uniqExact(p.profile_id) AS buyers,
+               uniqExactIf(p.profile_id, f.first_day >= p.start) AS new_buyers
+        FROM placed AS p INNER JOIN firsts AS f ON f.profile_id = p.profile_id
+        GROUP BY period, start
+    ),
+    -- Every period of each kind from the first order's to as_of's (periods without orders included).
+    periods AS
+    (
+        SELECT period, start
+        FROM
+        (
+            SELECT k.period AS period,
+                   arrayJoin(arrayDistinct(arrayMap(d -> multiIf(k.period = 'day', d, k.period = 'week', toMonday(d), toStartOfMonth(d)),
+                       arrayMap(i -> addDays(b.first, i), range(toUInt32(dateDiff('day', b.first, b.last) + 1)))))) AS start
+            FROM kinds AS k
+            CROSS JOIN (SELECT min(day) AS first, toDate({as_of:DateTime64(3, 'UTC')} - toIntervalMillisecond(1), {tz:String}) AS last FROM counted HAVING count() > 0) AS b
+        )
+    ),
+    -- Buyers whose first (second) order falls in each period; summed over the periods up to one, they are the
+    -- buyers with one (two) orders by its end.
+    reached AS
+    (
+        SELECT k.period AS period,
+               multiIf(k.period = 'day', f.first_day, k.period = 'week', toMonday(f.first_day), toStartOfMonth(f.first_day)) AS start,
+               count() AS firsts,
+               0 AS seconds
+        FROM firsts AS f CROSS JOIN kinds AS k
+        GROUP BY period, start
+        UNION ALL
+        SELECT k.period AS period,
+               multiIf(k.period = 'day', f.second, k.period = 'week', toMonday(f.second), toStartOfMonth(f.second)) AS start,
+               0 AS firsts,
+               count() AS seconds
+        FROM (SELECT assumeNotNull(second_day) AS second FROM firsts WHERE second_day IS NOT NULL) AS f CROSS JOIN kinds AS k
+        GROUP BY period, start
+    ),
+    reach AS
+    (
+        SELECT pr.period AS period, pr.start AS start,
+               sum(r.firsts) OVER w AS with_one,
+               sum(r.seconds) OVER w AS with_two
+        FROM periods AS pr
+        LEFT JOIN (SELECT period, start, sum(firsts) AS firsts, sum(seconds) AS seconds FROM reached GROUP BY period, start) AS r
+            ON r.period = pr.period AND r.start = pr.start
+        WINDOW w AS (PARTITION BY pr.period ORDER BY pr.start ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    ),
+    bought AS (SELECT DISTINCT period, start, profile_id FROM placed),
+    retained AS
+    (
+        SELECT cur.period AS period, cur.start AS start, count() AS n
+        FROM
+        (
+            SELECT period, start, profile_id,
+                   multiIf(period = 'day', addDays(start, -1), period = 'week', addDays(start, -7), addMonths(start, -1)) AS previous
+            FROM bought
+        ) AS cur
+        INNER JOIN bought AS prev ON prev.period = cur.period AND prev.profile_id = cur.profile_id AND prev.start = cur.previous
+        GROUP BY period, start
+    ),
+    figures AS
+    (
+        SELECT pr.period AS period, pr.start AS start,
+               ifNull(pp.orders, 0) AS orders, ifNull(pp.revenue, 0) AS revenue, ifNull(pp.orders_in_currency, 0) AS orders_in_currency,
+               ifNull(pp.buyers, 0) AS buyers, ifNull(pp.new_buyers, 0) AS new_buyers,
+               r.with_one AS with_one, r.with_two AS with_two,
+               ifNull(rt.n, 0) AS retained,
+               ifNull(prev.buyers, 0) AS previous_buyers
+        FROM periods AS pr
+        LEFT JOIN per_period AS pp ON pp.period = pr.period AND pp.start = pr.start
+        LEFT JOIN reach AS r ON r.period = pr.period AND r.start = pr.start
+        LEFT JOIN retained AS rt ON rt.period = pr.period AND rt.start = pr.start
+        LEFT JOIN per_period AS prev ON prev.period = pr.period
+            AND prev.start = multiIf(pr.period = 'day', addDays(pr.start, -1), pr.period = 'week', addDays(pr.start, -7), addMonths(pr.start, -1))
+    )
+SELECT {as_of:DateTime64(3, 'UTC')}, period, start, m.1, '', m.2
+FROM figures
+ARRAY JOIN arrayFilter(m -> isFinite(m.2), [
+    ('orders', toFloat64(orders)),
+    ('revenue', toFloat64(revenue)),
+    ('orders_other_currency', toFloat64(orders - orders_in_currency)),
+    ('aov', if(orders_in_currency > 0, toFloat64(revenue) / orders_in_currency, nan)),
+    ('buyers', toFloat64(buyers)),
+    ('new_buyers', toFloat64(new_buyers)),
+    ('returning_buyer_rate', if(buyers > 0, (buyers - new_buyers) / buyers, nan)),
+    ('repeat_purchase_rate', if(with_one > 0, with_two / with_one, nan)),
+    ('retention_rate', if(previous_buyers > 0, retained / previous_buyers, nan)),
+    ('purchase_frequency', if(buyers > 0, orders / buyers, nan))
+]) AS m;
