@@ -32,6 +32,7 @@ export const CLICKHOUSE_ROUTES: readonly { method: HTTPMethods; url: string; key
   { method: 'PUT', url: '/v1/computed-traits/:id', key: 'admin' },
   { method: 'DELETE', url: '/v1/computed-traits/:id', key: 'admin' },
   { method: 'GET', url: '/v1/kpis', key: 'read' },
+  { method: 'GET', url: '/v1/kpis/cohorts', key: 'read' },
   { method: 'POST', url: '/v1/destinations', key: 'admin' },
   { method: 'GET', url: '/v1/destinations', key: 'admin' },
   { method: 'GET', url: '/v1/destinations/:id', key: 'admin' },

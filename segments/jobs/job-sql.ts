@@ -11,7 +11,17 @@ import { projectRoot } from '../../pipeline/core/project-root.js';
  * id of the rows `a`, with `{{override:a}}`, the join it needs, after `FROM <table> AS a`.
  */
 export function jobStatements(name: string, database: string): string[] {
-  const text = readFileSync(path.join(projectRoot(), 'sql', 'jobs', `${name}.sql`), 'utf8')
+  const dir = path.join(projectRoot(), 'sql', 'jobs');
+  // A query several statements share is written once in sql/jobs/parts/ and placed with `{{part:<name>}}`
+  // (its comment lines dropped, so that splitting the statements is not confused by them).
+  const text = readFileSync(path.join(dir, `${name}.sql`), 'utf8')
+    .replace(/\{\{part:([\w-]+)\}\}/g, (_, part: string) =>
+      readFileSync(path.join(dir, 'parts', `${part}.sql`), 'utf8')
+        .split('\n')
+        .filter((line) => !line.startsWith('--'))
+        .join('\n')
+        .trim(),
+    )
     .replace(/\{\{(survivor|override):(\w+)\}\}/g, (_, part: string, alias: string) => {
       const s = survivingProfile(database, alias, `${alias}_override`);
       return part === 'survivor' ? s.profileId : s.join;

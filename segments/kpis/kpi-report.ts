@@ -25,16 +25,29 @@ export interface KpiReport {
   periods: KpiPeriodFigures[];
 }
 
+interface LatestRun {
+  asOf: string;
+  timeZone: string;
+}
+
+/** The latest successful `kpis` run: its as_of as ClickHouse writes it and the time zone its periods are in. */
+async function latestRun(read: ReportReader, db: string): Promise<LatestRun | undefined> {
+  const [run] = await read<{ latest: string; summary: string }>(
+    `SELECT max(as_of) AS latest, argMax(summary, as_of) AS summary FROM ${db}.job_runs FINAL WHERE job = 'kpis' AND status = 'succeeded' HAVING count() > 0`,
+  );
+  if (!run) return undefined;
+  return { asOf: run.latest, timeZone: String((JSON.parse(run.summary || '{}') as { time_zone?: string }).time_zone ?? 'UTC') };
+}
+
+const iso = (chTime: string) => new Date(`${chTime.replace(' ', 'T')}Z`).toISOString();
+
 /**
  * The figures of the latest successful `kpis` run, per period of one kind, oldest first. The run's time zone
  * (its summary) places the periods; the last period is partial when as_of falls before its end.
  */
 export async function kpiReport(read: ReportReader, db: string, q: KpiReportQuery): Promise<KpiReport> {
-  const [run] = await read<{ latest: string | null; summary: string | null }>(
-    `SELECT max(as_of) AS latest, argMax(summary, as_of) AS summary FROM ${db}.job_runs FINAL WHERE job = 'kpis' AND status = 'succeeded' HAVING count() > 0`,
-  );
-  if (!run?.latest) return { as_of: null, time_zone: null, period: q.period, periods: [] };
-  const timeZone = String((JSON.parse(run.summary || '{}') as { time_zone?: string }).time_zone ?? 'UTC');
+  const run = await latestRun(read, db);
+  if (!run) return { as_of: null, time_zone: null, period: q.period, periods: [] };
   const metrics = q.metrics ?? [...KPI_METRICS];
   const next = { day: 'addDays(period_start, 1)', week: 'addDays(period_start, 7)', month: 'addMonths(period_start, 1)' }[q.period];
   const rows = await read<{ start: string; partial: number; metric: KpiMetric; value: number }>(
@@ -44,7 +57,7 @@ export async function kpiReport(read: ReportReader, db: string, q: KpiReportQuer
      WHERE as_of = {as_of:DateTime64(3, 'UTC')} AND period = {period:String} AND dimension = '' AND metric IN {metrics:Array(String)}
        ${q.from ? 'AND period_start >= {from:Date}' : ''} ${q.to ? 'AND period_start <= {to:Date}' : ''}
      ORDER BY period_start`,
-    { as_of: run.latest, tz: timeZone, period: q.period, metrics, from: q.from, to: q.to },
+    { as_of: run.asOf, tz: run.timeZone, period: q.period, metrics, from: q.from, to: q.to },
   );
   const byStart = new Map<string, KpiPeriodFigures>();
   for (const r of rows) {
@@ -52,5 +65,43 @@ export async function kpiReport(read: ReportReader, db: string, q: KpiReportQuer
     byStart.set(r.start, figures);
     figures.metrics[r.metric] = Number(r.value);
   }
-  return { as_of: new Date(`${run.latest.replace(' ', 'T')}Z`).toISOString(), time_zone: timeZone, period: q.period, periods: [...byStart.values()] };
+  return { as_of: iso(run.asOf), time_zone: run.timeZone, period: q.period, periods: [...byStart.values()] };
+}
+
+export interface CohortMonth {
+  months_since: number;
+  active_customers: number;
+  share: number;
+  revenue: number;
+  revenue_per_customer: number;
+}
+
+export interface CohortReport {
+  as_of: string | null;
+  time_zone: string | null;
+  cohorts: { cohort_month: string; customers: number; months: CohortMonth[] }[];
+}
+
+/** The cohorts of the latest successful `kpis` run, oldest first, each with its months from 0. */
+export async function cohortReport(read: ReportReader, db: string): Promise<CohortReport> {
+  const run = await latestRun(read, db);
+  if (!run) return { as_of: null, time_zone: null, cohorts: [] };
+  const rows = await read<{ cohort: string; customers: number } & CohortMonth>(
+    `SELECT toString(cohort_month) AS cohort, customers, months_since, active_customers, share, revenue, revenue_per_customer
+     FROM ${db}.kpi_cohorts WHERE as_of = {as_of:DateTime64(3, 'UTC')} ORDER BY cohort_month, months_since`,
+    { as_of: run.asOf },
+  );
+  const cohorts = new Map<string, CohortReport['cohorts'][number]>();
+  for (const r of rows) {
+    const cohort = cohorts.get(r.cohort) ?? { cohort_month: r.cohort, customers: Number(r.customers), months: [] };
+    cohorts.set(r.cohort, cohort);
+    cohort.months.push({
+      months_since: Number(r.months_since),
+      active_customers: Number(r.active_customers),
+      share: Number(r.share),
+      revenue: Number(r.revenue),
+      revenue_per_customer: Number(r.revenue_per_customer),
+    });
+  }
+  return { as_of: iso(run.asOf), time_zone: run.timeZone, cohorts: [...cohorts.values()] };
 }

@@ -5,7 +5,7 @@ import { InvalidRequestError } from '../../pipeline/core/errors/invalid-request-
 import { failures, success } from '../../pipeline/core/reply-schemas.js';
 import type { ReportReader } from '../customer-model/report-reader.js';
 import { KPI_METRICS, KPI_PERIODS } from './kpi-metrics.js';
-import { kpiReport } from './kpi-report.js';
+import { cohortReport, kpiReport } from './kpi-report.js';
 
 export interface KpiRouteDeps {
   read: ReportReader;
@@ -39,7 +39,31 @@ const kpiReply = success({
     .describe('oldest first, from the period of the first counted order'),
 });
 
-/** `GET /v1/kpis` (read key): the retail KPIs per period from the latest successful `kpis` run. */
+const cohortReply = success({
+  as_of: z.string().nullable().describe('the as_of of the kpis run read; null before the first'),
+  time_zone: z.string().nullable(),
+  cohorts: z
+    .array(
+      z.object({
+        cohort_month: z.string().describe('the month (its first day) of the cohort customers\' first order'),
+        customers: z.number().describe('the cohort\'s size'),
+        months: z
+          .array(
+            z.object({
+              months_since: z.number().describe('0: the first order\'s month, up to 11'),
+              active_customers: z.number().describe('customers of the cohort with an order in that month'),
+              share: z.number().describe('active_customers ÷ customers'),
+              revenue: z.number(),
+              revenue_per_customer: z.number().describe('revenue ÷ customers'),
+            }),
+          )
+          .describe('from 0, up to as_of\'s month'),
+      }),
+    )
+    .describe('oldest first'),
+});
+
+/** `GET /v1/kpis` and `GET /v1/kpis/cohorts` (read key): the retail KPIs from the latest successful `kpis` run. */
 export async function kpiRoutes(app: FastifyInstance, deps: KpiRouteDeps): Promise<void> {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   typed.get(
@@ -64,5 +88,20 @@ export async function kpiRoutes(app: FastifyInstance, deps: KpiRouteDeps): Promi
       const report = await kpiReport(deps.read, deps.database, { period, from, to, metrics: asked as (typeof KPI_METRICS)[number][] | undefined });
       return { success: true as const, ...report };
     },
+  );
+
+  typed.get(
+    '/v1/kpis/cohorts',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['decision board'],
+        summary: 'Customer cohorts by first order month',
+        description: 'For each month of first orders, the share of its customers ordering in each of the 12 months from it, and the revenue per cohort customer, from the latest successful `kpis` run.',
+        querystring: z.strictObject({}),
+        response: { 200: cohortReply, ...failures(400, 500, 503) },
+      },
+    },
+    async () => ({ success: true as const, ...(await cohortReport(deps.read, deps.database)) }),
   );
 }

@@ -13,17 +13,7 @@ DELETE FROM {{database}}.kpi_values WHERE as_of = {as_of:DateTime64(3, 'UTC')};
 
 INSERT INTO {{database}}.kpi_values (as_of, period, period_start, metric, dimension, value)
 WITH
-    counted AS
-    (
-        SELECT
-            {{survivor:o}} AS profile_id,
-            toDate(o.ordered_at, {tz:String}) AS day,
-            o.net_revenue AS net,
-            {shop_currency:String} = '' OR o.currency = '' OR upperUTF8(o.currency) = {shop_currency:String} AS in_currency
-        FROM {{database}}.orders AS o
-        {{override:o}}
-        WHERE o.as_of = {as_of:DateTime64(3, 'UTC')} AND NOT (o.refunded > 0 AND o.net_revenue <= 0) AND o.profile_id != ''
-    ),
+    counted AS ({{part:counted-orders}}),
     kinds AS (SELECT arrayJoin(['day', 'week', 'month']) AS period),
     -- Each order in its period of every kind.
     placed AS
@@ -132,3 +122,31 @@ ARRAY JOIN arrayFilter(m -> isFinite(m.2), [
     ('retention_rate', if(previous_buyers > 0, retained / previous_buyers, nan)),
     ('purchase_frequency', if(buyers > 0, orders / buyers, nan))
 ]) AS m;
+
+-- Cohorts: customers by the month of their first counted order, and each of the 12 months from it.
+DELETE FROM {{database}}.kpi_cohorts WHERE as_of = {as_of:DateTime64(3, 'UTC')};
+
+INSERT INTO {{database}}.kpi_cohorts (as_of, cohort_month, months_since, customers, active_customers, share, revenue, revenue_per_customer)
+WITH
+    counted AS ({{part:counted-orders}}),
+    cohort_of AS (SELECT profile_id, toStartOfMonth(min(day)) AS cohort_month FROM counted GROUP BY profile_id),
+    sizes AS (SELECT cohort_month, count() AS customers FROM cohort_of GROUP BY cohort_month),
+    last_month AS (SELECT toStartOfMonth(toDate({as_of:DateTime64(3, 'UTC')} - toIntervalMillisecond(1), {tz:String})) AS m),
+    activity AS
+    (
+        SELECT f.cohort_month AS cohort_month, toUInt8(dateDiff('month', f.cohort_month, toStartOfMonth(c.day))) AS months_since,
+               uniqExact(c.profile_id) AS active, sumIf(c.net, c.in_currency) AS revenue
+        FROM counted AS c INNER JOIN cohort_of AS f ON f.profile_id = c.profile_id
+        WHERE dateDiff('month', f.cohort_month, toStartOfMonth(c.day)) < 12
+        GROUP BY cohort_month, months_since
+    )
+SELECT {as_of:DateTime64(3, 'UTC')}, s.cohort_month, s.since, s.customers, a.active, a.active / s.customers,
+       toFloat64(a.revenue), toFloat64(a.revenue) / s.customers
+FROM
+(
+    SELECT cohort_month, customers,
+           toUInt8(arrayJoin(arrayFilter(i -> addMonths(cohort_month, i) <= (SELECT m FROM last_month), range(12)))) AS since
+    FROM sizes
+) AS s
+-- A month without orders of the cohort has no activity row: 0 customers and 0 revenue (the join's defaults).
+LEFT JOIN activity AS a ON a.cohort_month = s.cohort_month AND a.months_since = s.since;

@@ -14,3 +14,21 @@ CREATE TABLE IF NOT EXISTS {{database}}.kpi_values
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(as_of)
 ORDER BY (as_of, period, metric, dimension, period_start);
+
+-- Cohorts by first order month (KPI_TIME_ZONE): for each of the 12 months from it (0: the first order's
+-- month), the share of the cohort's customers who ordered in it and the revenue per cohort customer. Months
+-- after as_of's have no row.
+CREATE TABLE IF NOT EXISTS {{database}}.kpi_cohorts
+(
+    as_of                 DateTime64(3, 'UTC'),
+    cohort_month          Date,
+    months_since          UInt8,
+    customers             UInt32,   -- the cohort's size
+    active_customers      UInt32,   -- of them, those with an order in the month
+    share                 Float64,  -- active_customers / customers
+    revenue               Float64,
+    revenue_per_customer  Float64   -- revenue / customers
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMM(as_of)
+ORDER BY (as_of, cohort_month, months_since);

@@ -106,6 +106,30 @@ describe('the kpis job', () => {
   });
 });
 
+describe('cohorts', () => {
+  test('by first order month, each month from it up to as_of: share ordering and revenue per customer', async () => {
+    // May: ann and bob (b1 is May in New York); June: dan and eve (eve's USD order counts, its money not).
+    const res = await product.request('GET', '/v1/kpis/cohorts', undefined, { auth: `Bearer ${ADMIN_KEY}` });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toEqual({
+      success: true,
+      as_of: AS_OF,
+      time_zone: 'America/New_York',
+      cohorts: [
+        {
+          cohort_month: '2026-05-01',
+          customers: 2,
+          months: [
+            { months_since: 0, active_customers: 2, share: 1, revenue: 190, revenue_per_customer: 95 },
+            { months_since: 1, active_customers: 1, share: 0.5, revenue: 60, revenue_per_customer: 30 },
+          ],
+        },
+        { cohort_month: '2026-06-01', customers: 2, months: [{ months_since: 0, active_customers: 2, share: 1, revenue: 30, revenue_per_customer: 15 }] },
+      ],
+    });
+  });
+});
+
 describe('GET /v1/kpis', () => {
   test('bad input is 400; a read key is needed', async () => {
     for (const query of ['period=year', 'metrics=orders,profit', 'from=2026-13-01', 'from=2026-06-02&to=2026-06-01', 'bogus=1']) {
@@ -113,7 +137,8 @@ describe('GET /v1/kpis', () => {
       expect(res.status, query).toBe(400);
       expect(res.body.success, query).toBe(false);
     }
-    expect((await product.request('GET', '/v1/kpis', undefined, { auth: null })).status).toBe(401);
+    for (const route of ['/v1/kpis', '/v1/kpis/cohorts']) expect((await product.request('GET', route, undefined, { auth: null })).status, route).toBe(401);
+    expect((await product.request('GET', '/v1/kpis/cohorts?x=1', undefined, { auth: `Bearer ${ADMIN_KEY}` })).status).toBe(400);
     // The default credentials of the test product: a source's write key, which is no API key.
     expect((await product.request('GET', '/v1/kpis')).status).toBe(401);
     const readKey = await product.keys.create('read', 'kpi-reader');
