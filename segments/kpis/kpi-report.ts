@@ -41,6 +41,31 @@ async function latestRun(read: ReportReader, db: string): Promise<LatestRun | un
 
 const iso = (chTime: string) => new Date(`${chTime.replace(' ', 'T')}Z`).toISOString();
 
+const NEXT_PERIOD = { day: 'addDays(period_start, 1)', week: 'addDays(period_start, 7)', month: 'addMonths(period_start, 1)' } as const;
+
+interface KpiRow {
+  start: string;
+  partial: number;
+  dimension: string;
+  metric: string;
+  value: number;
+}
+
+/** The run's rows of one period kind whose dimension starts with one of `dimensions` ('' alone: the shop's), oldest period first. */
+async function kpiRows(read: ReportReader, db: string, run: LatestRun, q: Omit<KpiReportQuery, 'metrics'>, dimensions: 'shop' | string[], metrics?: readonly string[]): Promise<KpiRow[]> {
+  const dimension = dimensions === 'shop' ? `dimension = ''` : `substring(dimension, 1, position(dimension, ':')) IN {prefixes:Array(String)}`;
+  return read<KpiRow>(
+    `SELECT toString(period_start) AS start, dimension, metric, value,
+            toDateTime64(${NEXT_PERIOD[q.period]}, 3, {tz:String}) > {as_of:DateTime64(3, 'UTC')} AS partial
+     FROM ${db}.kpi_values
+     WHERE as_of = {as_of:DateTime64(3, 'UTC')} AND period = {period:String} AND ${dimension}
+       ${metrics ? 'AND metric IN {metrics:Array(String)}' : ''}
+       ${q.from ? 'AND period_start >= {from:Date}' : ''} ${q.to ? 'AND period_start <= {to:Date}' : ''}
+     ORDER BY period_start, dimension`,
+    { as_of: run.asOf, tz: run.timeZone, period: q.period, metrics, from: q.from, to: q.to, prefixes: dimensions === 'shop' ? [] : dimensions.map((d) => `${d}:`) },
+  );
+}
+
 /**
  * The figures of the latest successful `kpis` run, per period of one kind, oldest first. The run's time zone
  * (its summary) places the periods; the last period is partial when as_of falls before its end.
@@ -49,23 +74,57 @@ export async function kpiReport(read: ReportReader, db: string, q: KpiReportQuer
   const run = await latestRun(read, db);
   if (!run) return { as_of: null, time_zone: null, period: q.period, periods: [] };
   const metrics = q.metrics ?? [...KPI_METRICS];
-  const next = { day: 'addDays(period_start, 1)', week: 'addDays(period_start, 7)', month: 'addMonths(period_start, 1)' }[q.period];
-  const rows = await read<{ start: string; partial: number; metric: KpiMetric; value: number }>(
-    `SELECT toString(period_start) AS start, metric, value,
-            toDateTime64(${next}, 3, {tz:String}) > {as_of:DateTime64(3, 'UTC')} AS partial
-     FROM ${db}.kpi_values
-     WHERE as_of = {as_of:DateTime64(3, 'UTC')} AND period = {period:String} AND dimension = '' AND metric IN {metrics:Array(String)}
-       ${q.from ? 'AND period_start >= {from:Date}' : ''} ${q.to ? 'AND period_start <= {to:Date}' : ''}
-     ORDER BY period_start`,
-    { as_of: run.asOf, tz: run.timeZone, period: q.period, metrics, from: q.from, to: q.to },
-  );
   const byStart = new Map<string, KpiPeriodFigures>();
-  for (const r of rows) {
+  for (const r of await kpiRows(read, db, run, q, 'shop', metrics)) {
     const figures = byStart.get(r.start) ?? { period_start: r.start, partial: Number(r.partial) === 1, metrics: Object.fromEntries(metrics.map((m) => [m, null])) };
     byStart.set(r.start, figures);
-    figures.metrics[r.metric] = Number(r.value);
+    figures.metrics[r.metric as KpiMetric] = Number(r.value);
   }
   return { as_of: iso(run.asOf), time_zone: run.timeZone, period: q.period, periods: [...byStart.values()] };
+}
+
+export interface DimensionReport<Entry> {
+  as_of: string | null;
+  time_zone: string | null;
+  period: KpiPeriod;
+  periods: { period_start: string; partial: boolean; entries: Entry[] }[];
+}
+
+/**
+ * The run's figures by a dimension (`channel`, or the campaign models `last_touch` and `first_touch`), per
+ * period: one entry per value of the dimension with a figure in the period, made by `entry` from its
+ * dimension's kind and value and its metrics.
+ */
+export async function dimensionReport<Entry>(
+  read: ReportReader,
+  db: string,
+  q: Omit<KpiReportQuery, 'metrics'>,
+  kinds: string[],
+  entry: (kind: string, value: string, metrics: Record<string, number>) => Entry,
+): Promise<DimensionReport<Entry>> {
+  const run = await latestRun(read, db);
+  if (!run) return { as_of: null, time_zone: null, period: q.period, periods: [] };
+  const periods = new Map<string, { partial: boolean; dims: Map<string, Record<string, number>> }>();
+  for (const r of await kpiRows(read, db, run, q, kinds)) {
+    const p = periods.get(r.start) ?? { partial: Number(r.partial) === 1, dims: new Map() };
+    periods.set(r.start, p);
+    const metrics = p.dims.get(r.dimension) ?? {};
+    p.dims.set(r.dimension, metrics);
+    metrics[r.metric] = Number(r.value);
+  }
+  return {
+    as_of: iso(run.asOf),
+    time_zone: run.timeZone,
+    period: q.period,
+    periods: [...periods].map(([start, p]) => ({
+      period_start: start,
+      partial: p.partial,
+      entries: [...p.dims].map(([dimension, metrics]) => {
+        const at = dimension.indexOf(':');
+        return entry(dimension.slice(0, at), dimension.slice(at + 1), metrics);
+      }),
+    })),
+  };
 }
 
 export interface CohortMonth {

@@ -5,7 +5,7 @@ import { InvalidRequestError } from '../../pipeline/core/errors/invalid-request-
 import { failures, success } from '../../pipeline/core/reply-schemas.js';
 import type { ReportReader } from '../customer-model/report-reader.js';
 import { KPI_METRICS, KPI_PERIODS } from './kpi-metrics.js';
-import { cohortReport, kpiReport } from './kpi-report.js';
+import { cohortReport, dimensionReport, kpiReport } from './kpi-report.js';
 
 export interface KpiRouteDeps {
   read: ReportReader;
@@ -13,10 +13,14 @@ export interface KpiRouteDeps {
 }
 
 const localDate = z.iso.date({ error: 'must be a date, YYYY-MM-DD (a local day in the time zone of the KPIs)' });
-const kpiQuery = z.strictObject({
+const periodFields = {
   period: z.enum(KPI_PERIODS).default('month').describe('day, week (from Monday) or month, in KPI_TIME_ZONE'),
   from: localDate.optional().describe('periods starting on or after this date'),
   to: localDate.optional().describe('periods starting on or before this date'),
+};
+const periodQuery = z.strictObject(periodFields);
+const kpiQuery = z.strictObject({
+  ...periodFields,
   metrics: z
     .string()
     .optional()
@@ -63,7 +67,45 @@ const cohortReply = success({
     .describe('oldest first'),
 });
 
-/** `GET /v1/kpis` and `GET /v1/kpis/cohorts` (read key): the retail KPIs from the latest successful `kpis` run. */
+const figure = z.number().nullable();
+/** A reply of periods, each with entries by a dimension. */
+const periodsOf = (entry: z.ZodType, what: string) =>
+  success({
+    as_of: z.string().nullable().describe('the as_of of the kpis run read; null before the first'),
+    time_zone: z.string().nullable(),
+    period: z.enum(KPI_PERIODS),
+    periods: z
+      .array(z.object({ period_start: z.string(), partial: z.boolean().describe('true for the period as_of cuts'), entries: z.array(entry).describe(what) }))
+      .describe('oldest first; periods without figures are left out'),
+  });
+const channelReply = periodsOf(
+  z.object({
+    channel: z.string().describe("the first touch: `<campaign source> / <campaign medium>` of the customer's earliest event, `(direct)` with neither"),
+    buyers: z.number(),
+    revenue: z.number(),
+    mean_clv: figure.describe('the mean CLV of those buyers in the churn snapshot standing at as_of; null without one'),
+  }),
+  'one per channel with buyers in the period',
+);
+const campaignReply = periodsOf(
+  z.object({
+    campaign: z.string(),
+    model: z.enum(['last_touch', 'first_touch']).describe('the latest (earliest) campaign touch within ATTRIBUTION_WINDOW_DAYS before each order'),
+    orders: z.number(),
+    revenue: z.number(),
+    cost: figure.describe('the costs posted for the period; null without any'),
+    cost_per_order: figure,
+    roi: figure.describe('(revenue − cost) ÷ cost'),
+  }),
+  'one per campaign and model with orders or costs in the period',
+);
+
+/** Fails a route with the checks the period queries share. */
+function checkRange(from: string | undefined, to: string | undefined): void {
+  if (from && to && from > to) throw new InvalidRequestError('from is after to');
+}
+
+/** `GET /v1/kpis`, `/v1/kpis/cohorts`, `/v1/kpis/channels`, `/v1/kpis/campaigns` (read key): from the latest successful `kpis` run. */
 export async function kpiRoutes(app: FastifyInstance, deps: KpiRouteDeps): Promise<void> {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   typed.get(
@@ -84,7 +126,7 @@ export async function kpiRoutes(app: FastifyInstance, deps: KpiRouteDeps): Promi
       const asked = listed && listed.length > 0 ? listed : undefined;
       const unknown = asked?.filter((m) => !(KPI_METRICS as readonly string[]).includes(m)) ?? [];
       if (unknown.length > 0) throw new InvalidRequestError(`unknown metrics: ${unknown.join(', ')}; known: ${KPI_METRICS.join(', ')}`);
-      if (from && to && from > to) throw new InvalidRequestError('from is after to');
+      checkRange(from, to);
       const report = await kpiReport(deps.read, deps.database, { period, from, to, metrics: asked as (typeof KPI_METRICS)[number][] | undefined });
       return { success: true as const, ...report };
     },
@@ -103,5 +145,56 @@ export async function kpiRoutes(app: FastifyInstance, deps: KpiRouteDeps): Promi
       },
     },
     async () => ({ success: true as const, ...(await cohortReport(deps.read, deps.database)) }),
+  );
+
+  typed.get(
+    '/v1/kpis/channels',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['decision board'],
+        summary: 'Buyers, revenue and mean CLV per first-touch channel',
+        querystring: periodQuery,
+        response: { 200: channelReply, ...failures(400, 500, 503) },
+      },
+    },
+    async (request) => {
+      const { period, from, to } = request.query;
+      checkRange(from, to);
+      const report = await dimensionReport(deps.read, deps.database, { period, from, to }, ['channel'], (_kind, channel, m) => ({
+        channel,
+        buyers: m.buyers ?? 0,
+        revenue: m.revenue ?? 0,
+        mean_clv: m.mean_clv ?? null,
+      }));
+      return { success: true as const, ...report };
+    },
+  );
+
+  typed.get(
+    '/v1/kpis/campaigns',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['decision board'],
+        summary: 'Orders, revenue, costs and ROI per campaign (last and first touch)',
+        querystring: periodQuery,
+        response: { 200: campaignReply, ...failures(400, 500, 503) },
+      },
+    },
+    async (request) => {
+      const { period, from, to } = request.query;
+      checkRange(from, to);
+      const report = await dimensionReport(deps.read, deps.database, { period, from, to }, ['last_touch', 'first_touch'], (model, campaign, m) => ({
+        campaign,
+        model: model as 'last_touch' | 'first_touch',
+        orders: m.orders ?? 0,
+        revenue: m.revenue ?? 0,
+        cost: m.cost ?? null,
+        cost_per_order: m.cost_per_order ?? null,
+        roi: m.roi ?? null,
+      }));
+      return { success: true as const, ...report };
+    },
   );
 }

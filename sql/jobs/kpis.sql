@@ -150,3 +150,130 @@ FROM
 ) AS s
 -- A month without orders of the cohort has no activity row: 0 customers and 0 revenue (the join's defaults).
 LEFT JOIN activity AS a ON a.cohort_month = s.cohort_month AND a.months_since = s.since;
+
+-- Channels: each buyer's first touch, the campaign source / medium of their earliest event ('(direct)' when
+-- it has neither), and per period and channel the buyers, their revenue and their mean CLV in the churn
+-- snapshot standing at as_of ({churn_as_of}; none: no mean_clv rows). Dimension `channel:<source> / <medium>`.
+INSERT INTO {{database}}.kpi_values (as_of, period, period_start, metric, dimension, value)
+WITH
+    counted AS ({{part:counted-orders}}),
+    kinds AS (SELECT arrayJoin(['day', 'week', 'month']) AS period),
+    -- The earliest event of each loaded profile, then the earliest of those under each survivor.
+    touch AS
+    (
+        SELECT profile_id,
+               argMin(if(campaign_source = '' AND campaign_medium = '', '(direct)',
+                         concat(if(campaign_source = '', '(none)', campaign_source), ' / ', if(campaign_medium = '', '(none)', campaign_medium))),
+                      (timestamp, message_id)) AS channel,
+               min((timestamp, message_id)) AS first
+        FROM {{database}}.events
+        WHERE timestamp < {as_of:DateTime64(3, 'UTC')} AND profile_id != ''
+        GROUP BY profile_id
+    ),
+    first_touch AS (SELECT {{survivor:t}} AS profile_id, argMin(t.channel, t.first) AS channel FROM touch AS t {{override:t}} GROUP BY profile_id),
+    clv AS
+    (
+        SELECT {{survivor:s}} AS profile_id, sum(s.clv) AS clv
+        FROM {{database}}.churn_scores AS s
+        {{override:s}}
+        WHERE s.as_of = {churn_as_of:Nullable(DateTime64(3, 'UTC'))}
+        GROUP BY profile_id
+    ),
+    by_channel AS
+    (
+        SELECT k.period AS period,
+               multiIf(k.period = 'day', c.day, k.period = 'week', toMonday(c.day), toStartOfMonth(c.day)) AS start,
+               f.channel AS channel,
+               uniqExact(c.profile_id) AS buyers,
+               sumIf(c.net, c.in_currency) AS revenue
+        FROM counted AS c CROSS JOIN kinds AS k
+        INNER JOIN first_touch AS f ON f.profile_id = c.profile_id
+        GROUP BY period, start, channel
+    ),
+    buyer_clv AS
+    (
+        SELECT b.period AS period, b.start AS start, b.channel AS channel, avg(v.clv) AS mean_clv
+        FROM
+        (
+            SELECT DISTINCT k.period AS period, multiIf(k.period = 'day', c.day, k.period = 'week', toMonday(c.day), toStartOfMonth(c.day)) AS start,
+                   f.channel AS channel, c.profile_id AS profile_id
+            FROM counted AS c CROSS JOIN kinds AS k
+            INNER JOIN first_touch AS f ON f.profile_id = c.profile_id
+        ) AS b
+        INNER JOIN clv AS v ON v.profile_id = b.profile_id
+        GROUP BY period, start, channel
+    )
+SELECT {as_of:DateTime64(3, 'UTC')}, b.period, b.start, m.1, concat('channel:', b.channel), m.2
+FROM by_channel AS b
+LEFT JOIN buyer_clv AS v ON v.period = b.period AND v.start = b.start AND v.channel = b.channel
+ARRAY JOIN arrayFilter(m -> isFinite(m.2), [
+    ('buyers', toFloat64(b.buyers)),
+    ('revenue', toFloat64(b.revenue)),
+    -- No clv row (no churn snapshot standing): the join leaves the channel empty.
+    ('mean_clv', if(v.channel = '', nan, v.mean_clv))
+]) AS m;
+
+-- Campaigns: each order's last-touch and first-touch campaign, the campaign name of the latest (earliest)
+-- event of its customer with one, at or before the order and not more than {attribution_days}
+-- (ATTRIBUTION_WINDOW_DAYS) before it; per period, campaign and model (`last_touch:<name>`,
+-- `first_touch:<name>`) orders and revenue, and with posted costs in the period (campaign_costs, in the
+-- shop's currency when SHOP_CURRENCY is set) cost, cost_per_order and roi ((revenue − cost) ÷ cost).
+INSERT INTO {{database}}.kpi_values (as_of, period, period_start, metric, dimension, value)
+WITH
+    counted AS ({{part:counted-orders}}),
+    kinds AS (SELECT arrayJoin(['day', 'week', 'month']) AS period),
+    touches AS
+    (
+        SELECT {{survivor:e}} AS profile_id, (e.timestamp, e.message_id) AS at, e.campaign_name AS campaign
+        FROM {{database}}.events AS e
+        {{override:e}}
+        WHERE e.campaign_name != '' AND e.timestamp < {as_of:DateTime64(3, 'UTC')} AND e.profile_id != ''
+    ),
+    attributed AS
+    (
+        SELECT c.order_id AS order_id, any(c.day) AS day, any(c.net) AS net, any(c.in_currency) AS in_currency,
+               argMax(t.campaign, t.at) AS last_touch, argMin(t.campaign, t.at) AS first_touch
+        FROM counted AS c INNER JOIN touches AS t ON t.profile_id = c.profile_id
+        WHERE t.at.1 <= c.ordered_at AND t.at.1 >= c.ordered_at - toIntervalDay({attribution_days:UInt32})
+        GROUP BY order_id
+    ),
+    per_campaign AS
+    (
+        SELECT k.period AS period,
+               multiIf(k.period = 'day', a.day, k.period = 'week', toMonday(a.day), toStartOfMonth(a.day)) AS start,
+               touched.1 AS model, touched.2 AS campaign,
+               count() AS orders, sumIf(a.net, a.in_currency) AS revenue
+        FROM attributed AS a CROSS JOIN kinds AS k
+        ARRAY JOIN [('last_touch', a.last_touch), ('first_touch', a.first_touch)] AS touched
+        GROUP BY period, start, model, campaign
+    ),
+    costs AS
+    (
+        SELECT k.period AS period,
+               multiIf(k.period = 'day', c.date, k.period = 'week', toMonday(c.date), toStartOfMonth(c.date)) AS start,
+               c.campaign AS campaign, sum(c.amount) AS cost
+        FROM (SELECT * FROM {{database}}.campaign_costs FINAL) AS c CROSS JOIN kinds AS k
+        WHERE c.date <= toDate({as_of:DateTime64(3, 'UTC')} - toIntervalMillisecond(1), {tz:String})
+          AND ({shop_currency:String} = '' OR c.currency = '' OR upperUTF8(c.currency) = {shop_currency:String})
+        GROUP BY period, start, campaign
+    ),
+    rows AS
+    (
+        SELECT p.period AS period, p.start AS start, p.model AS model, p.campaign AS campaign, p.orders AS orders, toFloat64(p.revenue) AS revenue,
+               toFloat64(ifNull(c.cost, 0)) AS cost, c.campaign != '' AS costed
+        FROM per_campaign AS p LEFT JOIN costs AS c ON c.period = p.period AND c.start = p.start AND c.campaign = p.campaign
+        UNION ALL
+        -- Costs of a period whose campaign won no order in it, under both models.
+        SELECT c.period, c.start, model, c.campaign, 0, 0, toFloat64(c.cost), 1
+        FROM costs AS c ARRAY JOIN ['last_touch', 'first_touch'] AS model
+        WHERE (c.period, c.start, model, c.campaign) NOT IN (SELECT period, start, model, campaign FROM per_campaign)
+    )
+SELECT {as_of:DateTime64(3, 'UTC')}, period, start, m.1, concat(model, ':', campaign), m.2
+FROM rows
+ARRAY JOIN arrayFilter(m -> isFinite(m.2), [
+    ('orders', toFloat64(orders)),
+    ('revenue', revenue),
+    ('cost', if(costed, cost, nan)),
+    ('cost_per_order', if(costed AND orders > 0, cost / orders, nan)),
+    ('roi', if(costed AND cost > 0, (revenue - cost) / cost, nan))
+]) AS m;

@@ -32,3 +32,17 @@ CREATE TABLE IF NOT EXISTS {{database}}.kpi_cohorts
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(as_of)
 ORDER BY (as_of, cohort_month, months_since);
+
+-- Campaign costs as posted with POST /v1/campaigns/:name/costs: one amount per campaign, local day and
+-- currency; posting the same day and currency again replaces it (the latest posting wins).
+CREATE TABLE IF NOT EXISTS {{database}}.campaign_costs
+(
+    campaign   String,
+    date       Date,
+    currency   LowCardinality(String),
+    amount     Decimal(18, 4),
+    posted_at  DateTime64(3, 'UTC'),
+    posted_by  String
+)
+ENGINE = ReplacingMergeTree(posted_at)
+ORDER BY (campaign, date, currency);

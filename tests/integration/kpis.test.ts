@@ -1,14 +1,20 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runJobThroughApi } from '../helpers/churn-fixtures.js';
+import { openClickHouse } from '../../pipeline/clickhouse/open-clickhouse.js';
+import { churnScore, recordChurnRuns, runJobThroughApi } from '../helpers/churn-fixtures.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
 // The kpis job and GET /v1/kpis on a hand-built shop, in America/New_York (KPI_TIME_ZONE; SEGMENTS_TIME_ZONE
 // stays UTC, so the KPI zone is the one applied). Orders (local times):
 //   ann  a1 Sun 3 May 100; a2 Wed 20 May 50; a3 Tue 2 Jun 30, refunded in full (not counted)
 //   bob  b1 Sun 31 May 23:30 local (1 Jun 03:30 UTC: May here, June in UTC) 40; b2 Wed 10 Jun 60
-//   dan  d1 Fri 5 Jun 10 anonymously, then logs in (one customer); d2 Sun 7 Jun 20
+//   dan  d1 Fri 5 Jun 10 on his device; d2 Sun 7 Jun 20 logged in; two profiles until his login on the device
+//        merges them (after both loaded)
 //   eve  e1 Mon 8 Jun 25 in USD (SHOP_CURRENCY is EUR: counted as an order, left out of the money)
 // as_of: Mon 15 Jun 12:00 local, so June and the week of 15 Jun are partial.
+// Campaign touches (page views with context.campaign): ann 20 Apr 13:00 UTC old-promo (google / cpc; an hour
+// more than 30 days before a2, within 30 days of a1) and 1 May spring (google / cpc); dan's device 4 Jun
+// summer (facebook / social), before the order that is merged into his profile; bob 9 Jun june-mail
+// (newsletter / email), after his first event (so his channel stays direct). Eve has none.
 // Months:
 //   May: orders 3 (a1 a2 b1), revenue 190, aov 190/3, buyers 2, new 2, returning 0, repeat by May's end 1/2
 //        (ann two orders; bob one), no retention (nobody bought in April), frequency 1.5.
@@ -19,6 +25,10 @@ import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-p
 let product: TestProduct;
 const AS_OF = '2026-06-15T16:00:00.000Z';
 
+const touch = (who: { userId?: string; anonymousId?: string }, at: string, source: string, medium: string, name: string) => ({
+  type: 'page', ...who, name: 'Landing', timestamp: at, context: { campaign: { source, medium, name } },
+});
+
 const order = (who: { userId?: string; anonymousId?: string }, id: string, revenue: number, at: string, currency = 'EUR') => ({
   type: 'track', ...who, event: 'Order Completed', timestamp: at, properties: { order_id: id, revenue, currency },
 });
@@ -26,6 +36,10 @@ const order = (who: { userId?: string; anonymousId?: string }, id: string, reven
 beforeAll(async () => {
   product = await startTestProduct({ env: { KPI_TIME_ZONE: 'America/New_York', SHOP_CURRENCY: 'EUR' } });
   const batch = [
+    touch({ userId: 'ann' }, '2026-04-20T13:00:00Z', 'google', 'cpc', 'old-promo'),
+    touch({ userId: 'ann' }, '2026-05-01T14:00:00Z', 'google', 'cpc', 'spring'),
+    touch({ anonymousId: 'dan-device' }, '2026-06-04T14:00:00Z', 'facebook', 'social', 'summer'),
+    touch({ userId: 'bob' }, '2026-06-09T14:00:00Z', 'newsletter', 'email', 'june-mail'),
     order({ userId: 'ann' }, 'a1', 100, '2026-05-03T14:00:00Z'),
     order({ userId: 'ann' }, 'a2', 50, '2026-05-20T14:00:00Z'),
     order({ userId: 'ann' }, 'a3', 30, '2026-06-02T14:00:00Z'),
@@ -33,7 +47,6 @@ beforeAll(async () => {
     order({ userId: 'bob' }, 'b1', 40, '2026-06-01T03:30:00Z'),
     order({ userId: 'bob' }, 'b2', 60, '2026-06-10T14:00:00Z'),
     order({ anonymousId: 'dan-device' }, 'd1', 10, '2026-06-05T14:00:00Z'),
-    { type: 'identify', userId: 'dan', anonymousId: 'dan-device', timestamp: '2026-06-06T14:00:00Z', traits: {} },
     order({ userId: 'dan' }, 'd2', 20, '2026-06-07T14:00:00Z'),
     order({ userId: 'eve' }, 'e1', 25, '2026-06-08T14:00:00Z', 'USD'),
     // After as_of: not counted.
@@ -41,6 +54,23 @@ beforeAll(async () => {
   ];
   expect((await product.post('/v1/batch', { batch })).status).toBe(200);
   await product.waitForRows(`SELECT count() AS n FROM events`, (r) => Number((r[0] as { n: string }).n) === batch.length);
+  const login = { type: 'identify', userId: 'dan', anonymousId: 'dan-device', timestamp: '2026-06-08T14:00:00Z', traits: {} };
+  expect((await product.post('/v1/batch', { batch: [login] })).status).toBe(200);
+  await product.waitForRows(`SELECT count() AS n FROM events`, (r) => Number((r[0] as { n: string }).n) === batch.length + 1);
+  const danProfiles = await product.sql(`SELECT DISTINCT profile_id FROM events WHERE user_id = 'dan' OR anonymous_id = 'dan-device'`);
+  expect(danProfiles).toHaveLength(2);
+  // Spring's costs: 30 and 20, the second posted again as 45 (it replaces); 1000 USD left out (the shop's
+  // currency is EUR). Ghost won no order.
+  for (const [name, cost] of [
+    ['spring', { date: '2026-05-10', amount: 30, currency: 'EUR' }],
+    ['spring', { date: '2026-05-11', amount: 20, currency: 'EUR' }],
+    ['spring', { date: '2026-05-11', amount: 45, currency: 'eur' }],
+    ['spring', { date: '2026-05-12', amount: 1000, currency: 'USD' }],
+    ['ghost', { date: '2026-06-01', amount: 10, currency: 'EUR' }],
+  ] as const) {
+    const res = await product.post(`/v1/campaigns/${name}/costs`, cost, admin);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+  }
   const summary = await runJobThroughApi(product, ADMIN_KEY, 'kpis', AS_OF);
   expect(summary).toMatchObject({ job: 'kpis', status: 'succeeded', time_zone: 'America/New_York', periods: { month: { count: 2, first: '2026-05-01' } } });
 });
@@ -49,7 +79,8 @@ afterAll(async () => {
   await product?.destroy();
 });
 
-const kpis = async (query: string) => product.request('GET', `/v1/kpis?${query}`, undefined, { auth: `Bearer ${ADMIN_KEY}` });
+const admin = { auth: `Bearer ${ADMIN_KEY}` };
+const kpis = async (query: string, route = '/v1/kpis') => product.request('GET', `${route}?${query}`, undefined, admin);
 
 describe('the kpis job', () => {
   test('months, as worked out by hand: refunds, a merged customer, another currency, the local time zone', async () => {
@@ -130,6 +161,79 @@ describe('cohorts', () => {
   });
 });
 
+describe('channels and campaigns', () => {
+  test('first-touch channels per month: buyers, revenue, mean CLV (none without a churn run)', async () => {
+    const res = await kpis('period=month', '/v1/kpis/channels');
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.periods).toEqual([
+      {
+        period_start: '2026-05-01',
+        partial: false,
+        entries: [
+          { channel: '(direct)', buyers: 1, revenue: 40, mean_clv: null },
+          { channel: 'google / cpc', buyers: 1, revenue: 150, mean_clv: null },
+        ],
+      },
+      {
+        period_start: '2026-06-01',
+        partial: true,
+        entries: [
+          { channel: '(direct)', buyers: 2, revenue: 60, mean_clv: null },
+          { channel: 'facebook / social', buyers: 1, revenue: 30, mean_clv: null },
+        ],
+      },
+    ]);
+  });
+
+  test('last and first touch within the attribution window; costs replace per day; cost per order and ROI', async () => {
+    const res = await kpis('period=month', '/v1/kpis/campaigns');
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const none = { cost: null, cost_per_order: null, roi: null };
+    expect(res.body.periods).toEqual([
+      {
+        period_start: '2026-05-01',
+        partial: false,
+        entries: [
+          { campaign: 'old-promo', model: 'first_touch', orders: 1, revenue: 100, ...none },
+          { campaign: 'spring', model: 'first_touch', orders: 1, revenue: 50, cost: 75, cost_per_order: 75, roi: -1 / 3 },
+          { campaign: 'spring', model: 'last_touch', orders: 2, revenue: 150, cost: 75, cost_per_order: 37.5, roi: 1 },
+        ],
+      },
+      {
+        period_start: '2026-06-01',
+        partial: true,
+        entries: [
+          { campaign: 'ghost', model: 'first_touch', orders: 0, revenue: 0, cost: 10, cost_per_order: null, roi: -1 },
+          { campaign: 'june-mail', model: 'first_touch', orders: 1, revenue: 60, ...none },
+          { campaign: 'summer', model: 'first_touch', orders: 2, revenue: 30, ...none },
+          { campaign: 'ghost', model: 'last_touch', orders: 0, revenue: 0, cost: 10, cost_per_order: null, roi: -1 },
+          { campaign: 'june-mail', model: 'last_touch', orders: 1, revenue: 60, ...none },
+          { campaign: 'summer', model: 'last_touch', orders: 2, revenue: 30, ...none },
+        ],
+      },
+    ]);
+    const costs = await product.request('GET', '/v1/campaigns/spring/costs', undefined, admin);
+    expect(costs.body.costs.map((c: { date: string; currency: string; amount: number }) => [c.date, c.currency, c.amount])).toEqual([
+      ['2026-05-10', 'EUR', 30],
+      ['2026-05-11', 'EUR', 45],
+      ['2026-05-12', 'USD', 1000],
+    ]);
+  });
+
+  test('campaign costs: bad bodies are 400; posting and reading take an admin key', async () => {
+    for (const body of [{ date: '2026-05-32', amount: 1 }, { date: '2026-05-01', amount: -1 }, { date: '2026-05-01', amount: 1, currency: 'euro' }, { date: '2026-05-01' }, { date: '2026-05-01', amount: 1, extra: true }, 'not json']) {
+      const res = await product.post('/v1/campaigns/spring/costs', body, admin);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+    }
+    const readKey = await product.keys.create('read', 'campaign-reader');
+    for (const method of ['GET', 'POST'] as const) {
+      const body = method === 'POST' ? { date: '2026-05-01', amount: 1 } : undefined;
+      expect((await product.request(method, '/v1/campaigns/spring/costs', body, { auth: null })).status).toBe(401);
+      expect((await product.request(method, '/v1/campaigns/spring/costs', body, { auth: `Bearer ${readKey}` })).status).toBe(403);
+    }
+  });
+});
+
 describe('GET /v1/kpis', () => {
   test('bad input is 400; a read key is needed', async () => {
     for (const query of ['period=year', 'metrics=orders,profit', 'from=2026-13-01', 'from=2026-06-02&to=2026-06-01', 'bogus=1']) {
@@ -137,11 +241,38 @@ describe('GET /v1/kpis', () => {
       expect(res.status, query).toBe(400);
       expect(res.body.success, query).toBe(false);
     }
-    for (const route of ['/v1/kpis', '/v1/kpis/cohorts']) expect((await product.request('GET', route, undefined, { auth: null })).status, route).toBe(401);
+    for (const route of ['/v1/kpis/channels', '/v1/kpis/campaigns']) expect((await kpis('period=year', route)).status, route).toBe(400);
+    for (const route of ['/v1/kpis', '/v1/kpis/cohorts', '/v1/kpis/channels', '/v1/kpis/campaigns']) expect((await product.request('GET', route, undefined, { auth: null })).status, route).toBe(401);
     expect((await product.request('GET', '/v1/kpis/cohorts?x=1', undefined, { auth: `Bearer ${ADMIN_KEY}` })).status).toBe(400);
     // The default credentials of the test product: a source's write key, which is no API key.
     expect((await product.request('GET', '/v1/kpis')).status).toBe(401);
     const readKey = await product.keys.create('read', 'kpi-reader');
     expect((await product.request('GET', '/v1/kpis', undefined, { auth: `Bearer ${readKey}` })).status).toBe(200);
+  });
+});
+
+describe('mean CLV per channel', () => {
+  test('reads the churn snapshot standing at as_of', async () => {
+    // A churn snapshot a day before as_of: ann 100, bob 40, dan 10 (half under the profile merged away, as a
+    // snapshot written before the merge holds it), eve 20. A failed run at as_of is never read.
+    const profileOf = new Map((await product.sql<{ identifier: string; profile_id: string }>(`SELECT identifier, profile_id FROM profile_identifiers WHERE identifier_type = 'user_id'`)).map((r) => [r.identifier, r.profile_id]));
+    const [mergedAway] = await product.sql<{ profile_id: string }>(`SELECT DISTINCT profile_id FROM events WHERE (user_id = 'dan' OR anonymous_id = 'dan-device') AND profile_id != '${profileOf.get('dan')}'`);
+    const clickhouse = await openClickHouse(product.config);
+    try {
+      const db = product.config.CLICKHOUSE_DATABASE;
+      const day = '2026-06-14T16:00:00.000Z';
+      const scores = [churnScore(day, profileOf.get('ann'), { clv: 100 }), churnScore(day, profileOf.get('bob'), { clv: 40 }), churnScore(day, profileOf.get('dan'), { clv: 4 }), churnScore(day, mergedAway!.profile_id, { clv: 6 }), churnScore(day, profileOf.get('eve'), { clv: 20 }), churnScore(AS_OF, profileOf.get('bob'), { clv: 9999 })];
+      await clickhouse.insert({ table: `${db}.churn_scores`, format: 'JSONEachRow', values: scores });
+      await recordChurnRuns(clickhouse, db, [[day, 'succeeded'], [AS_OF, 'failed']]);
+    } finally {
+      await clickhouse.close();
+    }
+    expect(await runJobThroughApi(product, ADMIN_KEY, 'kpis', AS_OF)).toMatchObject({ churn_snapshot: '2026-06-14T16:00:00.000Z' });
+    const res = await kpis('period=month', '/v1/kpis/channels');
+    const clv = res.body.periods.map((p: { entries: { channel: string; mean_clv: number | null }[] }) => p.entries.map((e) => [e.channel, e.mean_clv]));
+    expect(clv).toEqual([
+      [['(direct)', 40], ['google / cpc', 100]],
+      [['(direct)', 30], ['facebook / social', 10]],
+    ]);
   });
 });

@@ -2,6 +2,8 @@
 -- left out, each under its surviving profile; `day` is the local calendar day in {tz}; `in_currency` says
 -- whether its money counts (SHOP_CURRENCY unset, {shop_currency} = '': always).
 SELECT
+    o.order_id AS order_id,
+    o.ordered_at AS ordered_at,
     {{survivor:o}} AS profile_id,
     toDate(o.ordered_at, {tz:String}) AS day,
     o.net_revenue AS net,
