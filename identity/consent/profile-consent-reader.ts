@@ -4,10 +4,11 @@ import type { ConsentPreferences } from './consent-preferences.js';
 import { latestConsentSql } from './latest-consent.js';
 
 /**
- * The latest preference per category of each of `profileIds` (loaded profile ids), read from profile_consent
- * under their surviving profiles: a merged profile answers its survivor's preferences, the most recent
- * statement (by event timestamp; ties by the larger message id) of any profile merged into it winning. A
- * profile with no statement is absent from the map. One query, reading profile_consent by its primary key.
+ * The latest preference per category of each of `profileIds` (loaded profile ids), under their surviving
+ * profiles: a merged profile answers its survivor's preferences, the most recent statement (by event
+ * timestamp; ties by the larger message id) of any profile merged into it winning. A profile with no
+ * statement is absent from the map. One query, over profile_consent_latest (one row per loaded profile and
+ * category, read by its primary key) rather than every statement.
  */
 export async function readProfileConsent(clickhouse: ClickHouseClient, database: string, profileIds: readonly string[]): Promise<Map<string, ConsentPreferences>> {
   const ids = [...new Set(profileIds.filter((id) => id !== ''))];
@@ -15,10 +16,19 @@ export async function readProfileConsent(clickhouse: ClickHouseClient, database:
   const s = survivingProfile(database, 'l');
   const loaded = `SELECT l.profile_id AS loaded_id, ${s.profileId} AS survivor FROM (SELECT arrayJoin({ids:Array(String)}) AS profile_id) AS l ${s.join}`;
   const family = profileIdsOf(database, `SELECT survivor AS profile_id FROM (${loaded})`);
+  // Each loaded id's latest (stated_at, message_id, granted), then the latest of them per survivor: by
+  // tuple order, the same rule as latestConsentSql over every statement.
+  const k = survivingProfile(database, 'k');
+  const latest = `SELECT survivor AS profile_id, category, tupleElement(max(statement), 3) AS granted
+FROM (SELECT ${k.profileId} AS survivor, k.category AS category, k.statement AS statement
+      FROM (SELECT profile_id, category, max(latest) AS statement FROM ${database}.profile_consent_latest
+            WHERE profile_id IN (${family}) GROUP BY profile_id, category) AS k
+      ${k.join})
+GROUP BY survivor, category`;
   const rs = await clickhouse.query({
     query: `SELECT l.loaded_id AS loaded_id, c.category AS category, c.granted AS granted
 FROM (${loaded}) AS l
-INNER JOIN (${latestConsentSql(database, [`c.profile_id IN (${family})`])}) AS c ON c.profile_id = l.survivor`,
+INNER JOIN (${latest}) AS c ON c.profile_id = l.survivor`,
     query_params: { ids },
     format: 'JSONEachRow',
   });

@@ -28,3 +28,22 @@ SELECT
 FROM {{database}}.profile_consent AS c
 LEFT JOIN {{database}}.profile_overrides_current AS o ON o.old_profile_id = c.profile_id
 GROUP BY profile_id, category;
+
+-- Each loaded profile's latest statement per category, kept by a materialised view as statements are loaded:
+-- what the destinations read for every load group (identity/consent/profile-consent-reader.ts) is then one
+-- row per profile and category after merges, however many events stated it (the snippet states consent on
+-- every event). The max of (stated_at, message_id, granted) is the rule itself: the latest by event time, ties
+-- by the larger message id. Conditions and audiences as of a date read profile_consent, which keeps every statement.
+CREATE TABLE IF NOT EXISTS {{database}}.profile_consent_latest
+(
+    profile_id  String,
+    category    String,
+    latest      SimpleAggregateFunction(max, Tuple(DateTime64(3, 'UTC'), String, Bool))
+)
+ENGINE = AggregatingMergeTree
+ORDER BY (profile_id, category);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{database}}.profile_consent_latest_mv TO {{database}}.profile_consent_latest AS
+SELECT profile_id, category, max((stated_at, message_id, granted)) AS latest
+FROM {{database}}.profile_consent
+GROUP BY profile_id, category;
