@@ -24,6 +24,16 @@ const profileReply = z
     traits: z.record(z.string(), z.object({ value: z.string(), updated_at: z.string() })),
     merges: z.array(z.record(z.string(), z.unknown())),
     recent_events: z.array(z.record(z.string(), z.unknown())),
+    consent: z
+      .record(
+        z.string(),
+        z.object({
+          granted: z.boolean(),
+          stated_at: z.string().describe("the stating event's timestamp"),
+          message_id: z.string().describe('the event that stated it'),
+        }),
+      )
+      .describe('by category, the latest preference stated by an event (context.consent.categoryPreferences) of this profile or one merged into it; a category never stated is absent and counts as not granted'),
     computed_traits: z
       .record(
         z.string(),
@@ -54,14 +64,14 @@ const profileReply = z
   })
   .meta({
     id: 'Profile',
-    description: 'A stitched customer profile: identifiers, current traits, merges, recent events, and where it stands in the customer model (computed traits, lifecycle stage, value tier)',
+    description: 'A stitched customer profile: identifiers, current traits, merges, recent events, consent, and where it stands in the customer model (computed traits, lifecycle stage, value tier)',
   });
 
 const asReply = (profile: Profile) => ({ ...profile, ...profileModelReply(profile) });
 
 /**
  * `GET /v1/profiles/:profileId`, `GET /v1/profiles/lookup?type=&value=` (read or admin key): identifiers,
- * current traits, merge history, recent events, computed traits, lifecycle stage and value tier of a
+ * current traits, merge history, recent events, consent, computed traits, lifecycle stage and value tier of a
  * stitched profile (a merged id answers its survivor's). `DELETE /v1/profiles/:profileId`
  * (admin key): the customer's right to erasure.
  */
@@ -111,7 +121,7 @@ export async function profileRoutes(app: FastifyInstance, deps: { profiles: Prof
         tags: TAGS,
         summary: 'Delete a customer',
         description:
-          "The customer's events (all merged ids), refused events, traits, identities, what jobs and segments derived from them, and their events still in the load queue; their identifiers are suppressed from then on. Recorded without personal data.",
+          "The customer's events (all merged ids), refused events, traits, consent, identities, what jobs and segments derived from them, and their events still in the load queue; their identifiers are suppressed from then on. Recorded without personal data.",
         params: profileIdParam,
         response: {
           200: success({

@@ -4,6 +4,7 @@ import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
 import { chTime } from '../pipeline/clickhouse/ch-time.js';
 import type { LoadQueue } from '../pipeline/redis/load-queue.js';
 import type { Logger } from '../pipeline/core/logger.js';
+import { readConsentStatements, type ConsentStatement } from './consent/profile-consent-reader.js';
 import { erasureTargets, schemaColumns, type ErasureParams } from './erasure-targets.js';
 import { profileCustomerModel, type ProfileCustomerModel } from './profile-customer-model.js';
 import { profileIdsOf, survivingProfile } from './surviving-profile.js';
@@ -24,6 +25,8 @@ export interface Profile extends ProfileCustomerModel {
   traits: Record<string, { value: string; updated_at: string }>;
   merges: Record<string, unknown>[];
   recent_events: Record<string, unknown>[];
+  /** The latest statement per category, merged profiles included. */
+  consent: Record<string, ConsentStatement>;
 }
 
 export interface DeletionResult {
@@ -129,7 +132,7 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         { ids, limit: eventLimit },
       );
       if (identifiers.length === 0 && events.length === 0) return undefined;
-      const [traits, merges, model] = await Promise.all([
+      const [traits, merges, model, consent] = await Promise.all([
         rows<{ trait: string; value: string; updated_at: string }>(
           `SELECT trait, value, updated_at FROM ${db}.profile_traits_current WHERE profile_id = {id:String} ORDER BY trait`,
           { id: survivor },
@@ -141,6 +144,7 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
           { ids },
         ),
         profileCustomerModel(rows, db, survivor),
+        readConsentStatements(clickhouse, db, ids),
       ]);
       return {
         profile_id: survivor,
@@ -149,6 +153,7 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         traits: Object.fromEntries(traits.map((t) => [t.trait, { value: t.value, updated_at: t.updated_at }])),
         merges,
         recent_events: events.map((e) => ({ ...e, properties: JSON.parse(String(e.properties)) })),
+        consent,
         ...model,
       };
     },

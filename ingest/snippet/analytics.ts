@@ -1,3 +1,4 @@
+import { createConsent } from './consent.js';
 import { campaignFromSearch, deviceContext, pageProperties, withoutHash } from './context.js';
 import { uuid } from './ids.js';
 import { createIdentity, type Identity, type Traits } from './identity.js';
@@ -34,7 +35,7 @@ export interface CallOptions {
 }
 
 type Props = Record<string, unknown>;
-type Method = 'load' | 'track' | 'identify' | 'page' | 'alias' | 'group' | 'reset';
+type Method = 'load' | 'track' | 'identify' | 'page' | 'alias' | 'group' | 'reset' | 'consent';
 
 export interface Cdp {
   initialized: true;
@@ -45,11 +46,16 @@ export interface Cdp {
   alias(userId: string | number, previousId?: string | number, options?: CallOptions): void;
   group(groupId: string | number, traits?: Traits, options?: CallOptions): void;
   reset(): void;
+  /** Consent categories granted (true) or not (false), sent with every later event; merged with earlier calls. */
+  consent(preferences: Record<string, boolean>): void;
   /** Runs a call queued by the loader snippet: `[method, ...args]`. */
   replay(call: unknown): void;
 }
 
-const METHODS: Method[] = ['load', 'track', 'identify', 'page', 'alias', 'group', 'reset'];
+const METHODS: Method[] = ['load', 'track', 'identify', 'page', 'alias', 'group', 'reset', 'consent'];
+
+/** The event a change of consent sends, named as Segment's consent tooling names it. */
+export const CONSENT_UPDATED = 'Segment Consent Preference Updated';
 
 const isObject = (v: unknown): v is Props => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** Ids as strings (numbers are common); a missing one stays missing so that the API names it. */
@@ -64,6 +70,7 @@ export function createCdp(defaultApiHost: string): Cdp {
   let debug = false;
   let identity: Identity;
   let sender: Sender;
+  const consent = createConsent();
   const waiting: [Method, unknown[]][] = [];
   // After a single-page-app navigation the page before it is the referrer, as a full load would say.
   let referrer = document.referrer;
@@ -77,6 +84,8 @@ export function createCdp(defaultApiHost: string): Cdp {
     const context: Props = { ...deviceContext(), page: pageProperties(location, document.title, referrer) };
     const campaign = campaignFromSearch(location.search);
     if (campaign) context.campaign = campaign;
+    const categoryPreferences = consent.preferences();
+    if (categoryPreferences) context.consent = { categoryPreferences };
     const message: Message = {
       type,
       messageId: uuid(),
@@ -157,6 +166,12 @@ export function createCdp(defaultApiHost: string): Cdp {
     reset() {
       identity.reset();
     },
+    consent(given: unknown) {
+      // A setup mistake, not a runtime failure: said even without debug.
+      if (!isObject(given)) return console.warn('cdp: consent takes categories: cdp.consent({ marketing: true, analytics: false })');
+      // A change is an event of its own, so the profile knows it before the visitor does anything else.
+      if (consent.update(given)) call('track', [CONSENT_UPDATED, {}]);
+    },
   };
 
   function guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
@@ -170,7 +185,8 @@ export function createCdp(defaultApiHost: string): Cdp {
   }
 
   function call(method: Method, args: unknown[]): void {
-    if (writeKey === undefined && method !== 'load') waiting.push([method, args]);
+    // Consent needs nothing of load: stated before it, it applies to every event, the first page view included.
+    if (writeKey === undefined && method !== 'load' && method !== 'consent') waiting.push([method, args]);
     else guard(api[method] as (...a: unknown[]) => void)(...args);
   }
 

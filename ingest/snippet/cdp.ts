@@ -1,7 +1,7 @@
 import { createCdp } from './analytics.js';
 
 // Entry of dist/web/cdp.js. The loader snippet left `window.cdp` as an array of queued calls
-// (`[method, ...args]`); the real object takes its place and runs them in order.
+// (`[method, ...args]`); the real object takes its place and runs them in order, consent first.
 
 const w = window as unknown as { cdp?: unknown };
 const stub = w.cdp;
@@ -15,5 +15,11 @@ if (!(stub && (stub as { initialized?: unknown }).initialized)) {
   }
   const cdp = createCdp(origin);
   w.cdp = cdp;
-  if (Array.isArray(stub)) for (const call of stub) cdp.replay(call);
+  if (Array.isArray(stub)) {
+    // Consent stated on this page before the script arrived applies to all of the page's events, the first
+    // page view (sent by load) included: it goes first.
+    const isConsent = (call: unknown) => Array.isArray(call) && call[0] === 'consent';
+    for (const call of stub) if (isConsent(call)) cdp.replay(call);
+    for (const call of stub) if (!isConsent(call)) cdp.replay(call);
+  }
 }

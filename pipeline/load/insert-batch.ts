@@ -22,7 +22,7 @@ const tokenOf = (kind: string, jobs: LoadableJob[]) =>
   `${kind}:${createHash('sha1').update(jobs.map((j) => j.id).join(',')).digest('hex')}`;
 
 /**
- * Inserts a prepared batch: identity rows, tracking plan violations, events (in partition blocks), then rejected_events. Each insert
+ * Inserts a prepared batch: identity rows, tracking plan violations, stated consent, events (in partition blocks), then rejected_events. Each insert
  * carries an insert_deduplication_token made of the jobs' ids and its part, so an insert retried with the
  * same jobs is a no-op where the first one landed. An event ClickHouse refuses is found by bisection and
  * refused; the rest loads.
@@ -56,8 +56,8 @@ export async function insertBatch(p: PreparedBatch, deps: InsertDeps): Promise<v
   const rowOf = new Map(p.rows.map((row) => [row.entry, row]));
   const tokens = (kind: string, path: string) => `${tokenOf(kind, p.jobs)}${path && `:${path}`}`;
   // Identity rows first: once an event is queryable, the merges it caused already apply to it. Then the
-  // event's tracking plan violations, so that an event found in `events` has its violations in too (the
-  // already-inserted check relies on it). When a split retries a part, the rows that went in before its
+  // event's tracking plan violations and the consent it states, so that an event found in `events` has
+  // those in too (the already-inserted check relies on it). When a split retries a part, the rows that went in before its
   // events failed are not inserted again.
   const beforeIn = new Set<QueuedEvent>();
   await isolated(p.rows.map((r) => r.entry), async (part, path) => {
@@ -65,6 +65,7 @@ export async function insertBatch(p: PreparedBatch, deps: InsertDeps): Promise<v
     const pending = rows.filter((r) => !beforeIn.has(r.entry));
     for (const table of IDENTITY_TABLES) await insert(table, pending.flatMap((r) => r.identity[table]), tokens(table, path));
     await insert('tracking_violations', pending.flatMap((r) => r.violations), tokens('violations', path));
+    await insert('profile_consent', pending.flatMap((r) => r.consent), tokens('consent', path));
     for (const r of pending) beforeIn.add(r.entry);
     const blocks = partitionBlocks(rows.map((r) => r.event));
     for (let b = 0; b < blocks.length; b++) await insert('events', blocks[b]!, tokens('events', blocks.length > 1 ? `${path}p${b}` : path));

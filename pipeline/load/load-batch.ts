@@ -1,4 +1,5 @@
 import type { EnrichedEvent, LoadJobData, RejectedEvent } from '../core/load-job.js';
+import type { ConsentRow } from '../../identity/consent/consent-rows.js';
 import type { IdentityRows } from '../../identity/identity-rows.js';
 import type { ResolveInput, Resolution } from '../../identity/resolver.js';
 import type { EventRow, RejectedRow, ViolationRow } from './event-row.js';
@@ -35,6 +36,8 @@ export interface IdentifiedEvent {
 export interface ResolvedEvent {
   entry: QueuedEvent;
   resolution: Resolution;
+  /** Its profile_consent rows are in ClickHouse already (an earlier attempt inserted them, not its event). */
+  consentLoaded?: boolean;
 }
 export interface EventRows {
   entry: QueuedEvent;
@@ -42,6 +45,8 @@ export interface EventRows {
   identity: IdentityRows;
   /** What the event's tracking plan found wrong with it (tracking_violations). */
   violations: ViolationRow[];
+  /** The consent the event states, one row per category (profile_consent). */
+  consent: ConsentRow[];
 }
 
 export interface LoadBatch<Event> {

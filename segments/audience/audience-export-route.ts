@@ -5,13 +5,14 @@ import { failures, file } from '../../pipeline/core/reply-schemas.js';
 import { exportChunks } from './audience-export.js';
 import { committedSegment, exportQuery, segmentParams } from './audience-request.js';
 import { AUDIENCE_TAGS, type AudienceRouteDeps } from './audience-routes.js';
+import { parseConsentList } from './consent-selection.js';
 import { parseTraitList } from './trait-selection.js';
 
 const CONTENT_TYPES = { csv: 'text/csv; charset=utf-8', ndjson: 'application/x-ndjson; charset=utf-8' } as const;
 
 /**
- * `GET /v1/segments/:id/export?format=csv|ndjson&traits=&hash=` (audience, read or admin key): every member of the
- * segment's last committed run, streamed. The run is named in `x-cdp-segment-seq`. A failure part-way
+ * `GET /v1/segments/:id/export?format=csv|ndjson&traits=&hash=&consent=` (audience, read or admin key): every member of the
+ * segment's last committed run (who granted the `consent` categories), streamed. The run is named in `x-cdp-segment-seq`. A failure part-way
  * aborts the response, so a client never mistakes a partial file for a complete one.
  */
 export async function audienceExportRoute(app: FastifyInstance, deps: AudienceRouteDeps): Promise<void> {
@@ -34,11 +35,12 @@ export async function audienceExportRoute(app: FastifyInstance, deps: AudienceRo
     async (request, reply) => {
       const store = deps.audience;
       const traits = parseTraitList(request.query.traits);
+      const consent = parseConsentList(request.query.consent);
       const segmentId = request.params.id;
       const state = await committedSegment(store, segmentId);
       const format = request.query.format;
       const seq = state.committedSeq;
-      const chunks = exportChunks(store, segmentId, seq, format, { traits, hash: request.query.hash, keys: deps.hashedTraitKeys });
+      const chunks = exportChunks(store, segmentId, seq, format, consent, { traits, hash: request.query.hash, keys: deps.hashedTraitKeys });
       // Byte mode with a small high-water mark: a page is pulled only once the previous one is on its way.
       const body = Readable.from(chunks, { objectMode: false, highWaterMark: 64 * 1024 });
       body.on('error', (err) => request.log.error({ err, segmentId, seq }, 'segment export failed part-way; response aborted'));

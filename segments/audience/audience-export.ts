@@ -6,14 +6,14 @@ export const EXPORT_PAGE_ROWS = 50_000;
 export type ExportFormat = 'csv' | 'ndjson';
 
 /**
- * The export body, one chunk per page of members read by keyset from the snapshot `seq`. The next page is
+ * The export body, one chunk per page of members (who granted every `consent` category) read by keyset from the snapshot `seq`. The next page is
  * fetched while the current one is written, and no further page is read until the consumer pulls (a
  * Readable built on this generator stops pulling when the socket is full): memory holds two pages at most,
  * whatever the audience size.
  */
-export async function* exportChunks(store: AudienceStore, segmentId: string, seq: number, format: ExportFormat, out: TraitOutput, pageRows = EXPORT_PAGE_ROWS): AsyncGenerator<string> {
+export async function* exportChunks(store: AudienceStore, segmentId: string, seq: number, format: ExportFormat, consent: readonly string[], out: TraitOutput, pageRows = EXPORT_PAGE_ROWS): AsyncGenerator<string> {
   if (format === 'csv') yield csvLine(['profile_id', 'since', ...out.traits]);
-  const fetchAfter = (after: string) => store.members(segmentId, seq, after, pageRows, out.traits);
+  const fetchAfter = (after: string) => store.members(segmentId, seq, after, pageRows, out.traits, consent);
   let next: Promise<MemberRow[]> | undefined = fetchAfter('');
   while (next) {
     const page: MemberRow[] = await next;

@@ -23,12 +23,17 @@ const limit = (max: number, byDefault: number) =>
 
 const hash = z.enum(HASHES, { error: `must be ${HASHES.join(' or ')}` }).optional().describe('sha256: email and phone traits as the SHA-256 of their normalised value');
 const traits = z.string().optional().describe('comma-separated trait names to add to each member (at most 50); the id of a computed trait adds that trait');
+const consent = z
+  .string()
+  .optional()
+  .describe("comma-separated consent categories (at most 20): only members who granted every one, by their latest statement up to the run's as_of (no statement: not granted)");
 
 export const membersQuery = z.strictObject({
   cursor: z.string().optional().describe('next_cursor of the previous page'),
   limit: limit(MEMBERS_MAX_LIMIT, MEMBERS_DEFAULT_LIMIT),
   traits,
   hash,
+  consent,
 });
 
 export const changesQuery = z.strictObject({
@@ -44,6 +49,7 @@ export const exportQuery = z.strictObject({
     .describe('csv (default) or ndjson'),
   traits,
   hash,
+  consent,
 });
 
 export const memberReply = z.object({

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { failures, success } from '../../pipeline/core/reply-schemas.js';
 import { decodeChangesCursor, decodeMembersCursor, encodeChangesCursor, encodeMembersCursor } from './audience-cursor.js';
+import { parseConsentList } from './consent-selection.js';
 import { changesQuery, committedSegment, memberReply, membersQuery, segmentParams } from './audience-request.js';
 import type { AudienceStore } from './audience-store.js';
 import { InvalidCursorError } from './errors/invalid-cursor-error.js';
@@ -33,7 +34,7 @@ export async function audienceRoutes(app: FastifyInstance, deps: AudienceRouteDe
       schema: {
         tags: AUDIENCE_TAGS,
         summary: "A segment's members",
-        description: 'One page of the members of the last committed run, by profile_id; follow `next_cursor` until it is null. A listing stays on the run it started at.',
+        description: 'One page of the members of the last committed run, by profile_id; follow `next_cursor` until it is null (with the same `consent`). A listing stays on the run it started at.',
         params: segmentParams,
         querystring: membersQuery,
         response: { 200: success({ segment_id: z.string(), seq: z.number(), members: z.array(memberReply), next_cursor: z.string().nullable() }), ...failures(400, 404, 503) },
@@ -43,13 +44,14 @@ export async function audienceRoutes(app: FastifyInstance, deps: AudienceRouteDe
       const store = deps.audience;
       const segmentId = request.params.id;
       const traits = parseTraitList(request.query.traits);
+      const consent = parseConsentList(request.query.consent);
       const cursor = request.query.cursor === undefined ? undefined : decodeMembersCursor(request.query.cursor, segmentId);
       const state = await committedSegment(store, segmentId);
       const seq = cursor?.seq ?? state.committedSeq;
       if (seq > state.committedSeq) throw new InvalidCursorError(`the cursor is ahead of the segment's last committed run (${state.committedSeq})`);
       const limit = request.query.limit;
       // One row more than asked tells whether another page follows, without an empty last page.
-      const rows = await store.members(segmentId, seq, cursor?.after ?? '', limit + 1, traits);
+      const rows = await store.members(segmentId, seq, cursor?.after ?? '', limit + 1, traits, consent);
       const page = rows.slice(0, limit);
       const out = { traits, hash: request.query.hash, keys: deps.hashedTraitKeys };
       return {

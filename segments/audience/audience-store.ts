@@ -1,3 +1,4 @@
+import { grantedAllSql, latestConsentSql } from '../../identity/consent/latest-consent.js';
 import { profileIdsOf, survivingProfile } from '../../identity/surviving-profile.js';
 import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import type { TraitKind } from '../computed-traits/trait-definition.js';
@@ -33,9 +34,10 @@ export interface AudienceStore {
   /**
    * Up to `limit` members as of committed run `seq`, with profile_id > `after`, by profile_id. A selected
    * trait name that is the id of a current computed trait reads that trait (computed_traits_current);
-   * any other names a profile trait.
+   * any other names a profile trait. With `consent` categories, only the members who granted every one by
+   * their latest statement up to the run's as_of.
    */
-  members(segmentId: string, seq: number, after: string, limit: number, traits: readonly string[]): Promise<MemberRow[]>;
+  members(segmentId: string, seq: number, after: string, limit: number, traits: readonly string[], consent: readonly string[]): Promise<MemberRow[]>;
   /** Up to `limit` changes of runs ≤ `committedSeq` after position (seq, profileId), by (seq, profile_id). */
   changes(segmentId: string, committedSeq: number, from: { seq: number; profileId: string }, limit: number): Promise<ChangeRow[]>;
 }
@@ -51,19 +53,24 @@ export function createAudienceStore(clickhouse: ClickHouseClient, database: stri
   const rows = async <T>(query: string, params: Record<string, unknown>): Promise<T[]> =>
     (await clickhouse.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
 
+  // The members who granted every category of {consent:Array(String)} by the run's as_of: the surviving
+  // profiles that did, and the ids merged into them (a member's id is its survivor when the run was made).
+  const runAsOf = `(SELECT any(as_of) FROM ${db}.segment_runs WHERE segment_id = {segment:String} AND seq = {seq:UInt64})`;
+  const granted = profileIdsOf(db, grantedAllSql(latestConsentSql(db, ['c.category IN {consent:Array(String)}', `c.stated_at <= ${runAsOf}`]), '{consent:Array(String)}'));
+  const consented = (consent: readonly string[]) => (consent.length > 0 ? ` AND profile_id IN (${granted})` : '');
   // Profiles whose latest membership row is at or below the snapshot: that row is their state at it.
-  const settled = `
+  const settled = (consent: readonly string[]) => `
     SELECT profile_id, since
     FROM ${db}.segment_membership FINAL
-    WHERE segment_id = {segment:String} AND profile_id > {after:String} AND seq <= {seq:UInt64} AND is_member = 1
+    WHERE segment_id = {segment:String} AND profile_id > {after:String} AND seq <= {seq:UInt64} AND is_member = 1${consented(consent)}
     ORDER BY profile_id
     LIMIT {limit:UInt32}`;
   // Profiles changed after the snapshot: their last change at or below it, from the log.
-  const rebuilt = `
+  const rebuilt = (consent: readonly string[]) => `
     SELECT profile_id, argMax(as_of, seq) AS since
     FROM ${db}.segment_changes
     WHERE segment_id = {segment:String} AND seq <= {seq:UInt64} AND profile_id > {after:String}
-      AND profile_id IN (SELECT profile_id FROM ${db}.segment_changes WHERE segment_id = {segment:String} AND seq > {seq:UInt64})
+      AND profile_id IN (SELECT profile_id FROM ${db}.segment_changes WHERE segment_id = {segment:String} AND seq > {seq:UInt64})${consented(consent)}
     GROUP BY profile_id
     HAVING argMax(change, seq) = 'entered'
     ORDER BY profile_id
@@ -97,8 +104,8 @@ export function createAudienceStore(clickhouse: ClickHouseClient, database: stri
       return found ? { committedSeq: Number(found.committed) } : undefined;
     },
 
-    async members(segmentId, seq, after, limit, traits) {
-      const params = { segment: segmentId, seq, after, limit, traits };
+    async members(segmentId, seq, after, limit, traits, consent) {
+      const params = { segment: segmentId, seq, after, limit, traits, consent };
       if (seq === 0) return [];
       // Changes above the snapshot are rare (a run after the listing began, or one in flight): only then is
       // the log read.
@@ -106,7 +113,7 @@ export function createAudienceStore(clickhouse: ClickHouseClient, database: stri
         `SELECT count() AS n FROM ${db}.segment_changes WHERE segment_id = {segment:String} AND seq > {seq:UInt64}`,
         params,
       );
-      const page = Number(later!.n) === 0 ? settled : `SELECT * FROM ((${settled}) UNION ALL (${rebuilt})) ORDER BY profile_id LIMIT {limit:UInt32}`;
+      const page = Number(later!.n) === 0 ? settled(consent) : `SELECT * FROM ((${settled(consent)}) UNION ALL (${rebuilt(consent)})) ORDER BY profile_id LIMIT {limit:UInt32}`;
       const found = await rows<{ profile_id: string; since_ms: string }>(
         `SELECT profile_id, toUnixTimestamp64Milli(since) AS since_ms FROM (${page}) ORDER BY profile_id`,
         params,

@@ -1,3 +1,4 @@
+import { latestConsentSql } from '../../identity/consent/latest-consent.js';
 import { profilesWithEvents, survivingProfile } from '../../identity/surviving-profile.js';
 import { AS_OF, TODAY, TZ, conditionSql, queryParameters } from './condition-sql.js';
 import type { Condition } from './segment-definition.js';
@@ -143,6 +144,12 @@ GROUP BY survivor) WHERE ${compare('value', c)}`,
       }
       case 'value_tier':
         return { in: true, set: `SELECT profile_id FROM ${snapshot('value_tiers', 'value_tiers')} WHERE tier IN ${param('Array(String)', c.tier)}` };
+      case 'consent': {
+        // The profiles whose latest statement by as_of grants the category. With no statement a category is
+        // not granted, so `granted: false` is every profile outside that set: those who denied and those who never said.
+        const latest = latestConsentSql(db, [`c.category = ${param('String', c.category)}`, `c.stated_at <= ${AS_OF}`]);
+        return { in: c.granted, set: `SELECT profile_id FROM (${latest}) WHERE granted` };
+      }
       default:
         return undefined;
     }

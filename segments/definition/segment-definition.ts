@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { CONSENT_CATEGORY, CONSENT_CATEGORY_MAX, CONSENT_CATEGORY_RULE } from '../../identity/consent/consent-category.js';
 import { resourceId } from '../../pipeline/core/resource-id.js';
 import { LIFECYCLE_STAGES, VALUE_TIERS } from '../customer-states.js';
 import { RFM_GROUPS } from '../rfm-groups.js';
 
 // The segment language: a JSON tree of conditions over one profile. Leaves ask about the profile's traits,
-// events, RFM scores, churn scores, CLV, lifecycle stage, value tier and membership of other segments;
+// events, RFM scores, churn scores, CLV, lifecycle stage, value tier, consent and membership of other segments;
 // `and` / `or` / `not` combine them.
 // Every value ends up as a typed query parameter (compile-conditions.ts), never as SQL text.
 
@@ -81,6 +82,15 @@ const computedTraitCondition = withComparison({ type: z.literal('computed_trait'
 // `entered_within_days`: the stage's `since` (the snapshot it was entered in) within N local days, as a window's within_days.
 const lifecycleCondition = z.strictObject({ type: z.literal('lifecycle'), stage: z.array(z.enum(LIFECYCLE_STAGES)).min(1), entered_within_days: z.number().int().min(1).max(36500).optional() });
 const valueTierCondition = z.strictObject({ type: z.literal('value_tier'), tier: z.array(z.enum(VALUE_TIERS)).min(1) });
+/**
+ * The profile's latest preference in a consent category stated by events up to as_of. With no statement the
+ * category counts as not granted: `granted: false` matches those who denied it and those who never said.
+ */
+const consentCondition = z.strictObject({
+  type: z.literal('consent'),
+  category: z.string().trim().min(1, CONSENT_CATEGORY_RULE).max(CONSENT_CATEGORY_MAX, CONSENT_CATEGORY_RULE).regex(CONSENT_CATEGORY, CONSENT_CATEGORY_RULE),
+  granted: z.boolean(),
+});
 
 export type Condition =
   | z.infer<typeof traitCondition>
@@ -93,6 +103,7 @@ export type Condition =
   | z.infer<typeof computedTraitCondition>
   | z.infer<typeof lifecycleCondition>
   | z.infer<typeof valueTierCondition>
+  | z.infer<typeof consentCondition>
   | { type: 'and' | 'or'; conditions: Condition[] }
   | { type: 'not'; condition: Condition };
 
@@ -112,6 +123,7 @@ export const condition: z.ZodType<Condition> = z
       computedTraitCondition,
       lifecycleCondition,
       valueTierCondition,
+      consentCondition,
       z.strictObject({ type: z.enum(['and', 'or']), conditions: z.array(condition).min(1).max(100) }),
       z.strictObject({ type: z.literal('not'), condition }),
     ]),
@@ -119,7 +131,7 @@ export const condition: z.ZodType<Condition> = z
   .meta({
     id: 'SegmentCondition',
     description:
-      'A condition of the segment language: trait, event, no_event, rfm (RFM scores or RFM groups, the named R×F cells), churn, clv, segment, computed_trait, lifecycle (stage), value_tier; and, or, not combine them',
+      'A condition of the segment language: trait, event, no_event, rfm (RFM scores or RFM groups, the named R×F cells), churn, clv, segment, computed_trait, lifecycle (stage), value_tier, consent (a category granted or not, as of the run); and, or, not combine them',
   }) as z.ZodType<Condition>;
 
 const segmentId = resourceId;

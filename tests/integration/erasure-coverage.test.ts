@@ -41,6 +41,8 @@ test('the tables of the migrations that hold a customer are every one the deleti
     lifecycle_transitions: ['profile_id'],
     orders: ['profile_id'],
     profile_activity: ['profile_id'],
+    profile_consent: ['profile_id'],
+    profile_consent_latest: ['profile_id'],
     profile_overrides: ['old_profile_id', 'profile_id'],
     profile_traits: ['profile_id'],
     rejected_events: ['identifiers', 'payload'],

@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { projectRoot } from '../../pipeline/core/project-root.js';
 import { launchChromium } from '../helpers/browser.js';
-import { startTestProduct, tempDir, WRITE_KEY, type TestProduct } from '../helpers/test-product.js';
+import { ADMIN_KEY, startTestProduct, tempDir, WRITE_KEY, type TestProduct } from '../helpers/test-product.js';
 
 // The browser snippet in a real headless Chromium, on a shop page served from another origin than the API,
 // with the loader snippet exactly as the README shows it. Events are read back from ClickHouse.
@@ -50,7 +50,8 @@ const snippet = readmeSnippet();
 
 /**
  * The shop: every page carries the loader snippet, except /elsewhere (a page without tracking to navigate
- * to). Pages under /preload make a call right after the snippet, before cdp.js can have run.
+ * to). Pages under /preload make a call right after the snippet, before cdp.js can have run; pages under
+ * /preconsent state consent there.
  */
 function shopPage(url: string): string {
   if (url.startsWith('/elsewhere')) return '<!doctype html><title>Elsewhere</title><p>no tracking here</p>';
@@ -60,7 +61,9 @@ function shopPage(url: string): string {
     .replaceAll(README_HOST, product.url);
   const preload = url.startsWith('/preload')
     ? `<script>window.stubWasQueued = Array.isArray(window.cdp); cdp.track('Clicked Before Load', { button: 'hero' });</script>`
-    : '';
+    : url.startsWith('/preconsent')
+      ? `<script>window.stubWasQueued = Array.isArray(window.cdp); cdp.consent({ marketing: true, analytics: false, ads: 'maybe' });</script>`
+      : '';
   return `<!doctype html><html><head><title>Boots | Shop</title><script>${loader}</script>${preload}</head><body><h1>Boots</h1></body></html>`;
 }
 
@@ -378,9 +381,72 @@ test('refusals are final and said in debug mode; bad calls never throw into the 
   await context.close();
 });
 
+test('consent: stated before the script loaded it goes with every event, the first page view included; a change is an event; kept across pages and a logout', async () => {
+  loadOptions = { flushInterval: 200 };
+  const context = await browser.newContext();
+  const { page } = await open(context, '/preconsent/home');
+  expect(await page.evaluate(() => (window as unknown as { stubWasQueued: boolean }).stubWasQueued)).toBe(true);
+  const anon = await anonymousId(context, page);
+  const consentOf = (context: string) => (JSON.parse(context) as { consent?: { categoryPreferences: Record<string, boolean> } }).consent?.categoryPreferences;
+  const events = (n: number) =>
+    product.waitForRows<{ type: string; event: string; context: string }>(
+      `SELECT type, event, context FROM events WHERE anonymous_id = '${anon}' ORDER BY timestamp, type`,
+      (r) => r.length === n,
+    );
+  const first = await events(2);
+  // A value that is not a boolean says nothing.
+  expect(first.map((r) => [r.type, r.event, consentOf(r.context)])).toEqual([
+    ['page', '', { marketing: true, analytics: false }],
+    ['track', 'Segment Consent Preference Updated', { marketing: true, analytics: false }],
+  ]);
+  expect(await page.evaluate(() => JSON.parse(localStorage.getItem('cdp_consent')!))).toEqual({ marketing: true, analytics: false });
+
+  // A later call merges with what was stated; the same preferences again are no change and send nothing.
+  await page.evaluate(() => {
+    window.cdp.consent({ marketing: false });
+    window.cdp.consent({ marketing: false, analytics: false });
+    window.cdp.track('Product Viewed', {});
+  });
+  const changed = await events(4);
+  expect(changed.slice(2).map((r) => [r.type, r.event, consentOf(r.context)])).toEqual([
+    ['track', 'Segment Consent Preference Updated', { marketing: false, analytics: false }],
+    ['track', 'Product Viewed', { marketing: false, analytics: false }],
+  ]);
+
+  // The next page states marketing again (the preconsent page does): a change, an event. Another page and a
+  // logout keep the preferences; bad calls never throw.
+  await page.goto(`${shopOrigin}/preconsent/next`);
+  await events(6);
+  await page.goto(`${shopOrigin}/plain`);
+  await events(7);
+  const afterReset = await page.evaluate(() => {
+    (window.cdp.consent as (...a: unknown[]) => void)('marketing');
+    (window.cdp.consent as (...a: unknown[]) => void)(null);
+    window.cdp.reset();
+    window.cdp.track('After Logout');
+    return localStorage.getItem('cdp_anonymous_id');
+  });
+  const [logout] = await product.waitForRows<{ context: string }>(`SELECT context FROM events WHERE anonymous_id = '${afterReset}' AND event = 'After Logout'`, (r) => r.length === 1);
+  expect(consentOf(logout!.context)).toEqual({ marketing: true, analytics: false });
+  const all = await events(7);
+  expect(all.slice(4).map((r) => [r.type, r.event, consentOf(r.context)])).toEqual([
+    ['page', '', { marketing: true, analytics: false }],
+    ['track', 'Segment Consent Preference Updated', { marketing: true, analytics: false }],
+    ['page', '', { marketing: true, analytics: false }],
+  ]);
+
+  // The loader kept the latest statement for the visitor's profile.
+  const [profile] = await product.sql<{ profile_id: string }>(`SELECT any(profile_id) AS profile_id FROM events WHERE anonymous_id = '${anon}'`);
+  const res = await fetch(`${product.url}/v1/profiles/${profile!.profile_id}?events=0`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  const body = (await res.json()) as { consent: Record<string, { granted: boolean }> };
+  expect(Object.fromEntries(Object.entries(body.consent).map(([c, s]) => [c, s.granted]))).toEqual({ marketing: true, analytics: false });
+  await context.close();
+});
+
 declare global {
   interface Window {
     cdp: {
+      consent(preferences: Record<string, boolean>): void;
       track(event: string, properties?: Record<string, unknown>): void;
       identify(userId: string | Record<string, unknown>, traits?: Record<string, unknown>): void;
       page(...args: unknown[]): void;

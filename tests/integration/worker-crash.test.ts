@@ -44,7 +44,8 @@ async function postBatches(product: TestProduct, runId: string, batches: number,
     const batch = Array.from({ length: size }, (_, i) => {
       const messageId = `${runId}-${b}-${i}`;
       ids.push(messageId);
-      return { type: 'track', userId: `user-${i % 17}`, messageId, event: 'Crash Test', properties: { run: runId } };
+      // Each states consent: its profile_consent row must be loaded exactly once too.
+      return { type: 'track', userId: `user-${i % 17}`, messageId, event: 'Crash Test', properties: { run: runId }, context: { consent: { categoryPreferences: { marketing: i % 2 === 0 } } } };
     });
     const res = await product.post('/v1/batch', { batch });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -117,6 +118,8 @@ test('a worker killed between insert and job completion: the retried jobs do not
     `SELECT (SELECT sum(event_count) FROM profile_activity) AS counted, (SELECT count() FROM events WHERE profile_id != '') AS events`,
   );
   expect(Number(activity!.counted)).toBe(Number(activity!.events));
+  const [consent] = await survivor.sql<{ rows: string; ids: string }>(`SELECT count() AS rows, uniqExact(message_id) AS ids FROM profile_consent WHERE startsWith(message_id, '${runId}')`);
+  expect(consent).toEqual({ rows: String(ids.length), ids: String(ids.length) });
 });
 
 test(`workers killed at random moments (seed ${SEED}) while events stream in: every acknowledged event exactly once`, async () => {

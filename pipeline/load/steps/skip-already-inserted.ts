@@ -1,3 +1,4 @@
+import { statedConsent } from '../../../identity/consent/consent-preferences.js';
 import type { LoadableJob, LoadBatch, ResolvedEvent } from '../load-batch.js';
 import type { LoadStep, StepContext } from '../step-runner.js';
 
@@ -13,8 +14,8 @@ async function existing({ clickhouse, database }: StepContext, table: string, co
 
 /**
  * A job seen before (its worker died between insert and completion, or an earlier attempt failed after an
- * insert that may have landed) has its events, their tracking plan violations and its refused items looked up
- * in ClickHouse, and those already there are skipped. Only such jobs pay for the look-up.
+ * insert that may have landed) has its events, their tracking plan violations, the consent they state and its
+ * refused items looked up in ClickHouse, and those already there are skipped. Only such jobs pay for the look-up.
  */
 export const skipAlreadyInserted: LoadStep<LoadBatch<ResolvedEvent>, LoadBatch<ResolvedEvent>> = {
   name: 'skip-already-inserted',
@@ -27,8 +28,12 @@ export const skipAlreadyInserted: LoadStep<LoadBatch<ResolvedEvent>, LoadBatch<R
     const withViolations = kept.filter(({ entry }) => seenBefore(entry.job) && entry.e.planViolations);
     const violationsIn = await existing(ctx, 'tracking_violations', 'message_id', withViolations.map(({ entry }) => entry.e.messageId));
     const events = violationsIn.size === 0 ? kept : kept.map((r) => (seenBefore(r.entry.job) && violationsIn.has(r.entry.e.messageId) ? { ...r, entry: { ...r.entry, e: { ...r.entry.e, planViolations: undefined } } } : r));
+    // Consent too goes in before its event.
+    const stating = events.filter(({ entry }) => seenBefore(entry.job) && statedConsent(entry.e.context));
+    const consentIn = await existing(ctx, 'profile_consent', 'message_id', stating.map(({ entry }) => entry.e.messageId));
+    const withConsent = consentIn.size === 0 ? events : events.map((r) => (seenBefore(r.entry.job) && consentIn.has(r.entry.e.messageId) ? { ...r, consentLoaded: true } : r));
     const presentRefusals = await existing(ctx, 'rejected_events', 'rejection_id', batch.refusals.filter(({ job }) => seenBefore(job)).map(({ r }) => r.rejectionId));
     const refusals = batch.refusals.filter(({ r, job }) => !seenBefore(job) || !presentRefusals.has(r.rejectionId));
-    return { ...batch, events, refusals };
+    return { ...batch, events: withConsent, refusals };
   },
 };
