@@ -14,8 +14,8 @@ const text = (key: string) => `if(JSONType(properties, '${key}') = 'String', JSO
  * it: `complaint_id`, `profile_id` (the opener's, under its surviving profile), `category` and `severity`
  * (of the first `Complaint Opened`), `opened_at` (that event's time), `state` ('open' or 'resolved': its latest
  * event, by time then message id, is a resolution or not), `open_since` (the latest opening or reopening),
- * `resolved_at` (the latest resolution, NULL without one), `first_resolved_at` (the first resolution after
- * opening, NULL without one), `reopened` (reopenings, each message id once). Events without a complaint_id, and
+ * `resolved_at` (the latest resolution, NULL without one), `first_resolved_at` (the first resolution, NULL
+ * without one), `reopened` (reopenings, each message id once). Events without a complaint_id, and
  * resolutions of a complaint never opened, are left out.
  */
 export function complaintStatesSql(database: string, at: string): string {
@@ -34,7 +34,7 @@ FROM
            argMax(event, ${order}) AS last_event,
            maxIf(timestamp, event != 'Complaint Resolved') AS open_since,
            maxIf(toNullable(timestamp), event = 'Complaint Resolved') AS resolved_at,
-           minIf(toNullable(timestamp), event = 'Complaint Resolved' AND timestamp >= opened_at) AS first_resolved_at,
+           minIf(toNullable(timestamp), event = 'Complaint Resolved') AS first_resolved_at,
            uniqExactIf(message_id, event = 'Complaint Reopened') AS reopened
     FROM ${database}.events
     WHERE type = 'track' AND event IN ('Complaint Opened', 'Complaint Resolved', 'Complaint Reopened') AND timestamp <= ${at}
