@@ -158,19 +158,7 @@ INSERT INTO {{database}}.kpi_values (as_of, period, period_start, metric, dimens
 WITH
     counted AS ({{part:counted-orders}}),
     kinds AS (SELECT arrayJoin(['day', 'week', 'month']) AS period),
-    -- The earliest event of each loaded profile, then the earliest of those under each survivor.
-    touch AS
-    (
-        SELECT profile_id,
-               argMin(if(campaign_source = '' AND campaign_medium = '', '(direct)',
-                         concat(if(campaign_source = '', '(none)', campaign_source), ' / ', if(campaign_medium = '', '(none)', campaign_medium))),
-                      (timestamp, message_id)) AS channel,
-               min((timestamp, message_id)) AS first
-        FROM {{database}}.events
-        WHERE timestamp < {as_of:DateTime64(3, 'UTC')} AND profile_id != ''
-        GROUP BY profile_id
-    ),
-    first_touch AS (SELECT {{survivor:t}} AS profile_id, argMin(t.channel, t.first) AS channel FROM touch AS t {{override:t}} GROUP BY profile_id),
+    first_touch AS ({{part:first-touch-channels}}),
     clv AS
     (
         SELECT {{survivor:s}} AS profile_id, sum(s.clv) AS clv
