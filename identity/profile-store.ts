@@ -5,6 +5,7 @@ import { chTime } from '../pipeline/clickhouse/ch-time.js';
 import type { LoadQueue } from '../pipeline/redis/load-queue.js';
 import type { Logger } from '../pipeline/core/logger.js';
 import { readConsentStatements, type ConsentStatement } from './consent/profile-consent-reader.js';
+import { readProfileFeedback, type ProfileFeedback } from './feedback/profile-feedback.js';
 import { erasureTargets, schemaColumns, type ErasureParams } from './erasure-targets.js';
 import { profileCustomerModel, type ProfileCustomerModel } from './profile-customer-model.js';
 import { profileIdsOf, survivingProfile } from './surviving-profile.js';
@@ -17,7 +18,7 @@ import { SUPPRESSION_SCHEME, type SuppressionHasher } from './suppression-hash.j
 const DELETE_SCRIPT = { file: 'identity/lua/delete-profile.lua', keys: 6 };
 const SEP = '\u001f';
 
-export interface Profile extends ProfileCustomerModel {
+export interface Profile extends ProfileCustomerModel, ProfileFeedback {
   profile_id: string;
   /** Set when the id asked for was merged into this profile. */
   requested_profile_id?: string;
@@ -132,7 +133,7 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         { ids, limit: eventLimit },
       );
       if (identifiers.length === 0 && events.length === 0) return undefined;
-      const [traits, merges, model, consent] = await Promise.all([
+      const [traits, merges, model, consent, feedback] = await Promise.all([
         rows<{ trait: string; value: string; updated_at: string }>(
           `SELECT trait, value, updated_at FROM ${db}.profile_traits_current WHERE profile_id = {id:String} ORDER BY trait`,
           { id: survivor },
@@ -145,6 +146,7 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         ),
         profileCustomerModel(rows, db, survivor),
         readConsentStatements(clickhouse, db, ids),
+        readProfileFeedback(clickhouse, db, ids),
       ]);
       return {
         profile_id: survivor,
@@ -154,6 +156,7 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         merges,
         recent_events: events.map((e) => ({ ...e, properties: JSON.parse(String(e.properties)) })),
         consent,
+        ...feedback,
         ...model,
       };
     },

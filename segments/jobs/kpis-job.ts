@@ -1,6 +1,6 @@
 import { chTime } from '../../pipeline/clickhouse/ch-time.js';
-import { complaintEventsSql } from '../kpis/complaint-states.js';
-import { npsAnswersSql, npsGroupSql } from '../kpis/nps-answers.js';
+import { complaintEventsSql } from '../../identity/feedback/complaint-states.js';
+import { npsAnswersSql, npsGroupSql } from '../../identity/feedback/nps-answers.js';
 import { runJobSql } from './job-sql.js';
 import { latestSucceeded, snapshotIso, snapshotParam } from './job-runs.js';
 import type { JobDefinition } from './jobs.js';

@@ -230,6 +230,49 @@ describe('satisfaction and referrals', () => {
   });
 });
 
+describe('NPS and complaints on the profile and in segments', () => {
+  const profiles = async () => new Map((await product.sql<{ identifier: string; profile_id: string }>(`SELECT identifier, profile_id FROM profile_identifiers WHERE identifier_type = 'user_id'`)).map((r) => [r.identifier, r.profile_id]));
+  const members = async (conditions: unknown, asOf: string): Promise<string[]> => {
+    const res = await product.post('/v1/segments/preview', { conditions, as_of: asOf }, admin);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const userOf = new Map([...(await profiles())].map(([u, p]) => [p, u]));
+    return (res.body.sample as string[]).map((p) => userOf.get(p) ?? `unknown:${p}`).sort();
+  };
+
+  test('the profile API: the latest NPS answer\'s group and the complaints open now', async () => {
+    const ids = await profiles();
+    const got = async (user: string) => (await product.request('GET', `/v1/profiles/${ids.get(user)}`, undefined, admin)).body;
+    expect(await got('ann')).toMatchObject({ nps_group: 'promoter', open_complaints: 0 });
+    expect(await got('bob')).toMatchObject({ nps_group: 'passive', open_complaints: 1 });
+    // Dan answered on his device before his login merged it into his profile.
+    expect(await got('dan')).toMatchObject({ nps_group: 'detractor', open_complaints: 0 });
+    expect(await got('eve')).toMatchObject({ nps_group: null, open_complaints: 0 });
+  });
+
+  test.each([
+    [{ type: 'nps', group: ['detractor'] }, AS_OF, ['dan']],
+    [{ type: 'nps', group: ['promoter', 'passive'] }, AS_OF, ['ann', 'bob']],
+    // As of 1 June ann's latest answer was the 6 of 25 May.
+    [{ type: 'nps', group: ['detractor'] }, '2026-06-01T12:00:00.000Z', ['ann']],
+    [{ type: 'complaints', open: { gte: 1 } }, AS_OF, ['bob']],
+    // On 21 May c1 was open again (reopened on the 20th).
+    [{ type: 'complaints', open: { gte: 1 } }, '2026-05-21T12:00:00.000Z', ['ann']],
+    // Customers with no open complaint have 0: leaving out those with one keeps everyone else.
+    [{ type: 'complaints', open: { lt: 1 } }, AS_OF, ['ann', 'dan', 'eve']],
+    [{ type: 'complaints', open: { gte: 1, lte: 1 } }, AS_OF, ['bob']],
+  ])('%j as of %s', async (conditions, asOf, expected) => {
+    expect(await members(conditions, asOf)).toEqual(expected);
+  });
+
+  test('bad nps and complaints conditions are 400 with their path', async () => {
+    for (const conditions of [{ type: 'nps', group: [] }, { type: 'nps', group: ['fan'] }, { type: 'complaints', open: {} }, { type: 'complaints', open: { gte: -1 } }, { type: 'complaints', open: { gte: 1.5 } }, { type: 'complaints', open: { over: 1 } }, { type: 'complaints' }]) {
+      const res = await product.post('/v1/segments/preview', { conditions, as_of: AS_OF }, admin);
+      expect(res.status, JSON.stringify(conditions)).toBe(400);
+      expect(JSON.stringify(res.body), JSON.stringify(conditions)).toMatch(/conditions/);
+    }
+  });
+});
+
 describe('cohorts', () => {
   test('by first order month, each month from it up to as_of: share ordering and revenue per customer', async () => {
     // May: ann and bob (b1 is May in New York); June: dan and eve (eve's USD order counts, its money not).

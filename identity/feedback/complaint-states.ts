@@ -1,4 +1,4 @@
-import { survivingProfile } from '../../identity/surviving-profile.js';
+import { survivingProfile } from '../surviving-profile.js';
 
 // Complaints as the shop tracks them: `Complaint Opened` (properties complaint_id, category, severity), then
 // `Complaint Resolved` and `Complaint Reopened` with the same complaint_id. The one rule of a complaint's
