@@ -4,6 +4,7 @@ import type { CustomersOverview, CustomerView, DataQuality, ExamplePayload, Pipe
 import { ApiError, getJson, KeyRefusedError } from './api.js';
 import { clearChart, drawChurnChart, drawEventsChart, drawQualityChart, drawSegmentsChart } from './charts.js';
 import { renderCustomer } from './customer-view.js';
+import { loadDecisionBoard } from './decision-board.js';
 import { byId, el, fillTable, setText } from './dom.js';
 import { fmtDuration, fmtInt, fmtMoney, fmtTime } from './format.js';
 import { dateInputValue, renderStageTiles, renderTransitions } from './lifecycle-panel.js';
@@ -235,6 +236,7 @@ async function loadAll(key: string): Promise<void> {
       section('customers', () => loadCustomers(key)),
       section('lifecycle', () => loadLifecycle(key)),
       section('value-tiers', () => loadTiers(key)),
+      section('decision-board', () => loadDecisionBoard(key)),
       section('segments', () => loadSegments(key)),
       section('data-quality', () => loadQuality(key)),
     ]);
@@ -251,6 +253,15 @@ async function refreshPipeline(): Promise<void> {
   if (!adminKey || document.hidden) return;
   try {
     await section('pipeline', () => loadPipeline(adminKey!));
+  } catch (err) {
+    if (err instanceof KeyRefusedError) showLogin(err.message);
+  }
+}
+
+async function refreshDecisionBoard(): Promise<void> {
+  if (!adminKey) return;
+  try {
+    await section('decision-board', () => loadDecisionBoard(adminKey!));
   } catch (err) {
     if (err instanceof KeyRefusedError) showLogin(err.message);
   }
@@ -324,6 +335,7 @@ function start(): void {
   byId('sign-out').addEventListener('click', () => showLogin());
   byId('hours').addEventListener('change', () => void refreshPipeline());
   byId('quality-days').addEventListener('change', () => void refreshQuality());
+  byId('kpi-period').addEventListener('change', () => void refreshDecisionBoard());
   byId<HTMLFormElement>('transitions-form').addEventListener('submit', (event) => void compareDates(event).catch(report));
   byId<HTMLFormElement>('search-form').addEventListener('submit', (event) => void search(event).catch(report));
   const saved = sessionStorage.getItem(KEY_STORAGE);
