@@ -20,6 +20,7 @@ import { holdClickHouse } from './capabilities/clickhouse-held.js';
 import { startComputedTraits } from './capabilities/computed-traits.js';
 import { startCustomerModel } from './capabilities/customer-model.js';
 import { startDashboard } from './capabilities/dashboard.js';
+import { startEventDestinations } from './capabilities/event-destinations.js';
 import { startJobs } from './capabilities/jobs.js';
 import { startKeys } from './capabilities/keys.js';
 import { startLoadWorkers } from './capabilities/load-workers.js';
@@ -113,6 +114,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       });
       const jobs = await startJobs(base, { scheduling });
       const audience = await startAudienceAndWebhooks(base, { scheduling });
+      const destinations = await startEventDestinations(base, { destinations: audience.destinations, audience: audience.audience, webhooks: audience.webhooks, loadWorkers });
       const segments = await startSegments(base, { held, jobsClickHouse: jobs.clickhouse, webhooks: audience.webhooks, scheduling });
       const computedTraits = startComputedTraits(base, { held });
       const profiles = startProfiles(base, { held, queue });
@@ -120,10 +122,10 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       const trackingPlans = await startTrackingPlans(base, { held });
       const planReports = await startTrackingPlanReports(base);
       const customerModel = await startCustomerModel(base);
-      routes.push(jobs.routes, audience.routes, segments.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes);
+      routes.push(jobs.routes, audience.routes, destinations.routes, segments.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes);
       ({ membership } = segments);
       ({ webhooks } = audience);
-      if (loadWorkers) await startLoadWorkers(base, { hasher: held.hasher });
+      if (loadWorkers) await startLoadWorkers(base, { hasher: held.hasher, fanOut: destinations.fanOut });
     } else {
       routes.push(async (instance) => {
         await instance.register(noClickHouseFallback);
