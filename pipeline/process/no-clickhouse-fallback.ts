@@ -37,6 +37,8 @@ export const CLICKHOUSE_ROUTES: readonly { method: HTTPMethods; url: string; key
   { method: 'PUT', url: '/v1/destinations/:id', key: 'admin' },
   { method: 'DELETE', url: '/v1/destinations/:id', key: 'admin' },
   { method: 'POST', url: '/v1/destinations/:id/replay', key: 'admin' },
+  { method: 'POST', url: '/v1/destinations/:id/pause', key: 'admin' },
+  { method: 'POST', url: '/v1/destinations/:id/resume', key: 'admin' },
   { method: 'GET', url: '/v1/tracking-plans', key: 'read' },
   { method: 'POST', url: '/v1/tracking-plans', key: 'admin' },
   { method: 'GET', url: '/v1/tracking-plans/:id', key: 'read' },
