@@ -168,8 +168,8 @@ export async function destinationRoutes(app: FastifyInstance, deps: DestinationR
   }
 
   const audienceInput = async (id: string, body: DestinationBody, by: string | undefined) => {
-    const segment = await committedSegment(deps.audience, body.segment_id!);
     await checkUrl(body.url);
+    const segment = await committedSegment(deps.audience, body.segment_id!);
     return { id, segmentId: body.segment_id!, url: body.url, secret: body.secret!, createdBy: by ?? 'unknown', enqueuedSeq: segment.committedSeq };
   };
   const eventsInput = async (id: string, body: DestinationBody, by: string | undefined): Promise<EventDestinationInput> => {
@@ -211,6 +211,7 @@ export async function destinationRoutes(app: FastifyInstance, deps: DestinationR
         const { destination, created } = await deps.events.put(await eventsInput(id, body, request.keyName));
         return { resource: destination, created };
       }
+      if (await deps.events.get(id)) throw new InvalidRequestError(`type: destination ${id} is an event destination; its type cannot change: create another destination`);
       const { destination, created } = await deps.destinations.put(await audienceInput(id, body, request.keyName));
       return { resource: audienceView(destination), created };
     },

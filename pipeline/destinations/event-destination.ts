@@ -6,7 +6,10 @@ export const EVENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'ali
 export const DESTINATION_FORMATS = ['webhook', 'segment'] as const;
 export type DestinationFormat = (typeof DESTINATION_FORMATS)[number];
 
-/** Which events go out: every list that is not empty must hold the event's value (exclude_events must not). */
+/**
+ * Which events go out: every list that is not empty must hold the event's value (exclude_events must not).
+ * `events` and `exclude_events` name track events: other types pass them (`types` decides about those).
+ */
 export interface EventFilter {
   types: (typeof EVENT_TYPES)[number][];
   events: string[];
@@ -46,7 +49,7 @@ export interface EventDestinationWithSecret extends EventDestination {
 export function passesFilter(filter: EventFilter, e: Pick<EnrichedEvent, 'type' | 'event' | 'sourceId'>): boolean {
   if (filter.types.length > 0 && !filter.types.includes(e.type)) return false;
   if (filter.sources.length > 0 && !filter.sources.includes(e.sourceId)) return false;
-  if (filter.events.length > 0 && (e.type !== 'track' || !filter.events.includes(e.event ?? ''))) return false;
+  if (filter.events.length > 0 && e.type === 'track' && !filter.events.includes(e.event ?? '')) return false;
   if (filter.exclude_events.length > 0 && e.type === 'track' && filter.exclude_events.includes(e.event ?? '')) return false;
   return true;
 }
