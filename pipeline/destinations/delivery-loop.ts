@@ -12,7 +12,7 @@ import { deliveryRequest } from './delivery-request.js';
 import type { DestinationMetrics } from './destination-metrics.js';
 import type { EventDestinationWithSecret } from './event-destination.js';
 import type { EventDestinationStore } from './event-destination-store.js';
-import type { EventJobData } from './event-queue.js';
+import type { EventJobData, EventQueue } from './event-queue.js';
 import { retryAfterMs, retryDelay, verdictOf } from './retry-policy.js';
 
 export type DeliveryConfig = Pick<
@@ -25,6 +25,8 @@ export interface DeliveryLoopDeps {
   /** The worker's blocking connection. */
   workerConnection: Redis;
   destinations: EventDestinationStore;
+  /** The destination's queue: jobs are read again before each attempt (a deletion may have edited them). */
+  queue: EventQueue;
   keys: DestinationKeys;
   holdLease: LuaScript<number>;
   config: DeliveryConfig;
@@ -126,7 +128,7 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps): DeliveryLoop {
     const first = jobs[0]!;
     const deliveryId = first.data.delivery_id ?? `${id}.${first.id}`;
     if (first.data.delivery_id === undefined) await first.updateData({ ...first.data, delivery_id: deliveryId, delivery_jobs: jobs.length });
-    const events = jobs.flatMap((j) => j.data.events);
+    let events = jobs.flatMap((j) => j.data.events);
     const firstAttempt = Date.now();
     let attempts = 0;
     const record = (status: 'delivered' | 'dead_letter' | 'gone', httpStatus: number, error: string) =>
@@ -138,6 +140,15 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps): DeliveryLoop {
       if (d.paused || d.disabled_at !== null) {
         await wait(IDLE_MS);
         continue;
+      }
+      if (attempts > 0) {
+        // A customer deleted while this delivery waited is taken out of it (pipeline/destinations/destination-redaction.ts).
+        events = (await Promise.all(jobs.map((j) => deps.queue.getJob(j.id!)))).flatMap((j) => j?.data.events ?? []);
+      }
+      if (events.length === 0) {
+        for (const job of jobs) await job.moveToCompleted('nothing left to deliver', token, false).catch(() => undefined);
+        release(jobs);
+        return;
       }
       attempts++;
       const request = deliveryRequest(d, deliveryId, events.map((e) => e.body));

@@ -53,7 +53,7 @@ export function startEventDelivery(deps: EventDeliveryDeps): { close(): Promise<
     const ids = new Set((await deps.destinations.list()).map((d) => d.id));
     for (const id of ids) {
       if (loops.has(id)) continue;
-      loops.set(id, startDeliveryLoop({ destinationId: id, workerConnection: deps.workerConnection, destinations: deps.destinations, keys: deps.keys, holdLease, config: deps.config, metrics: deps.destinationMetrics, records: deps.records, log }));
+      loops.set(id, startDeliveryLoop({ destinationId: id, workerConnection: deps.workerConnection, destinations: deps.destinations, queue: deps.queues.of(id), keys: deps.keys, holdLease, config: deps.config, metrics: deps.destinationMetrics, records: deps.records, log }));
     }
     for (const [id, loop] of loops) {
       if (ids.has(id)) continue;

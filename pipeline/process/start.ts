@@ -8,6 +8,7 @@ import { createMetrics, type Metrics } from '../core/metrics.js';
 import { ensurePrivateDir } from '../core/private-dir.js';
 import { removeServerInfo, writeServerInfo } from '../core/server-info.js';
 import { dashboardPageRoutes } from '../dashboard/dashboard-page-routes.js';
+import { redactDestinationQueues } from '../destinations/destination-redaction.js';
 import { closeRedis, resolveRedis, type RedisTarget } from '../redis/connection.js';
 import { redisKeyNames } from '../redis/key-names.js';
 import { createLoadQueue, type LoadQueue } from '../redis/load-queue.js';
@@ -117,7 +118,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       const destinations = await startEventDestinations(base, { destinations: audience.destinations, audience: audience.audience, webhooks: audience.webhooks, loadWorkers });
       const segments = await startSegments(base, { held, jobsClickHouse: jobs.clickhouse, webhooks: audience.webhooks, scheduling });
       const computedTraits = startComputedTraits(base, { held });
-      const profiles = startProfiles(base, { held, queue });
+      const profiles = startProfiles(base, { held, queue, outgoing: (ids) => redactDestinationQueues(destinations.events, destinations.queues, ids) });
       const dashboard = await startDashboard(base, { held, profiles: profiles.profiles });
       const trackingPlans = await startTrackingPlans(base, { held });
       const planReports = await startTrackingPlanReports(base);

@@ -51,7 +51,8 @@ export async function startReceiver(port = 0): Promise<HttpReceiver> {
       const n = (counts.get(path) ?? 0) + 1;
       counts.set(path, n);
       const r: ReceivedRequest = { path, headers: req.headers, raw, body, status: 200, at: Date.now() };
-      const out = (answerers.get(path) ?? (() => ({ status: 200 })))(n, r);
+      const answerer: Answerer = answerers.get(path) ?? (() => ({ status: 200 }));
+      const out = answerer(n, r);
       r.status = out.status;
       received.push(r);
       res.writeHead(out.status, out.headers).end(out.body ?? '');

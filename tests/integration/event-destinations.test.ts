@@ -280,4 +280,26 @@ describe('failures', () => {
       redis.disconnect();
     }
   });
+
+  test("deleting a customer takes their events out of the destinations' queues and dead letters", async () => {
+    const path = `/erase-${run}`;
+    const deadPath = `/erase-dead-${run}`;
+    receiver.answer(deadPath, () => ({ status: 400 }));
+    const id = await create({ url: `${receiver.url}${path}`, max_wait_ms: 50 });
+    const deadId = await create({ url: `${receiver.url}${deadPath}`, max_wait_ms: 50 });
+    expect((await admin('POST', `/v1/destinations/${id}/pause`)).status).toBe(200);
+    const [gone, kept] = [`u-erase-${run}`, `u-keep-${run}`];
+    const goneIds = [await track(gone, 'A'), await track(gone, 'B')];
+    const keptIds = [await track(kept, 'C')];
+    await waitFor('queued while paused', async () => (await admin('GET', `/v1/destinations/${id}`)).body.backlog >= 1);
+    await waitFor('dead letters', async () => (await admin('GET', `/v1/destinations/${deadId}`)).body.dead_letters.reduce((n: number, d: any) => n + d.events, 0) === 3);
+    const [row] = await product.sql<{ p: string }>(`SELECT profile_id AS p FROM events WHERE message_id = '${goneIds[0]}'`);
+    const deleted = await admin('DELETE', `/v1/profiles/${row!.p}`);
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
+    expect((await admin('GET', `/v1/destinations/${deadId}`)).body.dead_letters.reduce((n: number, d: any) => n + d.events, 0)).toBe(1);
+    expect((await admin('POST', `/v1/destinations/${id}/resume`)).status).toBe(200);
+    const marker = await track(kept, 'Marker');
+    await waitFor('the marker', () => eventsAt(path).some((e) => e.messageId === marker));
+    expect(eventsAt(path).map((e) => e.messageId)).toEqual([...keptIds, marker]);
+  });
 });
