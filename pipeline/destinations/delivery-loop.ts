@@ -9,6 +9,7 @@ import { eventDestinationQueue, type DestinationKeys } from '../redis/key-names.
 import type { LuaScript } from '../redis/lua-script.js';
 import type { DeliveryRecords } from './delivery-records.js';
 import { deliveryRequest } from './delivery-request.js';
+import { deliveryStateWriter } from './delivery-state.js';
 import type { DestinationMetrics } from './destination-metrics.js';
 import type { EventDestinationWithSecret } from './event-destination.js';
 import type { EventDestinationStore } from './event-destination-store.js';
@@ -54,6 +55,9 @@ const IDLE_MS = 250;
 export function startDeliveryLoop(deps: DeliveryLoopDeps): DeliveryLoop {
   const { destinationId: id, config, metrics, log } = deps;
   const token = randomUUID();
+  const state = deliveryStateWriter(deps.workerConnection, deps.keys.deliveryState(id));
+  // The dashboard's account of the deliveries: never a reason for one to fail.
+  const tell = (update: Promise<void>) => void update.catch((err: Error) => log.warn({ destinationId: id, err: err.message }, 'destination state not written'));
   const lockMs = Math.max(60_000, 3 * config.DESTINATION_TIMEOUT_MS);
   const worker = new Worker<EventJobData>(eventDestinationQueue(id), null, {
     connection: deps.workerConnection,
@@ -169,6 +173,7 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps): DeliveryLoop {
         const now = Date.now();
         for (const e of events) metrics.latency.observe({ destination: id }, (now - e.r) / 1000);
         record('delivered', status!, '');
+        tell(state.delivered());
         return;
       }
       if (verdict === 'gone') {
@@ -176,10 +181,12 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps): DeliveryLoop {
         log.warn({ destinationId: id, deliveryId }, 'event destination answered 410 Gone; disabled');
         await deadLetter(d, jobs, deliveryId, why);
         record('gone', 410, why);
+        tell(state.failed(why, false));
         return;
       }
       if (verdict === 'retry' && Date.now() - firstAttempt < config.DESTINATION_RETRY_FOR_MS) {
         metrics.events.inc({ destination: id, outcome: 'retried' }, events.length);
+        tell(state.failed(why, true));
         const delay = retryDelay(attempts, config.DESTINATION_RETRY_BASE_MS, config.DESTINATION_RETRY_MAX_DELAY_MS, retryAfterMs(answer?.retryAfter));
         log.warn({ destinationId: id, deliveryId, attempts, delayMs: delay, err: why }, 'event delivery failed; will retry');
         await wait(delay);
@@ -188,6 +195,7 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps): DeliveryLoop {
       log.error({ destinationId: id, deliveryId, attempts, err: why }, 'event delivery dead-lettered');
       await deadLetter(d, jobs, deliveryId, why);
       record('dead_letter', status ?? 0, why);
+      tell(state.failed(why, false));
       return;
     }
   }

@@ -144,7 +144,7 @@ export function createEventDestinationStore(redis: Redis, keys: DestinationKeys)
     },
     async delete(id) {
       if (!(await read(id))) return false;
-      await redis.multi().del(keys.one(id)).srem(keys.all, id).srem(keys.events, id).del(keys.deliveryLease(id)).exec();
+      await redis.multi().del(keys.one(id)).srem(keys.all, id).srem(keys.events, id).del(keys.deliveryLease(id)).del(keys.deliveryState(id)).exec();
       return true;
     },
     setPaused: (id, paused) => set(id, { paused: paused ? '1' : '' }),

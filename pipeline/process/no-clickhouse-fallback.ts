@@ -49,6 +49,7 @@ export const CLICKHOUSE_ROUTES: readonly { method: HTTPMethods; url: string; key
   { method: 'GET', url: '/v1/dashboard/segments', key: 'admin' },
   { method: 'GET', url: '/v1/dashboard/customer', key: 'admin' },
   { method: 'GET', url: '/v1/dashboard/data-quality', key: 'admin' },
+  { method: 'GET', url: '/v1/dashboard/destinations', key: 'admin' },
   { method: 'GET', url: '/v1/tracking-plans/infer', key: 'admin' },
   { method: 'GET', url: '/v1/tracking-plans/:id/violations', key: 'read' },
   { method: 'GET', url: '/v1/lifecycle', key: 'read' },

@@ -119,7 +119,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       const segments = await startSegments(base, { held, jobsClickHouse: jobs.clickhouse, webhooks: audience.webhooks, scheduling });
       const computedTraits = startComputedTraits(base, { held });
       const profiles = startProfiles(base, { held, queue, outgoing: (ids) => redactDestinationQueues(destinations.events, destinations.queues, ids) });
-      const dashboard = await startDashboard(base, { held, profiles: profiles.profiles });
+      const dashboard = await startDashboard(base, { held, profiles: profiles.profiles, events: destinations.events, queues: destinations.queues });
       const trackingPlans = await startTrackingPlans(base, { held });
       const planReports = await startTrackingPlanReports(base);
       const customerModel = await startCustomerModel(base);

@@ -79,6 +79,8 @@ export interface DestinationKeys {
   events: string;
   /** string: the token of the process delivering an event destination's queue (one batch in flight). */
   deliveryLease(id: string): string;
+  /** hash: how an event destination's deliveries go (failing since, last error, last delivery), for the dashboard. */
+  deliveryState(id: string): string;
 }
 
 /** Tracking plans (ingest/tracking-plans/): published where ClickHouse is held, read by every tracking API. */
@@ -119,6 +121,7 @@ export function redisKeyNames(prefix: string): RedisKeyNames {
       ofSegment: (segmentId) => `${prefix}:segment-destinations:${segmentId}`,
       events: `${prefix}:event-destinations`,
       deliveryLease: (destinationId) => `${prefix}:destination-lease:${destinationId}`,
+      deliveryState: (destinationId) => `${prefix}:destination-state:${destinationId}`,
     },
     trackingPlans: {
       current: `${prefix}:tracking-plans`,

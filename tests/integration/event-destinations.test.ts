@@ -187,6 +187,11 @@ describe('failures', () => {
     const sent: string[] = [];
     for (let i = 0; i < 10; i++) sent.push(await track(`u-down-${run}`, 'While Down', { properties: { i } }));
     await waitFor('failed attempts', async () => (await metric(id, 'retried')) >= 4);
+    const health = async () => (await admin('GET', '/v1/dashboard/destinations')).body.destinations.find((d: { id: string }) => d.id === id);
+    let shown: any;
+    await waitFor('the dashboard showing it failing', async () => (shown = await health()).state === 'failing');
+    expect(shown).toMatchObject({ failing_since: expect.any(Number), last_error: expect.stringMatching(/ECONNREFUSED/), backlog: expect.any(Number) });
+    expect(shown.backlog).toBeGreaterThanOrEqual(1);
     const up = await startReceiver(port);
     try {
       await waitFor('every event', () => up.accepted(path).flatMap((r) => r.body.events).length >= 10);
@@ -195,6 +200,12 @@ describe('failures', () => {
       const deliveryIds = up.accepted(path).map((r) => r.body.delivery_id);
       expect(new Set(deliveryIds).size).toBe(deliveryIds.length);
       await waitFor('the record', async () => (await product.sql(`SELECT 1 FROM destination_deliveries WHERE destination_id = '${id}' AND status = 'delivered' AND attempts > 1`)).length > 0);
+      await waitFor('the dashboard showing it delivered', async () => (shown = await health()).delivered_24h === 10);
+      expect(shown).toMatchObject({ state: 'ok', backlog: 0, dead_letters: 0, last_delivered_at: expect.any(Number) });
+      const metrics = await (await fetch(`${product.url}/metrics`)).text();
+      expect(metrics).toMatch(new RegExp(`cdp_destination_delivery_latency_seconds_count\\{destination="${id}"\\} 10`));
+      expect(metrics).toMatch(new RegExp(`cdp_destination_backlog_jobs\\{destination="${id}"\\} 0`));
+      expect(await metric(id, 'delivered')).toBe(10);
     } finally {
       await up.close();
     }

@@ -32,9 +32,10 @@ describe('Redis key names', () => {
       '{cdp}:destination:dst_1',
       '{cdp}:segment-destinations:seg_1',
     ]);
-    expect([keys.destinations.events, keys.destinations.deliveryLease('dst_1'), eventDestinationQueue('dst_1')]).toEqual([
+    expect([keys.destinations.events, keys.destinations.deliveryLease('dst_1'), keys.destinations.deliveryState('dst_1'), eventDestinationQueue('dst_1')]).toEqual([
       '{cdp}:event-destinations',
       '{cdp}:destination-lease:dst_1',
+      '{cdp}:destination-state:dst_1',
       'destination-dst_1',
     ]);
     expect(keys.installationSecretCheck).toBe('{cdp}:secret:check');
@@ -48,7 +49,7 @@ describe('Redis key names', () => {
 
   test('every name under QUEUE_PREFIX follows the prefix given', () => {
     const other = redisKeyNames('{t1}');
-    const names = [...Object.values(other.identity), other.destinations.all, other.destinations.one('d'), other.destinations.ofSegment('s'), other.destinations.events, other.destinations.deliveryLease('d'), other.trackingPlans.current, other.trackingPlans.changed, other.dedupeClaim('a', 'b'), other.installationSecretCheck];
+    const names = [...Object.values(other.identity), other.destinations.all, other.destinations.one('d'), other.destinations.ofSegment('s'), other.destinations.events, other.destinations.deliveryLease('d'), other.destinations.deliveryState('d'), other.trackingPlans.current, other.trackingPlans.changed, other.dedupeClaim('a', 'b'), other.installationSecretCheck];
     for (const name of names) expect(name.startsWith('{t1}:')).toBe(true);
   });
 });
