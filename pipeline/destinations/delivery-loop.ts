@@ -18,7 +18,7 @@ import { retryAfterMs, retryDelay, verdictOf } from './retry-policy.js';
 
 export type DeliveryConfig = Pick<
   Config,
-  'QUEUE_PREFIX' | 'DESTINATIONS_ALLOW_PRIVATE' | 'DESTINATION_TIMEOUT_MS' | 'DESTINATION_RETRY_BASE_MS' | 'DESTINATION_RETRY_MAX_DELAY_MS' | 'DESTINATION_RETRY_FOR_MS'
+  'QUEUE_PREFIX' | 'WORKER_LOCK_DURATION_MS' | 'WORKER_STALLED_INTERVAL_MS' | 'DESTINATIONS_ALLOW_PRIVATE' | 'DESTINATION_TIMEOUT_MS' | 'DESTINATION_RETRY_BASE_MS' | 'DESTINATION_RETRY_MAX_DELAY_MS' | 'DESTINATION_RETRY_FOR_MS'
 >;
 
 export interface DeliveryLoopDeps {
@@ -30,6 +30,7 @@ export interface DeliveryLoopDeps {
   queue: EventQueue;
   keys: DestinationKeys;
   holdLease: LuaScript<number>;
+  releaseLease: LuaScript<number>;
   config: DeliveryConfig;
   metrics: DestinationMetrics;
   records: DeliveryRecords;
@@ -37,13 +38,16 @@ export interface DeliveryLoopDeps {
 }
 
 export interface DeliveryLoop {
-  /** Stops after the request in flight; jobs held go back to the queue when their locks run out. */
-  stop(): Promise<void>;
+  /**
+   * Stops after the request in flight: the jobs it holds go back to the front of the queue, in order, and the
+   * lease is given up, so the next process delivers them at once. (A process that dies leaves them to the
+   * stalled-job check and the lease to its expiry, as does a stop with Redis gone: `redisGone` waits on nothing.)
+   */
+  stop(redisGone?: boolean): Promise<void>;
 }
 
 type EventJob = Job<EventJobData>;
 
-const LEASE_MS = 30_000;
 const IDLE_MS = 250;
 
 /**
@@ -58,11 +62,16 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps): DeliveryLoop {
   const state = deliveryStateWriter(deps.workerConnection, deps.keys.deliveryState(id));
   // The dashboard's account of the deliveries: never a reason for one to fail.
   const tell = (update: Promise<void>) => void update.catch((err: Error) => log.warn({ destinationId: id, err: err.message }, 'destination state not written'));
-  const lockMs = Math.max(60_000, 3 * config.DESTINATION_TIMEOUT_MS);
+  // As the load workers' locks (a dead process's jobs are taken up again after about as long), but longer than
+  // a request can take, or a live delivery would be taken for a stalled one.
+  const lockMs = Math.max(config.WORKER_LOCK_DURATION_MS, 3 * config.DESTINATION_TIMEOUT_MS);
+  // The lease lasts as long: a process that died hands its destinations over once its jobs come back.
+  const leaseMs = lockMs;
   const worker = new Worker<EventJobData>(eventDestinationQueue(id), null, {
     connection: deps.workerConnection,
     prefix: config.QUEUE_PREFIX,
     lockDuration: lockMs,
+    stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
     // A job whose holder died goes back to wait however often that happens; it is never dead-lettered for it.
     maxStalledCount: 1_000_000,
     drainDelay: 1,
@@ -76,8 +85,8 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps): DeliveryLoop {
   const wait = (ms: number) => sleep(ms, undefined, { signal: stopping.signal }).catch(() => undefined);
   const keepLocks = setInterval(() => {
     for (const job of held) void job.extendLock(token, lockMs).catch(() => undefined);
-    void deps.holdLease([deps.keys.deliveryLease(id)], [token, LEASE_MS]).catch(() => undefined);
-  }, Math.min(lockMs, LEASE_MS) / 3);
+    void deps.holdLease([deps.keys.deliveryLease(id)], [token, leaseMs]).catch(() => undefined);
+  }, lockMs / 3);
 
   const take = async (block: boolean): Promise<EventJob | undefined> => (await worker.getNextJob(token, { block })) ?? undefined;
 
@@ -203,7 +212,7 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps): DeliveryLoop {
   const running = (async () => {
     while (!stopping.signal.aborted) {
       try {
-        if ((await deps.holdLease([deps.keys.deliveryLease(id)], [token, LEASE_MS])) !== 1) {
+        if ((await deps.holdLease([deps.keys.deliveryLease(id)], [token, leaseMs])) !== 1) {
           await wait(1000);
           continue;
         }
@@ -228,10 +237,19 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps): DeliveryLoop {
   })();
 
   return {
-    async stop() {
+    async stop(redisGone = false) {
       stopping.abort();
-      clearInterval(keepLocks);
+      if (redisGone) {
+        clearInterval(keepLocks);
+        await worker.close(true).catch(() => undefined);
+        return;
+      }
       await running;
+      clearInterval(keepLocks);
+      // Pushed to the front one by one from the last, so the first held is taken first again.
+      for (const job of [...held].reverse()) await job.moveToWait(token).catch((err: Error) => log.warn({ destinationId: id, jobId: job.id, err: err.message }, 'held job not put back; the stalled check will'));
+      held = [];
+      await deps.releaseLease([deps.keys.deliveryLease(id)], [token]).catch(() => undefined);
       await worker.close(true);
     },
   };

@@ -24,15 +24,17 @@ export interface EventDeliveryDeps {
 
 const WATCH_MS = 1000;
 const LEASE_SCRIPT = { file: 'pipeline/destinations/lua/hold-lease.lua', keys: 1 };
+const RELEASE_SCRIPT = { file: 'pipeline/destinations/lua/release-lease.lua', keys: 1 };
 
 /**
  * The delivery side of the workers role: one delivery loop per event destination (started within a second of
  * its creation, stopped at its deletion), and the backlog gauge. Several processes may run it: each
  * destination's lease lets one of them deliver it at a time.
  */
-export function startEventDelivery(deps: EventDeliveryDeps): { close(): Promise<void> } {
+export function startEventDelivery(deps: EventDeliveryDeps): { close(redisGone?: boolean): Promise<void> } {
   const loops = new Map<string, DeliveryLoop>();
   const holdLease = loadLuaScript<number>(deps.workerConnection, LEASE_SCRIPT);
+  const releaseLease = loadLuaScript<number>(deps.workerConnection, RELEASE_SCRIPT);
   const log = deps.log;
 
   new Gauge({
@@ -53,7 +55,7 @@ export function startEventDelivery(deps: EventDeliveryDeps): { close(): Promise<
     const ids = new Set((await deps.destinations.list()).map((d) => d.id));
     for (const id of ids) {
       if (loops.has(id)) continue;
-      loops.set(id, startDeliveryLoop({ destinationId: id, workerConnection: deps.workerConnection, destinations: deps.destinations, queue: deps.queues.of(id), keys: deps.keys, holdLease, config: deps.config, metrics: deps.destinationMetrics, records: deps.records, log }));
+      loops.set(id, startDeliveryLoop({ destinationId: id, workerConnection: deps.workerConnection, destinations: deps.destinations, queue: deps.queues.of(id), keys: deps.keys, holdLease, releaseLease, config: deps.config, metrics: deps.destinationMetrics, records: deps.records, log }));
     }
     for (const [id, loop] of loops) {
       if (ids.has(id)) continue;
@@ -68,11 +70,11 @@ export function startEventDelivery(deps: EventDeliveryDeps): { close(): Promise<
     syncing = syncing.then(() => (closed ? undefined : sync())).catch((err) => log.warn({ err: (err as Error).message }, 'event destinations not read'));
   }, WATCH_MS);
   return {
-    async close() {
+    async close(redisGone = false) {
       closed = true;
       clearInterval(timer);
-      await syncing;
-      await Promise.all([...loops.values()].map((l) => l.stop()));
+      if (!redisGone) await syncing;
+      await Promise.all([...loops.values()].map((l) => l.stop(redisGone)));
       loops.clear();
     },
   };

@@ -49,7 +49,7 @@ export async function startEventDestinations(
       records,
       log,
     });
-    base.onClose(() => delivery.close());
+    base.onClose((redisGone) => delivery.close(redisGone));
   }
   return {
     events,
