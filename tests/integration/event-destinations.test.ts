@@ -1,9 +1,13 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { launchChromium } from '../helpers/browser.js';
 import { startReceiver, type HttpReceiver, type ReceivedRequest } from '../helpers/http-receiver.js';
 import { ADMIN_KEY, basicAuth, startTestProduct, WRITE_KEY, type TestProduct } from '../helpers/test-product.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { projectRoot } from '../../pipeline/core/project-root.js';
 
 // Event destinations against real HTTP receivers started here: every delivery of the webhook format has its
 // signature checked with the documented scheme (not the product's code).
@@ -312,5 +316,38 @@ describe('failures', () => {
     const marker = await track(kept, 'Marker');
     await waitFor('the marker', () => eventsAt(path).some((e) => e.messageId === marker));
     expect(eventsAt(path).map((e) => e.messageId)).toEqual([...keptIds, marker]);
+  });
+});
+
+describe('dashboard', () => {
+  test('in Chromium: a row per event destination with its state, deliveries, backlog, dead letters and last error', async () => {
+    const path = `/panel-${run}`;
+    receiver.answer(path, () => ({ status: 422, body: 'no such list' }));
+    const id = await create({ name: 'Panel tool', url: `${receiver.url}${path}` });
+    await track(`u-panel-${run}`, 'Refused');
+    await waitFor('the dead letter', async () => (await admin('GET', `/v1/destinations/${id}`)).body.dead_letters.length === 1);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (err) => errors.push(err.message));
+      await page.goto(`${product.url}/`);
+      await page.fill('#admin-key', ADMIN_KEY);
+      await page.click('#login-form button[type=submit]');
+      const row = page.locator(`#destination-health tr[data-destination="${id}"]`);
+      await row.waitFor({ timeout: 30_000 });
+      expect(await row.getAttribute('data-dead-letters')).toBe('1');
+      expect(await row.getAttribute('data-state')).toBe('ok');
+      const text = await row.textContent();
+      expect(text).toContain('Panel tool');
+      expect(text).toContain('HTTP 422: no such list');
+      const rows = await page.locator('#destination-health tbody tr[data-destination]').count();
+      expect(rows).toBe((await admin('GET', '/v1/destinations')).body.destinations.filter((d: { type: string }) => d.type === 'events').length);
+      expect(errors).toEqual([]);
+      mkdirSync(join(projectRoot(), 'test-results'), { recursive: true });
+      await page.locator('#destinations').screenshot({ path: join(projectRoot(), 'test-results', 'dashboard-destinations.png') });
+    } finally {
+      await browser.close();
+    }
   });
 });
