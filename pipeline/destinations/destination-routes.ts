@@ -19,8 +19,8 @@ import { withoutSecret, type EventDestinationInput, type EventDestinationStore }
 import type { EventQueues } from './event-queues.js';
 import { compileTransform } from './transform.js';
 
-export const SECRET_MIN_LENGTH = 32;
-export const SECRET_MAX_LENGTH = 256;
+const SECRET_MIN_LENGTH = 32;
+const SECRET_MAX_LENGTH = 256;
 const TRANSFORM_MAX_LENGTH = 20_000;
 
 const TAGS = ['destinations'];
