@@ -49,6 +49,7 @@ export function createFanOut(deps: FanOutDeps): (events: LoadedEvent[]) => Promi
       const count = (outcome: EventOutcome) => counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
       const byJob = new Map<string, OutgoingEvent[]>();
       const transform = d.transform === null ? undefined : transformOf(d.id, d.updated_at, d.transform);
+      let transformError: { messageId: string; err: string } | undefined;
       for (const { e, jobId, profileId } of events) {
         if (d.disabled_at !== null) {
           count('disabled');
@@ -68,7 +69,7 @@ export function createFanOut(deps: FanOutDeps): (events: LoadedEvent[]) => Promi
             body = await transform(body as Record<string, unknown>);
           } catch (err) {
             count('transform_failed');
-            deps.log.warn({ destinationId: d.id, messageId: e.messageId, err: (err as Error).message }, 'destination transform failed; event not sent');
+            transformError ??= { messageId: e.messageId, err: (err as Error).message };
             continue;
           }
           if (body === undefined || body === null) {
@@ -81,6 +82,8 @@ export function createFanOut(deps: FanOutDeps): (events: LoadedEvent[]) => Promi
         list.push({ m: e.messageId, p: profileId, r: e.receivedAt, body });
       }
       for (const [outcome, n] of counts) deps.metrics.events.inc({ destination: d.id, outcome }, n);
+      // Once per group, not per event: a transform failing on every event must not flood the log.
+      if (transformError) deps.log.warn({ destinationId: d.id, events: counts.get('transform_failed'), firstMessageId: transformError.messageId, err: transformError.err }, 'destination transform failed; events not sent');
       const jobs = [...byJob].flatMap(([jobId, list]) => {
         const parts = [];
         for (let i = 0, chunk = 0; i < list.length; i += d.batch_size, chunk++) {

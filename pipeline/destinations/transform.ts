@@ -3,11 +3,19 @@ import { InvalidTransformError } from './errors/invalid-transform-error.js';
 
 export type Transform = (event: Record<string, unknown>) => Promise<unknown>;
 
-/** Compiles a destination's JSONata transform, or refuses it (InvalidTransformError, 400) with the parser's position. */
+// A transform runs in the loader's process: one that loops or recurses without end must fail (its event is
+// counted as transform_failed) rather than hold up the load.
+const TIME_LIMIT_MS = 100;
+const STACK_LIMIT = 500;
+
+/**
+ * Compiles a destination's JSONata transform, or refuses it (InvalidTransformError, 400) with the parser's
+ * position. Each evaluation is bounded in time and depth.
+ */
 export function compileTransform(source: string): Transform {
   let expression: jsonata.Expression;
   try {
-    expression = jsonata(source);
+    expression = jsonata(source, { timeout: TIME_LIMIT_MS, stack: STACK_LIMIT });
   } catch (err) {
     const e = err as { message?: string; position?: number; code?: string };
     throw new InvalidTransformError(e.message ?? String(err), e.position, e.code);
