@@ -52,6 +52,11 @@ export interface DeletionDeps {
   queue: LoadQueue;
   /** How long to wait for load jobs being loaded before deleting from ClickHouse. */
   activeWaitMs: number;
+  /**
+   * Takes the customer's events, by the profile ids they were loaded under, out of the event destinations'
+   * queues and dead letters (pipeline/destinations/destination-redaction.ts); answers how many.
+   */
+  outgoing?: (profiles: string[]) => Promise<number>;
   log: Logger;
 }
 
@@ -194,6 +199,9 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         deps.log.warn({ jobs: queued.stillActive }, 'load jobs still being loaded after the wait: rows of the deleted customer they insert later remain until the profile is deleted again');
       }
       if (queued && (queued.events > 0 || queued.rejected > 0 || queued.scrubbedFailures > 0)) deps.log.info({ ...queued }, 'deleted customer taken out of the load queue');
+      // After the load queue: the jobs loaded meanwhile have sent their events on to the destinations' queues.
+      const outgoing = deps.outgoing ? await deps.outgoing(profiles) : 0;
+      if (outgoing > 0) deps.log.info({ events: outgoing }, 'deleted customer taken out of the event destinations\' queues');
       // Every table holding a customer column, as the schema lists them (identity/erasure-targets.ts):
       // events are matched by profile and by identifier, so a customer's events loaded under no profile,
       // or dated in the future (other partitions), go too; refused events by the identifiers kept with them.

@@ -47,7 +47,7 @@ async function sqlFigures(period: string, start: string): Promise<Record<string,
 }
 
 /** The tiles as metric → [value, previous] (null where the tile shows none). */
-const tiles = (page: Page) =>
+const tiles = (page: Page): Promise<Record<string, (number | null)[]>> =>
   page.$$eval('#kpi-tiles .tile', (els) =>
     Object.fromEntries(els.map((e) => [e.getAttribute('data-metric'), [e.getAttribute('data-value'), e.getAttribute('data-previous')].map((v) => (v === '' || v === null ? null : Number(v)))])),
   );

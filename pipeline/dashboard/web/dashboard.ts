@@ -1,10 +1,11 @@
 import './dashboard.css';
 import type { LifecycleReport, TransitionsReport, ValueTierReport } from '../../../segments/customer-model/customer-model-types.js';
-import type { CustomersOverview, CustomerView, DataQuality, ExamplePayload, PipelineHealth, SegmentSizes } from '../dashboard-types.js';
+import type { CustomersOverview, CustomerView, DataQuality, DestinationsHealth, ExamplePayload, PipelineHealth, SegmentSizes } from '../dashboard-types.js';
 import { ApiError, getJson, KeyRefusedError } from './api.js';
 import { clearChart, drawChurnChart, drawEventsChart, drawQualityChart, drawSegmentsChart } from './charts.js';
 import { renderCustomer } from './customer-view.js';
 import { loadDecisionBoard } from './decision-board.js';
+import { renderDestinations } from './destinations-panel.js';
 import { byId, el, fillTable, setText } from './dom.js';
 import { fmtDuration, fmtInt, fmtMoney, fmtTime } from './format.js';
 import { dateInputValue, renderStageTiles, renderTransitions } from './lifecycle-panel.js';
@@ -226,6 +227,11 @@ async function loadQuality(key: string): Promise<void> {
   );
 }
 
+async function loadDestinations(key: string): Promise<void> {
+  const health = await getJson<DestinationsHealth>('/v1/dashboard/destinations', key);
+  renderDestinations(byId<HTMLTableElement>('destination-health'), health.destinations);
+}
+
 /** Loads every section; a refused key sends the viewer back to the key form with the reason. */
 async function loadAll(key: string): Promise<void> {
   setText('status', 'Loading…');
@@ -239,6 +245,7 @@ async function loadAll(key: string): Promise<void> {
       section('decision-board', () => loadDecisionBoard(key)),
       section('segments', () => loadSegments(key)),
       section('data-quality', () => loadQuality(key)),
+      section('destinations', () => loadDestinations(key)),
     ]);
     const ok = results.every(Boolean);
     setText('status', ok ? `Updated ${new Date().toLocaleTimeString()}` : 'Some sections failed to load');
@@ -252,7 +259,7 @@ async function loadAll(key: string): Promise<void> {
 async function refreshPipeline(): Promise<void> {
   if (!adminKey || document.hidden) return;
   try {
-    await section('pipeline', () => loadPipeline(adminKey!));
+    await Promise.all([section('pipeline', () => loadPipeline(adminKey!)), section('destinations', () => loadDestinations(adminKey!))]);
   } catch (err) {
     if (err instanceof KeyRefusedError) showLogin(err.message);
   }
