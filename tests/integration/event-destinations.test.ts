@@ -150,6 +150,43 @@ describe('what goes out', () => {
     expect(eventsAt(path).map((e) => e.messageId)).toEqual([granted, marker]);
     expect(await metric(id, 'no_consent')).toBe(4);
   });
+
+  test("consent on the profile: an event that says nothing reads the customer's latest statement, merged profiles included", async () => {
+    const path = `/profile-consent-${run}`;
+    const id = await create({ url: `${receiver.url}${path}`, filter: { types: ['track'] }, consent_categories: ['marketing'] });
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+    const marketing = (granted: boolean, h: number) => ({ timestamp: hoursAgo(h), context: { consent: { categoryPreferences: { marketing: granted } } } });
+    const statements = async (n: number) => product.waitForRows(`SELECT count() AS n FROM profile_consent`, (r) => Number((r[0] as { n: string }).n) >= n);
+    const counted = Number((await product.sql<{ n: string }>(`SELECT count() AS n FROM profile_consent`))[0]!.n);
+    const send = async (who: { userId?: string; anonymousId?: string }, event: string, more: Record<string, unknown> = {}) => {
+      const messageId = randomUUID();
+      expect((await product.post('/v1/track', { ...who, event, messageId, ...more })).status).toBe(200);
+      return messageId;
+    };
+    // Granted, then an event saying nothing: it goes out. Denied, then nothing: it does not. Never stated: not.
+    const p1 = await send({ userId: `u-p1-${run}` }, 'Statement', marketing(true, 3));
+    await send({ userId: `u-p2-${run}` }, 'Statement', marketing(false, 3));
+    // Two halves of one customer each state before they are merged: the most recent statement wins.
+    const p4user = await send({ userId: `u-p4-${run}` }, 'Statement', marketing(true, 2));
+    await send({ anonymousId: `a-p4-${run}` }, 'Statement', marketing(false, 1));
+    await send({ anonymousId: `a-p5-${run}` }, 'Statement', marketing(false, 2));
+    const p5user = await send({ userId: `u-p5-${run}` }, 'Statement', marketing(true, 1));
+    await statements(counted + 6);
+    for (const n of ['p4', 'p5']) expect((await product.post('/v1/identify', { userId: `u-${n}-${run}`, anonymousId: `a-${n}-${run}`, messageId: randomUUID() })).status).toBe(200);
+    // Loaded with the merges they caused (identity rows go in before their event).
+    await product.waitForRows(`SELECT count() AS n FROM events WHERE type = 'identify' AND user_id IN ('u-p4-${run}', 'u-p5-${run}')`, (r) => Number((r[0] as { n: string }).n) === 2);
+    const halves = await product.sql(`SELECT DISTINCT profile_id FROM events WHERE user_id IN ('u-p4-${run}', 'u-p5-${run}') OR anonymous_id IN ('a-p4-${run}', 'a-p5-${run}')`);
+    expect(halves).toHaveLength(4);
+    const p1later = await send({ userId: `u-p1-${run}` }, 'Unstated');
+    await send({ userId: `u-p2-${run}` }, 'Unstated');
+    await send({ userId: `u-p3-${run}` }, 'Unstated');
+    await send({ userId: `u-p4-${run}` }, 'Unstated');
+    const p5later = await send({ anonymousId: `a-p5-${run}` }, 'Unstated');
+    const marker = await send({ userId: `u-p1-${run}` }, 'Marker');
+    await waitFor('the marker', () => eventsAt(path).some((e) => e.messageId === marker));
+    expect(eventsAt(path).map((e) => e.messageId).sort()).toEqual([p1, p4user, p5user, p1later, p5later, marker].sort());
+    expect(await metric(id, 'no_consent')).toBe(6);
+  });
 });
 
 describe('batching and order', () => {
