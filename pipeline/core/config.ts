@@ -184,7 +184,7 @@ export const configVariables = {
     optionalString.refine((v) => v === undefined || validTimeZone(v), 'must be an IANA time zone such as UTC or Europe/Berlin'),
     'Time zone of the KPI periods (days, weeks from Monday, months) of the `kpis` job. Unset: SEGMENTS_TIME_ZONE.',
   ],
-  ATTRIBUTION_WINDOW_DAYS: [int(1, 3650).default(30), 'KPIs: an order is attributed to campaign touches (context.campaign.name) at most this many days before it.'],
+  ATTRIBUTION_WINDOW_DAYS: [int(1, 3650).default(30), 'KPIs: an order is attributed (last touch) to the latest campaign touch (context.campaign.name) at most this many days before it.'],
   SQL_MAX_EXECUTION_SECONDS: [int(1).default(30), 'Time limit of one `POST /v1/sql` / `cdp sql` query.'],
   SQL_MAX_RESULT_ROWS: [int(1).default(100000), 'Row limit of one `POST /v1/sql` / `cdp sql` result.'],
   SQL_MAX_MEMORY_BYTES: [int(1_000_000).default(2 * 1024 ** 3), 'Memory limit of one `POST /v1/sql` / `cdp sql` query.'],

@@ -323,7 +323,7 @@ describe('channels and campaigns', () => {
     ]);
   });
 
-  test('last and first touch within the attribution window; costs replace per day; cost per order and ROI', async () => {
+  test('last touch within the attribution window, first touch the earliest; costs replace per day; cost per order and ROI', async () => {
     const res = await kpis('period=month', '/v1/kpis/campaigns');
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const none = { cost: null, cost_per_order: null, roi: null };
@@ -332,8 +332,10 @@ describe('channels and campaigns', () => {
         period_start: '2026-05-01',
         partial: false,
         entries: [
-          { campaign: 'old-promo', model: 'first_touch', orders: 1, revenue: 100, ...none },
-          { campaign: 'spring', model: 'first_touch', orders: 1, revenue: 50, cost: 75, cost_per_order: 75, roi: -1 / 3 },
+          // First touch: old-promo for both of ann's May orders (its touch is outside a2's window, which only
+          // last touch has); spring's costs stand under first touch with no order.
+          { campaign: 'old-promo', model: 'first_touch', orders: 2, revenue: 150, ...none },
+          { campaign: 'spring', model: 'first_touch', orders: 0, revenue: 0, cost: 75, cost_per_order: null, roi: -1 },
           { campaign: 'spring', model: 'last_touch', orders: 2, revenue: 150, cost: 75, cost_per_order: 37.5, roi: 1 },
         ],
       },
