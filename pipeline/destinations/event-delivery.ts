@@ -37,22 +37,21 @@ export function startEventDelivery(deps: EventDeliveryDeps): { close(redisGone?:
   const releaseLease = loadLuaScript<number>(deps.workerConnection, RELEASE_SCRIPT);
   const log = deps.log;
 
-  new Gauge({
+  // Sampled with each look at the destinations, not when /metrics is read: a scrape must answer even while
+  // Redis is down (the private Redis being restarted), and a Redis call there would wait for it.
+  const backlog = new Gauge({
     name: 'cdp_destination_backlog_jobs',
     help: 'Jobs (each up to a batch of events) waiting or being delivered per event destination; dead letters not counted',
     labelNames: ['destination'] as const,
     registers: [deps.metrics.registry],
-    async collect() {
-      this.reset();
-      for (const d of await deps.destinations.list()) {
-        const counts = await deps.queues.of(d.id).getJobCounts('wait', 'active', 'delayed', 'prioritized');
-        this.set({ destination: d.id }, Object.values(counts).reduce((a, b) => a + b, 0));
-      }
-    },
   });
 
   async function sync(): Promise<void> {
-    const ids = new Set((await deps.destinations.list()).map((d) => d.id));
+    const destinations = await deps.destinations.list();
+    const ids = new Set(destinations.map((d) => d.id));
+    const counts = await Promise.all(destinations.map(async (d) => [d.id, await deps.queues.of(d.id).getJobCounts('wait', 'active', 'delayed', 'prioritized')] as const));
+    backlog.reset();
+    for (const [id, c] of counts) backlog.set({ destination: id }, Object.values(c).reduce((a, b) => a + b, 0));
     for (const id of ids) {
       if (loops.has(id)) continue;
       loops.set(id, startDeliveryLoop({ destinationId: id, workerConnection: deps.workerConnection, destinations: deps.destinations, queue: deps.queues.of(id), keys: deps.keys, holdLease, releaseLease, config: deps.config, metrics: deps.destinationMetrics, records: deps.records, log }));
