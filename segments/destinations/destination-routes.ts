@@ -18,7 +18,7 @@ export const SECRET_MAX_LENGTH = 256;
 
 const TAGS = ['destinations'];
 
-const webhookUrl = z
+export const webhookUrl = z
   .string()
   .max(2048, 'must be at most 2048 characters')
   .refine((raw) => {
