@@ -33,6 +33,8 @@ export interface AlertOutcome {
   state: AlertStateName;
   /** The state changed in this minute (a change sent to the webhook and recorded in alert_events). */
   changed: boolean;
+  /** The condition and, for an anomaly, its baseline (kind weekly, trailing or none, points, median, mad). */
+  detail: Record<string, unknown>;
 }
 
 export interface AlertEvaluator {
@@ -120,7 +122,7 @@ export function createAlertEvaluator(deps: EvaluatorDeps): AlertEvaluator {
           await deps.deliveries.add('deliver', change, { jobId: id });
           deps.log.info({ alertId: alert.id, state: t.state, value, at: new Date(minute).toISOString(), deliveryId: id }, 'alert state changed');
         }
-        return { id: alert.id, value, state: t.state, changed };
+        return { id: alert.id, value, state: t.state, changed, detail };
       }
 
       const outcomes: AlertOutcome[] = [];
