@@ -2,12 +2,10 @@ import { z } from 'zod';
 import { resourceId } from '../../pipeline/core/resource-id.js';
 import { SECRET_MAX_LENGTH, SECRET_MIN_LENGTH, webhookUrl } from '../destinations/destination-routes.js';
 import { METRIC_NAMES, alertMetric } from './alert-metrics.js';
+import { THRESHOLD_OPS } from './alert-types.js';
 
 // An alert as it is defined: a metric, and either a threshold or an anomaly rule, and the webhook its state
 // changes go to. What is stored (versioned, in ClickHouse) is all of it but the webhook's secret.
-
-export const THRESHOLD_OPS = ['gt', 'gte', 'lt', 'lte'] as const;
-export type ThresholdOp = (typeof THRESHOLD_OPS)[number];
 
 export const FOR_MINUTES_MAX = 1440;
 

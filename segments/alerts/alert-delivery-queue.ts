@@ -1,7 +1,7 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { QUEUE_NAMES } from '../../pipeline/redis/key-names.js';
 import { webhookJobOptions, type WebhookQueueConfig } from '../destinations/webhook-queue.js';
-import type { AlertStateName } from './alert-states.js';
+import type { AlertStateName } from './alert-types.js';
 
 /** One state change of an alert, to send to its webhook. The secret is not in it: it is read when sending. */
 export interface AlertDeliveryData {

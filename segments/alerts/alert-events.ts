@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import { chMs, chTime } from '../../pipeline/clickhouse/ch-time.js';
 import type { AlertDeliveryData } from './alert-delivery-queue.js';
-import type { AlertStateName } from './alert-states.js';
+import type { AlertStateName } from './alert-types.js';
 
 /** A recorded state change, as GET /v1/alerts/:id/events answers it. */
 export interface AlertEvent {

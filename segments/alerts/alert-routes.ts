@@ -7,9 +7,10 @@ import { InvalidRequestError } from '../../pipeline/core/errors/invalid-request-
 import { failures, success } from '../../pipeline/core/reply-schemas.js';
 import { resourceId } from '../../pipeline/core/resource-id.js';
 import { resourceWrites } from '../../pipeline/core/resource-routes.js';
-import { THRESHOLD_OPS, alertInput, type Alert } from './alert-definition.js';
+import { alertInput, type Alert } from './alert-definition.js';
 import { alertEvents } from './alert-events.js';
-import { ALERT_STATES, type AlertStates } from './alert-states.js';
+import type { AlertStates } from './alert-states.js';
+import { ALERT_STATES, THRESHOLD_OPS } from './alert-types.js';
 import type { AlertStore } from './alert-store.js';
 import { AlertNotFoundError } from './errors/alert-not-found-error.js';
 

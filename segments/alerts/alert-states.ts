@@ -1,20 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { AlertKeys } from '../../pipeline/redis/key-names.js';
 import { loadLuaScript } from '../../pipeline/redis/lua-script.js';
-
-export const ALERT_STATES = ['ok', 'firing', 'resolved'] as const;
-export type AlertStateName = (typeof ALERT_STATES)[number];
-
-/** An alert's live state, as GET /v1/alerts shows it. */
-export interface AlertState {
-  state: AlertStateName;
-  /** When it entered this state (the end of the minute evaluated); null while it never changed. */
-  since: string | null;
-  /** The value in the last minute evaluated (null: none). */
-  value: number | null;
-  /** The last minute evaluated (its end); null before the first evaluation. */
-  evaluated_at: string | null;
-}
+import type { AlertState, AlertStateName } from './alert-types.js';
 
 /** What one evaluation says: whether to fire, and whether the condition holds now (null: no judgement, the state stays). */
 export interface Verdict {

@@ -1,4 +1,4 @@
-import type { ThresholdOp } from './alert-definition.js';
+import type { ThresholdOp } from './alert-types.js';
 
 /** Whether a value meets a threshold's condition. */
 export function meets(value: number, threshold: { op: ThresholdOp; value: number }): boolean {
