@@ -44,6 +44,7 @@ export const CLICKHOUSE_ROUTES: readonly { method: HTTPMethods; url: string; key
   { method: 'DELETE', url: '/v1/alerts/:id', key: 'admin' },
   { method: 'GET', url: '/v1/alerts/:id/versions', key: 'admin' },
   { method: 'GET', url: '/v1/alerts/:id/events', key: 'admin' },
+  { method: 'POST', url: '/v1/alerts/:id/replay', key: 'admin' },
   { method: 'POST', url: '/v1/destinations', key: 'admin' },
   { method: 'GET', url: '/v1/destinations', key: 'admin' },
   { method: 'GET', url: '/v1/destinations/:id', key: 'admin' },

@@ -31,3 +31,18 @@ export function createAlertDeliveryQueue(connection: ConnectionOptions, config: 
 }
 
 export type AlertDeliveryQueue = ReturnType<typeof createAlertDeliveryQueue>;
+
+export const DELIVERY_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'unknown'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/**
+ * Where each delivery stands: waiting, active or delayed (being retried), completed, failed (dead-lettered,
+ * replayable), or unknown (a completed delivery is forgotten after a day).
+ */
+export async function deliveryStates(queue: AlertDeliveryQueue, ids: string[]): Promise<Map<string, DeliveryState>> {
+  const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
+  return new Map(ids.map((id, i) => {
+    const state = states[i]!;
+    return [id, (DELIVERY_STATES as readonly string[]).includes(state) ? (state as DeliveryState) : state === 'waiting-children' || state === 'prioritized' ? 'waiting' : 'unknown'];
+  }));
+}

@@ -8,6 +8,8 @@ import { failures, success } from '../../pipeline/core/reply-schemas.js';
 import { resourceId } from '../../pipeline/core/resource-id.js';
 import { resourceWrites } from '../../pipeline/core/resource-routes.js';
 import { alertInput, type Alert } from './alert-definition.js';
+import { replayAlertDeliveries } from './alert-dead-letters.js';
+import { DELIVERY_STATES, deliveryStates, type AlertDeliveryQueue } from './alert-delivery-queue.js';
 import { alertEvents } from './alert-events.js';
 import type { AlertStates } from './alert-states.js';
 import { ALERT_STATES, THRESHOLD_OPS } from './alert-types.js';
@@ -17,6 +19,7 @@ import { AlertNotFoundError } from './errors/alert-not-found-error.js';
 export interface AlertRouteDeps {
   store: AlertStore;
   states: AlertStates;
+  deliveries: AlertDeliveryQueue;
   clickhouse: ClickHouseClient;
   database: string;
 }
@@ -56,12 +59,14 @@ const eventReply = z.object({
   value: z.number().nullable(),
   at: z.string().describe('the end of the minute evaluated'),
   delivery_id: z.string().describe('x-cdp-delivery of the webhook request carrying it'),
+  delivery_state: z.enum(DELIVERY_STATES).describe('waiting, active, delayed (being retried), completed, failed (dead-lettered: POST /v1/alerts/:id/replay), unknown (completed more than a day ago)'),
   detail: z.record(z.string(), z.unknown()).describe('the condition and, for an anomaly, its baseline (kind weekly or trailing, points, median, mad)'),
 });
 
 /**
  * Alerts (admin key for all): `POST /v1/alerts`, `PUT|GET|DELETE /v1/alerts/:id`, `GET /v1/alerts` (with their
- * live states), `GET /v1/alerts/:id/versions`, `GET /v1/alerts/:id/events` (the recorded state changes).
+ * live states), `GET /v1/alerts/:id/versions`, `GET /v1/alerts/:id/events` (the recorded state changes, with
+ * where each delivery stands), `POST /v1/alerts/:id/replay` (dead-lettered changes sent again).
  */
 export async function alertRoutes(app: FastifyInstance, deps: AlertRouteDeps): Promise<void> {
   const { store, states } = deps;
@@ -131,7 +136,31 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRouteDeps): P
     },
     async (request) => {
       if ((await store.versions(request.params.id)).length === 0) throw new AlertNotFoundError(request.params.id);
-      return { success: true as const, events: await alertEvents(deps.clickhouse, deps.database, request.params.id, request.query.limit) };
+      const events = await alertEvents(deps.clickhouse, deps.database, request.params.id, request.query.limit);
+      const delivery = await deliveryStates(deps.deliveries, events.map((e) => e.delivery_id));
+      return { success: true as const, events: events.map((e) => ({ ...e, delivery_state: delivery.get(e.delivery_id)! })) };
+    },
+  );
+
+  typed.post(
+    '/v1/alerts/:id/replay',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: TAGS,
+        summary: "Send an alert's dead-lettered changes again",
+        description: 'Every change of the alert whose delivery used up its attempts, or the one named by `delivery_id`, back in the queue under the same delivery id.',
+        params: idParams,
+        body: z.strictObject({ delivery_id: z.string().min(1).max(200).optional() }).nullish(),
+        response: { 200: success({ replayed: z.number() }), ...failures(400, 404) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      if (!(await store.get(id))) throw new AlertNotFoundError(id);
+      const deliveryId = request.body?.delivery_id;
+      if (deliveryId !== undefined && !deliveryId.startsWith(`${id}.`)) throw new InvalidRequestError(`delivery_id: ${deliveryId} is not a delivery of alert ${id}`);
+      return { success: true as const, ...(await replayAlertDeliveries(deps.deliveries, id, deliveryId)) };
     },
   );
 

@@ -71,6 +71,8 @@ export interface EventRow {
   revenue?: number;
   currency?: string;
   properties?: Record<string, unknown>;
+  /** loaded_at − received_at (default 500 ms). */
+  lagMs?: number;
 }
 
 /** Writes events into ClickHouse as the loader would have, with the times given. */
@@ -88,7 +90,7 @@ export async function insertEvents(product: TestProduct, rows: EventRow[]): Prom
         timestamp: chTime(r.at),
         original_timestamp: chTime(r.at),
         received_at: chTime(r.at),
-        loaded_at: chTime(r.at + 500),
+        loaded_at: chTime(r.at + (r.lagMs ?? 500)),
         source_id: 'web',
         order_id: r.order_id ?? '',
         revenue: r.revenue ?? null,

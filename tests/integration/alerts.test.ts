@@ -85,6 +85,7 @@ describe('routes', () => {
       ['GET', '/v1/alerts/any/versions'],
       ['GET', '/v1/alerts/any/events'],
       ['DELETE', '/v1/alerts/any'],
+      ['POST', '/v1/alerts/any/replay', {}],
     ];
     for (const [method, route, body] of routes) {
       const none = await call(method, route, body, null);
@@ -131,6 +132,9 @@ describe('routes', () => {
       expect([res.status, res.body.code], route).toEqual([404, 'CDP_ALERT_NOT_FOUND']);
     }
     expect((await call('DELETE', '/v1/alerts/bad-input')).status).toBe(404);
+    expect((await call('POST', '/v1/alerts/bad-input/replay', {})).status).toBe(404);
+    expect((await call('POST', '/v1/alerts/Bad%20Id/replay', {})).status).toBe(400);
+    expect((await call('POST', '/v1/alerts/any/replay', { delivery_id: 1 })).status).toBe(400);
   });
 
   test('PUT creates (201), the same body again is 200 without a version, a change makes the next; POST makes a new id or 409; the secret is never shown nor in ClickHouse', async () => {
@@ -282,6 +286,58 @@ describe('threshold alerts', () => {
     expect(await evaluate('traffic', '2026-10-05T10:03:00Z')).toMatchObject({ value: 1, state: 'resolved', changed: true });
     expect((await waitForDeliveries('/traffic', 2)).map((r) => r.body.state)).toEqual(['firing', 'resolved']);
     expect((await call('DELETE', '/v1/alerts/traffic')).status).toBe(200);
+  });
+});
+
+describe('pipeline metrics', () => {
+  test('load lag p95 over the rows loaded in the 5 minutes before; no row loaded leaves the state as it is', async () => {
+    const rows = (iso: string, lagMs: number, n: number): EventRow[] => Array.from({ length: n }, (_, i) => ({ at: at(iso) + i * 1000, type: 'page', lagMs }));
+    // 20 rows received from 09:57:00 and loaded 30 s later; 20 from 10:02:00 loaded 1 s later.
+    await insertEvents(product, [...rows('2026-10-07T09:57:00Z', 30_000, 20), ...rows('2026-10-07T10:02:00Z', 1_000, 20)]);
+    await putAlert('lag', 'load_lag_p95_seconds', { threshold: { op: 'gt', value: 10 } });
+    expect(await evaluate('lag', '2026-10-07T10:00:00Z')).toMatchObject({ value: 30, state: 'firing', changed: true });
+    expect(await evaluate('lag', '2026-10-07T10:05:00Z')).toMatchObject({ value: 1, state: 'resolved', changed: true });
+    expect(await evaluate('lag', '2026-10-07T10:30:00Z')).toMatchObject({ value: null, state: 'resolved', changed: false });
+    expect((await call('DELETE', '/v1/alerts/lag')).status).toBe(200);
+  });
+
+  test('queue waiting: load jobs held while the workers are paused', async () => {
+    await product.queue.pause();
+    try {
+      const res = await product.post('/v1/track', { userId: 'waiting-u', event: 'Queued While Paused' });
+      expect(res.status).toBe(200);
+      await putAlert('backlog', 'queue_waiting', { threshold: { op: 'gte', value: 1 } });
+      const held = await evaluate('backlog', '2026-10-08T10:00:00Z');
+      expect(held).toMatchObject({ state: 'firing', changed: true });
+      expect(held.value).toBe(await product.queue.getWaitingCount());
+    } finally {
+      await product.queue.resume();
+    }
+    await product.waitForRows(`SELECT count() AS n FROM events WHERE event = 'Queued While Paused'`, (r) => Number((r[0] as { n: string }).n) === 1);
+    await waitFor('an empty load queue', async () => (await product.queue.getWaitingCount()) === 0);
+    expect(await evaluate('backlog', '2026-10-08T10:01:00Z')).toMatchObject({ value: 0, state: 'resolved', changed: true });
+    expect((await call('DELETE', '/v1/alerts/backlog')).status).toBe(200);
+  });
+
+  test("dead letters: an alert's delivery that used up its attempts is one; replayed and delivered, none", async () => {
+    let refuse = true;
+    receiver.behaviour.set('/refused', () => (refuse ? 500 : 200));
+    await putAlert('refused', 'events_per_minute', { threshold: { op: 'gte', value: 0 } });
+    await putAlert('dlq', 'dead_letters', { threshold: { op: 'gte', value: 1 } });
+    expect(await evaluate('refused', '2026-10-09T10:00:00Z')).toMatchObject({ state: 'firing', changed: true });
+    // WEBHOOK_ATTEMPTS is 3.
+    const eventsOf = async (id: string) => (await call('GET', `/v1/alerts/${id}/events`)).body.events as { delivery_id: string; delivery_state: string }[];
+    await waitFor('the delivery to be dead-lettered', async () => (await eventsOf('refused'))[0]?.delivery_state === 'failed');
+    expect(receiver.received.filter((r) => r.path === '/refused').map((r) => r.status)).toEqual([500, 500, 500]);
+    expect(await evaluate('dlq', '2026-10-09T10:01:00Z')).toMatchObject({ value: 1, state: 'firing', changed: true });
+
+    refuse = false;
+    expect((await call('POST', '/v1/alerts/refused/replay', { delivery_id: 'dlq.1' })).status).toBe(400);
+    expect((await call('POST', '/v1/alerts/refused/replay', {})).body).toEqual({ success: true, replayed: 1 });
+    await waitForDeliveries('/refused', 1);
+    await waitFor('the replayed delivery to complete', async () => (await eventsOf('refused'))[0]?.delivery_state === 'completed');
+    expect(await evaluate('dlq', '2026-10-09T10:02:00Z')).toMatchObject({ value: 0, state: 'resolved', changed: true });
+    for (const id of ['refused', 'dlq']) expect((await call('DELETE', `/v1/alerts/${id}`)).status).toBe(200);
   });
 });
 

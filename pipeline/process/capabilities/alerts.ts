@@ -54,7 +54,7 @@ export async function startAlerts(base: Base, deps: { queue: LoadQueue; scheduli
   return {
     alerts,
     routes: async (app) => {
-      await app.register(alertRoutes, { store, states, clickhouse, database });
+      await app.register(alertRoutes, { store, states, deliveries, clickhouse, database });
     },
   };
 }
