@@ -301,6 +301,23 @@ describe('pipeline metrics', () => {
     expect((await call('DELETE', '/v1/alerts/lag')).status).toBe(200);
   });
 
+  test('rejected per minute: events the tracking API refused, counted by the minute they arrived in', async () => {
+    const mark = randomUUID();
+    for (let i = 0; i < 2; i++) expect((await product.post('/v1/track', { event: `refused-${mark}` })).status).toBe(400);
+    const rows = await product.waitForRows<{ received: string }>(
+      `SELECT toUnixTimestamp64Milli(received_at) AS received FROM rejected_events WHERE position(payload, '${mark}') > 0`,
+      (r) => r.length === 2,
+    );
+    // The minutes ending after each refusal: both in one minute, or one in each of two.
+    const ends = [...new Set(rows.map((r) => Math.floor(Number(r.received) / MINUTE) * MINUTE + MINUTE))].sort();
+    await putAlert('refusals', 'rejected_per_minute', { threshold: { op: 'gte', value: ends.length === 1 ? 2 : 1 } });
+    const fired = await evaluate('refusals', new Date(ends[0]!).toISOString());
+    expect(fired).toMatchObject({ value: ends.length === 1 ? 2 : 1, state: 'firing', changed: true });
+    const quiet = await evaluate('refusals', new Date(ends.at(-1)! + MINUTE).toISOString());
+    expect(quiet).toMatchObject({ value: 0, state: 'resolved', changed: true });
+    expect((await call('DELETE', '/v1/alerts/refusals')).status).toBe(200);
+  });
+
   test('queue waiting: load jobs held while the workers are paused', async () => {
     await product.queue.pause();
     try {
