@@ -18,7 +18,7 @@ export interface Transition {
   changeAt: number | null;
 }
 
-const TRANSITION_SCRIPT = { file: 'segments/alerts/lua/alert-transition.lua', keys: 1 };
+const TRANSITION_SCRIPT = { file: 'segments/alerts/lua/alert-transition.lua', keys: 2 };
 
 const iso = (ms: string | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
 
@@ -46,7 +46,7 @@ export function createAlertStates(redis: Redis, keys: AlertKeys) {
     /** Applies one minute's verdict (see alert-transition.lua). */
     async apply(id: string, minute: number, version: number, value: number | null, verdict: Verdict): Promise<Transition> {
       const holds = verdict.holds === null ? '' : verdict.holds ? '1' : '0';
-      const [applied, state, previous, changeAt] = await transition([keys.state(id)], [minute, version, value === null ? '' : String(value), verdict.fires ? '1' : '0', holds]);
+      const [applied, state, previous, changeAt] = await transition([keys.state(id), keys.secret(id)], [minute, version, value === null ? '' : String(value), verdict.fires ? '1' : '0', holds]);
       return { applied: applied === 1, state: state as AlertStateName, previous: previous === '' ? null : (previous as AlertStateName), changeAt: changeAt === '' ? null : Number(changeAt) };
     },
   };
