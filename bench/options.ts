@@ -3,7 +3,7 @@
 
 export interface BenchOptions {
   /** Which benches to run. */
-  only: 'all' | 'ingest' | 'fsync' | 'plans' | 'pipeline' | 'identity' | 'jobs' | 'model' | 'audience';
+  only: 'all' | 'ingest' | 'fsync' | 'plans' | 'pipeline' | 'identity' | 'jobs' | 'model' | 'audience' | 'destinations';
   /** Seconds of measured load per target and scenario. */
   durationSec: number;
   /** Seconds of unmeasured load before each measurement (JIT, connection set-up, Redis AOF growth). */
@@ -51,7 +51,7 @@ function numList(name: string, fallback: number[]): number[] {
 
 export function benchOptions(): BenchOptions {
   const only = process.env.BENCH_ONLY ?? 'all';
-  if (only !== 'all' && only !== 'ingest' && only !== 'fsync' && only !== 'plans' && only !== 'pipeline' && only !== 'identity' && only !== 'jobs' && only !== 'model' && only !== 'audience') throw new Error(`BENCH_ONLY must be all, ingest, fsync, plans, pipeline, identity, jobs, model or audience; got "${only}"`);
+  if (only !== 'all' && only !== 'ingest' && only !== 'fsync' && only !== 'plans' && only !== 'pipeline' && only !== 'identity' && only !== 'jobs' && only !== 'model' && only !== 'audience' && only !== 'destinations') throw new Error(`BENCH_ONLY must be all, ingest, fsync, plans, pipeline, identity, jobs, model, audience or destinations; got "${only}"`);
   return {
     only,
     durationSec: num('BENCH_DURATION', 10),

@@ -47,6 +47,7 @@ async function main(): Promise<number> {
   if (runs('jobs')) await attempt('jobs', () => runJobsBench(opts));
   if (runs('model')) await attempt('model', () => runCustomerModelBench(opts));
   if (runs('audience')) await attempt('audience', async () => (await import('./audience-bench.js')).runAudienceBench(opts));
+  if (runs('destinations')) await attempt('destinations', async () => (await import('./destinations-bench.js')).runDestinationsBench(opts));
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return failed ? 1 : 0;
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { failures, success } from '../pipeline/core/reply-schemas.js';
+import { NPS_GROUPS } from './feedback/nps-answers.js';
 import { profileModelReply } from './profile-customer-model.js';
 import type { Profile, ProfileStore } from './profile-store.js';
 
@@ -34,6 +35,8 @@ const profileReply = z
         }),
       )
       .describe('by category, the latest preference stated by an event (context.consent.categoryPreferences) of this profile or one merged into it; a category never stated is absent and counts as not granted'),
+    nps_group: z.enum(NPS_GROUPS).nullable().describe("the group of the customer's latest NPS answer (Survey Responded, survey nps): promoter 9–10, passive 7–8, detractor 0–6; null without one"),
+    open_complaints: z.number().describe('complaints the customer opened (Complaint Opened) that are open now'),
     computed_traits: z
       .record(
         z.string(),

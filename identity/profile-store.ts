@@ -5,6 +5,7 @@ import { chTime } from '../pipeline/clickhouse/ch-time.js';
 import type { LoadQueue } from '../pipeline/redis/load-queue.js';
 import type { Logger } from '../pipeline/core/logger.js';
 import { readConsentStatements, type ConsentStatement } from './consent/profile-consent-reader.js';
+import { readProfileFeedback, type ProfileFeedback } from './feedback/profile-feedback.js';
 import { erasureTargets, schemaColumns, type ErasureParams } from './erasure-targets.js';
 import { profileCustomerModel, type ProfileCustomerModel } from './profile-customer-model.js';
 import { profileIdsOf, survivingProfile } from './surviving-profile.js';
@@ -17,7 +18,7 @@ import { SUPPRESSION_SCHEME, type SuppressionHasher } from './suppression-hash.j
 const DELETE_SCRIPT = { file: 'identity/lua/delete-profile.lua', keys: 6 };
 const SEP = '\u001f';
 
-export interface Profile extends ProfileCustomerModel {
+export interface Profile extends ProfileCustomerModel, ProfileFeedback {
   profile_id: string;
   /** Set when the id asked for was merged into this profile. */
   requested_profile_id?: string;
@@ -51,6 +52,11 @@ export interface DeletionDeps {
   queue: LoadQueue;
   /** How long to wait for load jobs being loaded before deleting from ClickHouse. */
   activeWaitMs: number;
+  /**
+   * Takes the customer's events, by the profile ids they were loaded under, out of the event destinations'
+   * queues and dead letters (pipeline/destinations/destination-redaction.ts); answers how many.
+   */
+  outgoing?: (profiles: string[]) => Promise<number>;
   log: Logger;
 }
 
@@ -132,7 +138,7 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         { ids, limit: eventLimit },
       );
       if (identifiers.length === 0 && events.length === 0) return undefined;
-      const [traits, merges, model, consent] = await Promise.all([
+      const [traits, merges, model, consent, feedback] = await Promise.all([
         rows<{ trait: string; value: string; updated_at: string }>(
           `SELECT trait, value, updated_at FROM ${db}.profile_traits_current WHERE profile_id = {id:String} ORDER BY trait`,
           { id: survivor },
@@ -145,6 +151,7 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         ),
         profileCustomerModel(rows, db, survivor),
         readConsentStatements(clickhouse, db, ids),
+        readProfileFeedback(clickhouse, db, ids),
       ]);
       return {
         profile_id: survivor,
@@ -154,6 +161,7 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         merges,
         recent_events: events.map((e) => ({ ...e, properties: JSON.parse(String(e.properties)) })),
         consent,
+        ...feedback,
         ...model,
       };
     },
@@ -191,6 +199,9 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
         deps.log.warn({ jobs: queued.stillActive }, 'load jobs still being loaded after the wait: rows of the deleted customer they insert later remain until the profile is deleted again');
       }
       if (queued && (queued.events > 0 || queued.rejected > 0 || queued.scrubbedFailures > 0)) deps.log.info({ ...queued }, 'deleted customer taken out of the load queue');
+      // After the load queue: the jobs loaded meanwhile have sent their events on to the destinations' queues.
+      const outgoing = deps.outgoing ? await deps.outgoing(profiles) : 0;
+      if (outgoing > 0) deps.log.info({ events: outgoing }, 'deleted customer taken out of the event destinations\' queues');
       // Every table holding a customer column, as the schema lists them (identity/erasure-targets.ts):
       // events are matched by profile and by identifier, so a customer's events loaded under no profile,
       // or dated in the future (other partitions), go too; refused events by the identifiers kept with them.

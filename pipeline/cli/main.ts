@@ -4,6 +4,7 @@ import { SCOPES, type Scope } from '../auth/key-store.js';
 import { loadConfig, type Config } from '../core/config.js';
 import { CdpError } from '../core/errors/cdp-error.js';
 import { UsageError } from '../core/errors/usage-error.js';
+import { DESTINATIONS_USAGE, destinationsCommand } from './commands/destinations.js';
 import { dlqListCommand, dlqReplayCommand } from './commands/dlq.js';
 import { identityRebuildCommand } from './commands/identity.js';
 import { jobsRunCommand } from './commands/jobs.js';
@@ -31,6 +32,10 @@ Usage:
   cdp dlq replay [--id ID]                      put them (or one) back in the queue
   cdp webhooks failed [--destination ID]        webhook deliveries that used up their attempts
   cdp webhooks replay [--destination ID] [--id DELIVERY_ID]   deliver them again (same delivery ids)
+  cdp destinations list | get <id> | delete <id>   destinations (needs a running product)
+  cdp destinations create <file> | put <file> [--id ID]   create or replace one from a JSON file
+  cdp destinations pause|resume <id>            hold or restart an event destination's deliveries
+  cdp destinations replay <id> [--id DELIVERY_ID]   send its dead letters again (same delivery ids)
   cdp identity rebuild                          rebuild the Redis identity graph from ClickHouse
   cdp jobs run <${JOB_REQUEST_NAMES.join('|')}> [--as-of ISO]
                                                 run a scheduled job now (JSON summary)
@@ -120,6 +125,9 @@ async function run(argv: string[]): Promise<string | undefined> {
       if (sub === 'failed') return webhooksFailedCommand(config, values.destination);
       if (sub === 'replay') return webhooksReplayCommand(config, { destinationId: values.destination, deliveryId: values.id });
       throw new UsageError('usage: cdp webhooks failed [--destination ID] | cdp webhooks replay [--destination ID] [--id DELIVERY_ID]');
+    case 'destinations':
+      if (sub === undefined) throw new UsageError(DESTINATIONS_USAGE);
+      return destinationsCommand(config, { sub, target: rest[0], id: values.id });
     case 'jobs': {
       if (sub !== 'run') throw new UsageError(`usage: cdp jobs run <${JOB_REQUEST_NAMES.join('|')}> [--as-of ISO]`);
       const name = requestedJob(choice<JobRequestName>(rest[0], JOB_REQUEST_NAMES, 'the job'));

@@ -5,7 +5,8 @@ import type { ProfileStore } from '../../identity/profile-store.js';
 import { churnDistribution } from './churn-distribution.js';
 import { findCustomer } from './customer-search.js';
 import { dataQuality, TOP } from './data-quality.js';
-import { SEARCH_TYPES, type CustomersOverview, type PipelineHealth } from './dashboard-types.js';
+import { destinationHealth, type DestinationHealthDeps } from './destination-health.js';
+import { SEARCH_TYPES, type CustomersOverview, type DestinationsHealth, type PipelineHealth } from './dashboard-types.js';
 import { eventRates } from './event-rates.js';
 import { jobHistory } from './job-history.js';
 import { loadLag } from './load-lag.js';
@@ -22,6 +23,7 @@ export interface DashboardDeps {
   database: string;
   read: DashboardReader;
   profiles: ProfileStore;
+  destinations: DestinationHealthDeps;
 }
 
 const JOB_RUNS_SHOWN = 15;
@@ -110,12 +112,29 @@ const dataQualityReply = z.object({
     .array(z.object({ plan_id: z.string(), type: z.string(), event: z.string(), violation: z.string(), path: z.string(), violations: z.number(), message: z.string(), example }))
     .describe(`the ${TOP} most offending paths`),
 });
+const destinationsReply = z.object({
+  destinations: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      format: z.string(),
+      state: z.enum(['ok', 'failing', 'paused', 'disabled']),
+      delivered_24h: z.number(),
+      backlog: z.number().describe('jobs, each up to a batch of events, waiting or being delivered'),
+      dead_letters: z.number().describe('dead-lettered deliveries'),
+      failing_since: epochMs.nullable(),
+      last_error: z.string().nullable(),
+      last_error_at: epochMs.nullable(),
+      last_delivered_at: epochMs.nullable(),
+    }),
+  ),
+});
 const answers = <T extends z.ZodType, S extends number = never>(ok: T, ...more: S[]) => ({ 200: ok, ...failures<S | 500 | 503>(...more, 500, 503) });
 
 
 /**
  * The dashboard: `GET /` (an HTML shell with no data in it), its script and stylesheet, and the admin-only
- * JSON it draws from, `GET /v1/dashboard/{pipeline,customers,segments,data-quality,customer}`. A browser cannot send a
+ * JSON it draws from, `GET /v1/dashboard/{pipeline,customers,segments,data-quality,destinations,customer}`. A browser cannot send a
  * Bearer header when it navigates, so the page asks for the admin key and sends it with each fetch. The
  * lifecycle and value-tier panels read the customer model's own endpoints (`/v1/lifecycle`,
  * `/v1/lifecycle/transitions`, `/v1/value-tiers`, segments/customer-model/), which the admin key reads too.
@@ -181,6 +200,23 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
       },
     },
     async (request) => dataQuality(deps.read, db, request.query.days, Date.now()),
+  );
+
+  typed.get(
+    '/v1/dashboard/destinations',
+    {
+      config,
+      schema: {
+        tags: TAGS,
+        summary: 'Event destinations',
+        description: 'Per event destination: its state (ok, failing, paused, disabled), events delivered in 24 hours, backlog, dead letters and last error.',
+        response: answers(destinationsReply),
+      },
+    },
+    async () => {
+      const body: DestinationsHealth = { destinations: await destinationHealth(deps.read, db, deps.destinations, Date.now()) };
+      return body;
+    },
   );
 
   typed.get(

@@ -186,3 +186,26 @@ export interface DataQuality {
   top_events: OffendingEvent[];
   top_paths: OffendingPath[];
 }
+
+/** One event destination on the dashboard's Destinations panel. */
+export interface DestinationHealth {
+  id: string;
+  name: string;
+  format: string;
+  /** `disabled`: a 410 Gone stopped it; `failing`: its current delivery is being retried; `paused`; else `ok`. */
+  state: 'ok' | 'failing' | 'paused' | 'disabled';
+  /** Events delivered in the last 24 hours (destination_deliveries). */
+  delivered_24h: number;
+  /** Jobs (each up to a batch of events) waiting or being delivered. */
+  backlog: number;
+  /** Dead-lettered deliveries waiting for a replay. */
+  dead_letters: number;
+  failing_since: EpochMs | null;
+  last_error: string | null;
+  last_error_at: EpochMs | null;
+  last_delivered_at: EpochMs | null;
+}
+
+export interface DestinationsHealth {
+  destinations: DestinationHealth[];
+}

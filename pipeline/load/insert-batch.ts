@@ -25,9 +25,9 @@ const tokenOf = (kind: string, jobs: LoadableJob[]) =>
  * Inserts a prepared batch: identity rows, tracking plan violations, stated consent, events (in partition blocks), then rejected_events. Each insert
  * carries an insert_deduplication_token made of the jobs' ids and its part, so an insert retried with the
  * same jobs is a no-op where the first one landed. An event ClickHouse refuses is found by bisection and
- * refused; the rest loads.
+ * refused; the rest loads. Answers the events refused.
  */
-export async function insertBatch(p: PreparedBatch, deps: InsertDeps): Promise<void> {
+export async function insertBatch(p: PreparedBatch, deps: InsertDeps): Promise<Set<QueuedEvent>> {
   const { clickhouse, database, metrics, log } = deps;
 
   async function insert(table: string, values: unknown[], token: string): Promise<void> {
@@ -60,6 +60,7 @@ export async function insertBatch(p: PreparedBatch, deps: InsertDeps): Promise<v
   // those in too (the already-inserted check relies on it). When a split retries a part, the rows that went in before its
   // events failed are not inserted again.
   const beforeIn = new Set<QueuedEvent>();
+  const refused = new Set<QueuedEvent>();
   await isolated(p.rows.map((r) => r.entry), async (part, path) => {
     const rows = part.map((entry) => rowOf.get(entry)!);
     const pending = rows.filter((r) => !beforeIn.has(r.entry));
@@ -70,7 +71,10 @@ export async function insertBatch(p: PreparedBatch, deps: InsertDeps): Promise<v
     const blocks = partitionBlocks(rows.map((r) => r.event));
     for (let b = 0; b < blocks.length; b++) await insert('events', blocks[b]!, tokens('events', blocks.length > 1 ? `${path}p${b}` : path));
     return rows;
-  }, (entry, err) => rejectedRows.push(refuseAtLoad(deps, entry, err)));
+  }, (entry, err) => {
+    refused.add(entry);
+    rejectedRows.push(refuseAtLoad(deps, entry, err));
+  });
   if (p.duplicates > 0) metrics.duplicateEvents.inc(p.duplicates);
   if (p.suppressed > 0) metrics.suppressedEvents.inc(p.suppressed);
   if (deps.failpoints.has('crash-after-insert') && p.rows.length > 0) {
@@ -91,4 +95,5 @@ export async function insertBatch(p: PreparedBatch, deps: InsertDeps): Promise<v
     if (first) metrics.loadLagSeconds.observe((now - first.receivedAt) / 1000);
   }
   log.debug({ jobs: p.jobs.length, rows: p.rows.length, duplicates: p.duplicates, rejected: rejectedRows.length }, 'loaded');
+  return refused;
 }

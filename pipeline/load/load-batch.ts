@@ -62,6 +62,8 @@ export interface LoadBatch<Event> {
   duplicates: number;
   /** Events and refused items dropped because they carry a deleted customer's identifier. */
   suppressed: number;
+  /** Events of jobs seen before that are in ClickHouse already: not inserted again, but still sent to the destinations. */
+  alreadyLoaded: ResolvedEvent[];
 }
 
 /** The steps' result, ready for the inserts. */
@@ -72,6 +74,38 @@ export interface PreparedBatch {
   rejectedRows: RejectedRow[];
   duplicates: number;
   suppressed: number;
+  alreadyLoaded: ResolvedEvent[];
+}
+
+/** An event in ClickHouse with its profile, once its group is loaded: what goes out to the event destinations. */
+export interface LoadedEvent {
+  e: EnrichedEvent;
+  /** The load job that carried it. */
+  jobId: string;
+  profileId: string;
+}
+
+/**
+ * The events of a loaded batch, in load order (job by job, each in its own order): those inserted now, except
+ * the ones refused at load, and those a retried job found already in ClickHouse.
+ */
+export function loadedEvents(p: PreparedBatch, refused: ReadonlySet<QueuedEvent>): LoadedEvent[] {
+  const profileOf = new Map<string, string>();
+  const key = (jobId: string | undefined, messageId: string) => `${jobId}\u001f${messageId}`;
+  for (const r of p.rows) if (!refused.has(r.entry)) profileOf.set(key(r.entry.job.id, r.entry.e.messageId), r.event.profile_id);
+  for (const r of p.alreadyLoaded) profileOf.set(key(r.entry.job.id, r.entry.e.messageId), r.resolution.profileId);
+  const out: LoadedEvent[] = [];
+  for (const job of p.jobs) {
+    for (const e of job.data.events) {
+      const k = key(job.id, e.messageId);
+      const profileId = profileOf.get(k);
+      if (profileId === undefined) continue;
+      // A messageId twice in one job loads once (dedupe): it goes out once.
+      profileOf.delete(k);
+      out.push({ e, jobId: job.id ?? '', profileId });
+    }
+  }
+  return out;
 }
 
 /** The batch of a group of jobs, before any step. */
@@ -84,5 +118,6 @@ export function openBatch(jobs: LoadableJob[], mayBeLoaded: boolean): LoadBatch<
     refusedAtLoad: [],
     duplicates: 0,
     suppressed: 0,
+    alreadyLoaded: [],
   };
 }

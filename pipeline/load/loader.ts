@@ -1,5 +1,5 @@
 import { insertBatch } from './insert-batch.js';
-import { openBatch, type LoadableJob, type PreparedBatch } from './load-batch.js';
+import { loadedEvents, openBatch, type LoadableJob, type LoadedEvent, type PreparedBatch } from './load-batch.js';
 import { stepRunner, type StepContext } from './step-runner.js';
 import { buildRows } from './steps/build-rows.js';
 import { dedupeMessages } from './steps/dedupe-messages.js';
@@ -15,6 +15,11 @@ export interface LoaderOptions extends StepContext {
   /** Jobs the worker holds at once (its concurrency); a group is cut at half of them. */
   maxJobs: number;
   failpoints: ReadonlySet<string>;
+  /**
+   * Sends a loaded group's events on (the event destinations' fan-out), before its jobs complete: when it
+   * fails, the jobs fail and are retried, and their events, found in ClickHouse then, are sent on again.
+   */
+  fanOut?: (events: LoadedEvent[]) => Promise<void>;
 }
 
 export interface Loader {
@@ -61,9 +66,14 @@ export function createLoader(opts: LoaderOptions): Loader {
     return runStep(buildRows, fresh);
   }
 
+  async function load(p: PreparedBatch): Promise<void> {
+    const refused = await insertBatch(p, opts);
+    if (opts.fanOut) await opts.fanOut(loadedEvents(p, refused));
+  }
+
   async function insertGroup(group: Held[], prepared: Promise<PreparedBatch>): Promise<void> {
     try {
-      await insertBatch(await prepared, opts);
+      await load(await prepared);
       for (const h of group) h.resolve();
     } catch (err) {
       if (group.length === 1) {
@@ -75,7 +85,7 @@ export function createLoader(opts: LoaderOptions): Loader {
       log.warn({ err, jobs: group.length }, 'group insert failed; loading its jobs one by one');
       for (const h of group) {
         try {
-          await insertBatch(await prepare([h.job], true), opts);
+          await load(await prepare([h.job], true));
           h.resolve();
         } catch (jobErr) {
           h.reject(jobErr);

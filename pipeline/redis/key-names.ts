@@ -21,6 +21,11 @@ export const QUEUE_NAMES = {
   alertDeliveries: 'alert-deliveries',
 } as const;
 
+/** The queue of one event destination: its events waiting, in load order, and its dead letters (failed jobs). */
+export function eventDestinationQueue(destinationId: string): string {
+  return `destination-${destinationId}`;
+}
+
 /**
  * API keys, shared by every process of an installation. They are not under QUEUE_PREFIX (the keys themselves
  * name no installation part), and neither is the channel announcing their changes.
@@ -63,14 +68,23 @@ export function profileKeys(graph: IdentityGraphKeys, profileId: string) {
   };
 }
 
-/** Audience webhook destinations (segments/destinations/destination-store.ts). */
+/**
+ * Destinations: audience webhooks (segments/destinations/destination-store.ts) and event destinations
+ * (pipeline/destinations/event-destination-store.ts) share one id space.
+ */
 export interface DestinationKeys {
   /** set: every destination id. */
   all: string;
-  /** hash: one destination, secret included. */
+  /** hash: one destination, secret or write key included. */
   one(id: string): string;
   /** set: the destination ids of a segment. */
   ofSegment(segmentId: string): string;
+  /** set: the event destination ids. */
+  events: string;
+  /** string: the token of the process delivering an event destination's queue (one batch in flight). */
+  deliveryLease(id: string): string;
+  /** hash: how an event destination's deliveries go (failing since, last error, last delivery), for the dashboard. */
+  deliveryState(id: string): string;
 }
 
 /** Alerts (segments/alerts/): what of them lives in Redis. */
@@ -120,6 +134,9 @@ export function redisKeyNames(prefix: string): RedisKeyNames {
       all: `${prefix}:destinations`,
       one: (destinationId) => `${prefix}:destination:${destinationId}`,
       ofSegment: (segmentId) => `${prefix}:segment-destinations:${segmentId}`,
+      events: `${prefix}:event-destinations`,
+      deliveryLease: (destinationId) => `${prefix}:destination-lease:${destinationId}`,
+      deliveryState: (destinationId) => `${prefix}:destination-state:${destinationId}`,
     },
     trackingPlans: {
       current: `${prefix}:tracking-plans`,

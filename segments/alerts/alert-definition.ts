@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { resourceId } from '../../pipeline/core/resource-id.js';
-import { SECRET_MAX_LENGTH, SECRET_MIN_LENGTH, webhookUrl } from '../destinations/destination-routes.js';
+import { webhookUrl } from '../destinations/webhook-url.js';
 import { METRIC_NAMES, alertMetric } from './alert-metrics.js';
 import { THRESHOLD_OPS } from './alert-types.js';
 
@@ -8,6 +8,8 @@ import { THRESHOLD_OPS } from './alert-types.js';
 // changes go to. What is stored (versioned, in ClickHouse) is all of it but the webhook's secret.
 
 export const FOR_MINUTES_MAX = 1440;
+const SECRET_MIN_LENGTH = 32;
+const SECRET_MAX_LENGTH = 256;
 
 const threshold = z
   .strictObject({

@@ -3,6 +3,7 @@ import type { Config } from '../../pipeline/core/config.js';
 import type { Logger } from '../../pipeline/core/logger.js';
 import { QUEUE_NAMES } from '../../pipeline/redis/key-names.js';
 import { WebhookReceiverError } from '../destinations/errors/webhook-receiver-error.js';
+import { postOutbound, type OutboundAnswer } from '../destinations/outbound-post.js';
 import { signWebhook } from '../destinations/webhook-signature.js';
 import type { AlertDeliveryData } from './alert-delivery-queue.js';
 import type { AlertStore } from './alert-store.js';
@@ -10,11 +11,14 @@ import type { AlertStore } from './alert-store.js';
 export interface AlertDeliveryDeps {
   store: AlertStore;
   timeoutMs: number;
+  /** DESTINATIONS_ALLOW_PRIVATE: connections are not checked against private addresses. */
+  allowPrivate: boolean;
 }
 
 /**
  * Sends one state change: a POST of JSON to the alert's webhook, signed as the audience webhooks are
- * (x-cdp-delivery, x-cdp-timestamp, x-cdp-signature over `<timestamp>.<body>` with the alert's secret). 2xx:
+ * (x-cdp-delivery, x-cdp-timestamp, x-cdp-signature over `<timestamp>.<body>` with the alert's secret), through
+ * the destinations' outbound POST (redirects not followed; private addresses refused unless allowed). 2xx:
  * delivered. Anything else throws and BullMQ retries with backoff; after the last attempt the job waits in
  * the failed set (counted by `dead_letters`). A deleted alert's changes finish without a request.
  */
@@ -33,10 +37,9 @@ export async function deliverAlert(job: Job<AlertDeliveryData>, deps: AlertDeliv
     ...data.detail,
   });
   const timestamp = String(Math.floor(Date.now() / 1000));
-  let res: Response;
+  let res: OutboundAnswer;
   try {
-    res = await fetch(alert.webhook.url, {
-      method: 'POST',
+    res = await postOutbound(alert.webhook.url, {
       headers: {
         'content-type': 'application/json',
         'user-agent': 'cdp-alerts',
@@ -45,21 +48,20 @@ export async function deliverAlert(job: Job<AlertDeliveryData>, deps: AlertDeliv
         'x-cdp-signature': signWebhook(secret, timestamp, body),
       },
       body,
-      // A redirect is not an acceptance: the signed body is not sent on to another address.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(deps.timeoutMs),
+      timeoutMs: deps.timeoutMs,
+      // Checked again at each connection, after its DNS lookup: an address can change after the URL was taken.
+      guarded: !deps.allowPrivate,
     });
   } catch (err) {
     throw new WebhookReceiverError(`POST ${alert.webhook.url} failed: ${(err as Error).message}`, undefined, { cause: err });
   }
-  await res.body?.cancel();
   if (res.status < 200 || res.status > 299) throw new WebhookReceiverError(`POST ${alert.webhook.url} answered ${res.status}`, res.status);
   return `delivered (${res.status})`;
 }
 
 /** The worker sending alert changes (scheduler role), WEBHOOK_CONCURRENCY at once. */
-export function startAlertDeliveries(connection: ConnectionOptions, config: Pick<Config, 'QUEUE_PREFIX' | 'WEBHOOK_TIMEOUT_MS' | 'WEBHOOK_CONCURRENCY'>, store: AlertStore, log: Logger) {
-  const deps = { store, timeoutMs: config.WEBHOOK_TIMEOUT_MS };
+export function startAlertDeliveries(connection: ConnectionOptions, config: Pick<Config, 'QUEUE_PREFIX' | 'WEBHOOK_TIMEOUT_MS' | 'WEBHOOK_CONCURRENCY' | 'DESTINATIONS_ALLOW_PRIVATE'>, store: AlertStore, log: Logger) {
+  const deps = { store, timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate: config.DESTINATIONS_ALLOW_PRIVATE };
   const worker = new Worker<AlertDeliveryData>(QUEUE_NAMES.alertDeliveries, (job) => deliverAlert(job, deps), {
     connection,
     prefix: config.QUEUE_PREFIX,

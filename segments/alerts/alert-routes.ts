@@ -7,7 +7,8 @@ import { InvalidRequestError } from '../../pipeline/core/errors/invalid-request-
 import { failures, success } from '../../pipeline/core/reply-schemas.js';
 import { resourceId } from '../../pipeline/core/resource-id.js';
 import { resourceWrites } from '../../pipeline/core/resource-routes.js';
-import { alertInput, type Alert } from './alert-definition.js';
+import { checkDestinationUrl } from '../destinations/url-guard.js';
+import { alertInput, type Alert, type AlertInput } from './alert-definition.js';
 import { replayAlertDeliveries } from './alert-dead-letters.js';
 import { DELIVERY_STATES, deliveryStates, type AlertDeliveryQueue } from './alert-delivery-queue.js';
 import { alertEvents } from './alert-events.js';
@@ -22,6 +23,8 @@ export interface AlertRouteDeps {
   deliveries: AlertDeliveryQueue;
   clickhouse: ClickHouseClient;
   database: string;
+  /** DESTINATIONS_ALLOW_PRIVATE: webhook URLs are not checked against private addresses. */
+  allowPrivate: boolean;
 }
 
 const TAGS = ['alerts'];
@@ -71,6 +74,10 @@ const eventReply = z.object({
 export async function alertRoutes(app: FastifyInstance, deps: AlertRouteDeps): Promise<void> {
   const { store, states } = deps;
   const typed = app.withTypeProvider<ZodTypeProvider>();
+  // The destinations' rule: a webhook URL chosen by an API caller must not reach into the installation's network.
+  const checkUrl = async (input: AlertInput) => {
+    if (!deps.allowPrivate) await checkDestinationUrl(input.webhook.url);
+  };
   const withStates = async (alerts: Alert[]) => {
     const live = await states.read(alerts.map((a) => a.id));
     return alerts.map((a) => ({ ...a, state: live.get(a.id)! }));
@@ -85,8 +92,12 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRouteDeps): P
     reply: alertReply,
     mismatch: (bodyId, id) => new InvalidRequestError(`id: the body's id "${bodyId}" is not the alert's ("${id}")`),
     newId: () => `alert_${randomBytes(6).toString('hex')}`,
-    create: (id, input, request) => store.create(id, input, request.keyName ?? 'admin'),
+    create: async (id, input, request) => {
+      await checkUrl(input);
+      return store.create(id, input, request.keyName ?? 'admin');
+    },
     put: async (id, input, request) => {
+      await checkUrl(input);
       const { alert, created } = await store.put(id, input, request.keyName ?? 'admin');
       return { resource: alert, created };
     },

@@ -1,4 +1,6 @@
 import { latestConsentSql } from '../../identity/consent/latest-consent.js';
+import { complaintStatesSql } from '../../identity/feedback/complaint-states.js';
+import { npsAnswersSql, npsGroupSql } from '../../identity/feedback/nps-answers.js';
 import { profilesWithEvents, survivingProfile } from '../../identity/surviving-profile.js';
 import { AS_OF, TODAY, TZ, conditionSql, queryParameters } from './condition-sql.js';
 import type { Condition } from './segment-definition.js';
@@ -20,6 +22,15 @@ export interface CompiledSegment {
 /** A leaf as a set of profiles: members are `IN` it, or `NOT IN` it (conditions that zero events satisfy). */
 type Leaf = { in: boolean; set: string };
 type Compiled = { leaf?: Leaf; expr: string };
+
+/** The comparisons of a count condition, in SQL and for a count known here (a customer without any: 0). */
+const COUNT_OPS = {
+  eq: { sign: '=', holds: (n: number, v: number) => n === v },
+  gt: { sign: '>', holds: (n: number, v: number) => n > v },
+  gte: { sign: '>=', holds: (n: number, v: number) => n >= v },
+  lt: { sign: '<', holds: (n: number, v: number) => n < v },
+  lte: { sign: '<=', holds: (n: number, v: number) => n <= v },
+} as const;
 
 export function queryParams(compiled: CompiledSegment, asOf: string, timeZone: string): Record<string, unknown> {
   return { ...compiled.params, as_of: asOf, tz: timeZone };
@@ -149,6 +160,19 @@ GROUP BY survivor) WHERE ${compare('value', c)}`,
         // not granted, so `granted: false` is every profile outside that set: those who denied and those who never said.
         const latest = latestConsentSql(db, [`c.category = ${param('String', c.category)}`, `c.stated_at <= ${AS_OF}`]);
         return { in: c.granted, set: `SELECT profile_id FROM (${latest}) WHERE granted` };
+      }
+      case 'nps': {
+        const latest = `SELECT profile_id, argMax(score, (answered_at, message_id)) AS score FROM (${npsAnswersSql(db, [`timestamp <= ${AS_OF}`])}) GROUP BY profile_id`;
+        return { in: true, set: `SELECT profile_id FROM (${latest}) WHERE ${npsGroupSql('score')} IN ${param('Array(String)', c.group)}` };
+      }
+      case 'complaints': {
+        // Counted per customer among those with an open complaint at as_of; a customer with none has 0, so
+        // when 0 satisfies the comparison the set is its complement: those whose count does not.
+        const ops = (Object.keys(COUNT_OPS) as (keyof typeof COUNT_OPS)[]).filter((op) => c.open[op] !== undefined);
+        const holds = (n: string) => ops.map((op) => `${n} ${COUNT_OPS[op].sign} ${param('UInt32', c.open[op])}`).join(' AND ');
+        const zeroHolds = ops.every((op) => COUNT_OPS[op].holds(0, c.open[op]!));
+        const counts = `SELECT profile_id, count() AS n FROM (${complaintStatesSql(db, AS_OF)}) WHERE state = 'open' GROUP BY profile_id`;
+        return { in: !zeroHolds, set: `SELECT profile_id FROM (${counts}) WHERE ${zeroHolds ? `NOT (${holds('n')})` : holds('n')}` };
       }
       default:
         return undefined;

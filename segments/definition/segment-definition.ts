@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NPS_GROUPS } from '../../identity/feedback/nps-answers.js';
 import { CONSENT_CATEGORY, CONSENT_CATEGORY_MAX, CONSENT_CATEGORY_RULE } from '../../identity/consent/consent-category.js';
 import { resourceId } from '../../pipeline/core/resource-id.js';
 import { LIFECYCLE_STAGES, VALUE_TIERS } from '../customer-states.js';
@@ -92,6 +93,17 @@ const consentCondition = z.strictObject({
   granted: z.boolean(),
 });
 
+/** The group of the customer's latest NPS answer up to as_of (promoter 9–10, passive 7–8, detractor 0–6); without one, none. */
+const npsCondition = z.strictObject({ type: z.literal('nps'), group: z.array(z.enum(NPS_GROUPS)).min(1) });
+/** The number of complaints the customer opened that are open at as_of, compared: every op given holds ({"gte": 1}; {"gte": 1, "lte": 3}). */
+const complaintCount = z.number().int().min(0).max(1_000_000);
+const complaintsCondition = z.strictObject({
+  type: z.literal('complaints'),
+  open: z
+    .strictObject({ eq: complaintCount.optional(), gt: complaintCount.optional(), gte: complaintCount.optional(), lt: complaintCount.optional(), lte: complaintCount.optional() })
+    .refine((o) => Object.values(o).some((v) => v !== undefined), 'at least one of eq, gt, gte, lt, lte, e.g. {"gte": 1}'),
+});
+
 export type Condition =
   | z.infer<typeof traitCondition>
   | z.infer<typeof eventCondition>
@@ -104,6 +116,8 @@ export type Condition =
   | z.infer<typeof lifecycleCondition>
   | z.infer<typeof valueTierCondition>
   | z.infer<typeof consentCondition>
+  | z.infer<typeof npsCondition>
+  | z.infer<typeof complaintsCondition>
   | { type: 'and' | 'or'; conditions: Condition[] }
   | { type: 'not'; condition: Condition };
 
@@ -124,6 +138,8 @@ export const condition: z.ZodType<Condition> = z
       lifecycleCondition,
       valueTierCondition,
       consentCondition,
+      npsCondition,
+      complaintsCondition,
       z.strictObject({ type: z.enum(['and', 'or']), conditions: z.array(condition).min(1).max(100) }),
       z.strictObject({ type: z.literal('not'), condition }),
     ]),
@@ -131,7 +147,7 @@ export const condition: z.ZodType<Condition> = z
   .meta({
     id: 'SegmentCondition',
     description:
-      'A condition of the segment language: trait, event, no_event, rfm (RFM scores or RFM groups, the named R×F cells), churn, clv, segment, computed_trait, lifecycle (stage), value_tier, consent (a category granted or not, as of the run); and, or, not combine them',
+      'A condition of the segment language: trait, event, no_event, rfm (RFM scores or RFM groups, the named R×F cells), churn, clv, segment, computed_trait, lifecycle (stage), value_tier, consent (a category granted or not, as of the run), nps (the group of the latest answer), complaints (open ones, counted); and, or, not combine them',
   }) as z.ZodType<Condition>;
 
 const segmentId = resourceId;

@@ -20,6 +20,8 @@ export interface Destination {
 
 export interface DestinationWithSecret extends Destination {
   secret: string;
+  /** Written through the API since URLs are checked: its connections are checked against private addresses too. */
+  guarded: boolean;
 }
 
 /** A destination to create or replace; `enqueuedSeq`: the segment's last committed run when it is created. */
@@ -31,6 +33,9 @@ export interface DestinationInput {
   createdBy: string;
   enqueuedSeq: number;
 }
+
+/** Event destinations share the hashes' id space (pipeline/destinations/): this store leaves them alone. */
+const isAudience = (h: Record<string, string>) => Boolean(h.id) && (h.type ?? 'audience') === 'audience';
 
 export interface DestinationStore {
   /** Creates the destination; an id in use is refused with ResourceExistsError (409). */
@@ -75,21 +80,22 @@ export function createDestinationStore(redis: Redis, keys: DestinationKeys): Des
     disabled_at: h.disabled_at || null,
     disabled_reason: h.disabled_reason || null,
     enqueued_seq: Number(h.enqueued_seq ?? 0),
+    guarded: h.guarded === '1',
   });
-  const withoutSecret = ({ secret: _secret, ...d }: DestinationWithSecret): Destination => d;
+  const withoutSecret = ({ secret: _secret, guarded: _guarded, ...d }: DestinationWithSecret): Destination => d;
 
   async function getMany(ids: string[]): Promise<DestinationWithSecret[]> {
     if (ids.length === 0) return [];
     const pipeline = redis.pipeline();
     for (const id of ids) pipeline.hgetall(one(id));
     const results = (await pipeline.exec()) ?? [];
-    return results.map(([, h]) => h as Record<string, string>).filter((h) => h && h.id).map(parse).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+    return results.map(([, h]) => h as Record<string, string>).filter((h) => h && isAudience(h)).map(parse).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
   }
 
   /** The new destination, or undefined when the id is taken. */
   async function createIfAbsent({ id, segmentId, url, secret, createdBy, enqueuedSeq }: DestinationInput): Promise<Destination | undefined> {
-    const d: DestinationWithSecret = { id, segment_id: segmentId, url, secret, created_at: new Date().toISOString(), created_by: createdBy, disabled_at: null, disabled_reason: null, enqueued_seq: enqueuedSeq };
-    const fields = { id, segment_id: segmentId, url, secret, created_at: d.created_at, created_by: createdBy, enqueued_seq: String(enqueuedSeq) };
+    const d: DestinationWithSecret = { id, segment_id: segmentId, url, secret, created_at: new Date().toISOString(), created_by: createdBy, disabled_at: null, disabled_reason: null, enqueued_seq: enqueuedSeq, guarded: true };
+    const fields = { id, type: 'audience', segment_id: segmentId, url, secret, created_at: d.created_at, created_by: createdBy, enqueued_seq: String(enqueuedSeq), guarded: '1' };
     const created = await createIfAbsentScript([one(id), all, bySegment(segmentId)], [id, ...Object.entries(fields).flat()]);
     return created === 1 ? withoutSecret(d) : undefined;
   }
@@ -100,12 +106,13 @@ export function createDestinationStore(redis: Redis, keys: DestinationKeys): Des
     const h = await redis.hgetall(one(input.id));
     // Deleted between the two steps: create it again.
     if (!h.id) return put(input);
+    if (!isAudience(h)) throw new InvalidRequestError(`type: destination ${input.id} is an event destination; its type cannot change: create another destination`);
     const existing = parse(h);
     if (existing.segment_id !== input.segmentId) {
       throw new InvalidRequestError(`segment_id: destination ${input.id} follows segment "${existing.segment_id}"; its segment cannot change: create another destination`);
     }
-    if (existing.url !== input.url || existing.secret !== input.secret) {
-      await updateIfExists([one(input.id)], ['set', 'url', input.url, 'secret', input.secret]);
+    if (existing.url !== input.url || existing.secret !== input.secret || !existing.guarded) {
+      await updateIfExists([one(input.id)], ['set', 'url', input.url, 'secret', input.secret, 'guarded', '1']);
     }
     return { destination: withoutSecret({ ...existing, url: input.url, secret: input.secret }), created: false };
   }
@@ -119,7 +126,7 @@ export function createDestinationStore(redis: Redis, keys: DestinationKeys): Des
     put,
     async get(id) {
       const h = await redis.hgetall(one(id));
-      return h.id ? parse(h) : undefined;
+      return isAudience(h) ? parse(h) : undefined;
     },
     async list() {
       return (await getMany(await redis.smembers(all))).map(withoutSecret);
@@ -129,7 +136,7 @@ export function createDestinationStore(redis: Redis, keys: DestinationKeys): Des
     },
     async delete(id) {
       const h = await redis.hgetall(one(id));
-      if (!h.id) return false;
+      if (!isAudience(h)) return false;
       await redis.multi().del(one(id)).srem(all, id).srem(bySegment(h.segment_id!), id).exec();
       return true;
     },

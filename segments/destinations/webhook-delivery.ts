@@ -8,6 +8,7 @@ import { DestinationGoneError } from './errors/destination-gone-error.js';
 import { RunNotCommittedError } from './errors/run-not-committed-error.js';
 import { WebhookReceiverError } from './errors/webhook-receiver-error.js';
 import type { WebhookJobData } from './webhook-queue.js';
+import { postOutbound, type OutboundAnswer } from './outbound-post.js';
 import { signWebhook } from './webhook-signature.js';
 
 export interface DeliveryDeps {
@@ -15,6 +16,8 @@ export interface DeliveryDeps {
   database: string;
   destinations: DestinationStore;
   timeoutMs: number;
+  /** DESTINATIONS_ALLOW_PRIVATE: connections of guarded destinations are not checked. */
+  allowPrivate: boolean;
   outcomes: Counter<'outcome'>;
   log: Logger;
 }
@@ -49,7 +52,7 @@ async function readBatch(deps: DeliveryDeps, data: WebhookJobData): Promise<Webh
 }
 
 /**
- * Delivers one job: a signed POST of the batch to the destination. 2xx: delivered. 410: the destination is
+ * Delivers one job: a signed POST of the batch to the destination (redirects are not followed). 2xx: delivered. 410: the destination is
  * disabled and the job fails for good. Anything else (other status, timeout, connection error) throws, and
  * BullMQ retries with backoff; after the last attempt the job waits in the failed set for a replay.
  * Jobs of a deleted or disabled destination finish without a request.
@@ -65,10 +68,9 @@ export async function deliverWebhook(job: Job<WebhookJobData>, deps: DeliveryDep
   const changes = await readBatch(deps, data);
   const body = JSON.stringify({ delivery_id: id, segment_id: data.segment_id, seq: data.seq, as_of: new Date(data.as_of).toISOString(), changes } satisfies WebhookBody);
   const timestamp = String(Math.floor(Date.now() / 1000));
-  let res: Response;
+  let res: OutboundAnswer;
   try {
-    res = await fetch(destination.url, {
-      method: 'POST',
+    res = await postOutbound(destination.url, {
       headers: {
         'content-type': 'application/json',
         'user-agent': 'cdp-webhooks',
@@ -77,14 +79,13 @@ export async function deliverWebhook(job: Job<WebhookJobData>, deps: DeliveryDep
         'x-cdp-signature': signWebhook(destination.secret, timestamp, body),
       },
       body,
-      // A redirect is not an acceptance: the signed body is not sent on to another address.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(deps.timeoutMs),
+      timeoutMs: deps.timeoutMs,
+      // Destinations stored before URLs were checked keep working as they were.
+      guarded: destination.guarded && !deps.allowPrivate,
     });
   } catch (err) {
     throw new WebhookReceiverError(`POST ${destination.url} failed: ${(err as Error).message}`, undefined, { cause: err });
   }
-  await res.body?.cancel();
   if (res.status === 410) {
     await deps.destinations.disable(destination.id, `delivery ${id} answered 410 Gone`);
     deps.outcomes.inc({ outcome: 'gone' });

@@ -28,7 +28,7 @@ export interface WebhookDelivery {
 
 export type WebhookConfig = Pick<
   Config,
-  'QUEUE_PREFIX' | 'CLICKHOUSE_DATABASE' | 'WEBHOOK_ATTEMPTS' | 'WEBHOOK_BACKOFF_MS' | 'WEBHOOK_BATCH_SIZE' | 'WEBHOOK_TIMEOUT_MS' | 'WEBHOOK_CONCURRENCY'
+  'QUEUE_PREFIX' | 'CLICKHOUSE_DATABASE' | 'WEBHOOK_ATTEMPTS' | 'WEBHOOK_BACKOFF_MS' | 'WEBHOOK_BATCH_SIZE' | 'WEBHOOK_TIMEOUT_MS' | 'WEBHOOK_CONCURRENCY' | 'DESTINATIONS_ALLOW_PRIVATE'
 >;
 
 export interface WebhookDeliveryDeps {
@@ -64,7 +64,7 @@ export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery
 
   let worker: Worker<WebhookJobData> | undefined;
   if (deps.workerConnection) {
-    const deliveryDeps = { clickhouse: deps.clickhouse, database: db, destinations: deps.destinations, timeoutMs: config.WEBHOOK_TIMEOUT_MS, outcomes, log };
+    const deliveryDeps = { clickhouse: deps.clickhouse, database: db, destinations: deps.destinations, timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate: config.DESTINATIONS_ALLOW_PRIVATE, outcomes, log };
     worker = new Worker<WebhookJobData>(QUEUE_NAMES.webhooks, (job) => deliverWebhook(job, deliveryDeps), {
       connection: deps.workerConnection,
       prefix: config.QUEUE_PREFIX,

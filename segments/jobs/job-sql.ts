@@ -10,7 +10,7 @@ import { projectRoot } from '../../pipeline/core/project-root.js';
  * The surviving-profile rule (identity/surviving-profile.ts) is written `{{survivor:a}}`, the surviving profile
  * id of the rows `a`, with `{{override:a}}`, the join it needs, after `FROM <table> AS a`.
  */
-export function jobStatements(name: string, database: string): string[] {
+export function jobStatements(name: string, database: string, fragments: Record<string, string> = {}): string[] {
   const dir = path.join(projectRoot(), 'sql', 'jobs');
   // A query several statements share is written once in sql/jobs/parts/ and placed with `{{part:<name>}}`
   // (its comment lines dropped, so that splitting the statements is not confused by them).
@@ -22,6 +22,13 @@ export function jobStatements(name: string, database: string): string[] {
         .join('\n')
         .trim(),
     )
+    // A query the product builds in TypeScript (the rule of an NPS answer, say, which the APIs share) is
+    // placed with `{{fragment:<name>}}`.
+    .replace(/\{\{fragment:(\w+)\}\}/g, (_, fragment: string) => {
+      const sql = fragments[fragment];
+      if (sql === undefined) throw new Error(`sql/jobs/${name}.sql places {{fragment:${fragment}}}, which its job does not give`);
+      return sql;
+    })
     .replace(/\{\{(survivor|override):(\w+)\}\}/g, (_, part: string, alias: string) => {
       const s = survivingProfile(database, alias, `${alias}_override`);
       return part === 'survivor' ? s.profileId : s.join;
@@ -32,8 +39,8 @@ export function jobStatements(name: string, database: string): string[] {
 /** A job's `DELETE FROM <table> WHERE as_of = {as_of}`: the clearing of its snapshot before a (re-)run. */
 const CLEAR_SNAPSHOT = /^DELETE FROM (\S+) WHERE as_of = (\{as_of:DateTime64\(3, 'UTC'\)\})$/;
 
-export async function runJobSql(clickhouse: ClickHouseClient, name: string, database: string, params: Record<string, unknown>): Promise<void> {
-  for (const query of jobStatements(name, database)) {
+export async function runJobSql(clickhouse: ClickHouseClient, name: string, database: string, params: Record<string, unknown>, fragments: Record<string, string> = {}): Promise<void> {
+  for (const query of jobStatements(name, database, fragments)) {
     // A DELETE is a mutation, waited for, that costs seconds even when nothing matches; the usual run (a
     // new as_of) has nothing to clear, which the primary key (as_of first) tells at once.
     const clear = CLEAR_SNAPSHOT.exec(query);

@@ -12,6 +12,20 @@ export const KPI_METRICS = [
   'retention_rate',
   'purchase_frequency',
   'orders_other_currency',
+  'nps',
+  'nps_answers',
+  'nps_promoters',
+  'nps_passives',
+  'nps_detractors',
+  'complaints_opened',
+  'complaints_resolved',
+  'complaints_open',
+  'complaint_median_hours',
+  'complaint_reopen_rate',
+  'referrers',
+  'referrals_sent',
+  'referral_conversions',
+  'referral_rate',
 ] as const;
 export type KpiMetric = (typeof KPI_METRICS)[number];
 

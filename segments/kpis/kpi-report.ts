@@ -8,6 +8,8 @@ export interface KpiReportQuery {
   /** Periods starting on or before this local date. */
   to?: string;
   metrics?: KpiMetric[];
+  /** The figures of one dimension (`channel:google / cpc`, `value_tier:high_value`, `category:delivery`); default '' (the whole shop). */
+  dimension?: string;
 }
 
 export interface KpiPeriodFigures {
@@ -22,6 +24,7 @@ export interface KpiReport {
   as_of: string | null;
   time_zone: string | null;
   period: KpiPeriod;
+  dimension: string;
   periods: KpiPeriodFigures[];
 }
 
@@ -51,9 +54,9 @@ interface KpiRow {
   value: number;
 }
 
-/** The run's rows of one period kind whose dimension starts with one of `dimensions` ('' alone: the shop's), oldest period first. */
-async function kpiRows(read: ReportReader, db: string, run: LatestRun, q: Omit<KpiReportQuery, 'metrics'>, dimensions: 'shop' | string[], metrics?: readonly string[]): Promise<KpiRow[]> {
-  const dimension = dimensions === 'shop' ? `dimension = ''` : `substring(dimension, 1, position(dimension, ':')) IN {prefixes:Array(String)}`;
+/** The run's rows of one period kind of the dimension `q.dimension` ('one') or of every dimension of the kinds `dimensions`, oldest period first. */
+async function kpiRows(read: ReportReader, db: string, run: LatestRun, q: Omit<KpiReportQuery, 'metrics'>, dimensions: 'one' | string[], metrics?: readonly string[]): Promise<KpiRow[]> {
+  const dimension = dimensions === 'one' ? `dimension = {dimension:String}` : `substring(dimension, 1, position(dimension, ':')) IN {prefixes:Array(String)}`;
   return read<KpiRow>(
     `SELECT toString(period_start) AS start, dimension, metric, value,
             toDateTime64(${NEXT_PERIOD[q.period]}, 3, {tz:String}) > {as_of:DateTime64(3, 'UTC')} AS partial
@@ -62,7 +65,7 @@ async function kpiRows(read: ReportReader, db: string, run: LatestRun, q: Omit<K
        ${metrics ? 'AND metric IN {metrics:Array(String)}' : ''}
        ${q.from ? 'AND period_start >= {from:Date}' : ''} ${q.to ? 'AND period_start <= {to:Date}' : ''}
      ORDER BY period_start, dimension`,
-    { as_of: run.asOf, tz: run.timeZone, period: q.period, metrics, from: q.from, to: q.to, prefixes: dimensions === 'shop' ? [] : dimensions.map((d) => `${d}:`) },
+    { as_of: run.asOf, tz: run.timeZone, period: q.period, metrics, from: q.from, to: q.to, dimension: q.dimension ?? '', prefixes: dimensions === 'one' ? [] : dimensions.map((d) => `${d}:`) },
   );
 }
 
@@ -72,15 +75,15 @@ async function kpiRows(read: ReportReader, db: string, run: LatestRun, q: Omit<K
  */
 export async function kpiReport(read: ReportReader, db: string, q: KpiReportQuery): Promise<KpiReport> {
   const run = await latestRun(read, db);
-  if (!run) return { as_of: null, time_zone: null, period: q.period, periods: [] };
+  if (!run) return { as_of: null, time_zone: null, period: q.period, dimension: q.dimension ?? '', periods: [] };
   const metrics = q.metrics ?? [...KPI_METRICS];
   const byStart = new Map<string, KpiPeriodFigures>();
-  for (const r of await kpiRows(read, db, run, q, 'shop', metrics)) {
+  for (const r of await kpiRows(read, db, run, q, 'one', metrics)) {
     const figures = byStart.get(r.start) ?? { period_start: r.start, partial: Number(r.partial) === 1, metrics: Object.fromEntries(metrics.map((m) => [m, null])) };
     byStart.set(r.start, figures);
     figures.metrics[r.metric as KpiMetric] = Number(r.value);
   }
-  return { as_of: iso(run.asOf), time_zone: run.timeZone, period: q.period, periods: [...byStart.values()] };
+  return { as_of: iso(run.asOf), time_zone: run.timeZone, period: q.period, dimension: q.dimension ?? '', periods: [...byStart.values()] };
 }
 
 export interface DimensionReport<Entry> {

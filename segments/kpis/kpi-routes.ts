@@ -21,6 +21,11 @@ const periodFields = {
 const periodQuery = z.strictObject(periodFields);
 const kpiQuery = z.strictObject({
   ...periodFields,
+  dimension: z
+    .string()
+    .max(300)
+    .optional()
+    .describe("one dimension's figures: `channel:<channel>`, `value_tier:<tier>` (NPS), `category:<category>` (complaints); default: the whole shop"),
   metrics: z
     .string()
     .optional()
@@ -32,6 +37,7 @@ const kpiReply = success({
   as_of: z.string().nullable().describe('the as_of of the kpis run read (the latest successful one); null before the first'),
   time_zone: z.string().nullable().describe('the time zone of its periods'),
   period: z.enum(KPI_PERIODS),
+  dimension: z.string().describe("the dimension asked for; '' for the whole shop"),
   periods: z
     .array(
       z.object({
@@ -84,8 +90,10 @@ const channelReply = periodsOf(
     buyers: z.number(),
     revenue: z.number(),
     mean_clv: figure.describe('the mean CLV of those buyers in the churn snapshot standing at as_of; null without one'),
+    nps: figure.describe("the NPS of the channel's customers who answered in the period; null without an answer"),
+    nps_answers: z.number(),
   }),
-  'one per channel with buyers in the period',
+  'one per channel with buyers or NPS answers in the period',
 );
 const campaignReply = periodsOf(
   z.object({
@@ -121,13 +129,13 @@ export async function kpiRoutes(app: FastifyInstance, deps: KpiRouteDeps): Promi
       },
     },
     async (request) => {
-      const { period, from, to, metrics } = request.query;
+      const { period, from, to, metrics, dimension } = request.query;
       const listed = metrics?.split(',').map((m) => m.trim()).filter(Boolean);
       const asked = listed && listed.length > 0 ? listed : undefined;
       const unknown = asked?.filter((m) => !(KPI_METRICS as readonly string[]).includes(m)) ?? [];
       if (unknown.length > 0) throw new InvalidRequestError(`unknown metrics: ${unknown.join(', ')}; known: ${KPI_METRICS.join(', ')}`);
       checkRange(from, to);
-      const report = await kpiReport(deps.read, deps.database, { period, from, to, metrics: asked as (typeof KPI_METRICS)[number][] | undefined });
+      const report = await kpiReport(deps.read, deps.database, { period, from, to, dimension, metrics: asked as (typeof KPI_METRICS)[number][] | undefined });
       return { success: true as const, ...report };
     },
   );
@@ -166,6 +174,8 @@ export async function kpiRoutes(app: FastifyInstance, deps: KpiRouteDeps): Promi
         buyers: m.buyers ?? 0,
         revenue: m.revenue ?? 0,
         mean_clv: m.mean_clv ?? null,
+        nps: m.nps ?? null,
+        nps_answers: m.nps_answers ?? 0,
       }));
       return { success: true as const, ...report };
     },

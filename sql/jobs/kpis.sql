@@ -158,19 +158,7 @@ INSERT INTO {{database}}.kpi_values (as_of, period, period_start, metric, dimens
 WITH
     counted AS ({{part:counted-orders}}),
     kinds AS (SELECT arrayJoin(['day', 'week', 'month']) AS period),
-    -- The earliest event of each loaded profile, then the earliest of those under each survivor.
-    touch AS
-    (
-        SELECT profile_id,
-               argMin(if(campaign_source = '' AND campaign_medium = '', '(direct)',
-                         concat(if(campaign_source = '', '(none)', campaign_source), ' / ', if(campaign_medium = '', '(none)', campaign_medium))),
-                      (timestamp, message_id)) AS channel,
-               min((timestamp, message_id)) AS first
-        FROM {{database}}.events
-        WHERE timestamp < {as_of:DateTime64(3, 'UTC')} AND profile_id != ''
-        GROUP BY profile_id
-    ),
-    first_touch AS (SELECT {{survivor:t}} AS profile_id, argMin(t.channel, t.first) AS channel FROM touch AS t {{override:t}} GROUP BY profile_id),
+    first_touch AS ({{part:first-touch-channels}}),
     clv AS
     (
         SELECT {{survivor:s}} AS profile_id, sum(s.clv) AS clv
@@ -213,11 +201,12 @@ ARRAY JOIN arrayFilter(m -> isFinite(m.2), [
     ('mean_clv', if(v.channel = '', nan, v.mean_clv))
 ]) AS m;
 
--- Campaigns: each order's last-touch and first-touch campaign, the campaign name of the latest (earliest)
--- event of its customer with one, at or before the order and not more than {attribution_days}
--- (ATTRIBUTION_WINDOW_DAYS) before it; per period, campaign and model (`last_touch:<name>`,
--- `first_touch:<name>`) orders and revenue, and with posted costs in the period (campaign_costs, in the
--- shop's currency when SHOP_CURRENCY is set) cost, cost_per_order and roi ((revenue − cost) ÷ cost).
+-- Campaigns: each order's last-touch campaign, the campaign name of its customer's latest event carrying one
+-- at or before the order and not more than {attribution_days} (ATTRIBUTION_WINDOW_DAYS) before it, and its
+-- first-touch campaign, that of the customer's earliest event carrying one at or before the order; per
+-- period, campaign and model (`last_touch:<name>`, `first_touch:<name>`) orders and revenue, and with posted
+-- costs in the period (campaign_costs, in the shop's currency when SHOP_CURRENCY is set) cost, cost_per_order
+-- and roi ((revenue − cost) ÷ cost).
 INSERT INTO {{database}}.kpi_values (as_of, period, period_start, metric, dimension, value)
 WITH
     counted AS ({{part:counted-orders}}),
@@ -232,9 +221,11 @@ WITH
     attributed AS
     (
         SELECT c.order_id AS order_id, any(c.day) AS day, any(c.net) AS net, any(c.in_currency) AS in_currency,
-               argMax(t.campaign, t.at) AS last_touch, argMin(t.campaign, t.at) AS first_touch
+               -- '' when no touch falls in the window.
+               argMaxIf(t.campaign, t.at, t.at.1 >= c.ordered_at - toIntervalDay({attribution_days:UInt32})) AS last_touch,
+               argMin(t.campaign, t.at) AS first_touch
         FROM counted AS c INNER JOIN touches AS t ON t.profile_id = c.profile_id
-        WHERE t.at.1 <= c.ordered_at AND t.at.1 >= c.ordered_at - toIntervalDay({attribution_days:UInt32})
+        WHERE t.at.1 <= c.ordered_at
         GROUP BY order_id
     ),
     per_campaign AS
@@ -245,6 +236,7 @@ WITH
                count() AS orders, sumIf(a.net, a.in_currency) AS revenue
         FROM attributed AS a CROSS JOIN kinds AS k
         ARRAY JOIN [('last_touch', a.last_touch), ('first_touch', a.first_touch)] AS touched
+        WHERE touched.2 != ''
         GROUP BY period, start, model, campaign
     ),
     costs AS

@@ -16,7 +16,7 @@ let receiver: Receiver;
 
 beforeAll(async () => {
   receiver = await startReceiver(SECRET);
-  product = await startTestProduct({ roles: ['api', 'workers', 'scheduler'] });
+  product = await startTestProduct({ roles: ['api', 'workers', 'scheduler'], env: { DESTINATIONS_ALLOW_PRIVATE: 'true' } });
 });
 
 afterAll(async () => {

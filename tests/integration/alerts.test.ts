@@ -17,7 +17,8 @@ import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-p
 // needs; minutes are evaluated through product.alerts.evaluate (the scheduler's path is alerts-scheduler.test.ts).
 // The product runs without the scheduler role, so that no real-time evaluation interleaves with the minutes
 // evaluated here; the test runs the delivery worker the scheduler role would run. KPI_TIME_ZONE is
-// Europe/Berlin (UTC+1 in November), SHOP_CURRENCY is EUR. Each test deletes its alerts, so that the next
+// Europe/Berlin (UTC+1 in November), SHOP_CURRENCY is EUR; DESTINATIONS_ALLOW_PRIVATE lets the webhooks reach
+// the receiver on 127.0.0.1 (the refusal without it: alerts-dashboard.test.ts). Each test deletes its alerts, so that the next
 // test's minutes evaluate only its own.
 
 const SECRET = `alsec_${randomUUID()}${randomUUID()}`;
@@ -57,7 +58,7 @@ const states = async (id: string) => ((await call('GET', `/v1/alerts/${id}/event
 
 beforeAll(async () => {
   receiver = await startReceiver(SECRET);
-  product = await startTestProduct({ env: { KPI_TIME_ZONE: 'Europe/Berlin', SHOP_CURRENCY: 'EUR', WEBHOOK_BACKOFF_MS: '50', WEBHOOK_ATTEMPTS: '3' } });
+  product = await startTestProduct({ env: { KPI_TIME_ZONE: 'Europe/Berlin', SHOP_CURRENCY: 'EUR', WEBHOOK_BACKOFF_MS: '50', WEBHOOK_ATTEMPTS: '3', DESTINATIONS_ALLOW_PRIVATE: 'true' } });
   readKey = await product.keys.create('read', 'alerts-reader');
   redis = redisFor(product.redis, 'worker');
   clickhouse = createClickHouse(product.config);
@@ -66,10 +67,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // The test's own connections first: the product's destroy removes the data folder.
   await deliveries?.close();
-  await product?.destroy();
   redis?.disconnect();
   await clickhouse?.close();
+  await product?.destroy();
   await receiver?.close();
 });
 

@@ -94,7 +94,7 @@ describe('dashboard API', () => {
   });
 
   test('every /v1/dashboard endpoint refuses a missing, unknown, write or read key', async () => {
-    const routes = ['/v1/dashboard/pipeline', '/v1/dashboard/customers', '/v1/dashboard/segments', '/v1/dashboard/data-quality', '/v1/dashboard/customer?q=x'];
+    const routes = ['/v1/dashboard/pipeline', '/v1/dashboard/customers', '/v1/dashboard/segments', '/v1/dashboard/data-quality', '/v1/dashboard/destinations', '/v1/dashboard/customer?q=x'];
     for (const route of routes) {
       expect((await api(route, null)).status, route).toBe(401);
       expect((await api(route, 'ak_not_a_key')).status, route).toBe(401);

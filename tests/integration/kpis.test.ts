@@ -15,6 +15,11 @@ import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-p
 // more than 30 days before a2, within 30 days of a1) and 1 May spring (google / cpc); dan's device 4 Jun
 // summer (facebook / social), before the order that is merged into his profile; bob 9 Jun june-mail
 // (newsletter / email), after his first event (so his channel stays direct). Eve has none.
+// NPS answers: ann 9 (10 May) then 6 (25 May: May's latest, a detractor) and "10" (2 Jun); bob 8 (5 Jun); dan 0
+// on his device (4 Jun, 15:00 UTC); eve 11, 7.5 and a csat survey (none of them an NPS answer).
+// Complaints: c1 (ann, delivery) opened 5 May 14:00 UTC, resolved 12 hours later, reopened 20 May, resolved
+// 3 Jun; c2 (bob, product) opened 9 Jun, still open; c3 resolved but never opened (left out).
+// Referrals: ann sent 15 May and 1 Jun, one converted 10 Jun; bob sent 11 Jun.
 // Months:
 //   May: orders 3 (a1 a2 b1), revenue 190, aov 190/3, buyers 2, new 2, returning 0, repeat by May's end 1/2
 //        (ann two orders; bob one), no retention (nobody bought in April), frequency 1.5.
@@ -28,6 +33,12 @@ const AS_OF = '2026-06-15T16:00:00.000Z';
 const touch = (who: { userId?: string; anonymousId?: string }, at: string, source: string, medium: string, name: string) => ({
   type: 'page', ...who, name: 'Landing', timestamp: at, context: { campaign: { source, medium, name } },
 });
+
+const nps = (who: { userId?: string; anonymousId?: string }, at: string, score: unknown, survey = 'nps') => ({
+  type: 'track', ...who, event: 'Survey Responded', timestamp: at, properties: { survey, score },
+});
+const complaint = (userId: string, event: string, at: string, properties: Record<string, unknown>) => ({ type: 'track', userId, event, timestamp: at, properties });
+const referral = (userId: string, event: string, at: string) => ({ type: 'track', userId, event, timestamp: at, properties: { referred_user_id: 'zed' } });
 
 const order = (who: { userId?: string; anonymousId?: string }, id: string, revenue: number, at: string, currency = 'EUR') => ({
   type: 'track', ...who, event: 'Order Completed', timestamp: at, properties: { order_id: id, revenue, currency },
@@ -49,6 +60,24 @@ beforeAll(async () => {
     order({ anonymousId: 'dan-device' }, 'd1', 10, '2026-06-05T14:00:00Z'),
     order({ userId: 'dan' }, 'd2', 20, '2026-06-07T14:00:00Z'),
     order({ userId: 'eve' }, 'e1', 25, '2026-06-08T14:00:00Z', 'USD'),
+    nps({ userId: 'ann' }, '2026-05-10T14:00:00Z', 9),
+    nps({ userId: 'ann' }, '2026-05-25T14:00:00Z', 6),
+    nps({ userId: 'ann' }, '2026-06-02T14:00:00Z', '10'),
+    nps({ userId: 'bob' }, '2026-06-05T14:00:00Z', 8),
+    nps({ anonymousId: 'dan-device' }, '2026-06-04T15:00:00Z', 0),
+    nps({ userId: 'eve' }, '2026-06-06T14:00:00Z', 11),
+    nps({ userId: 'eve' }, '2026-06-06T15:00:00Z', 7.5),
+    nps({ userId: 'eve' }, '2026-06-06T16:00:00Z', 3, 'csat'),
+    complaint('ann', 'Complaint Opened', '2026-05-05T14:00:00Z', { complaint_id: 'c1', category: 'delivery', severity: 'high' }),
+    complaint('ann', 'Complaint Resolved', '2026-05-06T02:00:00Z', { complaint_id: 'c1' }),
+    complaint('ann', 'Complaint Reopened', '2026-05-20T14:00:00Z', { complaint_id: 'c1' }),
+    complaint('ann', 'Complaint Resolved', '2026-06-03T14:00:00Z', { complaint_id: 'c1' }),
+    complaint('bob', 'Complaint Opened', '2026-06-09T14:00:00Z', { complaint_id: 'c2', category: 'product', severity: 2 }),
+    complaint('bob', 'Complaint Resolved', '2026-06-09T15:00:00Z', { complaint_id: 'c3' }),
+    referral('ann', 'Referral Sent', '2026-05-15T14:00:00Z'),
+    referral('ann', 'Referral Sent', '2026-06-01T14:00:00Z'),
+    referral('ann', 'Referral Converted', '2026-06-10T14:00:00Z'),
+    referral('bob', 'Referral Sent', '2026-06-11T14:00:00Z'),
     // After as_of: not counted.
     order({ userId: 'bob' }, 'b3', 999, '2026-06-15T17:00:00Z'),
   ];
@@ -80,11 +109,12 @@ afterAll(async () => {
 });
 
 const admin = { auth: `Bearer ${ADMIN_KEY}` };
+const ORDER_METRICS = ['orders', 'revenue', 'aov', 'buyers', 'new_buyers', 'returning_buyer_rate', 'repeat_purchase_rate', 'retention_rate', 'purchase_frequency', 'orders_other_currency'];
 const kpis = async (query: string, route = '/v1/kpis') => product.request('GET', `${route}?${query}`, undefined, admin);
 
 describe('the kpis job', () => {
   test('months, as worked out by hand: refunds, a merged customer, another currency, the local time zone', async () => {
-    const res = await kpis('period=month');
+    const res = await kpis(`period=month&metrics=${ORDER_METRICS.join(',')}`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ success: true, as_of: AS_OF, time_zone: 'America/New_York', period: 'month' });
     const [may, june] = res.body.periods;
@@ -137,6 +167,112 @@ describe('the kpis job', () => {
   });
 });
 
+describe('satisfaction and referrals', () => {
+  const monthly = async (metrics: string) => (await kpis(`period=month&metrics=${metrics}`)).body.periods.map((p: { metrics: unknown }) => p.metrics);
+
+  test('NPS: each customer\'s latest answer in the period; only integer scores 0 to 10 of the nps survey', async () => {
+    expect(await monthly('nps,nps_answers,nps_promoters,nps_passives,nps_detractors')).toEqual([
+      { nps: -100, nps_answers: 1, nps_promoters: 0, nps_passives: 0, nps_detractors: 1 },
+      { nps: 0, nps_answers: 3, nps_promoters: 1, nps_passives: 1, nps_detractors: 1 },
+    ]);
+  });
+
+  test('NPS per first-touch channel and per value tier (no tiers run: every answer is a prospect\'s)', async () => {
+    const rows = await product.sql<{ dimension: string; value: number }>(
+      `SELECT dimension, value FROM kpi_values WHERE period = 'month' AND period_start = '2026-06-01' AND metric = 'nps' AND dimension != '' ORDER BY dimension`,
+    );
+    expect(rows).toEqual([
+      { dimension: 'channel:(direct)', value: 0 },
+      { dimension: 'channel:facebook / social', value: -100 },
+      { dimension: 'channel:google / cpc', value: 100 },
+      { dimension: 'value_tier:prospect', value: 0 },
+    ]);
+  });
+
+  test('one dimension through GET /v1/kpis: NPS of a value tier', async () => {
+    const res = await kpis(`period=month&metrics=nps,nps_answers&dimension=${encodeURIComponent('value_tier:prospect')}`);
+    expect(res.body).toMatchObject({ dimension: 'value_tier:prospect' });
+    expect(res.body.periods.map((p: { metrics: unknown }) => p.metrics)).toEqual([
+      { nps: -100, nps_answers: 1 },
+      { nps: 0, nps_answers: 3 },
+    ]);
+  });
+
+  test('complaints: opened, resolved, open at the period end (as_of for the partial one), median hours, reopen rate; by category', async () => {
+    expect(await monthly('complaints_opened,complaints_resolved,complaints_open,complaint_median_hours,complaint_reopen_rate')).toEqual([
+      { complaints_opened: 1, complaints_resolved: 1, complaints_open: 1, complaint_median_hours: 12, complaint_reopen_rate: 1 },
+      { complaints_opened: 1, complaints_resolved: 1, complaints_open: 1, complaint_median_hours: null, complaint_reopen_rate: 0 },
+    ]);
+    const rows = await product.sql<{ start: string; dimension: string; metric: string; value: number }>(
+      `SELECT toString(period_start) AS start, dimension, metric, value FROM kpi_values WHERE period = 'month' AND dimension LIKE 'category:%' ORDER BY start, dimension, metric`,
+    );
+    expect(rows.map((r) => `${r.start} ${r.dimension} ${r.metric} ${r.value}`)).toEqual([
+      '2026-05-01 category:delivery complaint_median_hours 12',
+      '2026-05-01 category:delivery complaint_reopen_rate 1',
+      '2026-05-01 category:delivery complaints_open 1',
+      '2026-05-01 category:delivery complaints_opened 1',
+      '2026-05-01 category:delivery complaints_resolved 1',
+      '2026-06-01 category:delivery complaint_reopen_rate 0',
+      '2026-06-01 category:delivery complaints_open 0',
+      '2026-06-01 category:delivery complaints_opened 0',
+      '2026-06-01 category:delivery complaints_resolved 1',
+      '2026-06-01 category:product complaints_open 1',
+      '2026-06-01 category:product complaints_opened 1',
+      '2026-06-01 category:product complaints_resolved 0',
+    ]);
+  });
+
+  test('referrals: referrers, sent, conversions and the rate, sent for the referrer', async () => {
+    expect(await monthly('referrers,referrals_sent,referral_conversions,referral_rate')).toEqual([
+      { referrers: 1, referrals_sent: 1, referral_conversions: 0, referral_rate: 0 },
+      { referrers: 2, referrals_sent: 2, referral_conversions: 1, referral_rate: 0.5 },
+    ]);
+  });
+});
+
+describe('NPS and complaints on the profile and in segments', () => {
+  const profiles = async () => new Map((await product.sql<{ identifier: string; profile_id: string }>(`SELECT identifier, profile_id FROM profile_identifiers WHERE identifier_type = 'user_id'`)).map((r) => [r.identifier, r.profile_id]));
+  const members = async (conditions: unknown, asOf: string): Promise<string[]> => {
+    const res = await product.post('/v1/segments/preview', { conditions, as_of: asOf }, admin);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const userOf = new Map([...(await profiles())].map(([u, p]) => [p, u]));
+    return (res.body.sample as string[]).map((p) => userOf.get(p) ?? `unknown:${p}`).sort();
+  };
+
+  test('the profile API: the latest NPS answer\'s group and the complaints open now', async () => {
+    const ids = await profiles();
+    const got = async (user: string) => (await product.request('GET', `/v1/profiles/${ids.get(user)}`, undefined, admin)).body;
+    expect(await got('ann')).toMatchObject({ nps_group: 'promoter', open_complaints: 0 });
+    expect(await got('bob')).toMatchObject({ nps_group: 'passive', open_complaints: 1 });
+    // Dan answered on his device before his login merged it into his profile.
+    expect(await got('dan')).toMatchObject({ nps_group: 'detractor', open_complaints: 0 });
+    expect(await got('eve')).toMatchObject({ nps_group: null, open_complaints: 0 });
+  });
+
+  test.each([
+    [{ type: 'nps', group: ['detractor'] }, AS_OF, ['dan']],
+    [{ type: 'nps', group: ['promoter', 'passive'] }, AS_OF, ['ann', 'bob']],
+    // As of 1 June ann's latest answer was the 6 of 25 May.
+    [{ type: 'nps', group: ['detractor'] }, '2026-06-01T12:00:00.000Z', ['ann']],
+    [{ type: 'complaints', open: { gte: 1 } }, AS_OF, ['bob']],
+    // On 21 May c1 was open again (reopened on the 20th).
+    [{ type: 'complaints', open: { gte: 1 } }, '2026-05-21T12:00:00.000Z', ['ann']],
+    // Customers with no open complaint have 0: leaving out those with one keeps everyone else.
+    [{ type: 'complaints', open: { lt: 1 } }, AS_OF, ['ann', 'dan', 'eve']],
+    [{ type: 'complaints', open: { gte: 1, lte: 1 } }, AS_OF, ['bob']],
+  ])('%j as of %s', async (conditions, asOf, expected) => {
+    expect(await members(conditions, asOf)).toEqual(expected);
+  });
+
+  test('bad nps and complaints conditions are 400 with their path', async () => {
+    for (const conditions of [{ type: 'nps', group: [] }, { type: 'nps', group: ['fan'] }, { type: 'complaints', open: {} }, { type: 'complaints', open: { gte: -1 } }, { type: 'complaints', open: { gte: 1.5 } }, { type: 'complaints', open: { over: 1 } }, { type: 'complaints' }]) {
+      const res = await product.post('/v1/segments/preview', { conditions, as_of: AS_OF }, admin);
+      expect(res.status, JSON.stringify(conditions)).toBe(400);
+      expect(JSON.stringify(res.body), JSON.stringify(conditions)).toMatch(/conditions/);
+    }
+  });
+});
+
 describe('cohorts', () => {
   test('by first order month, each month from it up to as_of: share ordering and revenue per customer', async () => {
     // May: ann and bob (b1 is May in New York); June: dan and eve (eve's USD order counts, its money not).
@@ -162,7 +298,7 @@ describe('cohorts', () => {
 });
 
 describe('channels and campaigns', () => {
-  test('first-touch channels per month: buyers, revenue, mean CLV (none without a churn run)', async () => {
+  test('first-touch channels per month: buyers, revenue, mean CLV (none without a churn run), NPS', async () => {
     const res = await kpis('period=month', '/v1/kpis/channels');
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.periods).toEqual([
@@ -170,22 +306,24 @@ describe('channels and campaigns', () => {
         period_start: '2026-05-01',
         partial: false,
         entries: [
-          { channel: '(direct)', buyers: 1, revenue: 40, mean_clv: null },
-          { channel: 'google / cpc', buyers: 1, revenue: 150, mean_clv: null },
+          { channel: '(direct)', buyers: 1, revenue: 40, mean_clv: null, nps: null, nps_answers: 0 },
+          { channel: 'google / cpc', buyers: 1, revenue: 150, mean_clv: null, nps: -100, nps_answers: 1 },
         ],
       },
       {
         period_start: '2026-06-01',
         partial: true,
         entries: [
-          { channel: '(direct)', buyers: 2, revenue: 60, mean_clv: null },
-          { channel: 'facebook / social', buyers: 1, revenue: 30, mean_clv: null },
+          { channel: '(direct)', buyers: 2, revenue: 60, mean_clv: null, nps: 0, nps_answers: 1 },
+          { channel: 'facebook / social', buyers: 1, revenue: 30, mean_clv: null, nps: -100, nps_answers: 1 },
+          // Ann answered in June without buying.
+          { channel: 'google / cpc', buyers: 0, revenue: 0, mean_clv: null, nps: 100, nps_answers: 1 },
         ],
       },
     ]);
   });
 
-  test('last and first touch within the attribution window; costs replace per day; cost per order and ROI', async () => {
+  test('last touch within the attribution window, first touch the earliest; costs replace per day; cost per order and ROI', async () => {
     const res = await kpis('period=month', '/v1/kpis/campaigns');
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const none = { cost: null, cost_per_order: null, roi: null };
@@ -194,8 +332,10 @@ describe('channels and campaigns', () => {
         period_start: '2026-05-01',
         partial: false,
         entries: [
-          { campaign: 'old-promo', model: 'first_touch', orders: 1, revenue: 100, ...none },
-          { campaign: 'spring', model: 'first_touch', orders: 1, revenue: 50, cost: 75, cost_per_order: 75, roi: -1 / 3 },
+          // First touch: old-promo for both of ann's May orders (its touch is outside a2's window, which only
+          // last touch has); spring's costs stand under first touch with no order.
+          { campaign: 'old-promo', model: 'first_touch', orders: 2, revenue: 150, ...none },
+          { campaign: 'spring', model: 'first_touch', orders: 0, revenue: 0, cost: 75, cost_per_order: null, roi: -1 },
           { campaign: 'spring', model: 'last_touch', orders: 2, revenue: 150, cost: 75, cost_per_order: 37.5, roi: 1 },
         ],
       },
@@ -272,7 +412,7 @@ describe('mean CLV per channel', () => {
     const clv = res.body.periods.map((p: { entries: { channel: string; mean_clv: number | null }[] }) => p.entries.map((e) => [e.channel, e.mean_clv]));
     expect(clv).toEqual([
       [['(direct)', 40], ['google / cpc', 100]],
-      [['(direct)', 30], ['facebook / social', 10]],
+      [['(direct)', 30], ['facebook / social', 10], ['google / cpc', null]],
     ]);
   });
 });

@@ -208,6 +208,7 @@ describe('exactly once', () => {
         events: [inAlready, notYet].map((m) => ({ entry: { e: event(m), job }, resolution })),
         refusals: [],
         refusedAtLoad: [],
+        alreadyLoaded: [],
         duplicates: 0,
         suppressed: 0,
       };

@@ -57,7 +57,8 @@ async function current(id: string): Promise<string[]> {
 
 /** A product with the four customers below loaded; `profile` maps their user ids to profile ids. */
 async function startWithCustomers(): Promise<void> {
-  product = await startTestProduct({ roles: ['api', 'workers', 'scheduler'] });
+  // The webhook receiver listens on 127.0.0.1: destinations may reach private addresses here.
+  product = await startTestProduct({ roles: ['api', 'workers', 'scheduler'], env: { DESTINATIONS_ALLOW_PRIVATE: 'true' } });
   profile.clear();
   // a: ordered 5 days before T1; b: 20 days before; c: 40 days before (outside a 30-day window); d: never.
   const batch = [

@@ -121,7 +121,8 @@ beforeAll(async () => {
     roles: ['api', 'scheduler'],
     // One delivery at a time: jobs are taken in the order they were queued, so once a later delivery has
     // arrived, anything queued before it has been attempted.
-    env: { WEBHOOK_BATCH_SIZE: String(BATCH), WEBHOOK_ATTEMPTS: String(ATTEMPTS), WEBHOOK_BACKOFF_MS: '20', WEBHOOK_TIMEOUT_MS: '2000', WEBHOOK_CONCURRENCY: '1' },
+    // The receiver listens on 127.0.0.1: destinations may reach private addresses here.
+    env: { DESTINATIONS_ALLOW_PRIVATE: 'true', WEBHOOK_BATCH_SIZE: String(BATCH), WEBHOOK_ATTEMPTS: String(ATTEMPTS), WEBHOOK_BACKOFF_MS: '20', WEBHOOK_TIMEOUT_MS: '2000', WEBHOOK_CONCURRENCY: '1' },
   });
   fx = segmentFixtures(product);
 });

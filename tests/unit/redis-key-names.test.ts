@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { API_KEY_NAMES, profileKeys, QUEUE_NAMES, redisKeyNames } from '../../pipeline/redis/key-names.js';
+import { API_KEY_NAMES, eventDestinationQueue, profileKeys, QUEUE_NAMES, redisKeyNames } from '../../pipeline/redis/key-names.js';
 
 // Installations hold data under these names: a change here orphans it. Every name is spelled out as Redis
 // holds it, so that a change to pipeline/redis/key-names.ts has to change this test too, on purpose.
@@ -32,6 +32,12 @@ describe('Redis key names', () => {
       '{cdp}:destination:dst_1',
       '{cdp}:segment-destinations:seg_1',
     ]);
+    expect([keys.destinations.events, keys.destinations.deliveryLease('dst_1'), keys.destinations.deliveryState('dst_1'), eventDestinationQueue('dst_1')]).toEqual([
+      '{cdp}:event-destinations',
+      '{cdp}:destination-lease:dst_1',
+      '{cdp}:destination-state:dst_1',
+      'destination-dst_1',
+    ]);
     expect(keys.installationSecretCheck).toBe('{cdp}:secret:check');
     expect(API_KEY_NAMES).toEqual({ write: 'cdp:keys:write', secret: 'cdp:keys:secret', changed: 'cdp:keys:changed' });
     expect(QUEUE_NAMES).toEqual({ load: 'load', jobs: 'jobs', segments: 'segments', webhooks: 'webhooks', alerts: 'alerts', alertDeliveries: 'alert-deliveries' });
@@ -51,7 +57,7 @@ describe('Redis key names', () => {
 
   test('every name under QUEUE_PREFIX follows the prefix given', () => {
     const other = redisKeyNames('{t1}');
-    const names = [...Object.values(other.identity), other.destinations.all, other.destinations.one('d'), other.destinations.ofSegment('s'), other.trackingPlans.current, other.trackingPlans.changed, other.dedupeClaim('a', 'b'), other.installationSecretCheck, other.alerts.secret('a'), other.alerts.state('a'), other.alerts.metricValue('m', 0)];
+    const names = [...Object.values(other.identity), other.destinations.all, other.destinations.one('d'), other.destinations.ofSegment('s'), other.destinations.events, other.destinations.deliveryLease('d'), other.destinations.deliveryState('d'), other.trackingPlans.current, other.trackingPlans.changed, other.dedupeClaim('a', 'b'), other.installationSecretCheck, other.alerts.secret('a'), other.alerts.state('a'), other.alerts.metricValue('m', 0)];
     for (const name of names) expect(name.startsWith('{t1}:')).toBe(true);
   });
 });

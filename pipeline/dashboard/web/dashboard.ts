@@ -1,11 +1,13 @@
 import './dashboard.css';
 import type { LifecycleReport, TransitionsReport, ValueTierReport } from '../../../segments/customer-model/customer-model-types.js';
-import type { CustomersOverview, CustomerView, DataQuality, ExamplePayload, PipelineHealth, SegmentSizes } from '../dashboard-types.js';
+import type { CustomersOverview, CustomerView, DataQuality, DestinationsHealth, ExamplePayload, PipelineHealth, SegmentSizes } from '../dashboard-types.js';
 import type { AlertView } from '../../../segments/alerts/alert-types.js';
 import { renderAlerts } from './alerts-panel.js';
 import { ApiError, getJson, KeyRefusedError } from './api.js';
 import { clearChart, drawChurnChart, drawEventsChart, drawQualityChart, drawSegmentsChart } from './charts.js';
 import { renderCustomer } from './customer-view.js';
+import { loadDecisionBoard } from './decision-board.js';
+import { renderDestinations } from './destinations-panel.js';
 import { byId, el, fillTable, setText } from './dom.js';
 import { fmtDuration, fmtInt, fmtMoney, fmtTime } from './format.js';
 import { dateInputValue, renderStageTiles, renderTransitions } from './lifecycle-panel.js';
@@ -234,6 +236,11 @@ async function loadQuality(key: string): Promise<void> {
   );
 }
 
+async function loadDestinations(key: string): Promise<void> {
+  const health = await getJson<DestinationsHealth>('/v1/dashboard/destinations', key);
+  renderDestinations(byId<HTMLTableElement>('destination-health'), health.destinations);
+}
+
 /** Loads every section; a refused key sends the viewer back to the key form with the reason. */
 async function loadAll(key: string): Promise<void> {
   setText('status', 'Loading…');
@@ -245,8 +252,10 @@ async function loadAll(key: string): Promise<void> {
       section('customers', () => loadCustomers(key)),
       section('lifecycle', () => loadLifecycle(key)),
       section('value-tiers', () => loadTiers(key)),
+      section('decision-board', () => loadDecisionBoard(key)),
       section('segments', () => loadSegments(key)),
       section('data-quality', () => loadQuality(key)),
+      section('destinations', () => loadDestinations(key)),
     ]);
     const ok = results.every(Boolean);
     setText('status', ok ? `Updated ${new Date().toLocaleTimeString()}` : 'Some sections failed to load');
@@ -260,7 +269,16 @@ async function loadAll(key: string): Promise<void> {
 async function refreshPipeline(): Promise<void> {
   if (!adminKey || document.hidden) return;
   try {
-    await Promise.all([section('pipeline', () => loadPipeline(adminKey!)), section('alerts', () => loadAlerts(adminKey!))]);
+    await Promise.all([section('pipeline', () => loadPipeline(adminKey!)), section('destinations', () => loadDestinations(adminKey!)), section('alerts', () => loadAlerts(adminKey!))]);
+  } catch (err) {
+    if (err instanceof KeyRefusedError) showLogin(err.message);
+  }
+}
+
+async function refreshDecisionBoard(): Promise<void> {
+  if (!adminKey) return;
+  try {
+    await section('decision-board', () => loadDecisionBoard(adminKey!));
   } catch (err) {
     if (err instanceof KeyRefusedError) showLogin(err.message);
   }
@@ -334,6 +352,7 @@ function start(): void {
   byId('sign-out').addEventListener('click', () => showLogin());
   byId('hours').addEventListener('change', () => void refreshPipeline());
   byId('quality-days').addEventListener('change', () => void refreshQuality());
+  byId('kpi-period').addEventListener('change', () => void refreshDecisionBoard());
   byId<HTMLFormElement>('transitions-form').addEventListener('submit', (event) => void compareDates(event).catch(report));
   byId<HTMLFormElement>('search-form').addEventListener('submit', (event) => void search(event).catch(report));
   const saved = sessionStorage.getItem(KEY_STORAGE);

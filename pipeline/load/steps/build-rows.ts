@@ -31,6 +31,7 @@ export const buildRows: LoadStep<LoadBatch<ResolvedEvent>, PreparedBatch> = {
       rejectedRows: [...batch.refusals.map(({ r }) => rejectedRow(r)), ...refusedAtLoad],
       duplicates: batch.duplicates,
       suppressed: batch.suppressed,
+      alreadyLoaded: batch.alreadyLoaded,
     };
   },
 };

@@ -1,3 +1,4 @@
+import { listEventDeadLetters } from '../../destinations/event-dead-letters.js';
 import type { LoadQueue } from '../../redis/load-queue.js';
 import { createAlertDeliveryQueue } from '../../../segments/alerts/alert-delivery-queue.js';
 import { startAlertDeliveries } from '../../../segments/alerts/alert-delivery.js';
@@ -9,12 +10,13 @@ import { createAlertStore } from '../../../segments/alerts/alert-store.js';
 import { createMetricHistory } from '../../../segments/alerts/metric-history.js';
 import { createWebhookQueue } from '../../../segments/destinations/webhook-queue.js';
 import { ownClickHouse, ownRedis, type Base, type Served } from './base.js';
+import type { EventDestinations } from './event-destinations.js';
 
 /**
  * Alerts: their routes (`/v1/alerts`), and with `scheduling` the minute-by-minute evaluation and the delivery
  * of state changes to their webhooks.
  */
-export async function startAlerts(base: Base, deps: { queue: LoadQueue; scheduling: boolean }): Promise<Served & { alerts: AlertEvaluator }> {
+export async function startAlerts(base: Base, deps: { queue: LoadQueue; scheduling: boolean; destinations: EventDestinations }): Promise<Served & { alerts: AlertEvaluator }> {
   const { config, appRedis, log } = base;
   // A connection of its own: a minute's metrics must not wait behind a job or a page, nor hold them up.
   const clickhouse = await ownClickHouse(base);
@@ -38,7 +40,12 @@ export async function startAlerts(base: Base, deps: { queue: LoadQueue; scheduli
       timeZone: config.KPI_TIME_ZONE ?? config.SEGMENTS_TIME_ZONE,
       shopCurrency: config.SHOP_CURRENCY ?? '',
       loadQueue: deps.queue,
-      deliveryQueues: [webhookQueue, deliveries],
+      deadLetterCounts: [
+        () => webhookQueue.getFailedCount(),
+        () => deliveries.getFailedCount(),
+        // An event destination's dead letter is a delivery, whose events may be several jobs.
+        async () => (await Promise.all((await deps.destinations.events.list()).map(async (d) => (await listEventDeadLetters(deps.destinations.queues.of(d.id))).length))).reduce((a, b) => a + b, 0),
+      ],
     },
     deliveries,
     clickhouse,
@@ -54,7 +61,7 @@ export async function startAlerts(base: Base, deps: { queue: LoadQueue; scheduli
   return {
     alerts,
     routes: async (app) => {
-      await app.register(alertRoutes, { store, states, deliveries, clickhouse, database });
+      await app.register(alertRoutes, { store, states, deliveries, clickhouse, database, allowPrivate: config.DESTINATIONS_ALLOW_PRIVATE });
     },
   };
 }

@@ -2,12 +2,16 @@ import { identityRules } from '../../../identity/identity-rules.js';
 import { createResolver } from '../../../identity/resolver.js';
 import type { SuppressionHasher } from '../../../identity/suppression-hash.js';
 import { startLoadWorker } from '../../load/load-worker.js';
+import type { LoadedEvent } from '../../load/load-batch.js';
 import { createLoader } from '../../load/loader.js';
 import { createMessageDedupe } from '../../load/message-dedupe.js';
 import { ownClickHouse, ownRedis, type Base } from './base.js';
 
-/** The `workers` role: load jobs from the queue, through dedupe and identity resolution, into ClickHouse. */
-export async function startLoadWorkers(base: Base, deps: { hasher: SuppressionHasher }): Promise<void> {
+/**
+ * The `workers` role: load jobs from the queue, through dedupe and identity resolution, into ClickHouse, then
+ * out to the event destinations (`fanOut`).
+ */
+export async function startLoadWorkers(base: Base, deps: { hasher: SuppressionHasher; fanOut?: (events: LoadedEvent[]) => Promise<void> }): Promise<void> {
   const { config, metrics } = base;
   const log = base.log.child({ role: 'workers' });
   const clickhouse = await ownClickHouse(base);
@@ -24,6 +28,7 @@ export async function startLoadWorkers(base: Base, deps: { hasher: SuppressionHa
     maxWaitMs: config.LOAD_BATCH_MAX_WAIT_MS,
     maxJobs: config.WORKER_CONCURRENCY,
     failpoints: config.failpoints,
+    fanOut: deps.fanOut,
   });
   const worker = startLoadWorker(workerRedis, config, loader, log);
   // No new jobs, and the batch held is inserted and its jobs completed. With Redis gone the worker does not

@@ -1,4 +1,4 @@
-import { complaintStatesSql } from '../../kpis/complaint-states.js';
+import { complaintStatesSql } from '../../../identity/feedback/complaint-states.js';
 import { queryRow, type MetricContext } from './metric-context.js';
 
 /**

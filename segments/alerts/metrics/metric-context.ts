@@ -12,8 +12,8 @@ export interface MetricContext {
   shopCurrency: string;
   /** The load queue: its waiting jobs. */
   loadQueue: Pick<Queue, 'getWaitingCount'>;
-  /** The queues whose failed jobs are dead letters (audience webhooks, alert deliveries). */
-  deliveryQueues: Pick<Queue, 'getFailedCount'>[];
+  /** Each outgoing queue's dead-lettered deliveries, counted now (audience webhooks, event destinations, alert deliveries). */
+  deadLetterCounts: (() => Promise<number>)[];
 }
 
 /** One row of a query with the instant `at` (epoch ms) as {at:DateTime64(3, 'UTC')}, and more parameters. */

@@ -1,4 +1,4 @@
-import { npsAnswersSql, npsGroupSql } from '../../kpis/nps-answers.js';
+import { npsAnswersSql, npsGroupSql } from '../../../identity/feedback/nps-answers.js';
 import { queryRow, type MetricContext } from './metric-context.js';
 
 /**

@@ -8,8 +8,8 @@ export async function queueWaiting(ctx: MetricContext): Promise<number> {
   return ctx.loadQueue.getWaitingCount();
 }
 
-/** Deliveries that used up their attempts (failed jobs) in the audience webhook and alert delivery queues. */
+/** Deliveries that used up their attempts and wait to be replayed: audience webhooks', event destinations', alerts'. */
 export async function deadLetters(ctx: MetricContext): Promise<number> {
-  const counts = await Promise.all(ctx.deliveryQueues.map((q) => q.getFailedCount()));
+  const counts = await Promise.all(ctx.deadLetterCounts.map((count) => count()));
   return counts.reduce((a, b) => a + b, 0);
 }

@@ -5,5 +5,7 @@ export const DestinationErrorCodes = {
   RunNotCommitted: 'CDP_WEBHOOK_RUN_NOT_COMMITTED',
   NotFound: 'destination_not_found',
   Disabled: 'destination_disabled',
+  PrivateUrl: 'private_url',
+  PrivateAddress: 'CDP_DESTINATION_PRIVATE_ADDRESS',
 } as const;
 export type DestinationErrorCode = (typeof DestinationErrorCodes)[keyof typeof DestinationErrorCodes];

@@ -1,4 +1,4 @@
-import { survivingProfile } from '../../identity/surviving-profile.js';
+import { survivingProfile } from '../surviving-profile.js';
 
 // NPS from `Survey Responded` track events with properties.survey = "nps" and properties.score an integer
 // from 0 to 10 (a number or a numeric string; anything else is not an answer). The one rule of an answer and
