@@ -1,5 +1,8 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { projectRoot } from '../../pipeline/core/project-root.js';
 import { launchChromium } from '../helpers/browser.js';
 import { at, insertEvents } from '../helpers/alert-fixtures.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
@@ -12,6 +15,7 @@ import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-p
 
 let product: TestProduct;
 let browser: Browser;
+const SCREENSHOTS = path.join(projectRoot(), 'test-results');
 
 const call = (method: string, route: string, body?: unknown) => product.request(method, route, body, { auth: `Bearer ${ADMIN_KEY}` });
 
@@ -54,6 +58,8 @@ test('the alerts panel lists every alert with its state, firing first, as GET /v
   expect(await page.textContent('#alerts-firing')).toBe('1 firing');
   expect(await page.textContent('#alerts-table tr[data-alert="was-busy"]')).toContain('≥ 2');
   expect(errors).toEqual([]);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await (await page.$('#alerts'))!.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-alerts.png') });
   await page.close();
 });
 

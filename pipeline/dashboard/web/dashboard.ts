@@ -187,6 +187,7 @@ async function loadAlerts(key: string): Promise<void> {
   const firing = renderAlerts(byId<HTMLTableElement>('alerts-table'), alerts);
   setText('alerts-firing', alerts.length === 0 ? '' : firing === 0 ? 'nothing firing' : `${fmtInt(firing)} firing`);
   byId('alerts-firing').dataset.value = String(firing);
+  byId('alerts-firing').className = firing > 0 ? 'badge firing' : 'muted';
 }
 
 async function loadTiers(key: string): Promise<void> {
