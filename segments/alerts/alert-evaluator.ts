@@ -75,8 +75,9 @@ export function createAlertEvaluator(deps: EvaluatorDeps): AlertEvaluator {
             if (recorded !== undefined) return recorded;
             const metric = alertMetric(name)!;
             if (m !== minute) {
+              if (!metric.recomputable) return undefined;
               const start = await (dataStart ??= firstEventAt());
-              if (!metric.recomputable || start === null || m - MINUTE < start) return undefined;
+              if (start === null || m - MINUTE < start) return undefined;
             }
             return history.record(name, m, await metric.measure(metrics, m));
           })();
