@@ -11,6 +11,7 @@ import type { DestinationStore } from '../../segments/destinations/destination-s
 import { DestinationDisabledError } from '../../segments/destinations/errors/destination-disabled-error.js';
 import { DestinationNotFoundError } from '../../segments/destinations/errors/destination-not-found-error.js';
 import { checkDestinationUrl } from '../../segments/destinations/url-guard.js';
+import { webhookUrl } from '../../segments/destinations/webhook-url.js';
 import type { WebhookDelivery } from '../../segments/destinations/webhook-dispatcher.js';
 import { NotEventDestinationError } from './errors/not-event-destination-error.js';
 import { listEventDeadLetters, replayEventDeadLetters } from './event-dead-letters.js';
@@ -24,18 +25,6 @@ const SECRET_MAX_LENGTH = 256;
 const TRANSFORM_MAX_LENGTH = 20_000;
 
 const TAGS = ['destinations'];
-
-const destinationUrl = z
-  .string()
-  .max(2048, 'must be at most 2048 characters')
-  .refine((raw) => {
-    try {
-      const url = new URL(raw);
-      return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '' && url.username === '' && url.password === '';
-    } catch {
-      return false;
-    }
-  }, 'must be an absolute http:// or https:// URL without user name or password');
 
 /** `dst_` and a name of the caller's (PUT) or 16 hex digits (generated). */
 const destinationId = z.string().regex(/^dst_[a-z0-9][a-z0-9_-]{0,59}$/, 'is not a destination id (dst_, then lower-case letters, digits, _ and -)');
@@ -58,7 +47,7 @@ const destinationBody = z
     segment_id: z.string().min(1).max(256).optional().describe('audience: the segment whose changes it receives'),
     name: z.string().min(1).max(200).optional().describe('events: a name for people'),
     format: z.enum(DESTINATION_FORMATS).optional().describe('events: `webhook` (signed JSON POST) or `segment` (POST <url>/v1/batch, Segment\'s HTTP API)'),
-    url: destinationUrl.describe('where deliveries are POSTed (format segment: the API base, /v1/batch is added)'),
+    url: webhookUrl.describe('where deliveries are POSTed (format segment: the API base, /v1/batch is added)'),
     secret: z
       .string()
       .min(SECRET_MIN_LENGTH, `must be at least ${SECRET_MIN_LENGTH} characters`)

@@ -15,6 +15,8 @@ import { createLoadQueue, type LoadQueue } from '../redis/load-queue.js';
 import type { PlanCache } from '../../ingest/tracking-plans/plan-cache.js';
 import type { MembershipRunner } from '../../segments/membership/membership-runner.js';
 import type { WebhookDelivery } from '../../segments/destinations/webhook-dispatcher.js';
+import type { AlertEvaluator } from '../../segments/alerts/alert-evaluator.js';
+import { startAlerts } from './capabilities/alerts.js';
 import { startAudienceAndWebhooks } from './capabilities/audience-webhooks.js';
 import type { Base, Closer } from './capabilities/base.js';
 import { holdClickHouse } from './capabilities/clickhouse-held.js';
@@ -55,6 +57,8 @@ export interface Product {
   trackingPlans?: PlanCache;
   /** Webhook destinations' deliveries, where this process holds ClickHouse (the worker runs with the scheduler role). */
   webhooks?: WebhookDelivery;
+  /** The alerts' evaluation of a minute, where this process holds ClickHouse (run every minute with the scheduler role). */
+  alerts?: AlertEvaluator;
   /** Graceful stop: stop accepting, finish in-flight requests and batches, close connections. */
   stop(): Promise<void>;
 }
@@ -106,6 +110,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     // In this order for the close (see above): the load workers after the rest, the tracking API last.
     let membership: MembershipRunner | undefined;
     let webhooks: WebhookDelivery | undefined;
+    let alerts: AlertEvaluator | undefined;
     if (plan.clickhouse) {
       const { scheduling, loadWorkers } = plan.clickhouse;
       const held = await holdClickHouse(base);
@@ -125,8 +130,10 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       const planReports = await startTrackingPlanReports(base);
       const customerModel = await startCustomerModel(base);
       const kpis = await startKpis(base);
-      routes.push(jobs.routes, audience.routes, destinations.routes, segments.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes, kpis.routes);
+      const alerting = await startAlerts(base, { queue, scheduling, destinations });
+      routes.push(jobs.routes, audience.routes, destinations.routes, segments.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes, kpis.routes, alerting.routes);
       ({ membership } = segments);
+      ({ alerts } = alerting);
       ({ webhooks } = audience);
       if (loadWorkers) await startLoadWorkers(base, { hasher: held.hasher, fanOut: destinations.fanOut });
     } else {
@@ -169,7 +176,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
         await app.close();
         log.info('stopped');
       })());
-    return { config, roles, app, url, metrics, keys, redis, queue, membership, trackingPlans, webhooks, stop };
+    return { config, roles, app, url, metrics, keys, redis, queue, membership, trackingPlans, webhooks, alerts, stop };
   } catch (err) {
     await app.close();
     throw err;

@@ -15,6 +15,10 @@ export const QUEUE_NAMES = {
   segments: 'segments',
   /** Audience webhook deliveries. */
   webhooks: 'webhooks',
+  /** The alerts' evaluation, one job per minute. */
+  alerts: 'alerts',
+  /** Alert state changes sent to the alerts' webhooks. */
+  alertDeliveries: 'alert-deliveries',
 } as const;
 
 /** The queue of one event destination: its events waiting, in load order, and its dead letters (failed jobs). */
@@ -83,6 +87,16 @@ export interface DestinationKeys {
   deliveryState(id: string): string;
 }
 
+/** Alerts (segments/alerts/): what of them lives in Redis. */
+export interface AlertKeys {
+  /** string: an alert's webhook secret (kept out of ClickHouse). */
+  secret(alertId: string): string;
+  /** hash: an alert's live state (state, since, value, evaluated_at, change_at, ...). */
+  state(alertId: string): string;
+  /** string: a metric's value in the minute ending at `minuteMs` ('' when it had none), kept for the history's span. */
+  metricValue(metric: string, minuteMs: number): string;
+}
+
 /** Tracking plans (ingest/tracking-plans/): published where ClickHouse is held, read by every tracking API. */
 export interface TrackingPlanKeys {
   /** hash: plan id → its current version as JSON (id, version and body); a deleted plan's field is removed. */
@@ -95,6 +109,7 @@ export interface RedisKeyNames {
   identity: IdentityGraphKeys;
   destinations: DestinationKeys;
   trackingPlans: TrackingPlanKeys;
+  alerts: AlertKeys;
   /** string: the load job that claimed a message (per source) within the dedupe window. */
   dedupeClaim(sourceId: string, messageId: string): string;
   /** string: an HMAC of a fixed text under the installation secret (pipeline/core/installation-secret.ts). */
@@ -126,6 +141,11 @@ export function redisKeyNames(prefix: string): RedisKeyNames {
     trackingPlans: {
       current: `${prefix}:tracking-plans`,
       changed: `${prefix}:tracking-plans:changed`,
+    },
+    alerts: {
+      secret: (alertId) => `${prefix}:alert-secret:${alertId}`,
+      state: (alertId) => `${prefix}:alert-state:${alertId}`,
+      metricValue: (metric, minuteMs) => `${prefix}:alert-metric:${metric}:${minuteMs}`,
     },
     // 96 bits of a hash of source and message id: about 80 bytes of Redis memory per claim.
     dedupeClaim: (sourceId, messageId) => `${prefix}:dd:${createHash('sha1').update(sourceId).update('\n').update(messageId).digest('base64url').slice(0, 16)}`,

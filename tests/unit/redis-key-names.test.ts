@@ -40,16 +40,24 @@ describe('Redis key names', () => {
     ]);
     expect(keys.installationSecretCheck).toBe('{cdp}:secret:check');
     expect(API_KEY_NAMES).toEqual({ write: 'cdp:keys:write', secret: 'cdp:keys:secret', changed: 'cdp:keys:changed' });
-    expect(QUEUE_NAMES).toEqual({ load: 'load', jobs: 'jobs', segments: 'segments', webhooks: 'webhooks' });
+    expect(QUEUE_NAMES).toEqual({ load: 'load', jobs: 'jobs', segments: 'segments', webhooks: 'webhooks', alerts: 'alerts', alertDeliveries: 'alert-deliveries' });
   });
 
   test('tracking plans: the current versions and the channel announcing their changes', () => {
     expect(keys.trackingPlans).toEqual({ current: '{cdp}:tracking-plans', changed: '{cdp}:tracking-plans:changed' });
   });
 
+  test("alerts: a webhook's secret, a live state, a metric's value in a minute", () => {
+    expect([keys.alerts.secret('checkout'), keys.alerts.state('checkout'), keys.alerts.metricValue('complaints_open_over_hours:24', 1_780_000_020_000)]).toEqual([
+      '{cdp}:alert-secret:checkout',
+      '{cdp}:alert-state:checkout',
+      '{cdp}:alert-metric:complaints_open_over_hours:24:1780000020000',
+    ]);
+  });
+
   test('every name under QUEUE_PREFIX follows the prefix given', () => {
     const other = redisKeyNames('{t1}');
-    const names = [...Object.values(other.identity), other.destinations.all, other.destinations.one('d'), other.destinations.ofSegment('s'), other.destinations.events, other.destinations.deliveryLease('d'), other.destinations.deliveryState('d'), other.trackingPlans.current, other.trackingPlans.changed, other.dedupeClaim('a', 'b'), other.installationSecretCheck];
+    const names = [...Object.values(other.identity), other.destinations.all, other.destinations.one('d'), other.destinations.ofSegment('s'), other.destinations.events, other.destinations.deliveryLease('d'), other.destinations.deliveryState('d'), other.trackingPlans.current, other.trackingPlans.changed, other.dedupeClaim('a', 'b'), other.installationSecretCheck, other.alerts.secret('a'), other.alerts.state('a'), other.alerts.metricValue('m', 0)];
     for (const name of names) expect(name.startsWith('{t1}:')).toBe(true);
   });
 });

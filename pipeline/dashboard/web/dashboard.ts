@@ -1,6 +1,8 @@
 import './dashboard.css';
 import type { LifecycleReport, TransitionsReport, ValueTierReport } from '../../../segments/customer-model/customer-model-types.js';
 import type { CustomersOverview, CustomerView, DataQuality, DestinationsHealth, ExamplePayload, PipelineHealth, SegmentSizes } from '../dashboard-types.js';
+import type { AlertView } from '../../../segments/alerts/alert-types.js';
+import { renderAlerts } from './alerts-panel.js';
 import { ApiError, getJson, KeyRefusedError } from './api.js';
 import { clearChart, drawChurnChart, drawEventsChart, drawQualityChart, drawSegmentsChart } from './charts.js';
 import { renderCustomer } from './customer-view.js';
@@ -180,6 +182,14 @@ async function loadLifecycle(key: string): Promise<void> {
   await loadTransitions(key);
 }
 
+async function loadAlerts(key: string): Promise<void> {
+  const { alerts } = await getJson<{ alerts: AlertView[] }>('/v1/alerts', key);
+  const firing = renderAlerts(byId<HTMLTableElement>('alerts-table'), alerts);
+  setText('alerts-firing', alerts.length === 0 ? '' : firing === 0 ? 'nothing firing' : `${fmtInt(firing)} firing`);
+  byId('alerts-firing').dataset.value = String(firing);
+  byId('alerts-firing').className = firing > 0 ? 'badge firing' : 'muted';
+}
+
 async function loadTiers(key: string): Promise<void> {
   const report = await getJson<ValueTierReport>('/v1/value-tiers', key);
   const has = report.as_of !== null;
@@ -239,6 +249,7 @@ async function loadAll(key: string): Promise<void> {
   try {
     const results = await Promise.all([
       section('pipeline', () => loadPipeline(key)),
+      section('alerts', () => loadAlerts(key)),
       section('customers', () => loadCustomers(key)),
       section('lifecycle', () => loadLifecycle(key)),
       section('value-tiers', () => loadTiers(key)),
@@ -259,7 +270,7 @@ async function loadAll(key: string): Promise<void> {
 async function refreshPipeline(): Promise<void> {
   if (!adminKey || document.hidden) return;
   try {
-    await Promise.all([section('pipeline', () => loadPipeline(adminKey!)), section('destinations', () => loadDestinations(adminKey!))]);
+    await Promise.all([section('pipeline', () => loadPipeline(adminKey!)), section('destinations', () => loadDestinations(adminKey!)), section('alerts', () => loadAlerts(adminKey!))]);
   } catch (err) {
     if (err instanceof KeyRefusedError) showLogin(err.message);
   }
