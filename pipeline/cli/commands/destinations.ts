@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../../core/config.js';
-import { ServerError } from '../../core/errors/server-error.js';
 import { UsageError } from '../../core/errors/usage-error.js';
+import { serverAnswer } from '../server-answer.js';
 import { serverOrDirect, type LocalServer } from '../server-or-direct.js';
 
 export const DESTINATIONS_USAGE =
@@ -22,16 +22,7 @@ export interface DestinationsArgs {
  */
 export async function destinationsCommand(config: Config, args: DestinationsArgs): Promise<string> {
   return serverOrDirect(config, {
-    server: async (server) => {
-      try {
-        return JSON.stringify(await viaServer(server, args), null, 2);
-      } catch (err) {
-        if (!(err instanceof ServerError)) throw err;
-        const { success: _success, code, message: _message, ...details } = err.answer;
-        const more = Object.keys(details).length > 0 ? `\n${JSON.stringify(details, null, 2)}` : '';
-        throw new ServerError(`refused (${err.statusCode} ${String(code ?? 'unknown')}): ${err.message}${more}`, err.statusCode, err.answer);
-      }
-    },
+    server: (server) => serverAnswer(server, (s) => viaServer(s, args)),
   });
 }
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../../core/config.js';
-import { ServerError } from '../../core/errors/server-error.js';
 import { UsageError } from '../../core/errors/usage-error.js';
 import { inferPlanFromEvents } from '../../../ingest/tracking-plans/plan-sample.js';
 import type { PlanBody } from '../../../ingest/tracking-plans/plan-inference.js';
+import { serverAnswer } from '../server-answer.js';
 import { serverOrDirect } from '../server-or-direct.js';
 
 export const PLANS_USAGE = 'usage: cdp plans infer --source NAME [--days 7] | cdp plans apply FILE [--id ID]';
@@ -36,16 +36,7 @@ export async function plansApplyCommand(config: Config, file: string | undefined
   const id = flagId ?? fileId;
   if (typeof id !== 'string' || id === '') throw new UsageError(`${file} has no "id": name the plan with --id ID`);
   return serverOrDirect(config, {
-    server: async (server) => {
-      try {
-        return JSON.stringify(await server.call('PUT', `/v1/tracking-plans/${encodeURIComponent(id)}`, body), null, 2);
-      } catch (err) {
-        if (!(err instanceof ServerError)) throw err;
-        const { success: _success, code, message: _message, ...details } = err.answer;
-        const more = Object.keys(details).length > 0 ? `\n${JSON.stringify(details, null, 2)}` : '';
-        throw new ServerError(`tracking plan ${id} refused (${err.statusCode} ${String(code ?? 'unknown')}): ${err.message}${more}`, err.statusCode, err.answer);
-      }
-    },
+    server: (server) => serverAnswer(server, (s) => s.call('PUT', `/v1/tracking-plans/${encodeURIComponent(id)}`, body), `tracking plan ${id}`),
   });
 }
 
