@@ -27,6 +27,7 @@ import { startJobs } from './capabilities/jobs.js';
 import { startKeys } from './capabilities/keys.js';
 import { startLoadWorkers } from './capabilities/load-workers.js';
 import { startProfiles } from './capabilities/profiles.js';
+import { startRecommendations } from './capabilities/recommendations.js';
 import { startSegments } from './capabilities/segments.js';
 import { openSharedRedis, waitReady } from './capabilities/shared-redis.js';
 import { startTrackingApi } from './capabilities/tracking-api.js';
@@ -125,7 +126,8 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       const planReports = await startTrackingPlanReports(base);
       const customerModel = await startCustomerModel(base);
       const kpis = await startKpis(base);
-      routes.push(jobs.routes, audience.routes, destinations.routes, segments.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes, kpis.routes);
+      const recommendations = startRecommendations(base, { held });
+      routes.push(jobs.routes, audience.routes, destinations.routes, segments.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes, kpis.routes, recommendations.routes);
       ({ membership } = segments);
       ({ webhooks } = audience);
       if (loadWorkers) await startLoadWorkers(base, { hasher: held.hasher, fanOut: destinations.fanOut });

@@ -1,0 +1,37 @@
+import { chTime } from '../../pipeline/clickhouse/ch-time.js';
+import { runJobSql } from './job-sql.js';
+import type { JobDefinition } from './jobs.js';
+
+/** How many neighbours of each kind a product keeps: enough for any customer's top list, bounded for big catalogues. */
+const NEIGHBOURS = 50;
+
+/**
+ * sql/jobs/recommendations.sql: item-to-item scores from co-purchase and view-then-buy (product_affinities),
+ * then per customer the top RECOMMENDATIONS_PER_PROFILE products they have not bought, popular ones filling in.
+ */
+export const recommendationsJob: JobDefinition = {
+  dependsOn: ['orders'],
+  table: 'recommendations',
+  async run({ clickhouse, database, config }, asOf) {
+    const perProfile = config.RECOMMENDATIONS_PER_PROFILE;
+    const viewDays = config.RECOMMENDATIONS_VIEW_WINDOW_DAYS;
+    const params = { as_of: chTime(asOf), per_profile: perProfile, view_days: viewDays, neighbours: NEIGHBOURS };
+    await runJobSql(clickhouse, 'recommendations', database, params);
+    const rs = await clickhouse.query({
+      query: `SELECT
+                (SELECT uniqExact(profile_id) FROM ${database}.recommendations WHERE as_of = {as_of:DateTime64(3, 'UTC')}) AS profiles,
+                (SELECT uniqExact(profile_id) FROM ${database}.recommendations WHERE as_of = {as_of:DateTime64(3, 'UTC')} AND reason != 'popular') AS personal_profiles,
+                (SELECT count() FROM ${database}.product_affinities WHERE as_of = {as_of:DateTime64(3, 'UTC')} AND kind = 'popular') AS products,
+                (SELECT count() FROM ${database}.product_affinities WHERE as_of = {as_of:DateTime64(3, 'UTC')} AND kind = 'bought_with') AS bought_with_pairs,
+                (SELECT count() FROM ${database}.product_affinities WHERE as_of = {as_of:DateTime64(3, 'UTC')} AND kind = 'viewed') AS viewed_pairs`,
+      query_params: params,
+      format: 'JSONEachRow',
+    });
+    const [figures] = await rs.json<Record<string, string | number>>();
+    return {
+      per_profile: perProfile,
+      view_window_days: viewDays,
+      ...Object.fromEntries(Object.entries(figures ?? {}).map(([k, v]) => [k, Number(v)])),
+    };
+  },
+};

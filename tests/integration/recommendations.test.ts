@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runJobThroughApi } from '../helpers/churn-fixtures.js';
+import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
+
+// The recommendations job on a small catalogue whose answer is worked out by hand (AS_OF, 1 June):
+//   orders      o1 u1 {A,B}, o2 u2 {A,B}, o3 u3 {A,C}, o4 u4 {B,D}, o5 u5 {A}, o6 u6 {A,B}, o8 u8 {W},
+//               o9 (device of m, merged into m) {A}, o10 u10 {W}; o7 u7 {A,Z} fully refunded (left out).
+//   orders per product: A 6, B 4, C 1, D 1, W 2; A&B together in 3, A&C 1, B&D 1.
+//   bought_with: A↔B 3/√24, A↔C 1/√6, B↔D 1/√4.
+//   views of V: u8 (bought W two days later: view-then-buy), u9 (no purchase), u10 (bought W 19 days later:
+//               outside the 7-day window). viewed(V → W) = 1 / √(3 viewers × 2 buyers of W).
+//   popular: buyers A 6, B 4, W 2, C 1, D 1 out of 9 buyers.
+// AS_OF_PAST (15 May) sees o1–o4, o8 and o9 only, and the views of u8 and u10.
+
+let product: TestProduct;
+const admin = { auth: `Bearer ${ADMIN_KEY}` };
+const AS_OF = '2026-06-01T00:00:00.000Z';
+const AS_OF_PAST = '2026-05-15T00:00:00.000Z';
+const profileOf = new Map<string, string>();
+let mergedAway = '';
+
+const order = (who: Record<string, string>, id: string, products: (string | number)[], day: string) => ({
+  type: 'track',
+  ...who,
+  event: 'Order Completed',
+  timestamp: `2026-05-${day}T10:00:00Z`,
+  properties: { order_id: id, revenue: 10 * products.length, products: products.map((p) => ({ product_id: p, price: 10 })) },
+});
+const view = (userId: string, product: string, at: string) => ({ type: 'track', userId, event: 'Product Viewed', timestamp: at, properties: { product_id: product } });
+
+beforeAll(async () => {
+  product = await startTestProduct();
+  const batch = [
+    order({ userId: 'u1' }, 'o1', ['A', 'B'], '01'),
+    order({ userId: 'u2' }, 'o2', ['A', 'B', 'B'], '02'),
+    order({ userId: 'u3' }, 'o3', ['A', 'C'], '03'),
+    order({ userId: 'u4' }, 'o4', ['B', 'D'], '04'),
+    order({ userId: 'u5' }, 'o5', ['A'], '20'),
+    order({ userId: 'u6' }, 'o6', ['A', 'B'], '21'),
+    order({ userId: 'u7' }, 'o7', ['A', 'Z'], '05'),
+    { type: 'track', userId: 'u7', event: 'Order Refunded', timestamp: '2026-05-06T10:00:00Z', properties: { order_id: 'o7' } },
+    view('u8', 'V', '2026-05-10T00:00:00Z'),
+    order({ userId: 'u8' }, 'o8', ['W'], '12'),
+    view('u9', 'V', '2026-05-25T00:00:00Z'),
+    view('u10', 'V', '2026-05-01T00:00:00Z'),
+    order({ userId: 'u10' }, 'o10', ['W'], '20'),
+    { type: 'page', userId: 'm', name: 'Home', timestamp: '2026-05-02T10:00:00Z' },
+    order({ anonymousId: 'dev-m' }, 'o9', ['A'], '06'),
+    { type: 'identify', userId: 'm', anonymousId: 'dev-m', timestamp: '2026-05-07T10:00:00Z', traits: {} },
+    { type: 'identify', userId: 'u11', timestamp: '2026-05-01T10:00:00Z', traits: { plan: 'none' } },
+    // A later resend of o1 with other products: an order counts once, by its first Order Completed.
+    { ...order({ userId: 'u1' }, 'o1', ['D'], '02'), messageId: 'o1-resend' },
+  ];
+  expect((await product.post('/v1/batch', { batch })).status).toBe(200);
+  await product.waitForRows(`SELECT count() AS n FROM events`, (r) => Number((r[0] as { n: string }).n) === batch.length);
+  for (const row of await product.sql<{ identifier: string; profile_id: string }>(`SELECT identifier, profile_id FROM profile_identifiers WHERE identifier_type = 'user_id'`)) {
+    profileOf.set(row.identifier, row.profile_id);
+  }
+  const loaded = await product.sql<{ profile_id: string }>(`SELECT DISTINCT profile_id FROM events WHERE user_id = 'm' OR anonymous_id = 'dev-m'`);
+  mergedAway = loaded.map((r) => r.profile_id).find((p) => p !== profileOf.get('m'))!;
+  expect(mergedAway).toBeTruthy();
+});
+
+afterAll(async () => {
+  await product?.destroy();
+});
+
+type Row = [product: string, score: number, reason: string];
+
+async function listsAt(asOf: string): Promise<Record<string, Row[]>> {
+  const rows = await product.sql<{ profile_id: string; rank: number; product_id: string; score: number; reason: string }>(
+    `SELECT profile_id, rank, product_id, score, reason FROM recommendations WHERE as_of = '${asOf.replace('T', ' ').replace('Z', '')}' ORDER BY profile_id, rank`,
+  );
+  const userOf = new Map([...profileOf].map(([u, p]) => [p, u]));
+  const out: Record<string, Row[]> = {};
+  for (const r of rows) {
+    const user = userOf.get(r.profile_id) ?? r.profile_id;
+    (out[user] ??= []).push([r.product_id, Number(r.score), r.reason]);
+    expect(Number(r.rank)).toBe(out[user]!.length);
+  }
+  return out;
+}
+
+const r9 = (x: number) => Math.round(x * 1e9) / 1e9;
+const AB = r9(3 / Math.sqrt(24));
+const AC = r9(1 / Math.sqrt(6));
+const BD = r9(1 / Math.sqrt(4));
+const VW = r9(1 / Math.sqrt(6));
+const pop = (buyers: number, of = 9) => r9(buyers / of);
+
+describe('the recommendations job', () => {
+  let lists: Record<string, Row[]>;
+  let summary: Record<string, unknown>;
+
+  beforeAll(async () => {
+    summary = await runJobThroughApi(product, ADMIN_KEY, 'recommendations', AS_OF);
+    lists = await listsAt(AS_OF);
+  });
+
+  test('co-purchase first, then the most popular products not bought; ties by product id', () => {
+    expect(lists.u5).toEqual([
+      ['B', AB, 'bought_with:A'],
+      ['C', AC, 'bought_with:A'],
+      ['W', pop(2), 'popular'],
+      ['D', pop(1), 'popular'],
+    ]);
+    expect(summary).toMatchObject({ job: 'recommendations', per_profile: 5, view_window_days: 7, products: 5, bought_with_pairs: 6, viewed_pairs: 1 });
+  });
+
+  test('a product the customer bought is skipped, even when it is the top one', () => {
+    expect(lists.u6).toEqual([
+      ['D', BD, 'bought_with:B'],
+      ['C', AC, 'bought_with:A'],
+      ['W', pop(2), 'popular'],
+    ]);
+    expect(lists.u4).toEqual([
+      ['A', AB, 'bought_with:B'],
+      ['W', pop(2), 'popular'],
+      ['C', pop(1), 'popular'],
+    ]);
+  });
+
+  test('a view followed by a purchase within the window recommends what was bought', () => {
+    expect(lists.u9).toEqual([
+      ['W', VW, 'viewed:V'],
+      ['A', pop(6), 'popular'],
+      ['B', pop(4), 'popular'],
+      ['C', pop(1), 'popular'],
+      ['D', pop(1), 'popular'],
+    ]);
+  });
+
+  test('a merged customer is one customer, under the survivor', () => {
+    expect(lists.m).toEqual(lists.u5);
+    expect(lists[mergedAway]).toBeUndefined();
+  });
+
+  test('a fully refunded order is left out: not bought, not popular, no pair', async () => {
+    expect(lists.u7).toEqual([
+      ['A', pop(6), 'popular'],
+      ['B', pop(4), 'popular'],
+      ['W', pop(2), 'popular'],
+      ['C', pop(1), 'popular'],
+      ['D', pop(1), 'popular'],
+    ]);
+    expect(await product.sql(`SELECT * FROM product_affinities WHERE product_id = 'Z' OR other_product_id = 'Z'`)).toEqual([]);
+  });
+
+  test('a customer with no history gets the popular list', () => {
+    expect(lists.u11).toEqual(lists.u7);
+  });
+
+  test('as_of in the past sees only what happened before it', async () => {
+    await runJobThroughApi(product, ADMIN_KEY, 'recommendations', AS_OF_PAST);
+    const past = await listsAt(AS_OF_PAST);
+    // Buyers then: u1..u4, u8 and m (6); A 4, B 3, C, D and W 1 each. u5 had not been seen.
+    expect(past.u11).toEqual([
+      ['A', pop(4, 6), 'popular'],
+      ['B', pop(3, 6), 'popular'],
+      ['C', pop(1, 6), 'popular'],
+      ['D', pop(1, 6), 'popular'],
+      ['W', pop(1, 6), 'popular'],
+    ]);
+    // u5 and u9 had not been seen (their first events came later).
+    expect(past.u5).toBeUndefined();
+    expect(past.u9).toBeUndefined();
+    // u10 viewed V and had not bought W yet: viewed(V → W) over 2 viewers and u8, W's one buyer.
+    expect(past.u10![0]).toEqual(['W', r9(1 / Math.sqrt(2)), 'viewed:V']);
+    // The later snapshot is untouched.
+    expect(await listsAt(AS_OF)).toEqual(lists);
+  });
+
+  test('running again for the same as_of writes the same rows once', async () => {
+    await runJobThroughApi(product, ADMIN_KEY, 'recommendations', AS_OF);
+    expect(await listsAt(AS_OF)).toEqual(lists);
+  });
+});
