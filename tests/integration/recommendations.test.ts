@@ -175,3 +175,93 @@ describe('the recommendations job', () => {
     expect(await listsAt(AS_OF)).toEqual(lists);
   });
 });
+
+describe('GET /v1/profiles/:id/recommendations', () => {
+  const get = (id: string, auth: string | null = admin.auth, query = '') => product.request('GET', `/v1/profiles/${encodeURIComponent(id)}/recommendations${query}`, undefined, { auth });
+
+  beforeAll(async () => {
+    // The latest successful snapshot is AS_OF's, whatever order the tests above ran in.
+    await runJobThroughApi(product, ADMIN_KEY, 'recommendations', AS_OF);
+  });
+
+  test("answers the latest snapshot's list; a merged id answers its survivor's", async () => {
+    const res = await get(profileOf.get('u5')!);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toEqual({
+      profile_id: profileOf.get('u5'),
+      as_of: AS_OF,
+      recommendations: [
+        { rank: 1, product_id: 'B', score: AB, reason: 'bought_with:A' },
+        { rank: 2, product_id: 'C', score: AC, reason: 'bought_with:A' },
+        { rank: 3, product_id: 'W', score: pop(2), reason: 'popular' },
+        { rank: 4, product_id: 'D', score: pop(1), reason: 'popular' },
+      ],
+    });
+    const merged = await get(mergedAway);
+    expect(merged.status).toBe(200);
+    expect(merged.body).toMatchObject({ profile_id: profileOf.get('m'), requested_profile_id: mergedAway, as_of: AS_OF });
+    expect(merged.body.recommendations).toEqual(res.body.recommendations);
+  });
+
+  test('an unknown profile is 404; bad input is 400', async () => {
+    const unknown = await get('no-such-profile');
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'not_found']);
+    for (const query of ['?limit=3', '?events=10', '?as_of=2026-05-01']) {
+      const res = await get(profileOf.get('u5')!, admin.auth, query);
+      expect([res.status, res.body.success, res.body.code], query).toEqual([400, false, 'invalid_request']);
+    }
+  });
+
+  test('takes a read key: none, a write key or an audience key is refused', async () => {
+    const id = profileOf.get('u5')!;
+    expect((await get(id, null)).status).toBe(401);
+    // The default credentials of the test product: a source's write key, which is no API key.
+    expect((await product.request('GET', `/v1/profiles/${id}/recommendations`)).status).toBe(401);
+    const audienceKey = await product.keys.create('audience', 'ads');
+    expect((await get(id, `Bearer ${audienceKey}`)).status).toBe(403);
+    const readKey = await product.keys.create('read', 'recs-reader');
+    expect((await get(id, `Bearer ${readKey}`)).status).toBe(200);
+  });
+});
+
+describe('the audience trait `recommendations`', () => {
+  const SEGMENT = 'recent-visitors';
+
+  beforeAll(async () => {
+    await runJobThroughApi(product, ADMIN_KEY, 'recommendations', AS_OF);
+    const put = await product.request('PUT', `/v1/segments/${SEGMENT}`, { name: 'Anyone', conditions: { type: 'event', event: 'Order Completed', count: { op: 'gte', value: 0 } } }, admin);
+    expect(put.status, JSON.stringify(put.body)).toBe(201);
+    const run = await product.post(`/v1/segments/${SEGMENT}/run`, { as_of: AS_OF }, admin);
+    expect(run.status, JSON.stringify(run.body)).toBe(200);
+  });
+
+  test('members and exports carry the product ids in rank order', async () => {
+    const res = await product.request('GET', `/v1/segments/${SEGMENT}/members?traits=recommendations,plan&limit=1000`, undefined, admin);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const byProfile = new Map((res.body.members as { profile_id: string; traits: Record<string, unknown> }[]).map((m) => [m.profile_id, m.traits]));
+    expect(byProfile.get(profileOf.get('u6')!)).toEqual({ recommendations: ['D', 'C', 'W'], plan: null });
+    expect(byProfile.get(profileOf.get('u11')!)).toEqual({ recommendations: ['A', 'B', 'W', 'C', 'D'], plan: 'none' });
+
+    const csv = await product.request('GET', `/v1/segments/${SEGMENT}/export?format=csv&traits=recommendations`, undefined, admin);
+    expect(csv.status).toBe(200);
+    const line = (csv.body as string).split('\r\n').find((l) => l.startsWith(`${profileOf.get('u6')},`))!;
+    expect(line.split(',').slice(2).join(',')).toBe('"[""D"",""C"",""W""]"');
+    const ndjson = await product.request('GET', `/v1/segments/${SEGMENT}/export?format=ndjson&traits=recommendations`, undefined, admin);
+    const records = (ndjson.body as string).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(records.find((r) => r.profile_id === profileOf.get('u9')).traits).toEqual({ recommendations: ['W', 'A', 'B', 'C', 'D'] });
+  });
+});
+
+describe('deleting a customer', () => {
+  test('clears their recommendations in every snapshot', async () => {
+    await runJobThroughApi(product, ADMIN_KEY, 'recommendations', AS_OF);
+    const id = profileOf.get('u4')!;
+    const before = await product.sql<{ n: string }>(`SELECT count() AS n FROM recommendations WHERE profile_id = '${id}'`);
+    expect(Number(before[0]!.n)).toBeGreaterThan(0);
+    const res = await product.request('DELETE', `/v1/profiles/${id}`, undefined, admin);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(await product.sql(`SELECT * FROM recommendations WHERE profile_id = '${id}'`)).toEqual([]);
+    expect(Number((await product.sql<{ n: string }>(`SELECT count() AS n FROM recommendations WHERE profile_id = '${profileOf.get('u5')}'`))[0]!.n)).toBeGreaterThan(0);
+    expect((await product.request('GET', `/v1/profiles/${id}/recommendations`, undefined, admin)).status).toBe(404);
+  });
+});
