@@ -2,8 +2,12 @@ import { chTime } from '../../pipeline/clickhouse/ch-time.js';
 import { runJobSql } from './job-sql.js';
 import type { JobDefinition } from './jobs.js';
 
-/** How many neighbours of each kind a product keeps: enough for any customer's top list, bounded for big catalogues. */
-const NEIGHBOURS = 50;
+/**
+ * How many neighbours of each kind a product keeps (at least RECOMMENDATIONS_PER_PROFILE): a customer's
+ * evidence is (products bought and viewed) × this, the bulk of the job's work. 20 scores as well as 50 on the
+ * bench's catalogue (hit rate@5) at a third of the time.
+ */
+const NEIGHBOURS = 20;
 
 /**
  * sql/jobs/recommendations.sql: item-to-item scores from co-purchase and view-then-buy (product_affinities),
@@ -15,7 +19,7 @@ export const recommendationsJob: JobDefinition = {
   async run({ clickhouse, database, config }, asOf) {
     const perProfile = config.RECOMMENDATIONS_PER_PROFILE;
     const viewDays = config.RECOMMENDATIONS_VIEW_WINDOW_DAYS;
-    const params = { as_of: chTime(asOf), per_profile: perProfile, view_days: viewDays, neighbours: NEIGHBOURS };
+    const params = { as_of: chTime(asOf), per_profile: perProfile, view_days: viewDays, neighbours: Math.max(NEIGHBOURS, perProfile) };
     await runJobSql(clickhouse, 'recommendations', database, params);
     const rs = await clickhouse.query({
       query: `SELECT
@@ -31,6 +35,7 @@ export const recommendationsJob: JobDefinition = {
     return {
       per_profile: perProfile,
       view_window_days: viewDays,
+      neighbours: params.neighbours,
       ...Object.fromEntries(Object.entries(figures ?? {}).map(([k, v]) => [k, Number(v)])),
     };
   },

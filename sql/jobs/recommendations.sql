@@ -105,8 +105,8 @@ FROM
                 FROM ({{part:recommendation-evidence}}) AS e
                 WHERE (hp, hq) NOT IN (SELECT cityHash64(profile_id), cityHash64(product_id) FROM ({{part:order-products}}))
                 GROUP BY hp, hq
-                ORDER BY customer, weight DESC, product
-                LIMIT {per_profile:UInt32} BY customer
+                ORDER BY hp, weight DESC, product
+                LIMIT {per_profile:UInt32} BY hp
             ) AS t ON t.hp = cityHash64(c.profile_id) AND t.hq = cityHash64(c.product_id)
             GROUP BY t.hp, t.hq, t.customer, t.product, t.weight
         ) AS t
