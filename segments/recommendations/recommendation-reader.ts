@@ -18,21 +18,9 @@ export interface ProfileRecommendations {
   recommendations: Recommendation[];
 }
 
-export interface TopRecommendedProduct {
-  product_id: string;
-  /** Customers it is recommended to, at any rank. */
-  profiles: number;
-  /** ...at rank 1. */
-  first: number;
-  /** Of `profiles`, those recommended it for their own history (bought_with or viewed). */
-  personal: number;
-}
-
 export interface RecommendationReader {
   /** The latest snapshot's list of a profile (a merged id reads its survivor's); undefined for an unknown profile. */
   forProfile(profileId: string): Promise<ProfileRecommendations | undefined>;
-  /** The products recommended to the most customers in the latest snapshot, ties by product id. */
-  topProducts(limit: number): Promise<{ as_of: string | null; products: TopRecommendedProduct[] }>;
 }
 
 const latestAsOf = (db: string) => `(SELECT toUnixTimestamp64Milli(maxOrNull(as_of)) FROM ${db}.job_runs FINAL WHERE job = 'recommendations' AND status = 'succeeded')`;
@@ -66,22 +54,6 @@ export function createRecommendationReader(clickhouse: ClickHouseClient, databas
         ...(survivor !== profileId ? { requested_profile_id: profileId } : {}),
         as_of: iso(found.as_of),
         recommendations: list.map((r) => ({ rank: Number(r.rank), product_id: r.product_id, score: Number(r.score), reason: r.reason })),
-      };
-    },
-
-    async topProducts(limit) {
-      const [latest] = await rows<{ as_of: string | null }>(`SELECT ${latestAsOf(db)} AS as_of`);
-      const products = await rows<TopRecommendedProduct>(
-        `SELECT product_id, count() AS profiles, countIf(rank = 1) AS first, countIf(reason != 'popular') AS personal
-         FROM ${db}.recommendations_current
-         GROUP BY product_id
-         ORDER BY profiles DESC, product_id
-         LIMIT {limit:UInt32}`,
-        { limit },
-      );
-      return {
-        as_of: iso(latest?.as_of ?? null),
-        products: products.map((p) => ({ product_id: p.product_id, profiles: Number(p.profiles), first: Number(p.first), personal: Number(p.personal) })),
       };
     },
   };
