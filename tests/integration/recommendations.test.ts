@@ -265,3 +265,25 @@ describe('deleting a customer', () => {
     expect((await product.request('GET', `/v1/profiles/${id}/recommendations`, undefined, admin)).status).toBe(404);
   });
 });
+
+describe('product ids', () => {
+  test('a number is read as JSON writes it; a line item without a product id is left out', async () => {
+    // After AS_OF, so that the snapshots above do not see them.
+    const later = [
+      { ...order({ userId: 'u12' }, 'o12', [7, 'A'], '01'), timestamp: '2026-06-05T10:00:00Z' },
+      { type: 'track', userId: 'u12', event: 'Order Completed', timestamp: '2026-06-05T11:00:00Z', properties: { order_id: 'o13', products: [{ product_id: null }, { sku: 'x' }, { product_id: 8.5 }] } },
+      { ...order({ userId: 'u13' }, 'o14', [7], '01'), timestamp: '2026-06-06T10:00:00Z' },
+    ];
+    expect((await product.post('/v1/batch', { batch: later })).status).toBe(200);
+    await product.waitForRows(`SELECT count() AS n FROM events WHERE user_id IN ('u12', 'u13')`, (r) => Number((r[0] as { n: string }).n) === later.length);
+    const asOf = '2026-07-01T00:00:00.000Z';
+    await runJobThroughApi(product, ADMIN_KEY, 'recommendations', asOf);
+    for (const row of await product.sql<{ identifier: string; profile_id: string }>(`SELECT identifier, profile_id FROM profile_identifiers WHERE identifier_type = 'user_id' AND identifier IN ('u12', 'u13')`)) {
+      profileOf.set(row.identifier, row.profile_id);
+    }
+    // Orders holding A by then: o1, o2, o3, o5, o6, o9 and o12 (u4, who held o4, was deleted above).
+    expect((await listsAt(asOf)).u13![0]).toEqual(['A', r9(1 / Math.sqrt(2 * 7)), 'bought_with:7']);
+    const products = await product.sql<{ product_id: string }>(`SELECT product_id FROM product_affinities WHERE as_of = '2026-07-01 00:00:00' AND kind = 'popular' ORDER BY product_id`);
+    expect(products.map((p) => p.product_id)).toEqual(['7', '8.5', 'A', 'B', 'C', 'W']);
+  });
+});
