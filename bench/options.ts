@@ -3,7 +3,7 @@
 
 export interface BenchOptions {
   /** Which benches to run. */
-  only: 'all' | 'ingest' | 'fsync' | 'plans' | 'pipeline' | 'identity' | 'jobs' | 'model' | 'audience' | 'destinations';
+  only: 'all' | 'ingest' | 'fsync' | 'plans' | 'pipeline' | 'identity' | 'jobs' | 'model' | 'audience' | 'destinations' | 'recommendations';
   /** Seconds of measured load per target and scenario. */
   durationSec: number;
   /** Seconds of unmeasured load before each measurement (JIT, connection set-up, Redis AOF growth). */
@@ -29,6 +29,8 @@ export interface BenchOptions {
   identitySeed: number;
   /** Profile counts the jobs and customer-model benches generate data for (20 events each), one after the other. */
   jobsProfiles: number[];
+  /** Profile counts the recommendations bench generates a catalogue for, one after the other. */
+  recommendationsProfiles: number[];
   /** Keep the temporary data folders (for inspection) instead of deleting them. */
   keepData: boolean;
 }
@@ -51,7 +53,7 @@ function numList(name: string, fallback: number[]): number[] {
 
 export function benchOptions(): BenchOptions {
   const only = process.env.BENCH_ONLY ?? 'all';
-  if (only !== 'all' && only !== 'ingest' && only !== 'fsync' && only !== 'plans' && only !== 'pipeline' && only !== 'identity' && only !== 'jobs' && only !== 'model' && only !== 'audience' && only !== 'destinations') throw new Error(`BENCH_ONLY must be all, ingest, fsync, plans, pipeline, identity, jobs, model, audience or destinations; got "${only}"`);
+  if (only !== 'all' && only !== 'ingest' && only !== 'fsync' && only !== 'plans' && only !== 'pipeline' && only !== 'identity' && only !== 'jobs' && only !== 'model' && only !== 'audience' && only !== 'destinations' && only !== 'recommendations') throw new Error(`BENCH_ONLY must be all, ingest, fsync, plans, pipeline, identity, jobs, model, audience, destinations or recommendations; got "${only}"`);
   return {
     only,
     durationSec: num('BENCH_DURATION', 10),
@@ -67,6 +69,7 @@ export function benchOptions(): BenchOptions {
     identityEvents: Math.round(num('BENCH_IDENTITY_EVENTS', 200_000)),
     identitySeed: Math.round(num('BENCH_IDENTITY_SEED', 20260401, 0)),
     jobsProfiles: numList('BENCH_JOBS_PROFILES', [100_000, 1_000_000]),
+    recommendationsProfiles: numList('BENCH_RECOMMENDATIONS_PROFILES', [100_000]),
     keepData: process.env.BENCH_KEEP_DATA === '1' || process.env.BENCH_KEEP_DATA === 'true',
   };
 }

@@ -185,6 +185,8 @@ export const configVariables = {
     'Time zone of the KPI periods (days, weeks from Monday, months) of the `kpis` job. Unset: SEGMENTS_TIME_ZONE.',
   ],
   ATTRIBUTION_WINDOW_DAYS: [int(1, 3650).default(30), 'KPIs: an order is attributed (last touch) to the latest campaign touch (context.campaign.name) at most this many days before it.'],
+  RECOMMENDATIONS_PER_PROFILE: [int(1, 100).default(5), 'Recommendations: how many products the `recommendations` job keeps per customer (1 to 100).'],
+  RECOMMENDATIONS_VIEW_WINDOW_DAYS: [int(1, 365).default(7), 'Recommendations: a purchase counts as following a Product Viewed (view-then-buy) when it comes at most this many days (× 24 hours) after the view.'],
   SQL_MAX_EXECUTION_SECONDS: [int(1).default(30), 'Time limit of one `POST /v1/sql` / `cdp sql` query.'],
   SQL_MAX_RESULT_ROWS: [int(1).default(100000), 'Row limit of one `POST /v1/sql` / `cdp sql` result.'],
   SQL_MAX_MEMORY_BYTES: [int(1_000_000).default(2 * 1024 ** 3), 'Memory limit of one `POST /v1/sql` / `cdp sql` query.'],

@@ -23,7 +23,7 @@ export function searchOrder(value: string, type: SearchType): Found[] {
 
 /**
  * One customer for the dashboard: the profile API's view (with its computed traits, lifecycle stage and
- * value tier) plus segments, RFM and churn; undefined if none.
+ * value tier) plus segments, RFM, churn and recommendations; undefined if none.
  */
 export async function findCustomer(
   read: DashboardReader,
@@ -37,7 +37,7 @@ export async function findCustomer(
     const profile = await profiles.get(profileId, search.events);
     if (!profile) continue;
     const id = profile.profile_id;
-    const [segments, rfm, churn] = await Promise.all([
+    const [segments, rfm, churn, recommendations] = await Promise.all([
       read<{ segment_id: string; name: string; since: unknown }>(
         `SELECT m.segment_id AS segment_id, s.name AS name, toUnixTimestamp64Milli(m.since) AS since
          FROM ${database}.segment_members_current AS m
@@ -51,6 +51,10 @@ export async function findCustomer(
       ),
       read<Record<string, unknown>>(
         `SELECT p_alive, churn_flag, rule_flag, expected_90d, clv FROM ${database}.churn_current WHERE profile_id = {id:String} LIMIT 1`,
+        { id },
+      ),
+      read<{ rank: unknown; product_id: string; score: unknown; reason: string }>(
+        `SELECT rank, product_id, score, reason FROM ${database}.recommendations_current WHERE profile_id = {id:String} ORDER BY rank`,
         { id },
       ),
     ]);
@@ -83,6 +87,7 @@ export async function findCustomer(
             as_of: Date.parse(profile.value_tier.as_of),
           }
         : null,
+      recommendations: recommendations.map((x) => ({ rank: num(x.rank), product_id: x.product_id, score: num(x.score), reason: x.reason })),
       events: profile.recent_events.map(toEvent),
     };
   }

@@ -15,6 +15,7 @@ import { queueDepth } from './queue-depth.js';
 import type { DashboardReader } from './reader.js';
 import { rfmGrid } from './rfm-grid.js';
 import { segmentSizes } from './segment-sizes.js';
+import { topRecommended, TOP_RECOMMENDED } from './top-recommended.js';
 import type { Metrics } from '../core/metrics.js';
 import { failures } from '../core/reply-schemas.js';
 
@@ -61,6 +62,20 @@ const customersReply = z.object({
     })
     .describe('the R × F grid of the latest RFM run: customers and revenue per cell, and its RFM group'),
   churn: z.object({ as_of: epochMs.nullable(), customers: z.number(), bins: z.array(z.number()), churn_flagged: z.number(), clv_total: z.number() }),
+  recommendations: z
+    .object({
+      as_of: epochMs.nullable(),
+      customers: z.number().describe('customers the snapshot holds'),
+      products: z.array(
+        z.object({
+          product_id: z.string(),
+          customers: z.number().describe('customers it is recommended to'),
+          first: z.number().describe('...at rank 1'),
+          personal: z.number().describe('...for their own history (bought_with or viewed), not as popular fill-in'),
+        }),
+      ),
+    })
+    .describe(`the ${TOP_RECOMMENDED} products recommended to the most customers in the latest recommendations snapshot`),
 });
 const segmentSizesReply = z.object({
   days: z.number(),
@@ -84,6 +99,7 @@ const customerReply = z
     ),
     lifecycle: z.object({ stage: z.string(), meaning: z.string(), since: epochMs, as_of: epochMs }).nullable(),
     value_tier: z.object({ tier: z.string(), meaning: z.string(), historical_value: z.number(), predicted_value: z.number(), as_of: epochMs }).nullable(),
+    recommendations: z.array(z.object({ rank: z.number(), product_id: z.string(), score: z.number(), reason: z.string() })).describe('the latest recommendations snapshot, rank 1 first'),
     events: z.array(
       z.object({
         message_id: z.string(),
@@ -98,7 +114,7 @@ const customerReply = z
       }),
     ),
   })
-  .describe('identities, traits, merges, segments, RFM and churn scores, computed traits, lifecycle stage, value tier, and the latest events');
+  .describe('identities, traits, merges, segments, RFM and churn scores, computed traits, lifecycle stage, value tier, recommendations, and the latest events');
 const example = z.object({ message_id: z.string(), payload: z.record(z.string(), z.unknown()).nullable().describe("the event's properties (traits for identify and group); null once the event is gone") });
 const dataQualityReply = z.object({
   days: z.number(),
@@ -170,11 +186,11 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     '/v1/dashboard/customers',
     {
       config,
-      schema: { tags: TAGS, summary: 'Customers overview', description: 'Profile count, the RFM grid with its RFM groups, the P(alive) histogram.', response: answers(customersReply) },
+      schema: { tags: TAGS, summary: 'Customers overview', description: 'Profile count, the RFM grid with its RFM groups, the P(alive) histogram, the top recommended products.', response: answers(customersReply) },
     },
     async (_request, reply) => {
-      const [profiles, rfm, churn] = await Promise.all([profileCount(deps.read, db), rfmGrid(deps.read, db), churnDistribution(deps.read, db)]);
-      const body: CustomersOverview = { profiles, rfm, churn };
+      const [profiles, rfm, churn, recommendations] = await Promise.all([profileCount(deps.read, db), rfmGrid(deps.read, db), churnDistribution(deps.read, db), topRecommended(deps.read, db)]);
+      const body: CustomersOverview = { profiles, rfm, churn, recommendations };
       return body;
     },
   );

@@ -76,10 +76,20 @@ export interface ChurnDistribution {
   clv_total: number;
 }
 
+/** The products recommended to the most customers in the latest recommendations snapshot. */
+export interface TopRecommended {
+  /** Null before the recommendations job first ran. */
+  as_of: EpochMs | null;
+  /** Customers the snapshot holds. */
+  customers: number;
+  products: { product_id: string; customers: number; first: number; personal: number }[];
+}
+
 export interface CustomersOverview {
   profiles: number;
   rfm: RfmGrid;
   churn: ChurnDistribution;
+  recommendations: TopRecommended;
 }
 
 export interface SegmentSeries {
@@ -126,6 +136,8 @@ export interface CustomerView {
   lifecycle: { stage: string; meaning: string; since: EpochMs; as_of: EpochMs } | null;
   /** The tier in the latest value-tier snapshot, with its meaning (高价值 / 潜力 / 一般 / 低价值); null for prospects. */
   value_tier: { tier: string; meaning: string; historical_value: number; predicted_value: number; as_of: EpochMs } | null;
+  /** The customer's list in the latest recommendations snapshot, rank 1 first; [] when it does not hold them. */
+  recommendations: { rank: number; product_id: string; score: number; reason: string }[];
   events: CustomerEvent[];
 }
 

@@ -4,6 +4,7 @@ import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import type { TraitKind } from '../computed-traits/trait-definition.js';
 import { traitValue, type TraitRow, type TraitValue } from '../computed-traits/trait-value.js';
 import { committedSeqSql } from '../membership/committed-run.js';
+import { RECOMMENDATIONS_TRAIT } from './trait-selection.js';
 
 export interface SegmentState {
   /** The latest committed run (0: none yet). Changes of later seqs are not exposed. */
@@ -16,7 +17,8 @@ export interface MemberRow {
   since_ms: number;
   /**
    * The selected traits the profile has, as [trait, value]: a profile trait's text, or a computed trait's
-   * value (a selected name that is a computed trait's id), which every member has (0, [] or null without a row).
+   * value (a selected name that is a computed trait's id), which every member has (0, [] or null without a row),
+   * or the recommended product ids (`recommendations`), which every member has too ([] without a row).
    */
   traits: [string, TraitValue][];
 }
@@ -34,7 +36,7 @@ export interface AudienceStore {
   /**
    * Up to `limit` members as of committed run `seq`, with profile_id > `after`, by profile_id. A selected
    * trait name that is the id of a current computed trait reads that trait (computed_traits_current);
-   * any other names a profile trait. With `consent` categories, only the members who granted every one by
+   * `recommendations` reads recommendations_current; any other names a profile trait. With `consent` categories, only the members who granted every one by
    * their latest statement up to the run's as_of.
    */
   members(segmentId: string, seq: number, after: string, limit: number, traits: readonly string[], consent: readonly string[]): Promise<MemberRow[]>;
@@ -121,10 +123,11 @@ export function createAudienceStore(clickhouse: ClickHouseClient, database: stri
       const members: MemberRow[] = found.map((r) => ({ profile_id: r.profile_id, since_ms: Number(r.since_ms), traits: [] }));
       if (traits.length === 0 || members.length === 0) return members;
       const byId = new Map(members.map((m) => [m.profile_id, m]));
+      const named = traits.filter((t) => t !== RECOMMENDATIONS_TRAIT);
       const computed = new Map(
-        (await rows<{ trait_id: string; kind: TraitKind }>(`SELECT trait_id, kind FROM ${db}.computed_trait_definitions_current WHERE trait_id IN {traits:Array(String)}`, params)).map((t) => [t.trait_id, t.kind]),
+        (await rows<{ trait_id: string; kind: TraitKind }>(`SELECT trait_id, kind FROM ${db}.computed_trait_definitions_current WHERE trait_id IN {traits:Array(String)}`, { ...params, traits: named })).map((t) => [t.trait_id, t.kind]),
       );
-      const profileTraits = traits.filter((t) => !computed.has(t));
+      const profileTraits = named.filter((t) => !computed.has(t));
       if (profileTraits.length > 0) {
         const values = await rows<{ profile_id: string; trait: string; value: string }>(traitsOfPage(page), { ...params, traits: profileTraits });
         for (const v of values) byId.get(v.profile_id)?.traits.push([v.trait, v.value]);
@@ -138,6 +141,16 @@ export function createAudienceStore(clickhouse: ClickHouseClient, database: stri
         );
         const byTrait = new Map(values.map((v) => [`${v.trait_id}\n${v.profile_id}`, v]));
         for (const m of members) for (const [trait, kind] of computed) m.traits.push([trait, traitValue(kind, byTrait.get(`${trait}\n${m.profile_id}`))]);
+      }
+      if (named.length < traits.length) {
+        // The latest recommendations snapshot, for the page's profiles only (its primary key is as_of, profile, rank).
+        const lists = await rows<{ profile_id: string; products: string[] }>(
+          `SELECT profile_id, arrayMap(r -> r.2, arraySort(groupArray((rank, product_id)))) AS products FROM ${db}.recommendations_current
+           WHERE profile_id IN (SELECT profile_id FROM (${page})) GROUP BY profile_id`,
+          params,
+        );
+        const byProfile = new Map(lists.map((l) => [l.profile_id, l.products]));
+        for (const m of members) m.traits.push([RECOMMENDATIONS_TRAIT, byProfile.get(m.profile_id) ?? []]);
       }
       return members;
     },

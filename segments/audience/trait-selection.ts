@@ -1,6 +1,13 @@
 import { InvalidTraitsError } from './errors/invalid-traits-error.js';
 
 export const MAX_TRAITS = 50;
+
+/**
+ * The selected name that adds the member's product recommendations (the latest `recommendations` snapshot):
+ * a list of product ids in rank order, [] when the snapshot does not hold the member. It is the
+ * recommendations whatever other trait bears the name.
+ */
+export const RECOMMENDATIONS_TRAIT = 'recommendations';
 const TRAIT_NAME = /^[A-Za-z0-9_$][A-Za-z0-9_$.-]{0,127}$/;
 
 /** The `traits` query parameter: a comma list of trait names, each once; empty or absent selects none. */

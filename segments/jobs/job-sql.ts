@@ -13,15 +13,19 @@ import { projectRoot } from '../../pipeline/core/project-root.js';
 export function jobStatements(name: string, database: string, fragments: Record<string, string> = {}): string[] {
   const dir = path.join(projectRoot(), 'sql', 'jobs');
   // A query several statements share is written once in sql/jobs/parts/ and placed with `{{part:<name>}}`
-  // (its comment lines dropped, so that splitting the statements is not confused by them).
-  const text = readFileSync(path.join(dir, `${name}.sql`), 'utf8')
-    .replace(/\{\{part:([\w-]+)\}\}/g, (_, part: string) =>
-      readFileSync(path.join(dir, 'parts', `${part}.sql`), 'utf8')
-        .split('\n')
-        .filter((line) => !line.startsWith('--'))
-        .join('\n')
-        .trim(),
-    )
+  // (its comment lines dropped, so that splitting the statements is not confused by them); a part may place
+  // other parts.
+  const withParts = (sql: string): string =>
+    sql.replace(/\{\{part:([\w-]+)\}\}/g, (_, part: string) =>
+      withParts(
+        readFileSync(path.join(dir, 'parts', `${part}.sql`), 'utf8')
+          .split('\n')
+          .filter((line) => !line.startsWith('--'))
+          .join('\n')
+          .trim(),
+      ),
+    );
+  const text = withParts(readFileSync(path.join(dir, `${name}.sql`), 'utf8'))
     // A query the product builds in TypeScript (the rule of an NPS answer, say, which the APIs share) is
     // placed with `{{fragment:<name>}}`.
     .replace(/\{\{fragment:(\w+)\}\}/g, (_, fragment: string) => {

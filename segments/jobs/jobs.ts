@@ -5,6 +5,7 @@ import { churnJob } from './churn-job.js';
 import { kpisJob } from './kpis-job.js';
 import { lifecycleJob } from './lifecycle-job.js';
 import { ordersJob } from './orders-job.js';
+import { recommendationsJob } from './recommendations-job.js';
 import { rfmJob } from './rfm-job.js';
 import { traitsJob } from './traits-job.js';
 import { valueTiersJob } from './value-tiers-job.js';
@@ -26,7 +27,7 @@ export interface JobDefinition {
 }
 
 /** In dependency order: `all` runs them in this order. */
-export const JOB_NAMES = ['orders', 'rfm', 'churn', 'traits', 'lifecycle', 'value_tiers', 'kpis'] as const;
+export const JOB_NAMES = ['orders', 'rfm', 'churn', 'traits', 'lifecycle', 'value_tiers', 'kpis', 'recommendations'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const JOBS: Record<JobName, JobDefinition> = {
@@ -37,6 +38,7 @@ export const JOBS: Record<JobName, JobDefinition> = {
   lifecycle: lifecycleJob,
   value_tiers: valueTiersJob,
   kpis: kpisJob,
+  recommendations: recommendationsJob,
 };
 
 /** Other names a job answers to, in `cdp jobs run` and `POST /v1/jobs/:name/run`. */

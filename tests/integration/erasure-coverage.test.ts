@@ -45,6 +45,7 @@ test('the tables of the migrations that hold a customer are every one the deleti
     profile_consent_latest: ['profile_id'],
     profile_overrides: ['old_profile_id', 'profile_id'],
     profile_traits: ['profile_id'],
+    recommendations: ['profile_id'],
     rejected_events: ['identifiers', 'payload'],
     rfm_scores: ['profile_id'],
     segment_changes: ['profile_id'],

@@ -212,6 +212,14 @@ describe('customer states', () => {
     // A value bad on its own is reported alone, not also as a sum.
     expect(configError({ VALUE_TIER_HIGH_PERCENT: '101' }).problems.map((p) => p.variable)).toEqual(['VALUE_TIER_HIGH_PERCENT']);
   });
+
+  test('recommendations: 5 per customer and a 7-day view window by default; whole numbers in range, checked at start', () => {
+    const c = loadConfig({});
+    expect([c.RECOMMENDATIONS_PER_PROFILE, c.RECOMMENDATIONS_VIEW_WINDOW_DAYS]).toEqual([5, 7]);
+    expect(loadConfig({ RECOMMENDATIONS_PER_PROFILE: '100' }).RECOMMENDATIONS_PER_PROFILE).toBe(100);
+    for (const bad of ['0', '101', '2.5', 'five']) expect(configError({ RECOMMENDATIONS_PER_PROFILE: bad }).problems.map((p) => p.variable), bad).toEqual(['RECOMMENDATIONS_PER_PROFILE']);
+    for (const bad of ['0', '366']) expect(configError({ RECOMMENDATIONS_VIEW_WINDOW_DAYS: bad }).problems.map((p) => p.variable), bad).toEqual(['RECOMMENDATIONS_VIEW_WINDOW_DAYS']);
+  });
 });
 
 describe('documentation', () => {

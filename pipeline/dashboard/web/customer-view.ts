@@ -48,7 +48,16 @@ function traitValue(value: CustomerView['computed_traits'][number]['value']): st
   return typeof value === 'number' ? fmtNum(value) : value;
 }
 
-/** One customer: who they are (identities, traits), how they were stitched, where they stand, what they did. */
+/** Why a product is recommended, as people read it: `bought_with:A` is "bought with A". */
+function reasonText(reason: string): string {
+  const cut = reason.indexOf(':');
+  const kind = reason.slice(0, cut);
+  if (cut > 0 && kind === 'bought_with') return `bought with ${reason.slice(cut + 1)}`;
+  if (cut > 0 && kind === 'viewed') return `viewed ${reason.slice(cut + 1)}`;
+  return reason;
+}
+
+/** One customer: who they are (identities, traits), how they were stitched, where they stand, what to offer them, what they did. */
 export function renderCustomer(c: CustomerView): HTMLElement {
   const scores = el(
     'dl',
@@ -114,6 +123,15 @@ export function renderCustomer(c: CustomerView): HTMLElement {
         ),
         'customer-merges',
       ),
+    ),
+    block(
+      'Recommendations',
+      table(
+        ['rank', 'product', 'score', 'why'],
+        c.recommendations.map((r) => [String(r.rank), r.product_id, fmtNum(r.score), el('span', { title: r.reason }, reasonText(r.reason))]),
+        'No recommendations yet.',
+      ),
+      'customer-recommendations',
     ),
     block(
       `Timeline (latest ${c.events.length})`,

@@ -124,6 +124,14 @@ async function loadCustomers(key: string): Promise<void> {
   setText('churn-as-of', hasChurn ? `as of ${fmtTime(overview.churn.as_of)}` : '');
   if (hasChurn) drawChurnChart(overview.churn);
   else clearChart('churn-chart');
+
+  const recs = overview.recommendations;
+  setText('recommended-as-of', recs.as_of === null ? '' : `as of ${fmtTime(recs.as_of)}, ${fmtInt(recs.customers)} customers`);
+  fillTable(
+    byId<HTMLTableElement>('top-recommended'),
+    recs.products.map((p) => el('tr', { 'data-product-id': p.product_id }, el('td', {}, p.product_id), el('td', {}, fmtInt(p.customers)), el('td', {}, fmtInt(p.first)), el('td', {}, fmtInt(p.personal)))),
+    recs.as_of === null ? 'No recommendations yet: the recommendations job has not run (npx cdp jobs run recommendations).' : 'No products recommended.',
+  );
 }
 
 async function loadSegments(key: string): Promise<void> {
