@@ -5,8 +5,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { projectRoot } from '../../pipeline/core/project-root.js';
 import { launchChromium } from '../helpers/browser.js';
+import { openDashboard } from '../helpers/dashboard-page.js';
 import { ZONE, sendCustomers, writeCustomerModel, type Customers } from '../helpers/customer-model-fixtures.js';
-import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
+import { startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
 // The dashboard's lifecycle and value-tier panels and the customer view's customer-model facts, in headless
 // Chromium, over the snapshots of tests/helpers/customer-model-fixtures.ts (the figures are worked out from
@@ -17,21 +18,6 @@ let browser: Browser;
 let c: Customers;
 const run = randomUUID().slice(0, 8);
 const SCREENSHOTS = path.join(projectRoot(), 'test-results');
-
-/** A signed-in page; `allowed` filters the console errors expected (a refused request is logged by Chromium). */
-async function openDashboard(allowed: (text: string) => boolean = () => false): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1360, height: 900 }, timezoneId: ZONE, locale: 'en-US' });
-  const errors: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !allowed(msg.text())) errors.push(`console: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
-  await page.goto(`${product.url}/`);
-  await page.fill('#admin-key', ADMIN_KEY);
-  await page.click('#login-form button[type=submit]');
-  await page.waitForSelector('body[data-state="ready"]');
-  return { page, errors };
-}
 
 const numbers = (page: Page, selector: string, attribute: string) => page.$$eval(selector, (els, a) => els.map((e) => Number(e.getAttribute(a))), attribute);
 /** The transition matrix as "from>to=n" for its non-empty cells. */
@@ -64,7 +50,7 @@ afterAll(async () => {
 });
 
 test('before the jobs ran: both panels say so, and a customer has no stage or tier yet', async () => {
-  const { page, errors } = await openDashboard();
+  const { page, errors } = await openDashboard(browser, product.url, { timezoneId: ZONE });
   expect(await page.isVisible('#lifecycle-empty')).toBe(true);
   expect(await page.isHidden('#lifecycle-details')).toBe(true);
   expect(await page.isVisible('#tiers-empty')).toBe(true);
@@ -85,7 +71,7 @@ describe('with snapshots', () => {
   });
 
   test('the lifecycle panel: a tile per stage, the matrix between two chosen dates, a refusal said under the form', async () => {
-    const { page, errors } = await openDashboard((text) => /status of 400/.test(text));
+    const { page, errors } = await openDashboard(browser, product.url, { timezoneId: ZONE, allowed: (text) => /status of 400/.test(text) });
     expect(await page.isHidden('#lifecycle-empty')).toBe(true);
     // L3: Pam; x5; Ann, Bob, x1, x2, x4; none; x3.
     expect(await page.$$eval('#lifecycle-stages .tile', (tiles) => tiles.map((t) => t.getAttribute('data-stage')))).toEqual(['prospect', 'new', 'active', 'at_risk', 'lost']);
@@ -119,7 +105,7 @@ describe('with snapshots', () => {
   });
 
   test('the value-tier panel: the historical × predicted grid with its tier mix, and counts and revenue per tier', async () => {
-    const { page, errors } = await openDashboard();
+    const { page, errors } = await openDashboard(browser, product.url, { timezoneId: ZONE });
     expect(await page.isHidden('#tiers-empty')).toBe(true);
     const cells = await page.$$eval('#tier-grid td', (tds) => tds.map((td) => `${td.getAttribute('data-h')}:${td.getAttribute('data-p')}=${td.getAttribute('data-profiles')}`));
     expect(cells).toHaveLength(25);
@@ -141,7 +127,7 @@ describe('with snapshots', () => {
   });
 
   test("the customer view: the survivor's computed traits, stage with its meaning and since, and tier; a prospect has none", async () => {
-    const { page, errors } = await openDashboard();
+    const { page, errors } = await openDashboard(browser, product.url, { timezoneId: ZONE });
     // Found by the merged id's user id: the survivor's figures.
     await page.fill('#search-value', c.annUserId);
     await page.click('#search-form button[type=submit]');

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
+import { openDashboard } from '../helpers/dashboard-page.js';
 import { runJobThroughApi } from '../helpers/churn-fixtures.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
@@ -24,20 +25,6 @@ afterAll(async () => {
   await product?.destroy();
 });
 
-async function openDashboard(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1360, height: 900 }, timezoneId: 'UTC', locale: 'en-US' });
-  const errors: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
-  await page.goto(`${product.url}/`);
-  await page.fill('#admin-key', ADMIN_KEY);
-  await page.click('#login-form button[type=submit]');
-  await page.waitForSelector('body[data-state="ready"]');
-  return { page, errors };
-}
-
 /** metric → value of one period of kpi_values (the whole shop). */
 async function sqlFigures(period: string, start: string): Promise<Record<string, number>> {
   const rows = await product.sql<{ metric: string; value: number }>(
@@ -53,7 +40,7 @@ const tiles = (page: Page): Promise<Record<string, (number | null)[]>> =>
   );
 
 test('before the kpis job ran, the board says what to run', async () => {
-  const { page, errors } = await openDashboard();
+  const { page, errors } = await openDashboard(browser, product.url, { timezoneId: 'UTC' });
   expect(await page.isVisible('#kpi-empty')).toBe(true);
   expect(await page.isHidden('#kpi-details')).toBe(true);
   expect(errors).toEqual([]);
@@ -75,7 +62,7 @@ test('months, then weeks: tiles with the previous period, cohorts, channels, NPS
   await product.waitForRows(`SELECT count() AS n FROM events`, (r) => Number((r[0] as { n: string }).n) === batch.length);
   await runJobThroughApi(product, ADMIN_KEY, 'kpis', AS_OF);
 
-  const { page, errors } = await openDashboard();
+  const { page, errors } = await openDashboard(browser, product.url, { timezoneId: 'UTC' });
   expect(await page.isVisible('#kpi-details')).toBe(true);
   const june = await sqlFigures('month', '2026-06-01');
   const may = await sqlFigures('month', '2026-05-01');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
+import { openDashboard } from '../helpers/dashboard-page.js';
 import { runJobThroughApi } from '../helpers/churn-fixtures.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
@@ -22,20 +23,6 @@ const order = (n: number, products: string[], day: string) => ({
   timestamp: `2026-05-${day}T10:00:00Z`,
   properties: { order_id: `o${n}-${run}`, revenue: 10, products: products.map((p) => ({ product_id: p })) },
 });
-
-async function openDashboard(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1360, height: 900 }, locale: 'en-US' });
-  const errors: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
-  await page.goto(`${product.url}/`);
-  await page.fill('#admin-key', ADMIN_KEY);
-  await page.click('#login-form button[type=submit]');
-  await page.waitForSelector('body[data-state="ready"]');
-  return { page, errors };
-}
 
 async function showCustomer(page: Page, userId: string): Promise<void> {
   await page.fill('#search-value', userId);
@@ -59,7 +46,7 @@ afterAll(async () => {
 });
 
 test('before the job ran: the panel and the customer view say so', async () => {
-  const { page, errors } = await openDashboard();
+  const { page, errors } = await openDashboard(browser, product.url);
   expect(await cells(page, '#top-recommended tbody tr')).toEqual([['No recommendations yet: the recommendations job has not run (npx cdp jobs run recommendations).']]);
   await showCustomer(page, user(5));
   expect(await page.textContent('#customer-recommendations')).toContain('No recommendations yet.');
@@ -74,7 +61,7 @@ test('after it ran: the top products as the snapshot counts them, and the custom
      FROM recommendations_current GROUP BY product_id ORDER BY customers DESC, product_id LIMIT 10`,
   );
   expect(expected.length).toBeGreaterThan(0);
-  const { page, errors } = await openDashboard();
+  const { page, errors } = await openDashboard(browser, product.url);
   expect(await cells(page, '#top-recommended tbody tr')).toEqual(expected.map((e) => [e.product_id, String(e.customers), String(e.first), String(e.personal)]));
   expect(await page.textContent('#recommended-as-of')).toContain('5 customers');
 
