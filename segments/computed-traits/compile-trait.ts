@@ -1,5 +1,5 @@
 import { conditionSql, queryParameters } from '../definition/condition-sql.js';
-import { FOLDED_KINDS, foldTraitsSql, type FoldedTrait } from './fold-traits-sql.js';
+import { FOLDED_KINDS, SUMMING_KINDS, foldTraitsSql, type FoldedTrait } from './fold-traits-sql.js';
 import { rankValuesSql } from './rank-values-sql.js';
 import type { TraitDefinition } from './trait-definition.js';
 import { sourceKey, type TraitSqlContext } from './trait-sql-parts.js';
@@ -37,17 +37,20 @@ function context(opts: TraitCompileOptions): { ctx: TraitSqlContext; params: Rec
 }
 
 /**
- * The queries that compute `defs`, as few as the kinds allow: the traits folded per profile (count, sum, min,
- * first, days_since_*, …) share one query per source — one scan of the events rows they read, however many
- * traits a shop defines on `Order Completed` — and most_frequent and unique_list, which group by value, get
- * one query each. Every query answers `trait_index`.
+ * The queries that compute `defs`, as few as the kinds allow: the traits folded per profile (count, min, first,
+ * days_since_*, …) share one query per source — one scan of the events rows they read, however many traits a
+ * shop defines on `Order Completed` — and so do its sums (sum, avg); most_frequent and unique_list, which
+ * group by value, get one query each. Every query answers `trait_index`.
  */
 export function compileTraits(defs: TraitDefinition[], opts: TraitCompileOptions): CompiledTraits[] {
   const out: CompiledTraits[] = [];
   const folded = new Map<string, FoldedTrait[]>();
   defs.forEach((def, i) => {
     if (FOLDED_KINDS.includes(def.kind)) {
-      const key = sourceKey(def);
+      // Sums count each message id once by grouping the rows by it first, which the other kinds do not need:
+      // they share a scan of their own (measured at 1 M profiles: one query for both kinds read every row
+      // through that grouping and was slower than two).
+      const key = `${sourceKey(def)}:${SUMMING_KINDS.includes(def.kind) ? 'sums' : 'rows'}`;
       folded.set(key, [...(folded.get(key) ?? []), { def, index: i + 1 }]);
     } else {
       const { ctx, params } = context(opts);

@@ -6,6 +6,9 @@ import { propertyValue, sourceConditions, traitConditions, type TraitSqlContext 
 /** The kinds folded per profile: each event adds to a few aggregates, so several traits share one scan. */
 export const FOLDED_KINDS: readonly TraitKind[] = ['count', 'sum', 'avg', 'min', 'max', 'first', 'last', 'unique_count', 'days_since_first', 'days_since_last'];
 
+/** The folded kinds that add values up, and so read each message id once (see foldTraitsSql). */
+export const SUMMING_KINDS: readonly TraitKind[] = ['sum', 'avg'];
+
 /** A trait of a folded query: its definition and the trait_index its rows carry. */
 export interface FoldedTrait {
   def: TraitDefinition;
@@ -36,7 +39,7 @@ interface Fold {
  */
 export function foldTraitsSql(ctx: TraitSqlContext, traits: FoldedTrait[]): string {
   const source = sourceConditions(ctx, traits[0]!.def);
-  const dedupe = traits.some((t) => t.def.kind === 'sum' || t.def.kind === 'avg');
+  const dedupe = traits.some((t) => SUMMING_KINDS.includes(t.def.kind));
   // The row's columns, each made once by its key: traits with one window share its condition, and traits
   // of one property its value (one JSONExtract for three traits of `revenue`).
   // A condition merges its copies with max (any copy meets it), a value with any (copies carry the same).

@@ -84,23 +84,28 @@ describe('the compiled query', () => {
     expect(preview.sql).toContain('profile_id IN {profile_ids:Array(String)}');
   });
 
-  test('the traits of one source share one scan; values ranked by value and other sources get their own', () => {
+  test('the traits of one source share one scan (its sums another); values ranked by value and other sources get their own', () => {
     const orders = { ...base, event: 'Order Completed' };
     const defs = [
       { ...orders, kind: 'count', window: { within_days: 90 } },
       { ...orders, kind: 'sum', property: 'revenue', window: { within_days: 90 } },
-      { ...orders, kind: 'max', property: 'revenue' },
+      { ...orders, kind: 'max', property: 'revenue', window: { within_days: 90 } },
       { ...orders, kind: 'days_since_first' },
+      { ...orders, kind: 'avg', property: 'revenue' },
       { ...orders, kind: 'most_frequent', property: 'products[].category' },
       { ...base, event: 'Product Viewed', kind: 'last', property: 'product_id' },
     ].map((d) => traitDefinition.parse(d));
     const queries = compileTraits(defs, { database: 'cdp' });
-    expect(queries.map((q) => q.indexes).sort()).toEqual([[1, 2, 3, 4], [5], [6]]);
+    expect(queries.map((q) => q.indexes).sort()).toEqual([[1, 3, 4], [2, 5], [6], [7]]);
     for (const q of queries) expect(q.sql.match(/cdp\.events\b/g)).toHaveLength(1);
-    const folded = queries.find((q) => q.indexes.length === 4)!;
-    // One value column for the two traits of revenue, one condition column for the two 90-day windows
-    expect(folded.sql.match(/JSONExtract\(/g)).toHaveLength(1);
-    expect(folded.sql.match(/toIntervalDay/g)).toHaveLength(2); // the column, and the scan's filter
+    const rows = queries.find((q) => q.indexes.length === 3)!;
+    // One condition column for the two 90-day windows: the column, and the scan's filter.
+    expect(rows.sql.match(/toIntervalDay/g)).toHaveLength(2);
+    expect(rows.sql).not.toContain('GROUP BY sipHash128(message_id)');
+    // One value column for the two sums of revenue, read once per message id.
+    const sums = queries.find((q) => q.indexes.join() === '2,5')!;
+    expect(sums.sql.match(/JSONExtract\(/g)).toHaveLength(1);
+    expect(sums.sql).toContain('GROUP BY sipHash128(message_id)');
   });
 
   test('values as the APIs answer them: a row missing is 0 for count and unique_count, [] for unique_list, null otherwise', () => {
