@@ -38,11 +38,7 @@ SELECT
     if(b.orders = 0, NULL, b.last_order_at)
 FROM
 (
-    SELECT {{survivor:a}} AS survivor
-    FROM {{database}}.profile_activity AS a
-    {{override:a}}
-    GROUP BY survivor
-    HAVING min(a.first_seen) <= {as_of:DateTime64(3, 'UTC')}
+    {{part:profiles-seen}}
 ) AS p
 LEFT JOIN
 (

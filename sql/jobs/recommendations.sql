@@ -116,11 +116,7 @@ FROM
         SELECT p.survivor, pop.1, 1, pop.2, 'popular'
         FROM
         (
-            SELECT {{survivor:a}} AS survivor
-            FROM {{database}}.profile_activity AS a
-            {{override:a}}
-            GROUP BY survivor
-            HAVING min(a.first_seen) <= {as_of:DateTime64(3, 'UTC')}
+            {{part:profiles-seen}}
         ) AS p
         LEFT JOIN
         (
