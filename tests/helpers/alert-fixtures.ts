@@ -1,9 +1,10 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClickHouse } from '../../pipeline/clickhouse/client.js';
 import { chTime } from '../../pipeline/clickhouse/ch-time.js';
 import type { TestProduct } from './test-product.js';
+import { readBody } from './http-receiver.js';
 
 // What the alert tests share: a real HTTP receiver that checks every signature, and events written straight
 // into ClickHouse with the times a test needs (received_at, the pipeline metrics' clock, included).
@@ -22,15 +23,6 @@ export interface Receiver {
   /** How to answer the n-th request (from 1) of a delivery id on a path; 200 by default. */
   behaviour: Map<string, (attempt: number) => number>;
   close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** A receiver checking x-cdp-signature against `secret` itself (HMAC-SHA256 of `<timestamp>.<body>`). */

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { webhooksFailedCommand, webhooksReplayCommand } from '../../pipeline/cli/commands/webhooks.js';
 import { diff, segmentFixtures, type Change, type SegmentFixtures } from '../helpers/segment-audience-fixtures.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
+import { readBody } from '../helpers/http-receiver.js';
 
 // Webhook destinations against a real HTTP receiver that checks every signature. Runs are written straight
 // into ClickHouse and announced with product.webhooks.onSegmentRun, as the membership runner does.
@@ -33,15 +34,6 @@ const tag = randomUUID().slice(0, 8);
 const T0 = Date.parse('2026-05-01T00:00:00Z');
 const pid = (i: number) => `p-${String(i).padStart(5, '0')}`;
 const ids = (from: number, to: number) => new Set(Array.from({ length: to - from }, (_, k) => pid(from + k)));
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 /** The receiver's own check, written from the documented scheme rather than with the product's code. */
 function signatureValid(req: IncomingMessage, raw: string): boolean {
