@@ -184,6 +184,10 @@ export const configVariables = {
     optionalString.refine((v) => v === undefined || validTimeZone(v), 'must be an IANA time zone such as UTC or Europe/Berlin'),
     'Time zone of the KPI periods (days, weeks from Monday, months) of the `kpis` job. Unset: SEGMENTS_TIME_ZONE.',
   ],
+  JOURNEYS_TIME_ZONE: [
+    optionalString.refine((v) => v === undefined || validTimeZone(v), 'must be an IANA time zone such as UTC or Europe/Berlin'),
+    'Time zone of journeys: date entries fire at their `at` and quiet hours (MESSAGES_QUIET_HOURS) hold sends in it. Unset: SEGMENTS_TIME_ZONE.',
+  ],
   ATTRIBUTION_WINDOW_DAYS: [int(1, 3650).default(30), 'KPIs: an order is attributed (last touch) to the latest campaign touch (context.campaign.name) at most this many days before it.'],
   RECOMMENDATIONS_PER_PROFILE: [int(1, 100).default(5), 'Recommendations: how many products the `recommendations` job keeps per customer (1 to 100).'],
   RECOMMENDATIONS_VIEW_WINDOW_DAYS: [int(1, 365).default(7), 'Recommendations: a purchase counts as following a Product Viewed (view-then-buy) when it comes at most this many days (× 24 hours) after the view.'],

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 
 /** The shared base, in its own one-way order: a folder may import only the folders before it. */
 export const BASE = ['pipeline/core', 'pipeline/clickhouse', 'pipeline/redis', 'pipeline/auth'] as const;
-export const FEATURES = ['ingest', 'identity', 'segments', 'pipeline/load', 'pipeline/destinations', 'pipeline/dashboard'] as const;
+export const FEATURES = ['ingest', 'identity', 'segments', 'pipeline/load', 'pipeline/destinations', 'journeys', 'pipeline/dashboard'] as const;
 /** Process start-up and the CLI: the only folders that may import every other. */
 export const TOP = ['pipeline/process', 'pipeline/cli'] as const;
 /** Users of the product that the product never imports. */

@@ -48,6 +48,6 @@ describe('the import graph', () => {
 
   it('a file straight in pipeline/ or a new folder must be placed in the layout', () => {
     expect(importViolations(graph([['pipeline', 'pipeline/core']]))[0]).toMatch(/pipeline is not a folder of the layout/);
-    expect(importViolations(graph([['ingest', 'journeys']]))[0]).toMatch(/journeys is not a folder of the layout/);
+    expect(importViolations(graph([['ingest', 'workflows']]))[0]).toMatch(/workflows is not a folder of the layout/);
   });
 });
