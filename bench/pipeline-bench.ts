@@ -1,12 +1,13 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { acceptBatch } from '../ingest/accept.js';
 import { identityRules } from '../identity/identity-rules.js';
-import { createClickHouse, type ClickHouseClient } from '../pipeline/clickhouse/client.js';
+import { createClickHouse, rawInsertOf, type ClickHouseClient } from '../pipeline/clickhouse/client.js';
 import { loadConfig, type Config } from '../pipeline/core/config.js';
-import { eventRow, type EventRow } from '../pipeline/load/event-row.js';
+import { EVENT_INSERT_SETTINGS, eventRow, type EventRow } from '../pipeline/load/event-row.js';
+import { insertRows } from '../pipeline/clickhouse/insert-rows.js';
 import { LOAD_JOB_NAME, type EnrichedEvent } from '../pipeline/core/load-job.js';
 import { createLoadQueue, type LoadQueue } from '../pipeline/redis/load-queue.js';
 import { createLogger } from '../pipeline/core/logger.js';
@@ -28,6 +29,8 @@ import { trackingLimits } from '../ingest/tracking-limits.js';
 // minute, and bracketing spreads that drift over both sides.
 
 const BASELINE_DATABASES = ['bench_raw_before', 'bench_raw_after'] as const;
+const CLIENT_DATABASE = 'bench_client';
+const FILE_DATABASE = 'bench_file';
 const WARM_UP_DATABASE = 'bench_warm_up';
 // The loader's insert settings (pipeline/load/loader.ts); each insert also gets its own deduplication token.
 const insertSettings = { max_partitions_per_insert_block: '1000' };
@@ -46,7 +49,13 @@ export interface PipelineReport {
     runSeconds: number[];
     /** eventRow() over every event: not in `seconds` (the baseline starts from rows), shown for scale. */
     eventRowSeconds: number;
+    /** Which insert the baseline uses: the fastest the product itself can use (the loader's). */
+    path: string;
   };
+  /** The same rows through @clickhouse/client's insert (the loader's path before insert-rows.ts), once, for scale. */
+  clientInsert: { seconds: number; eventsPerSec: number };
+  /** chDB's own file ingest of the same rows (INSERT … SELECT FROM file), once: the engine's ceiling. */
+  fileIngestCeiling: { seconds: number; eventsPerSec: number };
   ours: {
     database: string;
     /** From startProduct() to `count()` reaching N; includes the start-up below. */
@@ -94,20 +103,49 @@ async function histogram(metric: { get(): Promise<{ values: { metricName?: strin
   return { sum: pick('_sum'), count: pick('_count') };
 }
 
+/** How the baseline inserts: the loader's own path (insertRows), or the client's generic insert for comparison. */
+export type InsertPath = 'product' | 'client';
+
 /** The baseline: every row into `database`.events in batches of `batchRows`; returns the seconds it took. */
-export async function rawInsert(client: ClickHouseClient, database: string, rows: EventRow[], batchRows: number): Promise<number> {
+export async function rawInsert(client: ClickHouseClient, database: string, rows: EventRow[], batchRows: number, via: InsertPath = 'product'): Promise<number> {
   const t = performance.now();
   for (let start = 0; start < rows.length; start += batchRows) {
-    await client.insert({
-      table: `${database}.events`,
-      values: rows.slice(start, start + batchRows),
-      format: 'JSONEachRow',
-      clickhouse_settings: { ...insertSettings, insert_deduplication_token: `bench:${database}:${start}` },
-    });
+    const settings = { ...insertSettings, ...EVENT_INSERT_SETTINGS, insert_deduplication_token: `bench:${database}:${start}` };
+    const batch = rows.slice(start, start + batchRows);
+    if (via === 'product') await insertRows(client, { table: `${database}.events`, rows: batch, settings });
+    else await client.insert({ table: `${database}.events`, values: batch, format: 'JSONEachRow', clickhouse_settings: settings });
   }
   const took = seconds(t);
   const loaded = await count(client, `${database}.events`);
   if (loaded !== rows.length) throw new Error(`${database}.events holds ${loaded} rows, expected ${rows.length}`);
+  return took;
+}
+
+/**
+ * chDB's own ceiling for the same rows: one INSERT … SELECT from a JSONEachRow file (parsed in parallel by
+ * the engine, no client in between). Writing the file is not timed.
+ */
+async function fileIngest(client: ClickHouseClient, database: string, rows: EventRow[], dir: string): Promise<number> {
+  const file = path.join(dir, 'bench-rows.ndjson');
+  writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
+  const rs = await client.query({
+    query: `SELECT name, type FROM system.columns WHERE database = {db:String} AND table = 'events' AND name != 'loaded_at' ORDER BY position`,
+    query_params: { db: database },
+    format: 'JSONEachRow',
+  });
+  const columns = await rs.json<{ name: string; type: string }>();
+  const names = columns.map((c) => c.name).join(', ');
+  // Types such as DateTime64(3, 'UTC') carry quotes: escaped inside the structure's string literal.
+  const structure = columns.map((c) => `${c.name} ${c.type}`).join(', ').replaceAll("'", "\\'");
+  const t = performance.now();
+  await client.command({
+    query: `INSERT INTO ${database}.events (${names}) SELECT ${names} FROM file('${file}', 'JSONEachRow', '${structure}')`,
+    clickhouse_settings: { ...insertSettings, ...EVENT_INSERT_SETTINGS },
+  });
+  const took = seconds(t);
+  rmSync(file);
+  const loaded = await count(client, `${database}.events`);
+  if (loaded !== rows.length) throw new Error(`${database}.events holds ${loaded} rows after the file ingest, expected ${rows.length}`);
   return took;
 }
 
@@ -166,7 +204,7 @@ export async function runPipelineBench(opts: BenchOptions): Promise<PipelineRepo
   let product: Product | undefined;
   let redisStop: (() => Promise<void>) | undefined;
   try {
-    for (const database of BASELINE_DATABASES) await migrate(client, database);
+    for (const database of [...BASELINE_DATABASES, CLIENT_DATABASE, FILE_DATABASE]) await migrate(client, database);
     // Migrated beforehand, so that startProduct() finds nothing to do and its start-up is only connections.
     await migrate(client, config.CLICKHOUSE_DATABASE);
 
@@ -181,6 +219,9 @@ export async function runPipelineBench(opts: BenchOptions): Promise<PipelineRepo
 
     process.stderr.write('bench: pipeline: raw insert baseline (before)…\n');
     const runSeconds = [await rawInsert(client, BASELINE_DATABASES[0], rows, batchRows)];
+    process.stderr.write('bench: pipeline: the client\'s insert and chDB\'s file ingest, for scale…\n');
+    const clientSeconds = await rawInsert(client, CLIENT_DATABASE, rows, batchRows, 'client');
+    const fileSeconds = await fileIngest(client, FILE_DATABASE, rows, dataDir);
 
     // (b) Ours: every job queued before the workers start, so the figure is the drain rate of a full queue.
     process.stderr.write(`bench: pipeline: queueing jobs of ${opts.jobEvents} events…\n`);
@@ -235,7 +276,10 @@ export async function runPipelineBench(opts: BenchOptions): Promise<PipelineRepo
         eventsPerSec: round(baselineRate),
         runSeconds: runSeconds.map((s) => round(s, 3)),
         eventRowSeconds: round(eventRowSeconds, 3),
+        path: rawInsertOf(client) ? 'chDB raw insert: one JSONEachRow Buffer per batch (pipeline/clickhouse/insert-rows.ts)' : 'the client\'s JSONEachRow insert',
       },
+      clientInsert: { seconds: round(clientSeconds, 3), eventsPerSec: round(n / clientSeconds) },
+      fileIngestCeiling: { seconds: round(fileSeconds, 3), eventsPerSec: round(n / fileSeconds) },
       ours: {
         database: config.CLICKHOUSE_DATABASE,
         seconds: round(oursSeconds, 3),

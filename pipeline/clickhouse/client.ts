@@ -6,6 +6,17 @@ import { ensurePrivateDir } from '../core/private-dir.js';
 
 export type { ClickHouseClient };
 
+/** chDB's own insert of a payload handed over as bytes (chdb/connection's `.chdb.rawInsert`). */
+export type RawInsert = (params: { table: string; values: Buffer; format: 'JSONEachRow'; settings?: Record<string, string | number> }) => Promise<unknown>;
+
+// The embedded engine's raw insert, by client: only createClickHouse makes embedded clients.
+const rawInserts = new WeakMap<ClickHouseClient, RawInsert>();
+
+/** The raw insert of an embedded client; undefined for a server's client. */
+export function rawInsertOf(client: ClickHouseClient): RawInsert | undefined {
+  return rawInserts.get(client);
+}
+
 export type ClickHouseTarget = Pick<
   Config,
   'CLICKHOUSE_URL' | 'CLICKHOUSE_USER' | 'CLICKHOUSE_PASSWORD' | 'CLICKHOUSE_DATABASE' | 'dataDir'
@@ -35,8 +46,11 @@ export function createClickHouse(config: ClickHouseTarget, opts: { database?: st
   // Owner-only, as the data folder it may create on the way (`cdp migrate` before any start).
   ensurePrivateDir(dir);
   // chdb's types come from its own copy of @clickhouse/client-common; the runtime contract is the same.
-  const connection = createChdbConnection({ path: dir }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
-  return createClient({ connection });
+  const chdb = createChdbConnection({ path: dir });
+  const connection = chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
+  const client = createClient({ connection });
+  rawInserts.set(client, (params) => chdb.chdb.rawInsert(params));
+  return client;
 }
 
 export function isEmbedded(config: Pick<Config, 'CLICKHOUSE_URL'>): boolean {

@@ -3,6 +3,20 @@ import type { EnrichedEvent, RejectedEvent } from '../core/load-job.js';
 
 // Maps queued messages to ClickHouse rows (JSONEachRow). Pure functions: the loader does the I/O.
 
+/**
+ * A column kept as JSON text (properties, traits, context, integrations), handed over as the object itself: the
+ * row is serialised once, and ClickHouse stores the object's text as written (EVENT_INSERT_SETTINGS), where a
+ * string of JSON would be escaped into the row and unescaped again. Anything but an object or an array is
+ * handed over as its JSON text, which is stored the same.
+ */
+export type JsonColumn = Record<string, unknown> | unknown[] | string;
+
+const jsonColumn = (v: unknown): JsonColumn =>
+  typeof v === 'object' && v !== null ? (v as Record<string, unknown> | unknown[]) : JSON.stringify(v ?? null);
+
+/** The insert settings under which `events` reads the JSON columns of an EventRow as their text. */
+export const EVENT_INSERT_SETTINGS = { input_format_json_read_objects_as_strings: 1, input_format_json_read_arrays_as_strings: 1 } as const;
+
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
 const obj = (v: unknown): Record<string, unknown> | undefined =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
@@ -47,10 +61,10 @@ export interface EventRow {
   campaign_content: string;
   ip: string;
   user_agent: string;
-  properties: string;
-  traits: string;
-  context: string;
-  integrations: string;
+  properties: JsonColumn;
+  traits: JsonColumn;
+  context: JsonColumn;
+  integrations: JsonColumn;
 }
 
 /** `profileId`: the profile identity resolution gave the event ('' when it has none). */
@@ -89,10 +103,10 @@ export function eventRow(e: EnrichedEvent, profileId = ''): EventRow {
     campaign_content: str(campaign.content),
     ip: str(ctx.ip),
     user_agent: str(ctx.userAgent),
-    properties: JSON.stringify(p),
-    traits: JSON.stringify(e.traits ?? obj(ctx.traits) ?? {}),
-    context: JSON.stringify(ctx),
-    integrations: JSON.stringify(e.integrations),
+    properties: jsonColumn(p),
+    traits: jsonColumn(e.traits ?? obj(ctx.traits) ?? {}),
+    context: jsonColumn(ctx),
+    integrations: jsonColumn(e.integrations),
   };
 }
 

@@ -4,6 +4,8 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { IDENTITY_TABLES } from '../../identity/identity-rows.js';
 import type { IdentityRules } from '../../identity/identifiers.js';
+import { insertRows } from '../clickhouse/insert-rows.js';
+import { EVENT_INSERT_SETTINGS } from './event-row.js';
 import { isolated } from './isolate-faults.js';
 import type { LoadableJob, PreparedBatch, QueuedEvent } from './load-batch.js';
 import { partitionBlocks } from './partition-blocks.js';
@@ -34,13 +36,10 @@ export async function insertBatch(p: PreparedBatch, deps: InsertDeps): Promise<S
     if (values.length === 0) return;
     const end = metrics.insertSeconds.startTimer({ table });
     try {
-      await clickhouse.insert({
+      await insertRows(clickhouse, {
         table: `${database}.${table}`,
-        values,
-        format: 'JSONEachRow',
-        clickhouse_settings: {
-          insert_deduplication_token: token,
-        },
+        rows: values,
+        settings: { insert_deduplication_token: token, ...(table === 'events' ? EVENT_INSERT_SETTINGS : {}) },
       });
     } catch (err) {
       metrics.insertFailures.inc({ table });

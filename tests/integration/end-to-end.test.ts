@@ -71,6 +71,16 @@ test('an Order Completed event lands with its typed columns and raw JSON', async
   expect(JSON.parse(row!.integrations as string)).toEqual({ All: true });
 });
 
+test('the JSON columns hold the text of what was sent, character for character', async () => {
+  const userId = `u-${randomUUID()}`;
+  const properties = { text: 'é 😀 \u2028 "quoted" \\ back\nslash\t', big: 1e21, small: 0.1, list: [1, { x: null }, 'y', []], nested: { deep: { deeper: [[{}]] } }, 'key "q"': true };
+  const traits = { email: `${userId}@example.com`, tags: ['a', 'b'] };
+  expect((await product.post('/v1/track', { userId, event: 'Text', properties, context: { traits } })).status).toBe(200);
+  const [row] = await product.waitForRows<{ properties: string; traits: string }>(`SELECT properties, traits FROM events WHERE user_id = '${userId}'`, (r) => r.length === 1);
+  expect(row!.properties).toBe(JSON.stringify(properties));
+  expect(row!.traits).toBe(JSON.stringify(traits));
+});
+
 test('messageId is assigned when absent, and context.ip comes from the connection', async () => {
   const userId = `u-${randomUUID()}`;
   await product.post('/v1/track', { userId, event: 'No Message Id' });
