@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { recordProfileEvent, PRODUCT_SOURCE_ID } from '../../identity/profile-event.js';
-import { ProfileNotAddressableError } from '../../identity/errors/profile-not-addressable-error.js';
+import { recordProfileEvent, PRODUCT_SOURCE_ID } from '../../ingest/profile-event.js';
+import { ProfileNotAddressableError } from '../../ingest/errors/profile-not-addressable-error.js';
 import { redisFor } from '../../pipeline/redis/connection.js';
 import { redisKeyNames } from '../../pipeline/redis/key-names.js';
 import { startTestProduct, type TestProduct } from '../helpers/test-product.js';

@@ -1,12 +1,11 @@
 import type { Redis } from 'ioredis';
-import { acceptCall } from '../ingest/accept.js';
-import { trackingLimits } from '../ingest/tracking-limits.js';
-import type { Config } from '../pipeline/core/config.js';
+import { acceptCall } from './accept.js';
+import { trackingLimits } from './tracking-limits.js';
 import { LOAD_JOB_NAME } from '../pipeline/core/load-job.js';
 import type { LoadQueue } from '../pipeline/redis/load-queue.js';
 import { profileKeys, type IdentityGraphKeys } from '../pipeline/redis/key-names.js';
 import { ProfileNotAddressableError } from './errors/profile-not-addressable-error.js';
-import { compareIdentifiers } from './identifiers.js';
+import { compareIdentifiers } from '../identity/identifiers.js';
 
 // Events the product records about a customer itself (a loyalty adjustment, a subscription change, an email
 // opened): they go through the load queue like a shop's events, so dedupe by message id, identity, loading,
