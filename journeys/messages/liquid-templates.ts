@@ -3,9 +3,9 @@ import { InvalidTemplateError } from './errors/invalid-template-error.js';
 import type { MessageTemplate, TemplateInput } from './message-template.js';
 
 // Liquid as templates use it: strict about filters (an unknown one is refused when the template is written),
-// lenient about variables (a trait the customer does not have renders empty). No file system: `include` and
-// `render` find nothing, so a template cannot read the server's files. Limits keep a runaway loop from
-// holding a worker.
+// lenient about variables (a trait the customer does not have renders empty). No file system: `include`,
+// `render` and `layout` are refused, so a template cannot read the server's files. Limits keep a runaway loop
+// from holding a worker.
 
 const options = {
   strictFilters: true,
@@ -18,10 +18,24 @@ const options = {
   memoryLimit: 10_000_000,
 };
 
+/** A Liquid engine whose tags that read other templates are refused when a template is parsed. */
+function engine(extra: Partial<typeof options & { outputEscape: 'escape' }> = {}): Liquid {
+  const liquid = new Liquid({ ...options, ...extra });
+  for (const tag of ['include', 'render', 'layout']) {
+    liquid.registerTag(tag, {
+      parse() {
+        throw new Error(`{% ${tag} %} is not available: a template cannot read other files`);
+      },
+      render() {},
+    });
+  }
+  return liquid;
+}
+
 /** For text: subjects, plain-text parts, SMS and webhook bodies. */
-const plain = new Liquid(options);
+const plain = engine();
 /** For an email's HTML body: a customer's values are escaped (`| raw` keeps markup the template means). */
-const html = new Liquid({ ...options, outputEscape: 'escape' });
+const html = engine({ outputEscape: 'escape' });
 
 type Field = 'subject' | 'body' | 'text';
 
