@@ -26,10 +26,10 @@ const page = (title: string, inner: string) =>
 
 /**
  * The links in messages, for customers (no API key; the signature is the check, a bad one 400 or 403 and
- * never a redirect): `GET /v1/messages/unsubscribe` shows a page that asks to confirm (mail scanners follow
+ * never a redirect): `GET /m/unsubscribe` shows a page that asks to confirm (mail scanners follow
  * GET links; only the POST, from the page or a mail client's one-click List-Unsubscribe, unsubscribes) and
- * `POST` records `Subscription Changed` (subscribed false); `GET /v1/messages/open` answers the pixel and
- * records `Email Opened`; `GET /v1/messages/click` records `Email Link Clicked` and redirects (302) to the
+ * `POST` records `Subscription Changed` (subscribed false); `GET /m/open` answers the pixel and
+ * records `Email Opened`; `GET /m/click` records `Email Link Clicked` and redirects (302) to the
  * link the message held.
  */
 export async function messageLinkRoutes(app: FastifyInstance, deps: MessageLinkDeps): Promise<void> {

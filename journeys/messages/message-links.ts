@@ -3,7 +3,7 @@ import { ForgedLinkError } from './errors/forged-link-error.js';
 import { InvalidLinkError } from './errors/invalid-link-error.js';
 
 // The links a message carries to the customer: unsubscribe, the open pixel, and each link of an email's body
-// wrapped for click tracking. Each is `PUBLIC_URL/v1/messages/<kind>?t=<token>`, the token its claims as
+// wrapped for click tracking. Each is `PUBLIC_URL/m/<kind>?t=<token>`, the token its claims as
 // base64url JSON and an HMAC of kind and claims under a key derived from the installation secret: the routes
 // take no API key, so the signature is what makes a link the product's. A click's target URL is inside the
 // signed claims, and only the links found in a rendered body are signed: the redirect cannot be pointed
@@ -24,7 +24,7 @@ export interface LinkClaims {
   u?: string;
 }
 
-export const linkPath = (kind: LinkKind) => `/v1/messages/${kind}`;
+export const linkPath = (kind: LinkKind) => `/m/${kind}`;
 
 const TOKEN = /^[A-Za-z0-9_-]{1,8000}\.[A-Za-z0-9_-]{43}$/;
 
@@ -53,6 +53,6 @@ export function messageLinks(secret: Buffer, publicUrl: () => string): MessageLi
       if (typeof claims.m !== 'string' || typeof claims.p !== 'string') throw new InvalidLinkError();
       return claims;
     },
-    isOwn: (url) => url.startsWith(`${publicUrl()}/v1/messages/`),
+    isOwn: (url) => url.startsWith(`${publicUrl()}/m/`),
   };
 }

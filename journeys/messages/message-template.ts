@@ -17,8 +17,7 @@ export const templateInput = z
     body: z.string().min(1).max(TEXT_MAX).describe('Liquid; for email the HTML body (output HTML-escaped; `| raw` to keep markup)'),
     text: z.string().min(1).max(TEXT_MAX).optional().describe('Liquid; the plain-text part of an email'),
   })
-  .refine((t) => t.channel !== 'email' || t.subject !== undefined, { path: ['subject'], message: 'an email template needs a subject' })
-  .meta({ id: 'TemplateInput' });
+  .refine((t) => t.channel !== 'email' || t.subject !== undefined, { path: ['subject'], message: 'an email template needs a subject' });
 export type TemplateInput = z.infer<typeof templateInput>;
 
 export interface MessageTemplate {

@@ -17,8 +17,7 @@ export const subscriptionGroupInput = z
     type: z.enum(SUBSCRIPTION_TYPES).describe('opt_in: sends only after a `Subscription Changed` with subscribed true; opt_out: sends unless the latest says false'),
     consent_category: z.string().min(1).max(CONSENT_CATEGORY_MAX).regex(CONSENT_CATEGORY, CONSENT_CATEGORY_RULE).optional()
       .describe("a consent category the customer must have granted (their latest preference), e.g. marketing"),
-  })
-  .meta({ id: 'SubscriptionGroupInput' });
+  });
 export type SubscriptionGroupInput = z.infer<typeof subscriptionGroupInput>;
 
 export interface SubscriptionGroup {

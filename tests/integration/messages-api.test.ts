@@ -94,7 +94,7 @@ describe('templates', () => {
     expect(res.body.preview).toEqual({
       channel: 'email',
       subject: 'Hi <Zoe>',
-      body: `<p>&lt;Zoe&gt; & SKU-1 <a href="${product.url}/v1/messages/unsubscribe?t=preview">x</a></p>`,
+      body: `<p>&lt;Zoe&gt; & SKU-1 <a href="${product.url}/m/unsubscribe?t=preview">x</a></p>`,
       text: 'Hi',
     });
     expect((await call('POST', '/v1/templates/preview-me/preview', { profile_id: 'p_nobody' })).status).toBe(404);
@@ -156,7 +156,7 @@ describe('keys', () => {
 
   test('the links in messages take no key, and without a valid token they are 400', async () => {
     for (const [method, kind] of [['GET', 'unsubscribe'], ['POST', 'unsubscribe'], ['GET', 'open'], ['GET', 'click']] as const) {
-      const res = await call(method, `/v1/messages/${kind}`, undefined, null);
+      const res = await call(method, `/m/${kind}`, undefined, null);
       expect([res.status, res.body.code], `${method} ${kind}`).toEqual([400, 'invalid_link']);
     }
   });

@@ -114,12 +114,12 @@ describe('email', () => {
     expect(mail.text).toBe('Hi Ann, your cart: https://shop.example/cart');
     // The body's link goes through the click redirect; the unsubscribe link and the open pixel are the product's own.
     expect(mail.html).not.toContain('href="https://shop.example/cart');
-    expect(mail.html).toMatch(new RegExp(`href="${product.url}/v1/messages/click\\?t=`));
-    expect(mail.html).toMatch(new RegExp(`href="${product.url}/v1/messages/unsubscribe\\?t=`));
-    expect(mail.html).toMatch(new RegExp(`<img src="${product.url}/v1/messages/open\\?t=[^"]+" width="1" height="1"`));
+    expect(mail.html).toMatch(new RegExp(`href="${product.url}/m/click\\?t=`));
+    expect(mail.html).toMatch(new RegExp(`href="${product.url}/m/unsubscribe\\?t=`));
+    expect(mail.html).toMatch(new RegExp(`<img src="${product.url}/m/open\\?t=[^"]+" width="1" height="1"`));
     // Unfolded: a long header line is folded onto the next.
     const listUnsubscribe = mail.headerLines.find((h) => h.key === 'list-unsubscribe')?.line.replace(/\r\n\s+/g, ' ');
-    expect(listUnsubscribe).toMatch(new RegExp(`^List-Unsubscribe: <${product.url}/v1/messages/unsubscribe\\?t=`));
+    expect(listUnsubscribe).toMatch(new RegExp(`^List-Unsubscribe: <${product.url}/m/unsubscribe\\?t=`));
     expect(mail.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
     expect(await latestRow(r.messageId)).toMatchObject({ status: 'sent', reason: '', attempts: 1, profile_id: ann, journey_id: 'cart', step: 'mail', channel: 'email', provider_id: mail.messageId });
   });
@@ -285,8 +285,8 @@ describe('links in messages', () => {
     const html = String(mail.html);
     const hrefs = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
     return {
-      clicks: hrefs.filter((h) => h.includes('/v1/messages/click?')),
-      unsubscribe: hrefs.find((h) => h.includes('/v1/messages/unsubscribe?'))!,
+      clicks: hrefs.filter((h) => h.includes('/m/click?')),
+      unsubscribe: hrefs.find((h) => h.includes('/m/unsubscribe?'))!,
       open: /<img src="([^"]+)"/.exec(html)![1]!,
     };
   }
@@ -313,7 +313,7 @@ describe('links in messages', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await page.text();
-    expect(html).toMatch(/<form method="post" action="\/v1\/messages\/unsubscribe\?t=[^"]+">/);
+    expect(html).toMatch(/<form method="post" action="\/m\/unsubscribe\?t=[^"]+">/);
     await afterEventMarker(userId);
     expect(await eventsOf(profileId, 'Subscription Changed')).toEqual([]);
 
@@ -358,17 +358,17 @@ describe('links in messages', () => {
     const foreign = Buffer.from(JSON.stringify({ ...claims, u: 'https://evil.example/' })).toString('base64url');
     const flipped = `${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`;
     const cases: [string, number][] = [
-      [`${product.url}/v1/messages/click?t=${foreign}.${signature}`, 403],
-      [`${product.url}/v1/messages/click?t=${payload}.${flipped}`, 403],
+      [`${product.url}/m/click?t=${foreign}.${signature}`, 403],
+      [`${product.url}/m/click?t=${payload}.${flipped}`, 403],
       // A valid open token is not a click token, nor an unsubscribe token.
-      [`${product.url}/v1/messages/click?t=${token(links.open)}`, 403],
-      [`${product.url}/v1/messages/unsubscribe?t=${token(links.open)}`, 403],
-      [`${product.url}/v1/messages/open?t=${token(links.unsubscribe)}`, 403],
-      [`${product.url}/v1/messages/click?t=${payload}`, 400],
-      [`${product.url}/v1/messages/click?t=not-a-token`, 400],
-      [`${product.url}/v1/messages/click`, 400],
-      [`${product.url}/v1/messages/open`, 400],
-      [`${product.url}/v1/messages/unsubscribe?t=preview`, 400],
+      [`${product.url}/m/click?t=${token(links.open)}`, 403],
+      [`${product.url}/m/unsubscribe?t=${token(links.open)}`, 403],
+      [`${product.url}/m/open?t=${token(links.unsubscribe)}`, 403],
+      [`${product.url}/m/click?t=${payload}`, 400],
+      [`${product.url}/m/click?t=not-a-token`, 400],
+      [`${product.url}/m/click`, 400],
+      [`${product.url}/m/open`, 400],
+      [`${product.url}/m/unsubscribe?t=preview`, 400],
     ];
     for (const [url, status] of cases) {
       const res = await fetch(url, { redirect: 'manual' });
@@ -376,7 +376,7 @@ describe('links in messages', () => {
       expect(res.headers.get('location'), url).toBeNull();
       expect((await res.json()).code, url).toBe(status === 403 ? 'forged_link' : 'invalid_link');
     }
-    const post = await fetch(`${product.url}/v1/messages/unsubscribe?t=${foreign}.${signature}`, { method: 'POST' });
+    const post = await fetch(`${product.url}/m/unsubscribe?t=${foreign}.${signature}`, { method: 'POST' });
     expect(post.status).toBe(403);
     await afterEventMarker(userId);
     for (const event of ['Email Link Clicked', 'Email Opened', 'Subscription Changed']) expect(await eventsOf(profileId, event), event).toEqual([]);

@@ -12,7 +12,7 @@ const token = (url: string) => new URL(url).searchParams.get('t')!;
 
 test('a link carries its claims, signed for its kind and installation', () => {
   const url = links.url('click', { m: 'm1', p: 'p1', u: 'https://shop.example/a?b=1&c=2' });
-  expect(url).toMatch(/^https:\/\/cdp\.example\/v1\/messages\/click\?t=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+  expect(url).toMatch(/^https:\/\/cdp\.example\/m\/click\?t=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
   expect(links.verify('click', token(url))).toEqual({ m: 'm1', p: 'p1', u: 'https://shop.example/a?b=1&c=2' });
   expect(() => links.verify('open', token(url))).toThrow(ForgedLinkError);
   expect(() => other.verify('click', token(url))).toThrow(ForgedLinkError);
@@ -27,5 +27,5 @@ test("an email's links go through the click redirect (entities read as the brows
   const hrefs = [...out.matchAll(/href=["']([^"']+)["']/g)].map((m) => m[1]!);
   expect(hrefs.slice(0, 2).map((h) => links.verify('click', token(h)).u)).toEqual(['https://shop.example/x?a=1&b=2', 'http://shop.example/y']);
   expect(hrefs.slice(2)).toEqual(['mailto:help@shop.example', unsubscribe]);
-  expect(out).toMatch(/<img src="https:\/\/cdp\.example\/v1\/messages\/open\?t=[^"]+" width="1" height="1" alt="" style="display:none"><\/body>$/);
+  expect(out).toMatch(/<img src="https:\/\/cdp\.example\/m\/open\?t=[^"]+" width="1" height="1" alt="" style="display:none"><\/body>$/);
 });
