@@ -23,7 +23,7 @@ import { smsChannel } from './sms-channel.js';
 import type { SubscriptionGroupInput } from './subscription-group.js';
 import { subscriptionStatus } from './subscription-status.js';
 import { templateScope, traitText } from './template-scope.js';
-import { trackedHtml } from './tracked-html.js';
+import { templateOrigins, trackedHtml } from './tracked-html.js';
 import { webhookChannel } from './webhook-channel.js';
 
 export interface MessageSenderDeps {
@@ -118,7 +118,7 @@ export function createMessageSender(deps: MessageSenderDeps): MessageSender & { 
     await records.record(r, { status: 'sending', attempts: attempt });
     let result: ChannelResult;
     if (r.channel === 'email') {
-      result = await email.send({ messageId: r.messageId, to: address, content: { ...content, body: trackedHtml(content.body, links, claims) }, unsubscribeUrl });
+      result = await email.send({ messageId: r.messageId, to: address, content: { ...content, body: trackedHtml(content.body, links, claims, templateOrigins(template.body)) }, unsubscribeUrl });
     } else if (r.channel === 'sms') {
       result = await sms({ messageId: r.messageId, to: address, body: content.body });
     } else {

@@ -9,7 +9,7 @@ import type { MessageChannel } from './message-sender.js';
 // journeys sending at the same moment cannot both pass the last place.
 
 const SCRIPT = { file: 'journeys/messages/lua/frequency-cap.lua', keys: 1 };
-// Two days: a local day is at most 26 hours long in any zone, and a claim is only read on its own day.
+// Two days: a local day is at most 25 hours long, and a claim is only counted on its own day.
 const KEEP_SECONDS = 2 * 24 * 3600;
 
 export interface FrequencyCap {

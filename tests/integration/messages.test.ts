@@ -44,7 +44,7 @@ beforeAll(async () => {
     channel: 'email',
     subject: 'Welcome, {{ profile.traits.first_name | default: "friend" }}',
     body: '<html><body><p>Hi {{ profile.traits.first_name }}{{ profile.traits.missing_trait }}! Stage: [{{ profile.lifecycle }}] You added {{ event.properties.product }}.</p>'
-      + '<a href="https://shop.example/cart?x=1&amp;y=2">Your cart</a> <a href="{{ unsubscribe_url }}">Unsubscribe</a></body></html>',
+      + '<a href="https://shop.example/cart?x=1&amp;y=2">Your cart</a> <a href="{{ event.properties.link }}">More</a> <a href="{{ unsubscribe_url }}">Unsubscribe</a></body></html>',
     text: 'Hi {{ profile.traits.first_name }}, your cart: https://shop.example/cart',
   });
   await put('/v1/templates/sms-offer', { channel: 'sms', body: '{{ profile.traits.first_name }}: 10% off today' });
@@ -103,7 +103,7 @@ async function track(profileUser: string, event: string, properties: Record<stri
 describe('email', () => {
   test('renders Liquid over the profile and the entry event (a missing trait renders empty), to the email trait, with the message id as Message-ID', async () => {
     const ann = await customer('ann', { email: 'ann@example.com', first_name: 'Ann' });
-    const r = request(ann, { subscriptionGroup: 'news', entryEvent: { type: 'track', event: 'Product Added', properties: { product: 'Red Shoes' } } });
+    const r = request(ann, { subscriptionGroup: 'news', entryEvent: { type: 'track', event: 'Product Added', properties: { product: 'Red Shoes', link: 'https://elsewhere.example/x' } } });
     const outcome = await sender.send(r);
     expect(outcome).toMatchObject({ status: 'sent' });
     const mail = await mailOf(r.messageId);
@@ -116,6 +116,8 @@ describe('email', () => {
     expect(mail.html).not.toContain('href="https://shop.example/cart');
     expect(mail.html).toMatch(new RegExp(`href="${product.url}/m/click\\?t=`));
     expect(mail.html).toMatch(new RegExp(`href="${product.url}/m/unsubscribe\\?t=`));
+    // A link made of the event's data, to a site the template does not name, is not wrapped: no redirect to it is signed.
+    expect(mail.html).toContain('href="https://elsewhere.example/x"');
     expect(mail.html).toMatch(new RegExp(`<img src="${product.url}/m/open\\?t=[^"]+" width="1" height="1"`));
     // Unfolded: a long header line is folded onto the next.
     const listUnsubscribe = mail.headerLines.find((h) => h.key === 'list-unsubscribe')?.line.replace(/\r\n\s+/g, ' ');
@@ -131,7 +133,7 @@ describe('email', () => {
     expect(await latestRow(r.messageId)).toMatchObject({ status: 'suppressed', reason: 'no_address', attempts: 0 });
   });
 
-  test('an SMTP refusal of the recipient fails without retry; a resend after it is allowed', async () => {
+  test('an SMTP refusal of the recipient (550) fails without retry, recorded failed', async () => {
     smtp.refuse('gone@example.com');
     const gone = await customer('gone', { email: 'gone@example.com' });
     const r = request(gone);
@@ -210,7 +212,7 @@ describe('what keeps a message from going out', () => {
     expect(await sender.send(request(granted, { subscriptionGroup: 'promos' }))).toMatchObject({ status: 'sent' });
   });
 
-  test('the frequency cap: three per customer and channel a day across journeys, a resend counting once', async () => {
+  test('the frequency cap: three per customer and channel a day across journeys; a message already sent asked again does not count', async () => {
     const hal = await customer('hal', { email: 'hal@example.com', phone: '+4915112345680' });
     const sent = [request(hal, { journeyId: 'a' }), request(hal, { journeyId: 'b' }), request(hal, { journeyId: 'c' })];
     for (const r of sent) expect(await sender.send(r)).toMatchObject({ status: 'sent' });
