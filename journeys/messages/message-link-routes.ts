@@ -34,8 +34,9 @@ const page = (title: string, inner: string) =>
  */
 export async function messageLinkRoutes(app: FastifyInstance, deps: MessageLinkDeps): Promise<void> {
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  // The confirmation form and one-click unsubscribes post a form; its fields are not needed (the token is in the URL).
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, _body, done) => done(null, {}));
+  // The confirmation form and one-click unsubscribes (RFC 8058: urlencoded or multipart) post a form; its
+  // fields are not needed, the token is in the URL.
+  app.addContentTypeParser(['application/x-www-form-urlencoded', 'multipart/form-data'], { parseAs: 'string' }, (_request, _body, done) => done(null, {}));
 
   /** Records an event of the link's customer; false when there is no live profile to record it for (deleted since). */
   async function record(claims: LinkClaims, e: ProfileEvent, request: FastifyRequest): Promise<boolean> {

@@ -82,6 +82,18 @@ describe('templates', () => {
       expect([res.status, res.body.code], route).toEqual([400, 'invalid_request']);
       expect(res.body.message, route).toMatch(field);
     }
+    for (const [method, route, body] of [
+      ['GET', '/v1/templates/Bad_Id', undefined],
+      ['DELETE', '/v1/templates/Bad_Id', undefined],
+      ['POST', '/v1/templates/Bad_Id/preview', { profile_id: 'p' }],
+      ['GET', '/v1/subscription-groups/Bad_Id', undefined],
+      ['DELETE', '/v1/subscription-groups/Bad_Id', undefined],
+      ['POST', '/v1/templates', { id: 'Bad Id', channel: 'sms', body: 'x' }],
+      ['POST', '/v1/subscription-groups', { id: 'Bad Id', channel: 'sms', type: 'opt_in' }],
+    ] as const) {
+      const res = await call(method, route, body);
+      expect([res.status, res.body.code], `${method} ${route}`).toEqual([400, 'invalid_request']);
+    }
   });
 
   test('preview renders for a profile (a missing trait empty); an unknown profile or template is 404, a bad body 400', async () => {
