@@ -15,7 +15,7 @@ import type { JsonHashStore } from './json-hash-store.js';
 import { renderTemplate, type RenderedTemplate } from './liquid-templates.js';
 import { localDay } from './local-clock.js';
 import type { MessageLinks } from './message-links.js';
-import { messageRecords, type StatusChange } from './message-records.js';
+import { messageRecords } from './message-records.js';
 import type { MessageSender, SendOutcome, SendRequest } from './message-sender.js';
 import type { TemplateInput } from './message-template.js';
 import { quietUntil } from './quiet-hours.js';
@@ -67,13 +67,13 @@ export function createMessageSender(deps: MessageSenderDeps): MessageSender & { 
     const before = await records.latest(r.messageId);
     if (before?.status === 'sent') return { status: 'sent', ...(before.provider_id ? { providerId: before.provider_id } : {}) };
     const attempts = before?.attempts ?? 0;
-    const finish = async (outcome: SendOutcome, change: Omit<StatusChange, 'status' | 'attempts'> = {}): Promise<SendOutcome> => {
+    /** Records an outcome reached before the channel is called, and answers it. */
+    const finish = async (outcome: SendOutcome): Promise<SendOutcome> => {
       await records.record(r, {
         status: outcome.status,
         attempts,
         ...('reason' in outcome ? { reason: outcome.reason } : {}),
         ...(outcome.status === 'held' ? { heldUntil: outcome.until } : {}),
-        ...change,
       });
       return outcome;
     };
