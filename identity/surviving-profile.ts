@@ -1,3 +1,5 @@
+import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
+
 // The surviving-profile rule in SQL: a merged profile reads as the profile it was merged into. Rows keep
 // the profile id they were loaded with; profile_overrides (read through profile_overrides_current, one hop,
 // latest version) maps each merged id to its survivor, and readers apply it as they read. Every query of
@@ -41,4 +43,12 @@ export function profileIdsOf(database: string, survivors: string): string {
   return `SELECT profile_id FROM (${survivors})
 UNION ALL
 SELECT old_profile_id FROM ${database}.profile_overrides_current WHERE profile_id IN (SELECT profile_id FROM (${survivors}))`;
+}
+
+/** The surviving profile of one profile id: itself unless it was merged into another. */
+export async function readSurvivor(clickhouse: ClickHouseClient, database: string, profileId: string): Promise<string> {
+  const s = survivingProfile(database, 'p');
+  const rs = await clickhouse.query({ query: `SELECT ${s.profileId} AS survivor FROM (SELECT {id:String} AS profile_id) AS p ${s.join}`, query_params: { id: profileId }, format: 'JSONEachRow' });
+  const [row] = await rs.json<{ survivor: string }>();
+  return row?.survivor || profileId;
 }

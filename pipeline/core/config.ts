@@ -78,6 +78,9 @@ const trustProxy = z
     return list;
   });
 
+/** Variables for which an empty value says something (none), rather than "unset: the default". */
+const EMPTY_IS_A_VALUE: ReadonlySet<string> = new Set(['CDP_WRITE_KEYS', 'MESSAGES_QUIET_HOURS']);
+
 /** Variables whose value is never echoed in an error message. */
 const SECRET_VARIABLES: ReadonlySet<string> = new Set(['CDP_SECRET']);
 
@@ -188,6 +191,27 @@ export const configVariables = {
     optionalString.refine((v) => v === undefined || validTimeZone(v), 'must be an IANA time zone such as UTC or Europe/Berlin'),
     'Time zone of journeys: date entries fire at their `at` and quiet hours (MESSAGES_QUIET_HOURS) hold sends in it. Unset: SEGMENTS_TIME_ZONE.',
   ],
+  PUBLIC_URL: [
+    optionalString.refine((v) => v === undefined || /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(v), 'must be an http(s) URL without query or fragment, such as https://cdp.example.com').transform((v) => v?.replace(/\/+$/, '')),
+    'The address customers reach this product at: links in messages (unsubscribe, open pixel, clicks) start with it. Unset: the address this process listens on (fine for trying it out; customers cannot reach it).',
+  ],
+  SMTP_URL: [optionalString, 'Email channel: the SMTP server, as nodemailer takes it (smtp://user:pass@host:587, smtps://host:465). Unset: email sends fail (not retryable).'],
+  EMAIL_FROM: [z.string().min(1).default('cdp@localhost'), 'Email channel: the From address of messages.'],
+  SMS_WEBHOOK_URL: [optionalString, 'SMS channel: the HTTP provider messages are POSTed to as {"to", "body", "message_id"}. Unset: SMS sends fail (not retryable).'],
+  MESSAGES_MAX_PER_DAY: [int(1).default(3), 'Frequency cap: most messages sent to one customer per channel per local day (JOURNEYS_TIME_ZONE), across journeys; more are suppressed (frequency_cap).'],
+  MESSAGES_QUIET_HOURS: [
+    z.string().default('21-8').transform((raw, ctx) => {
+      if (raw.trim() === '') return undefined;
+      const m = /^\s*(\d{1,2})\s*-\s*(\d{1,2})\s*$/.exec(raw);
+      const [start, end] = [Number(m?.[1]), Number(m?.[2])];
+      if (!m || start > 23 || end > 23 || start === end) {
+        ctx.addIssue({ code: 'custom', message: 'must be START-END in whole local hours 0 to 23 (e.g. 21-8), or empty for none' });
+        return z.NEVER;
+      }
+      return { start, end };
+    }),
+    'Quiet hours (local hours START-END in JOURNEYS_TIME_ZONE; empty: none): a send due then is held until they end.',
+  ],
   ATTRIBUTION_WINDOW_DAYS: [int(1, 3650).default(30), 'KPIs: an order is attributed (last touch) to the latest campaign touch (context.campaign.name) at most this many days before it.'],
   RECOMMENDATIONS_PER_PROFILE: [int(1, 100).default(5), 'Recommendations: how many products the `recommendations` job keeps per customer (1 to 100).'],
   RECOMMENDATIONS_VIEW_WINDOW_DAYS: [int(1, 365).default(7), 'Recommendations: a purchase counts as following a Product Viewed (view-then-buy) when it comes at most this many days (× 24 hours) after the view.'],
@@ -229,7 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: ConfigProblem[] = [];
   for (const [name, [schema]] of Object.entries(configVariables)) {
     const raw = env[name];
-    const parsed = (schema as z.ZodType).safeParse(raw === '' && name !== 'CDP_WRITE_KEYS' ? undefined : raw);
+    const parsed = (schema as z.ZodType).safeParse(raw === '' && !EMPTY_IS_A_VALUE.has(name) ? undefined : raw);
     if (parsed.success) out[name] = parsed.data;
     else problems.push({ variable: name, message: `${parsed.error.issues.map((i) => i.message).join('; ')}${SECRET_VARIABLES.has(name) ? '' : ` (got "${raw}")`}` });
   }

@@ -73,6 +73,7 @@ const TAGS = [
   { name: 'profiles', description: 'Stitched customer profiles; deletion (right to erasure); the identity graph' },
   { name: 'customer model', description: 'Where customers stand, from the snapshots of the lifecycle and value_tiers jobs: profiles per lifecycle stage, the transitions between two dates, value tiers and the historical × predicted value grid' },
   { name: 'decision board', description: 'The retail KPIs of the kpis job per day, week and month: orders, revenue, aov, buyers, new buyers, returning, repeat-purchase and retention rates, purchase frequency' },
+  { name: 'messages', description: "What journeys send: Liquid templates per channel (email, SMS, webhook) with previews, subscription groups, and the signed links in messages (unsubscribe, open pixel, clicks) that customers follow without a key" },
   { name: 'alerts', description: 'Pipeline and business metrics watched every minute against a threshold or their own history (median and MAD); each state change recorded and sent, signed, to a webhook' },
   { name: 'jobs', description: 'Scheduled jobs on demand: orders, RFM scores and RFM groups (the named R×F cells), churn and CLV' },
   { name: 'SQL', description: "Analyst SQL over the product's tables and views" },

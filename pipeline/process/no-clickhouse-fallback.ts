@@ -70,6 +70,17 @@ export const CLICKHOUSE_ROUTES: readonly { method: HTTPMethods; url: string; key
   { method: 'GET', url: '/v1/lifecycle', key: 'read' },
   { method: 'GET', url: '/v1/lifecycle/transitions', key: 'read' },
   { method: 'GET', url: '/v1/value-tiers', key: 'read' },
+  { method: 'GET', url: '/v1/templates', key: 'read' },
+  { method: 'POST', url: '/v1/templates', key: 'admin' },
+  { method: 'GET', url: '/v1/templates/:id', key: 'read' },
+  { method: 'PUT', url: '/v1/templates/:id', key: 'admin' },
+  { method: 'DELETE', url: '/v1/templates/:id', key: 'admin' },
+  { method: 'POST', url: '/v1/templates/:id/preview', key: 'read' },
+  { method: 'GET', url: '/v1/subscription-groups', key: 'read' },
+  { method: 'POST', url: '/v1/subscription-groups', key: 'admin' },
+  { method: 'GET', url: '/v1/subscription-groups/:id', key: 'read' },
+  { method: 'PUT', url: '/v1/subscription-groups/:id', key: 'admin' },
+  { method: 'DELETE', url: '/v1/subscription-groups/:id', key: 'admin' },
 ];
 
 export const NO_CLICKHOUSE_MESSAGE =

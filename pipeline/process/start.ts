@@ -16,6 +16,9 @@ import type { PlanCache } from '../../ingest/tracking-plans/plan-cache.js';
 import type { MembershipRunner } from '../../segments/membership/membership-runner.js';
 import type { WebhookDelivery } from '../../segments/destinations/webhook-dispatcher.js';
 import type { AlertEvaluator } from '../../segments/alerts/alert-evaluator.js';
+import { forgetFrequencyCounts } from '../../journeys/messages/frequency-cap.js';
+import type { MessageSender } from '../../journeys/messages/message-sender.js';
+import { readSurvivor } from '../../identity/surviving-profile.js';
 import { startAlerts } from './capabilities/alerts.js';
 import { startAudienceAndWebhooks } from './capabilities/audience-webhooks.js';
 import type { Base, Closer } from './capabilities/base.js';
@@ -23,6 +26,8 @@ import { holdClickHouse } from './capabilities/clickhouse-held.js';
 import { startComputedTraits } from './capabilities/computed-traits.js';
 import { startCustomerModel } from './capabilities/customer-model.js';
 import { startKpis } from './capabilities/kpis.js';
+import { startMessageLinks } from './capabilities/message-links.js';
+import { startMessages } from './capabilities/messages.js';
 import { startDashboard } from './capabilities/dashboard.js';
 import { startEventDestinations } from './capabilities/event-destinations.js';
 import { startJobs } from './capabilities/jobs.js';
@@ -60,6 +65,8 @@ export interface Product {
   webhooks?: WebhookDelivery;
   /** The alerts' evaluation of a minute, where this process holds ClickHouse (run every minute with the scheduler role). */
   alerts?: AlertEvaluator;
+  /** What journeys send messages through, where this process holds ClickHouse. */
+  messages?: MessageSender;
   /** Graceful stop: stop accepting, finish in-flight requests and batches, close connections. */
   stop(): Promise<void>;
 }
@@ -112,6 +119,11 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     let membership: MembershipRunner | undefined;
     let webhooks: WebhookDelivery | undefined;
     let alerts: AlertEvaluator | undefined;
+    let messages: MessageSender | undefined;
+    let survivorOf: ((profileId: string) => Promise<string>) | undefined;
+    // Links in messages start with PUBLIC_URL, or else this process's own address, known once it listens.
+    let listening = '';
+    const publicUrl = () => config.PUBLIC_URL ?? listening;
     if (plan.clickhouse) {
       const { scheduling, loadWorkers } = plan.clickhouse;
       const held = await holdClickHouse(base);
@@ -125,7 +137,12 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       const destinations = await startEventDestinations(base, { destinations: audience.destinations, audience: audience.audience, webhooks: audience.webhooks, loadWorkers });
       const segments = await startSegments(base, { held, jobsClickHouse: jobs.clickhouse, webhooks: audience.webhooks, scheduling });
       const computedTraits = startComputedTraits(base, { held });
-      const profiles = startProfiles(base, { held, queue, outgoing: (ids) => redactDestinationQueues(destinations.events, destinations.queues, ids) });
+      const profiles = startProfiles(base, {
+        held,
+        queue,
+        outgoing: (ids) => redactDestinationQueues(destinations.events, destinations.queues, ids),
+        forget: (ids) => forgetFrequencyCounts(base.appRedis, base.redisKeys.messages, ids),
+      });
       const dashboard = await startDashboard(base, { held, profiles: profiles.profiles, events: destinations.events, queues: destinations.queues });
       const trackingPlans = await startTrackingPlans(base, { held });
       const planReports = await startTrackingPlanReports(base);
@@ -133,16 +150,20 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       const kpis = await startKpis(base);
       const alerting = await startAlerts(base, { queue, scheduling, destinations });
       const recommendations = startRecommendations(base, { held });
-      routes.push(jobs.routes, audience.routes, destinations.routes, segments.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes, kpis.routes, alerting.routes, recommendations.routes);
+      const messaging = await startMessages(base, { profiles: profiles.profiles, events: destinations.events, queues: destinations.queues, publicUrl });
+      routes.push(jobs.routes, audience.routes, destinations.routes, segments.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes, kpis.routes, alerting.routes, recommendations.routes, messaging.routes);
       ({ membership } = segments);
       ({ alerts } = alerting);
       ({ webhooks } = audience);
+      messages = messaging.sender;
+      survivorOf = (profileId) => readSurvivor(held.admin, config.CLICKHOUSE_DATABASE, profileId);
       if (loadWorkers) await startLoadWorkers(base, { hasher: held.hasher, fanOut: destinations.fanOut });
     } else {
       routes.push(async (instance) => {
         await instance.register(noClickHouseFallback);
       });
     }
+    routes.push(startMessageLinks(base, { queue, publicUrl, survivorOf }).routes);
     let trackingPlans: PlanCache | undefined;
     if (plan.trackingApi) {
       const tracking = await startTrackingApi(base, { keys, queue });
@@ -160,6 +181,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
     for (const plugin of routes) await app.register(plugin);
     const address = await app.listen({ port: config.PORT, host: config.HOST });
     const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+    listening = url;
     if (plan.clickhouse) {
       writeServerInfo(config.dataDir, { pid: process.pid, url });
       serverInfoWritten = true;
@@ -178,7 +200,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
         await app.close();
         log.info('stopped');
       })());
-    return { config, roles, app, url, metrics, keys, redis, queue, membership, trackingPlans, webhooks, alerts, stop };
+    return { config, roles, app, url, metrics, keys, redis, queue, membership, trackingPlans, webhooks, alerts, messages, stop };
   } catch (err) {
     await app.close();
     throw err;

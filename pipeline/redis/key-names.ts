@@ -105,8 +105,21 @@ export interface TrackingPlanKeys {
   changed: string;
 }
 
+/** Messages (journeys/messages/): templates, subscription groups, and the frequency cap's counts. */
+export interface MessageKeys {
+  /** hash: template id → the template as JSON. */
+  templates: string;
+  /** hash: subscription group id → the group as JSON. */
+  subscriptionGroups: string;
+  /** hash: message id → the local day it was sent on, for one profile and channel (the frequency cap). */
+  sentToday(profileId: string, channel: string): string;
+  /** string: held while one process sends a message id, so that two attempts never send it at once. */
+  sending(messageId: string): string;
+}
+
 export interface RedisKeyNames {
   identity: IdentityGraphKeys;
+  messages: MessageKeys;
   destinations: DestinationKeys;
   trackingPlans: TrackingPlanKeys;
   alerts: AlertKeys;
@@ -137,6 +150,12 @@ export function redisKeyNames(prefix: string): RedisKeyNames {
       events: `${prefix}:event-destinations`,
       deliveryLease: (destinationId) => `${prefix}:destination-lease:${destinationId}`,
       deliveryState: (destinationId) => `${prefix}:destination-state:${destinationId}`,
+    },
+    messages: {
+      templates: `${prefix}:message-templates`,
+      subscriptionGroups: `${prefix}:subscription-groups`,
+      sentToday: (profileId, channel) => `${prefix}:message-cap:${channel}:${profileId}`,
+      sending: (messageId) => `${prefix}:message-sending:${createHash('sha1').update(messageId).digest('base64url')}`,
     },
     trackingPlans: {
       current: `${prefix}:tracking-plans`,

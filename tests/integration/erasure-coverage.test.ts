@@ -39,6 +39,7 @@ test('the tables of the migrations that hold a customer are every one the deleti
     identity_merges: ['from_profiles', 'identifier', 'profile_id'],
     lifecycle_stages: ['profile_id'],
     lifecycle_transitions: ['profile_id'],
+    messages: ['profile_id'],
     orders: ['profile_id'],
     profile_activity: ['profile_id'],
     profile_consent: ['profile_id'],

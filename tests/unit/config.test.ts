@@ -165,6 +165,20 @@ describe('bad values', () => {
     expect(loadConfig({ IP_ANONYMIZE: 'true' }).IP_ANONYMIZE).toBe(true);
   });
 
+  test('MESSAGES_QUIET_HOURS: 21-8 by default, START-END in whole hours, empty for none', () => {
+    expect(loadConfig({}).MESSAGES_QUIET_HOURS).toEqual({ start: 21, end: 8 });
+    expect(loadConfig({ MESSAGES_QUIET_HOURS: ' 12 - 14 ' }).MESSAGES_QUIET_HOURS).toEqual({ start: 12, end: 14 });
+    expect(loadConfig({ MESSAGES_QUIET_HOURS: '' }).MESSAGES_QUIET_HOURS).toBeUndefined();
+    for (const bad of ['21', '21-24', '8-8', 'night', '21:00-08:00']) expect(configError({ MESSAGES_QUIET_HOURS: bad }).problems[0]!.variable, bad).toBe('MESSAGES_QUIET_HOURS');
+  });
+
+  test('PUBLIC_URL: unset by default; an http(s) address, its trailing slash dropped', () => {
+    expect(loadConfig({}).PUBLIC_URL).toBeUndefined();
+    expect(loadConfig({ PUBLIC_URL: 'https://cdp.example.com/' }).PUBLIC_URL).toBe('https://cdp.example.com');
+    expect(loadConfig({ PUBLIC_URL: 'https://shop.example/cdp' }).PUBLIC_URL).toBe('https://shop.example/cdp');
+    for (const bad of ['cdp.example.com', 'ftp://cdp.example.com', 'https://cdp.example.com/?a=1']) expect(configError({ PUBLIC_URL: bad }).problems[0]!.variable, bad).toBe('PUBLIC_URL');
+  });
+
   test('CDP_SECRET: at least 32 characters, and never echoed in the error', () => {
     expect(loadConfig({}).CDP_SECRET).toBeUndefined();
     expect(loadConfig({ CDP_SECRET: 'x'.repeat(32) }).CDP_SECRET).toBe('x'.repeat(32));
