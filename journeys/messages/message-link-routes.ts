@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ProfileNotAddressableError } from '../../identity/errors/profile-not-addressable-error.js';
-import { recordProfileEvent, type ProfileEvent, type ProfileEventDeps } from '../../identity/profile-event.js';
+import { ProfileNotAddressableError } from '../../ingest/errors/profile-not-addressable-error.js';
+import { recordProfileEvent, type ProfileEvent, type ProfileEventDeps } from '../../ingest/profile-event.js';
 import { failures, file } from '../../pipeline/core/reply-schemas.js';
 import { InvalidLinkError } from './errors/invalid-link-error.js';
 import { clickEventId, EMAIL_LINK_CLICKED, EMAIL_OPENED, openEventId, unsubscribeEventId } from './link-events.js';
