@@ -16,6 +16,8 @@ import type { PlanCache } from '../../ingest/tracking-plans/plan-cache.js';
 import type { MembershipRunner } from '../../segments/membership/membership-runner.js';
 import type { WebhookDelivery } from '../../segments/destinations/webhook-dispatcher.js';
 import type { AlertEvaluator } from '../../segments/alerts/alert-evaluator.js';
+import type { MessageSender } from '../../journeys/messages/message-sender.js';
+import type { LoadedEvent } from '../load/load-batch.js';
 import { startAlerts } from './capabilities/alerts.js';
 import { startAudienceAndWebhooks } from './capabilities/audience-webhooks.js';
 import type { Base, Closer } from './capabilities/base.js';
@@ -26,6 +28,7 @@ import { startKpis } from './capabilities/kpis.js';
 import { startDashboard } from './capabilities/dashboard.js';
 import { startEventDestinations } from './capabilities/event-destinations.js';
 import { startJobs } from './capabilities/jobs.js';
+import { NO_MESSAGES, openJourneys, startJourneys } from './capabilities/journeys.js';
 import { startKeys } from './capabilities/keys.js';
 import { startLoadWorkers } from './capabilities/load-workers.js';
 import { startProfiles } from './capabilities/profiles.js';
@@ -72,7 +75,12 @@ export interface Product {
  * the load workers finish their batch, then the rest, the shared Redis connection and the private Redis last.
  * A failure during start-up closes, the same way, whatever was opened.
  */
-export async function startProduct(config: Config, roles: Role[], log: Logger): Promise<Product> {
+export interface StartOptions {
+  /** What sends the journeys' messages (journeys/messages/). */
+  messageSender?: MessageSender;
+}
+
+export async function startProduct(config: Config, roles: Role[], log: Logger, opts: StartOptions = {}): Promise<Product> {
   ensurePrivateDir(config.dataDir, log);
   const metrics = createMetrics();
   const redis = await resolveRedis(config, log, { onRestart: (result) => metrics.privateRedisRestarts.inc({ result }) });
@@ -120,12 +128,22 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       onClose(async () => {
         if (serverInfoWritten) removeServerInfo(config.dataDir);
       });
-      const jobs = await startJobs(base, { scheduling });
+      // The journeys' hooks first: jobs, segments and the loader hand their committed runs and loaded events to them.
+      const journeyHooks = openJourneys(base);
+      const jobs = await startJobs(base, { scheduling, onJobRun: journeyHooks.onJobRun });
       const audience = await startAudienceAndWebhooks(base, { scheduling });
       const destinations = await startEventDestinations(base, { destinations: audience.destinations, audience: audience.audience, webhooks: audience.webhooks, loadWorkers });
-      const segments = await startSegments(base, { held, jobsClickHouse: jobs.clickhouse, webhooks: audience.webhooks, scheduling });
+      const segments = await startSegments(base, { held, jobsClickHouse: jobs.clickhouse, webhooks: audience.webhooks, scheduling, onSegmentRun: journeyHooks.onSegmentRun });
+      const journeys = await startJourneys(base, {
+        hooks: journeyHooks,
+        held,
+        sender: opts.messageSender ?? NO_MESSAGES,
+        segmentExists: async (id) => (await segments.store.get(id)) !== undefined,
+        destinations: destinations.events,
+        loadWorkers,
+      });
       const computedTraits = startComputedTraits(base, { held });
-      const profiles = startProfiles(base, { held, queue, outgoing: (ids) => redactDestinationQueues(destinations.events, destinations.queues, ids) });
+      const profiles = startProfiles(base, { held, queue, outgoing: (ids) => redactDestinationQueues(destinations.events, destinations.queues, ids), journeys: journeys.forget });
       const dashboard = await startDashboard(base, { held, profiles: profiles.profiles, events: destinations.events, queues: destinations.queues });
       const trackingPlans = await startTrackingPlans(base, { held });
       const planReports = await startTrackingPlanReports(base);
@@ -133,11 +151,16 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       const kpis = await startKpis(base);
       const alerting = await startAlerts(base, { queue, scheduling, destinations });
       const recommendations = startRecommendations(base, { held });
-      routes.push(jobs.routes, audience.routes, destinations.routes, segments.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes, kpis.routes, alerting.routes, recommendations.routes);
+      routes.push(jobs.routes, audience.routes, destinations.routes, segments.routes, journeys.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes, kpis.routes, alerting.routes, recommendations.routes);
       ({ membership } = segments);
       ({ alerts } = alerting);
       ({ webhooks } = audience);
-      if (loadWorkers) await startLoadWorkers(base, { hasher: held.hasher, fanOut: destinations.fanOut });
+      // The loaded events go to the event destinations, then to the journeys.
+      const fanOut = async (events: LoadedEvent[]) => {
+        await destinations.fanOut?.(events);
+        await journeyHooks.fanOut(events);
+      };
+      if (loadWorkers) await startLoadWorkers(base, { hasher: held.hasher, fanOut });
     } else {
       routes.push(async (instance) => {
         await instance.register(noClickHouseFallback);

@@ -1,0 +1,258 @@
+import { Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
+import type { Logger } from '../pipeline/core/logger.js';
+import { QUEUE_NAMES } from '../pipeline/redis/key-names.js';
+import { meetsCondition } from './branch-condition.js';
+import { passesWhere } from './event-match.js';
+import { durationMs, type JourneyDefinition } from './journey-definition.js';
+import { nextVisit, type Instance, type JourneyInstances } from './journey-instances.js';
+import { addJob, JOB_ATTEMPTS, jobIds, type JourneyJobs, type JourneyQueue, type JourneyTrigger, type StepJob } from './journey-queue.js';
+import type { JourneyEvent, JourneyEventKind, JourneyRecords } from './journey-records.js';
+import type { Journey, JourneyStore } from './journey-store.js';
+import type { MessageSender } from './messages/message-sender.js';
+
+export interface EngineDeps {
+  store: JourneyStore;
+  instances: JourneyInstances;
+  records: JourneyRecords;
+  queue: JourneyQueue;
+  sender: MessageSender;
+  /** Branch conditions, segment and lifecycle entries. */
+  clickhouse: ClickHouseClient;
+  database: string;
+  /** The segment language's time zone (branch conditions' windows). */
+  segmentsTimeZone: string;
+  log: Logger;
+}
+
+export interface JourneyEngine {
+  /** Starts instances of a journey (current version) for the profiles that may enter now; answers how many. */
+  enter(journey: Journey, profiles: readonly string[], now: number, entryEvent?: Record<string, unknown>): Promise<number>;
+  /** Loaded events that journeys name: exits, waits for an event, goals, then event entries. */
+  onEvents(triggers: readonly JourneyTrigger[]): Promise<void>;
+  /** Ends every active instance of a journey (it is being deleted), recorded as exited. */
+  endAll(journeyId: string, reason: string): Promise<number>;
+  runStep(job: Job<StepJob>): Promise<void>;
+  /** A wait_for's timeout: the instance moves to on_timeout unless its event came first. */
+  runTimeout(job: Job<StepJob>): Promise<void>;
+}
+
+/** The deterministic message id of a send: the same step of the same instance at the same visit asks with the same id. */
+export function messageIdOf(d: StepJob): string {
+  return `${d.j}.${d.i}.${d.s}.${d.v}`;
+}
+
+const stepOf = (at: string) => at.slice(0, at.lastIndexOf(':'));
+const visitOf = (at: string) => Number(at.slice(at.lastIndexOf(':') + 1));
+
+/**
+ * The journey engine: instances move step by step, each step a job of the journeys queue. A step runs only
+ * while its instance is at it (`step:visit`, moved atomically in Redis), records itself in journey_events,
+ * then moves the instance on and queues the next step (a wait: delayed until due). A step job that finds its
+ * instance elsewhere makes sure the step it is at is queued, so a crash between moving and queueing loses nothing.
+ */
+export function createJourneyEngine(deps: EngineDeps): JourneyEngine {
+  const { store, instances, records, queue, log } = deps;
+
+  const row = (i: Pick<Instance, 'id' | 'journeyId' | 'version' | 'profileId'>, step: string, visit: number, kind: JourneyEventKind, detail?: Record<string, unknown>): JourneyEvent => ({
+    journey_id: i.journeyId,
+    version: i.version,
+    profile_id: i.profileId,
+    instance_id: i.id,
+    step,
+    visit,
+    kind,
+    at: Date.now(),
+    ...(detail ? { detail } : {}),
+  });
+
+  const stepJob = (i: Instance, s: string, v: number): StepJob => ({ i: i.id, j: i.journeyId, p: i.profileId, s, v });
+
+  /** Queues the step the instance is at, due when it is due (nothing, while its job exists). */
+  async function ensureQueued(i: Instance): Promise<void> {
+    const d = stepJob(i, stepOf(i.at), visitOf(i.at));
+    await addJob(queue, 'step', d, jobIds.step(d), i.due - Date.now());
+  }
+
+  async function moveTo(i: Instance, d: JourneyDefinition, from: string, next: string, due: number): Promise<void> {
+    const target = d.steps[next]!;
+    const waiting = target.type === 'wait_for' ? target.event : '';
+    if (!(await instances.move(i, from, next, waiting, due))) return;
+    const job = stepJob(i, next, nextVisit(i, next));
+    await addJob(queue, 'step', job, jobIds.step(job), due - Date.now());
+  }
+
+  /** Records the exit, then ends the instance (a retried exit records under the same key). */
+  async function finish(i: Instance, from: string, detail: Record<string, unknown>): Promise<void> {
+    await records.record(row(i, '', 0, 'exited', detail));
+    await instances.end(i, from, Date.now());
+  }
+
+  async function runStep(job: Job<StepJob>): Promise<void> {
+    const d = job.data;
+    const here = `${d.s}:${d.v}`;
+    const i = await instances.get(d.i);
+    if (!i) return;
+    if (i.at !== here) return ensureQueued(i);
+    const def = await store.version(i.journeyId, i.version);
+    if (!def) return finish(i, here, { step: d.s, reason: 'journey_deleted' });
+    const step = def.steps[d.s]!;
+    const now = Date.now();
+    switch (step.type) {
+      case 'wait':
+        await records.record(row(i, d.s, d.v, 'step'));
+        return moveTo(i, def, here, step.next, now + durationMs(step.duration));
+      case 'branch': {
+        const yes = await meetsCondition(deps.clickhouse, deps.database, deps.segmentsTimeZone, step.condition, i.profileId, now);
+        await records.record(row(i, d.s, d.v, 'step', { branch: yes ? 'yes' : 'no' }));
+        return moveTo(i, def, here, yes ? step.yes : step.no, now);
+      }
+      case 'wait_for':
+        await records.record(row(i, d.s, d.v, 'step', { waiting_for: step.event }));
+        await addJob(queue, 'timeout', d, jobIds.timeout(d), durationMs(step.timeout));
+        return;
+      case 'exit':
+        await records.record(row(i, d.s, d.v, 'step'));
+        return finish(i, here, { step: d.s });
+      case 'send': {
+        await records.record(row(i, d.s, d.v, 'step', { channel: step.channel, template: step.template }));
+        const messageId = messageIdOf(d);
+        const outcome = await deps.sender.send({
+          messageId,
+          journeyId: i.journeyId,
+          journeyVersion: i.version,
+          instanceId: i.id,
+          step: d.s,
+          profileId: i.profileId,
+          channel: step.channel,
+          templateId: step.template,
+          ...(step.subscription_group !== undefined ? { subscriptionGroup: step.subscription_group } : {}),
+          ...(step.destination_id !== undefined ? { destinationId: step.destination_id } : {}),
+          ...(i.entryEvent ? { entryEvent: i.entryEvent } : {}),
+        });
+        switch (outcome.status) {
+          case 'held':
+            // Quiet hours: the same step, same visit (so the same message id), asked again when they end.
+            await addJob(queue, 'step', d, jobIds.held(d, outcome.until), outcome.until - Date.now());
+            return;
+          case 'failed':
+            if (outcome.retryable && job.attemptsMade + 1 < (job.opts.attempts ?? JOB_ATTEMPTS)) throw new Error(`send ${messageId} failed: ${outcome.reason}`);
+            await records.record(row(i, d.s, d.v, 'failed', { message_id: messageId, reason: outcome.reason, retryable: outcome.retryable }));
+            break;
+          case 'sent':
+            await records.record(row(i, d.s, d.v, 'sent', { message_id: messageId, ...(outcome.providerId !== undefined ? { provider_id: outcome.providerId } : {}) }));
+            break;
+          case 'suppressed':
+            await records.record(row(i, d.s, d.v, 'suppressed', { message_id: messageId, reason: outcome.reason }));
+            break;
+        }
+        return moveTo(i, def, here, step.next, Date.now());
+      }
+    }
+  }
+
+  async function runTimeout(job: Job<StepJob>): Promise<void> {
+    const d = job.data;
+    const here = `${d.s}:${d.v}`;
+    const i = await instances.get(d.i);
+    if (!i || i.at !== here) return;
+    const def = await store.version(i.journeyId, i.version);
+    if (!def) return finish(i, here, { step: d.s, reason: 'journey_deleted' });
+    const step = def.steps[d.s]!;
+    if (step.type === 'wait_for') await moveTo(i, def, here, step.on_timeout, Date.now());
+  }
+
+  async function enter(journey: Journey, profiles: readonly string[], now: number, entryEvent?: Record<string, unknown>): Promise<number> {
+    if (journey.paused) return 0;
+    let entered = 0;
+    for (const profileId of profiles) {
+      const i = await instances.claim(journey.id, journey.version, journey, profileId, now, entryEvent);
+      if (!i) {
+        // Already in: make sure its step is queued (an entry retried after a crash between claim and queue).
+        const active = (await instances.ofJourney(journey.id))[profileId];
+        const current = active === undefined ? undefined : await instances.get(active);
+        if (current && current.at === `${journey.start}:1`) await ensureQueued(current);
+        continue;
+      }
+      await records.record(row(i, '', 0, 'entered', entryEvent ? { message_id: entryEvent.messageId } : undefined));
+      await ensureQueued(i);
+      entered++;
+    }
+    return entered;
+  }
+
+  async function onEvents(triggers: readonly JourneyTrigger[]): Promise<void> {
+    const journeys = await store.list();
+    const versions = new Map<string, Promise<JourneyDefinition | undefined>>();
+    const definition = (i: Instance) => {
+      const key = `${i.journeyId}@${i.version}`;
+      if (!versions.has(key)) versions.set(key, store.version(i.journeyId, i.version));
+      return versions.get(key)!;
+    };
+    for (const t of triggers) {
+      for (const i of await instances.ofProfile(t.p)) {
+        const def = await definition(i);
+        if (!def) continue;
+        if (def.exit_on?.event === t.event) {
+          await finish(i, '', { step: stepOf(i.at), reason: 'exit_on', message_id: t.messageId });
+          continue;
+        }
+        const step = def.steps[stepOf(i.at)];
+        if (i.waiting === t.event && step?.type === 'wait_for') await moveTo(i, def, i.at, step.on_event, Date.now());
+      }
+      for (const [instanceId, goal] of await instances.goals(t.p)) {
+        if (goal.until < t.r) await instances.takeGoal(t.p, instanceId);
+        else if (goal.event === t.event && (await instances.takeGoal(t.p, instanceId))) {
+          await records.record({ journey_id: goal.journeyId, version: goal.version, profile_id: t.p, instance_id: instanceId, step: '', visit: 0, kind: 'goal', at: Date.now(), detail: { message_id: t.messageId } });
+        }
+      }
+      const entryEvent = { type: 'track', event: t.event, messageId: t.messageId, properties: t.properties, timestamp: new Date(t.timestamp).toISOString() };
+      for (const j of journeys) {
+        if ('event' in j.entry && j.entry.event === t.event && passesWhere(t.properties, j.entry.where, t.timestamp)) await enter(j, [t.p], Date.now(), entryEvent);
+      }
+    }
+  }
+
+  return {
+    enter,
+    onEvents,
+    runStep,
+    runTimeout,
+    async endAll(journeyId, reason) {
+      let ended = 0;
+      for (const instanceId of Object.values(await instances.ofJourney(journeyId))) {
+        const i = await instances.get(instanceId);
+        if (!i) continue;
+        await finish(i, '', { step: stepOf(i.at), reason });
+        ended++;
+      }
+      return ended;
+    },
+  };
+}
+
+/** What the engine's worker does with each job of the journeys queue. */
+export interface JourneyJobHandlers {
+  step(job: Job<StepJob>): Promise<void>;
+  timeout(job: Job<StepJob>): Promise<void>;
+  events(job: Job<JourneyJobs['events']>): Promise<void>;
+  segment(job: Job<JourneyJobs['segment']>): Promise<void>;
+  lifecycle(job: Job<JourneyJobs['lifecycle']>): Promise<void>;
+  date(job: Job<JourneyJobs['date']>): Promise<void>;
+}
+
+/** The worker of the journeys queue. */
+export function startJourneyWorker(connection: ConnectionOptions, prefix: string, concurrency: number, handlers: JourneyJobHandlers, log: Logger) {
+  const worker = new Worker(
+    QUEUE_NAMES.journeys,
+    async (job) => {
+      const handle = handlers[job.name as keyof JourneyJobHandlers] as ((job: Job) => Promise<void>) | undefined;
+      if (!handle) throw new Error(`unknown journeys job ${job.name}`);
+      await handle(job);
+    },
+    { connection, prefix, concurrency },
+  );
+  worker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'journey job failed'));
+  worker.on('error', (err) => log.warn({ err: err.message }, 'journeys worker error'));
+  return worker;
+}
