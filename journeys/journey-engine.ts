@@ -82,7 +82,10 @@ export function createJourneyEngine(deps: EngineDeps): JourneyEngine {
     await addJob(queue, 'step', job, jobIds.step(job), due - Date.now());
   }
 
-  /** Records the exit, then ends the instance (a retried exit records under the same key). */
+  /**
+   * Records the exit, then ends the instance (a retried exit records under the same key). `detail`: why
+   * (exit_step, exit_on, journey_deleted) and `at_step`, the step it was at: running, or due next after a wait.
+   */
   async function finish(i: Instance, from: string, detail: Record<string, unknown>): Promise<void> {
     await records.record(row(i, '', 0, 'exited', detail));
     await instances.end(i, from, Date.now());
@@ -95,7 +98,7 @@ export function createJourneyEngine(deps: EngineDeps): JourneyEngine {
     if (!i) return;
     if (i.at !== here) return ensureQueued(i);
     const def = await store.version(i.journeyId, i.version);
-    if (!def) return finish(i, here, { step: d.s, reason: 'journey_deleted' });
+    if (!def) return finish(i, here, { at_step: d.s, reason: 'journey_deleted' });
     const step = def.steps[d.s]!;
     const now = Date.now();
     switch (step.type) {
@@ -113,7 +116,7 @@ export function createJourneyEngine(deps: EngineDeps): JourneyEngine {
         return;
       case 'exit':
         await records.record(row(i, d.s, d.v, 'step'));
-        return finish(i, here, { step: d.s });
+        return finish(i, here, { at_step: d.s, reason: 'exit_step' });
       case 'send': {
         await records.record(row(i, d.s, d.v, 'step', { channel: step.channel, template: step.template }));
         const messageId = messageIdOf(d);
@@ -157,7 +160,7 @@ export function createJourneyEngine(deps: EngineDeps): JourneyEngine {
     const i = await instances.get(d.i);
     if (!i || i.at !== here) return;
     const def = await store.version(i.journeyId, i.version);
-    if (!def) return finish(i, here, { step: d.s, reason: 'journey_deleted' });
+    if (!def) return finish(i, here, { at_step: d.s, reason: 'journey_deleted' });
     const step = def.steps[d.s]!;
     if (step.type === 'wait_for') await moveTo(i, def, here, step.on_timeout, Date.now());
   }
@@ -194,7 +197,7 @@ export function createJourneyEngine(deps: EngineDeps): JourneyEngine {
         const def = await definition(i);
         if (!def) continue;
         if (def.exit_on?.event === t.event) {
-          await finish(i, '', { step: stepOf(i.at), reason: 'exit_on', message_id: t.messageId });
+          await finish(i, '', { at_step: stepOf(i.at), reason: 'exit_on', message_id: t.messageId });
           continue;
         }
         const step = def.steps[stepOf(i.at)];
@@ -223,7 +226,7 @@ export function createJourneyEngine(deps: EngineDeps): JourneyEngine {
       for (const instanceId of Object.values(await instances.ofJourney(journeyId))) {
         const i = await instances.get(instanceId);
         if (!i) continue;
-        await finish(i, '', { step: stepOf(i.at), reason });
+        await finish(i, '', { at_step: stepOf(i.at), reason });
         ended++;
       }
       return ended;
