@@ -162,7 +162,7 @@ describe('the engine', () => {
     const id = `waitfor-${run}`;
     const event = `Checkout ${run}`;
     const paid = `Paid ${run}`;
-    await put(id, journey(event, { wait: { type: 'wait_for', event: paid, timeout: { seconds: 2 }, on_event: 'thanks', on_timeout: 'remind' }, thanks: send('other', 'done'), remind: send('cart-reminder', 'done'), done: { type: 'exit' } }));
+    await put(id, journey(event, { wait: { type: 'wait_for', event: paid, timeout: { seconds: 6 }, on_event: 'thanks', on_timeout: 'remind' }, thanks: send('other', 'done'), remind: send('cart-reminder', 'done'), done: { type: 'exit' } }));
     const [payer, idler] = [`payer-${run}`, `idler-${run}`];
     await track(payer, event);
     await track(idler, event);
@@ -213,7 +213,7 @@ describe('the engine', () => {
 
   test('re-entry: never lets a profile in once; after_exit again once it left; pause lets nobody in until resumed', async () => {
     const steps = { done: { type: 'exit' } };
-    const [never, again, paused, marker] = ['never', 'again', 'paused', 'marker'].map((n) => `${n}-${run}`);
+    const [never, again, paused, marker] = [`never-${run}`, `again-${run}`, `paused-${run}`, `marker-${run}`] as const;
     const event = `Enter ${run}`;
     await put(never, journey(event, steps, { re_entry: 'never' }));
     await put(again, journey(event, steps, { re_entry: 'after_exit' }));
