@@ -43,6 +43,8 @@ export interface JourneyInstances {
   ofProfile(profileId: string): Promise<Instance[]>;
   /** The active instance ids of a journey, by profile. */
   ofJourney(journeyId: string): Promise<Record<string, string>>;
+  /** The active instance id of a profile in a journey. */
+  activeOf(journeyId: string, profileId: string): Promise<string | undefined>;
   goals(profileId: string): Promise<Map<string, GoalWatch>>;
   /** Takes a goal watch off: true for the one caller that took it. */
   takeGoal(profileId: string, instanceId: string): Promise<boolean>;
@@ -124,6 +126,7 @@ export function journeyInstances(redis: Redis, keys: JourneyKeys): JourneyInstan
       return (await Promise.all(ids.map(get))).filter((i): i is Instance => i !== undefined);
     },
     ofJourney: (journeyId) => redis.hgetall(keys.active(journeyId)),
+    activeOf: async (journeyId, profileId) => (await redis.hget(keys.active(journeyId), profileId)) ?? undefined,
     async goals(profileId) {
       const all = await redis.hgetall(keys.goals(profileId));
       return new Map(Object.entries(all).map(([id, json]) => [id, JSON.parse(json) as GoalWatch]));
