@@ -6,7 +6,7 @@ import { meetsCondition } from './branch-condition.js';
 import { passesWhere } from './event-match.js';
 import { durationMs, type JourneyDefinition } from './journey-definition.js';
 import { nextVisit, type Instance, type JourneyInstances } from './journey-instances.js';
-import { addJob, JOB_ATTEMPTS, jobIds, type JourneyJobs, type JourneyQueue, type JourneyTrigger, type StepJob } from './journey-queue.js';
+import { addJob, BACKOFF_MS, JOB_ATTEMPTS, jobIds, type JourneyJobs, type JourneyQueue, type JourneyTrigger, type StepJob } from './journey-queue.js';
 import type { JourneyEvent, JourneyEventKind, JourneyRecords } from './journey-records.js';
 import type { Journey, JourneyStore } from './journey-store.js';
 import type { MessageSender } from './messages/message-sender.js';
@@ -98,10 +98,13 @@ export function createJourneyEngine(deps: EngineDeps): JourneyEngine {
     await instances.end(i, from, Date.now());
   }
 
-  async function runStep(job: Job<StepJob>): Promise<void> {
-    const d = job.data;
+  /**
+   * Runs the step `d` of the instance: from its job (`attempts`: how many it has had and may have), or inline
+   * (undefined: the first step, run by the entry itself; a retryable failure queues the step as a job).
+   */
+  async function runStepOf(d: StepJob, attempts: { made: number; of: number } | undefined, known?: Instance): Promise<void> {
     const here = `${d.s}:${d.v}`;
-    const i = await instances.get(d.i);
+    const i = known ?? (await instances.get(d.i));
     if (!i) return;
     if (i.at !== here) return ensureQueued(i);
     const def = await store.version(i.journeyId, i.version);
@@ -146,7 +149,11 @@ export function createJourneyEngine(deps: EngineDeps): JourneyEngine {
             await addJob(queue, 'step', d, jobIds.held(d, outcome.until), outcome.until - Date.now());
             return;
           case 'failed':
-            if (outcome.retryable && job.attemptsMade + 1 < (job.opts.attempts ?? JOB_ATTEMPTS)) throw new Error(`send ${messageId} failed: ${outcome.reason}`);
+            if (outcome.retryable && !attempts) {
+              await addJob(queue, 'step', d, jobIds.step(d), BACKOFF_MS);
+              return;
+            }
+            if (outcome.retryable && attempts!.made + 1 < attempts!.of) throw new Error(`send ${messageId} failed: ${outcome.reason}`);
             await records.record(row(i, d.s, d.v, 'failed', { message_id: messageId, reason: outcome.reason, retryable: outcome.retryable }));
             break;
           case 'sent':
@@ -160,6 +167,8 @@ export function createJourneyEngine(deps: EngineDeps): JourneyEngine {
       }
     }
   }
+
+  const runStep = (job: Job<StepJob>) => runStepOf(job.data, { made: job.attemptsMade, of: job.opts.attempts ?? JOB_ATTEMPTS });
 
   async function runTimeout(job: Job<StepJob>): Promise<void> {
     const d = job.data;
@@ -185,8 +194,10 @@ export function createJourneyEngine(deps: EngineDeps): JourneyEngine {
         return;
       }
       await records.record(row(i, '', 0, 'entered', entryEvent ? { message_id: entryEvent.messageId } : undefined));
-      await ensureQueued(i);
       entered++;
+      // The first step at once, without a trip through the queue: were this to fail or the process to die, the
+      // entry is retried, finds the profile in, and queues the step.
+      await runStepOf(stepJob(i, journey.start, 1), undefined, i);
     });
     return entered;
   }

@@ -135,7 +135,11 @@ describe('definitions', () => {
       const res = await admin(method, path);
       expect([res.status, res.body.code], `${method} ${path}`).toEqual([404, 'CDP_JOURNEY_NOT_FOUND']);
     }
-    expect((await admin('GET', '/v1/journeys/NOT_AN_ID/stats')).status).toBe(400);
+    for (const [method, path] of [['GET', '/v1/journeys/NOT_AN_ID'], ['DELETE', '/v1/journeys/NOT_AN_ID'], ['POST', '/v1/journeys/NOT_AN_ID/pause'], ['POST', '/v1/journeys/NOT_AN_ID/resume'], ['GET', '/v1/journeys/NOT_AN_ID/stats']] as const) {
+      expect((await admin(method, path)).status, `${method} ${path}`).toBe(400);
+    }
+    expect((await admin('POST', '/v1/journeys', { ...valid, id: 'Bad Id' })).status).toBe(400);
+    expect((await admin('POST', '/v1/journeys', { ...valid, unknown_field: 1 })).status).toBe(400);
     expect((await admin('POST', '/v1/journeys', { ...valid, id })).status).toBe(409);
   });
 });

@@ -44,7 +44,7 @@ export const NO_MESSAGES: MessageSender = {
 };
 
 /** Steps run this many at a time per worker process: most wait on Redis, ClickHouse (a branch) or a channel. */
-const CONCURRENCY = 32;
+const CONCURRENCY = 128;
 
 /**
  * Journeys wherever ClickHouse is held: their routes (`/v1/journeys`), and with the workers role the engine's
