@@ -2,15 +2,14 @@ import type { Job } from 'bullmq';
 import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
 import { chTime } from '../pipeline/clickhouse/ch-time.js';
 import type { LoadedEvent } from '../pipeline/load/load-batch.js';
-import { survivingProfile } from '../identity/surviving-profile.js';
 import type { SegmentRunCommitted } from '../segments/membership/membership-runner.js';
 import { eventsOf, type JourneyEntry } from './journey-definition.js';
 import type { JourneyEngine } from './journey-engine.js';
 import { addJob, jobIds, type JourneyJobs, type JourneyQueue, type JourneyTrigger } from './journey-queue.js';
 import type { JourneyStore } from './journey-store.js';
 
-// How profiles reach the journeys: loaded events (the loader's hook), committed segment runs, the lifecycle
-// job's transitions, and each day's date entries. The hooks only queue: the loader, the membership runner and
+// How profiles reach the journeys: loaded events (the loader's hook), committed segment runs and the lifecycle
+// job's transitions (each day's date entries are journeys/date-entries.ts's). The hooks only queue: the loader, the membership runner and
 // the job runner never wait on a journey.
 
 /**
@@ -60,34 +59,14 @@ export function journeyJobHook(store: JourneyStore, queue: JourneyQueue): (job: 
   };
 }
 
-/** A day `daysAhead` days after `now`, as month and day in the time zone. */
-export function localMonthDay(now: number, daysAhead: number, timeZone: string): { month: number; day: number } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, month: 'numeric', day: 'numeric' }).formatToParts(new Date(now + daysAhead * 86_400_000));
-  const part = (type: string) => Number(parts.find((p) => p.type === type)!.value);
-  return { month: part('month'), day: part('day') };
-}
-
-/** Keeps a journey's daily date-entry schedule as its definition says: at `at` in the time zone, or none. */
-export async function syncDateSchedule(queue: JourneyQueue, journeyId: string, entry: JourneyEntry | undefined, timeZone: string): Promise<void> {
-  const id = jobIds.dateScheduler(journeyId);
-  if (!entry || !('date_trait' in entry)) {
-    await queue.removeJobScheduler(id);
-    return;
-  }
-  const [hour, minute] = entry.at.split(':').map(Number);
-  await queue.upsertJobScheduler(id, { pattern: `0 ${minute} ${hour} * * *`, tz: timeZone }, { name: 'date', data: { j: journeyId }, opts: { removeOnComplete: true, removeOnFail: 100 } });
-}
-
 export interface EntryHandlerDeps {
   engine: JourneyEngine;
   store: JourneyStore;
   clickhouse: ClickHouseClient;
   database: string;
-  /** JOURNEYS_TIME_ZONE: date entries' days. */
-  timeZone: string;
 }
 
-/** The entry jobs of the journeys queue. */
+/** The entry jobs of the journeys queue (but the date entries). */
 export function entryHandlers(deps: EntryHandlerDeps) {
   const { engine, store, clickhouse, database: db } = deps;
   const profiles = async (query: string, params: Record<string, unknown>) =>
@@ -114,21 +93,6 @@ export function entryHandlers(deps: EntryHandlerDeps) {
         );
         await engine.enter(j, moved, Date.now());
       }
-    },
-    async date(job: Job<JourneyJobs['date']>) {
-      const j = await store.get(job.data.j);
-      if (!j || j.paused || !('date_trait' in j.entry)) return;
-      const { month, day } = localMonthDay(Date.now(), j.entry.days_before, deps.timeZone);
-      // The trait's latest value under the surviving profile, as the segment language reads a trait.
-      const s = survivingProfile(db, 't');
-      const due = await profiles(
-        `SELECT profile_id FROM (
-  SELECT survivor AS profile_id, toDate(parseDateTimeBestEffortOrNull(value)) AS d
-  FROM (SELECT ${s.profileId} AS survivor, argMax(t.value, (t.timestamp, t.received_at)) AS value FROM ${db}.profile_traits AS t ${s.join} WHERE t.trait = {trait:String} GROUP BY survivor)
-) WHERE toMonth(d) = {month:UInt8} AND toDayOfMonth(d) = {day:UInt8} ORDER BY profile_id`,
-        { trait: j.entry.date_trait, month, day },
-      );
-      await engine.enter(j, due, Date.now());
     },
   };
 }

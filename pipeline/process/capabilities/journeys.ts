@@ -1,7 +1,9 @@
 import type { EventDestinationStore } from '../../destinations/event-destination-store.js';
 import type { LoadedEvent } from '../../load/load-batch.js';
-import { createJourneyEngine, startJourneyWorker } from '../../../journeys/journey-engine.js';
-import { entryHandlers, journeyFanOut, journeyJobHook, journeySegmentHook, syncDateSchedule } from '../../../journeys/journey-entries.js';
+import { createJourneyEngine } from '../../../journeys/journey-engine.js';
+import { startJourneyWorker } from '../../../journeys/journey-worker.js';
+import { dateEntries, syncDateSchedule } from '../../../journeys/date-entries.js';
+import { entryHandlers, journeyFanOut, journeyJobHook, journeySegmentHook } from '../../../journeys/journey-entries.js';
 import { journeyInstances } from '../../../journeys/journey-instances.js';
 import { createJourneyQueue, type JourneyQueue } from '../../../journeys/journey-queue.js';
 import { journeyRecords } from '../../../journeys/journey-records.js';
@@ -67,8 +69,9 @@ export async function startJourneys(
   const engine = createJourneyEngine({ store, instances, records, queue, sender: deps.sender, clickhouse, database, segmentsTimeZone: config.SEGMENTS_TIME_ZONE, log });
   if (deps.loadWorkers) {
     for (const journey of await store.list()) await syncDateSchedule(queue, journey.id, journey.entry, timeZone);
-    const entries = entryHandlers({ engine, store, clickhouse, database, timeZone });
-    const worker = startJourneyWorker(ownRedis(base, 'worker'), config.QUEUE_PREFIX, CONCURRENCY, { step: engine.runStep, timeout: engine.runTimeout, ...entries }, log);
+    const entries = entryHandlers({ engine, store, clickhouse, database });
+    const date = dateEntries({ engine, store, clickhouse, database, timeZone });
+    const worker = startJourneyWorker(ownRedis(base, 'worker'), config.QUEUE_PREFIX, CONCURRENCY, { step: engine.runStep, timeout: engine.runTimeout, date, ...entries }, log);
     base.onClose((redisGone) => worker.close(redisGone));
   }
   const routeDeps = {
