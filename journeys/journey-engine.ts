@@ -192,11 +192,12 @@ export function createJourneyEngine(deps: EngineDeps): JourneyEngine {
         if (current && current.at === `${journey.start}:1`) await ensureQueued(current);
         return;
       }
-      await records.record(row(i, '', 0, 'entered', entryEvent ? { message_id: entryEvent.messageId } : undefined));
+      // Recorded in the same group commit as the first step's rows.
+      const recorded = records.record(row(i, '', 0, 'entered', entryEvent ? { message_id: entryEvent.messageId } : undefined));
       entered++;
       // The first step at once, without a trip through the queue: were this to fail or the process to die, the
       // entry is retried, finds the profile in, and queues the step.
-      await runStepOf(stepJob(i, journey.start, 1), undefined, i);
+      await Promise.all([recorded, runStepOf(stepJob(i, journey.start, 1), undefined, i)]);
     });
     return entered;
   }

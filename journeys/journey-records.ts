@@ -22,7 +22,7 @@ export interface JourneyRecords {
   close(): Promise<void>;
 }
 
-const FLUSH_MS = 20;
+const FLUSH_MS = 50;
 const MAX_ROWS = 2000;
 
 /** The key of a happening within its instance: a step retried records it again under the same key. */
