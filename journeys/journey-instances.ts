@@ -109,7 +109,7 @@ export function journeyInstances(redis: Redis, keys: JourneyKeys): JourneyInstan
       };
       const claimed = await claimScript(
         [keys.active(journeyId), keys.history(journeyId), keys.instance(id), keys.profileInstances(profileId), keys.goals(profileId)],
-        [profileId, id, rule, after, now, goal ? JSON.stringify(goal) : '', ...Object.entries(fields).flat()],
+        [profileId, id, rule, after, now, goal ? JSON.stringify(goal) : '', d.goal ? durationMs(d.goal.within) : 0, ...Object.entries(fields).flat()],
       );
       return claimed === 1 ? parse(id, fields) : undefined;
     },
