@@ -186,10 +186,11 @@ export function createJourneyEngine(deps: EngineDeps): JourneyEngine {
     await inParallel(profiles, async (profileId) => {
       const i = await instances.claim(journey.id, journey.version, journey, profileId, now, entryEvent);
       if (!i) {
-        // Already in: make sure its step is queued (an entry retried after a crash between claim and queue).
+        // Already in: make sure the step it is at is queued (an entry retried after a crash between its claim,
+        // its first step and the queueing of the next; re-running a step where the instance is does no harm).
         const active = await instances.activeOf(journey.id, profileId);
         const current = active === undefined ? undefined : await instances.get(active);
-        if (current && current.at === `${journey.start}:1`) await ensureQueued(current);
+        if (current) await ensureQueued(current);
         return;
       }
       // Recorded in the same group commit as the first step's rows.
