@@ -57,6 +57,8 @@ export interface DeletionDeps {
    * queues and dead letters (pipeline/destinations/destination-redaction.ts); answers how many.
    */
   outgoing?: (profiles: string[]) => Promise<number>;
+  /** Ends the customer's journey instances and removes their pending steps and goal watches (journeys/journey-redaction.ts); answers how many instances. */
+  journeys?: (profiles: string[]) => Promise<number>;
   /** Forgets what else is kept of the customer in Redis by their profile ids (the messages' frequency counts). */
   forget?: (profiles: string[]) => Promise<void>;
   log: Logger;
@@ -204,6 +206,9 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, d
       // After the load queue: the jobs loaded meanwhile have sent their events on to the destinations' queues.
       const outgoing = deps.outgoing ? await deps.outgoing(profiles) : 0;
       if (outgoing > 0) deps.log.info({ events: outgoing }, 'deleted customer taken out of the event destinations\' queues');
+      // Before the tables: a step that runs meanwhile finds its instance gone and records nothing more.
+      const instances = deps.journeys ? await deps.journeys(profiles) : 0;
+      if (instances > 0) deps.log.info({ instances }, 'deleted customer taken out of the journeys');
       await deps.forget?.(profiles);
       // Every table holding a customer column, as the schema lists them (identity/erasure-targets.ts):
       // events are matched by profile and by identifier, so a customer's events loaded under no profile,

@@ -68,6 +68,7 @@ const TAGS = [
   { name: 'tracking plans', description: 'The events each source may send, as JSON Schemas checked at ingest (violations allowed, dropped or blocked, and recorded): plans, their violations, and drafts inferred from the events seen' },
   { name: 'segments', description: "Segments, the marketers' saved audiences: JSON conditions (trait, event, RFM groups, churn, CLV, other segments) or an analyst's SQL" },
   { name: 'computed traits', description: 'Per-customer values a shop defines over its events (count, sum, average, first, last, most frequent, ...), computed by the `traits` job; definitions and previews' },
+  { name: 'journeys', description: 'Automated journeys: profiles enter on an event, a segment, a lifecycle transition or a date trait, then wait, branch on the segment language and send messages, step by step; each step recorded in journey_events' },
   { name: 'audiences', description: "Who is in a segment, what changed since a cursor, and files to upload: for marketing tools, with an audience key" },
   { name: 'destinations', description: "Audience webhooks: every committed run's changes of a segment, HMAC-signed, retried, dead-lettered, replayable" },
   { name: 'profiles', description: 'Stitched customer profiles; deletion (right to erasure); the identity graph' },

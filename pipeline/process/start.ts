@@ -19,6 +19,7 @@ import type { AlertEvaluator } from '../../segments/alerts/alert-evaluator.js';
 import { forgetFrequencyCounts } from '../../journeys/messages/frequency-cap.js';
 import type { MessageSender } from '../../journeys/messages/message-sender.js';
 import { readSurvivor } from '../../identity/surviving-profile.js';
+import type { LoadedEvent } from '../load/load-batch.js';
 import { startAlerts } from './capabilities/alerts.js';
 import { startAudienceAndWebhooks } from './capabilities/audience-webhooks.js';
 import type { Base, Closer } from './capabilities/base.js';
@@ -31,6 +32,7 @@ import { startMessages } from './capabilities/messages.js';
 import { startDashboard } from './capabilities/dashboard.js';
 import { startEventDestinations } from './capabilities/event-destinations.js';
 import { startJobs } from './capabilities/jobs.js';
+import { openJourneys, startJourneys } from './capabilities/journeys.js';
 import { startKeys } from './capabilities/keys.js';
 import { startLoadWorkers } from './capabilities/load-workers.js';
 import { startProfiles } from './capabilities/profiles.js';
@@ -71,6 +73,11 @@ export interface Product {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** What sends the journeys' messages; the product's own (journeys/messages/) unless a test hands another. */
+  messageSender?: MessageSender;
+}
+
 /**
  * Starts the roles of one process: the capabilities process-plan.ts chooses for them, each bringing its routes
  * and handing its clean-up to the HTTP server's close. Fastify closes in reverse order: first it stops
@@ -79,7 +86,7 @@ export interface Product {
  * the load workers finish their batch, then the rest, the shared Redis connection and the private Redis last.
  * A failure during start-up closes, the same way, whatever was opened.
  */
-export async function startProduct(config: Config, roles: Role[], log: Logger): Promise<Product> {
+export async function startProduct(config: Config, roles: Role[], log: Logger, opts: StartOptions = {}): Promise<Product> {
   ensurePrivateDir(config.dataDir, log);
   const metrics = createMetrics();
   const redis = await resolveRedis(config, log, { onRestart: (result) => metrics.privateRedisRestarts.inc({ result }) });
@@ -132,15 +139,20 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       onClose(async () => {
         if (serverInfoWritten) removeServerInfo(config.dataDir);
       });
-      const jobs = await startJobs(base, { scheduling });
+      // The journeys' hooks first: jobs, segments and the loader hand their committed runs and loaded events to them.
+      const journeyHooks = openJourneys(base);
+      const jobs = await startJobs(base, { scheduling, onJobRun: journeyHooks.onJobRun });
       const audience = await startAudienceAndWebhooks(base, { scheduling });
       const destinations = await startEventDestinations(base, { destinations: audience.destinations, audience: audience.audience, webhooks: audience.webhooks, loadWorkers });
-      const segments = await startSegments(base, { held, jobsClickHouse: jobs.clickhouse, webhooks: audience.webhooks, scheduling });
+      const segments = await startSegments(base, { held, jobsClickHouse: jobs.clickhouse, webhooks: audience.webhooks, scheduling, onSegmentRun: journeyHooks.onSegmentRun });
       const computedTraits = startComputedTraits(base, { held });
+      // The journeys start last, after the messages they send through; a deletion reaches them through this.
+      let forgetJourneys: ((profiles: string[]) => Promise<number>) | undefined;
       const profiles = startProfiles(base, {
         held,
         queue,
         outgoing: (ids) => redactDestinationQueues(destinations.events, destinations.queues, ids),
+        journeys: async (ids) => (forgetJourneys ? forgetJourneys(ids) : 0),
         forget: (ids) => forgetFrequencyCounts(base.appRedis, base.redisKeys.messages, ids),
       });
       const dashboard = await startDashboard(base, { held, profiles: profiles.profiles, events: destinations.events, queues: destinations.queues });
@@ -151,13 +163,27 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       const alerting = await startAlerts(base, { queue, scheduling, destinations });
       const recommendations = startRecommendations(base, { held });
       const messaging = await startMessages(base, { profiles: profiles.profiles, events: destinations.events, queues: destinations.queues, publicUrl });
-      routes.push(jobs.routes, audience.routes, destinations.routes, segments.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes, kpis.routes, alerting.routes, recommendations.routes, messaging.routes);
+      const journeys = await startJourneys(base, {
+        hooks: journeyHooks,
+        held,
+        sender: opts.messageSender ?? messaging.sender,
+        segmentExists: async (id) => (await segments.store.get(id)) !== undefined,
+        destinations: destinations.events,
+        loadWorkers,
+      });
+      forgetJourneys = journeys.forget;
+      routes.push(jobs.routes, audience.routes, destinations.routes, segments.routes, journeys.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes, kpis.routes, alerting.routes, recommendations.routes, messaging.routes);
       ({ membership } = segments);
       ({ alerts } = alerting);
       ({ webhooks } = audience);
       messages = messaging.sender;
       survivorOf = (profileId) => readSurvivor(held.admin, config.CLICKHOUSE_DATABASE, profileId);
-      if (loadWorkers) await startLoadWorkers(base, { hasher: held.hasher, fanOut: destinations.fanOut });
+      // The loaded events go to the event destinations, then to the journeys.
+      const fanOut = async (events: LoadedEvent[]) => {
+        await destinations.fanOut?.(events);
+        await journeyHooks.fanOut(events);
+      };
+      if (loadWorkers) await startLoadWorkers(base, { hasher: held.hasher, fanOut });
     } else {
       routes.push(async (instance) => {
         await instance.register(noClickHouseFallback);

@@ -19,6 +19,8 @@ export const QUEUE_NAMES = {
   alerts: 'alerts',
   /** Alert state changes sent to the alerts' webhooks. */
   alertDeliveries: 'alert-deliveries',
+  /** Journey steps (waits as delayed jobs), wait_for timeouts, loaded events and entries for the journeys. */
+  journeys: 'journeys',
 } as const;
 
 /** The queue of one event destination: its events waiting, in load order, and its dead letters (failed jobs). */
@@ -117,12 +119,35 @@ export interface MessageKeys {
   sending(messageId: string): string;
 }
 
+/** Journeys (journeys/): definitions and the live instances, all in Redis. */
+export interface JourneyKeys {
+  /** set: every journey id. */
+  all: string;
+  /** counter: raised on every change of a definition, so the loader's hook knows when to read them again. */
+  changed: string;
+  /** hash: a journey's head (name, current version, paused, created_at, ...). */
+  one(journeyId: string): string;
+  /** hash: version → the definition as JSON; instances finish on the version they entered with. */
+  versions(journeyId: string): string;
+  /** hash: profile id → its active instance (one per profile and journey). */
+  active(journeyId: string): string;
+  /** hash: profile id → when its latest instance entered or, once it left, left (epoch ms): the re-entry rules read it. */
+  history(journeyId: string): string;
+  /** hash: one instance (journey, version, profile, at: step:visit, waiting, v:<step> visits, entry event). */
+  instance(instanceId: string): string;
+  /** set: the active instance ids of a profile. */
+  profileInstances(profileId: string): string;
+  /** hash: instance id → its goal watch (JSON: journey, version, event, until) of a profile, until reached or past. */
+  goals(profileId: string): string;
+}
+
 export interface RedisKeyNames {
   identity: IdentityGraphKeys;
   messages: MessageKeys;
   destinations: DestinationKeys;
   trackingPlans: TrackingPlanKeys;
   alerts: AlertKeys;
+  journeys: JourneyKeys;
   /** string: the load job that claimed a message (per source) within the dedupe window. */
   dedupeClaim(sourceId: string, messageId: string): string;
   /** string: an HMAC of a fixed text under the installation secret (pipeline/core/installation-secret.ts). */
@@ -165,6 +190,17 @@ export function redisKeyNames(prefix: string): RedisKeyNames {
       secret: (alertId) => `${prefix}:alert-secret:${alertId}`,
       state: (alertId) => `${prefix}:alert-state:${alertId}`,
       metricValue: (metric, minuteMs) => `${prefix}:alert-metric:${metric}:${minuteMs}`,
+    },
+    journeys: {
+      all: `${prefix}:journeys`,
+      changed: `${prefix}:journeys:changed`,
+      one: (journeyId) => `${prefix}:journey:${journeyId}`,
+      versions: (journeyId) => `${prefix}:journey-versions:${journeyId}`,
+      active: (journeyId) => `${prefix}:journey-active:${journeyId}`,
+      history: (journeyId) => `${prefix}:journey-history:${journeyId}`,
+      instance: (instanceId) => `${prefix}:journey-instance:${instanceId}`,
+      profileInstances: (profileId) => `${prefix}:journey-profile:${profileId}`,
+      goals: (profileId) => `${prefix}:journey-goals:${profileId}`,
     },
     // 96 bits of a hash of source and message id: about 80 bytes of Redis memory per claim.
     dedupeClaim: (sourceId, messageId) => `${prefix}:dd:${createHash('sha1').update(sourceId).update('\n').update(messageId).digest('base64url').slice(0, 16)}`,

@@ -28,6 +28,8 @@ export interface JobRunnerDeps {
   config: Config;
   log: Logger;
   metrics?: Metrics;
+  /** A job's run committed (journeys enter the profiles the lifecycle job moved); a failure is logged, not a failed run. */
+  onJobRun?: (job: JobName, asOf: number) => Promise<void>;
 }
 
 /**
@@ -65,6 +67,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       metrics?.jobRuns.inc({ job: name, status: 'succeeded' });
       metrics?.jobLastSuccess.set({ job: name }, finishedAt / 1000);
       log.info({ job: name, asOf: summary.as_of, rows, durationMs: summary.duration_ms }, 'job succeeded');
+      await deps.onJobRun?.(name, asOf).catch((err: unknown) => log.error({ job: name, err }, 'could not hand the run on'));
       return summary;
     } catch (err) {
       metrics?.jobRuns.inc({ job: name, status: 'failed' });

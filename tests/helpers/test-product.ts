@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type Config, type Role } from '../../pipeline/core/config.js';
 import { createLogger } from '../../pipeline/core/logger.js';
-import { startProduct, type Product } from '../../pipeline/process/start.js';
+import { startProduct, type Product, type StartOptions } from '../../pipeline/process/start.js';
 
 export const WRITE_KEY = 'wk_test_web';
 export const SOURCE_ID = 'web';
@@ -61,10 +61,10 @@ export function basicAuth(key: string): string {
   return `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
 }
 
-export async function startTestProduct(opts: { roles?: Role[]; env?: Record<string, string>; dataDir?: string } = {}): Promise<TestProduct> {
+export async function startTestProduct(opts: { roles?: Role[]; env?: Record<string, string>; dataDir?: string; start?: StartOptions } = {}): Promise<TestProduct> {
   const dataDir = opts.dataDir ?? tempDir();
   const config: Config = loadConfig(testEnv(dataDir, opts.env));
-  const product = await startProduct(config, opts.roles ?? ['api', 'workers'], createLogger(config));
+  const product = await startProduct(config, opts.roles ?? ['api', 'workers'], createLogger(config), opts.start);
   const request: TestProduct['request'] = async (method, route, body, o = {}) => {
     const headers: Record<string, string> = { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...o.headers };
     if (o.auth !== null) headers.authorization = o.auth ?? basicAuth(WRITE_KEY);

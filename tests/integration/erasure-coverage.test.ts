@@ -37,6 +37,7 @@ test('the tables of the migrations that hold a customer are every one the deleti
     identities: ['identifier', 'profile_id'],
     identity_edges: ['identifier', 'profile_id'],
     identity_merges: ['from_profiles', 'identifier', 'profile_id'],
+    journey_events: ['profile_id'],
     lifecycle_stages: ['profile_id'],
     lifecycle_transitions: ['profile_id'],
     messages: ['profile_id'],

@@ -40,7 +40,7 @@ describe('Redis key names', () => {
     ]);
     expect(keys.installationSecretCheck).toBe('{cdp}:secret:check');
     expect(API_KEY_NAMES).toEqual({ write: 'cdp:keys:write', secret: 'cdp:keys:secret', changed: 'cdp:keys:changed' });
-    expect(QUEUE_NAMES).toEqual({ load: 'load', jobs: 'jobs', segments: 'segments', webhooks: 'webhooks', alerts: 'alerts', alertDeliveries: 'alert-deliveries' });
+    expect(QUEUE_NAMES).toEqual({ load: 'load', jobs: 'jobs', segments: 'segments', webhooks: 'webhooks', alerts: 'alerts', alertDeliveries: 'alert-deliveries', journeys: 'journeys' });
   });
 
   test('tracking plans: the current versions and the channel announcing their changes', () => {
@@ -55,9 +55,24 @@ describe('Redis key names', () => {
     ]);
   });
 
+  test('journeys: definitions, versions, instances and what finds them', () => {
+    const j = keys.journeys;
+    expect([j.all, j.changed, j.one('cart'), j.versions('cart'), j.active('cart'), j.history('cart'), j.instance('i1'), j.profileInstances('p1'), j.goals('p1')]).toEqual([
+      '{cdp}:journeys',
+      '{cdp}:journeys:changed',
+      '{cdp}:journey:cart',
+      '{cdp}:journey-versions:cart',
+      '{cdp}:journey-active:cart',
+      '{cdp}:journey-history:cart',
+      '{cdp}:journey-instance:i1',
+      '{cdp}:journey-profile:p1',
+      '{cdp}:journey-goals:p1',
+    ]);
+  });
+
   test('every name under QUEUE_PREFIX follows the prefix given', () => {
     const other = redisKeyNames('{t1}');
-    const names = [...Object.values(other.identity), other.destinations.all, other.destinations.one('d'), other.destinations.ofSegment('s'), other.destinations.events, other.destinations.deliveryLease('d'), other.destinations.deliveryState('d'), other.trackingPlans.current, other.trackingPlans.changed, other.dedupeClaim('a', 'b'), other.installationSecretCheck, other.alerts.secret('a'), other.alerts.state('a'), other.alerts.metricValue('m', 0)];
+    const names = [...Object.values(other.identity), other.destinations.all, other.destinations.one('d'), other.destinations.ofSegment('s'), other.destinations.events, other.destinations.deliveryLease('d'), other.destinations.deliveryState('d'), other.trackingPlans.current, other.trackingPlans.changed, other.dedupeClaim('a', 'b'), other.installationSecretCheck, other.alerts.secret('a'), other.alerts.state('a'), other.alerts.metricValue('m', 0), other.journeys.all, other.journeys.changed, other.journeys.one('j'), other.journeys.versions('j'), other.journeys.active('j'), other.journeys.history('j'), other.journeys.instance('i'), other.journeys.profileInstances('p'), other.journeys.goals('p')];
     for (const name of names) expect(name.startsWith('{t1}:')).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ import { clearChart, drawChurnChart, drawEventsChart, drawQualityChart, drawSegm
 import { renderCustomer } from './customer-view.js';
 import { loadDecisionBoard } from './decision-board.js';
 import { renderDestinations } from './destinations-panel.js';
+import { renderJourneys, type JourneySummary } from './journeys-panel.js';
 import { byId, el, fillTable, setText } from './dom.js';
 import { fmtDuration, fmtInt, fmtMoney, fmtTime } from './format.js';
 import { dateInputValue, renderStageTiles, renderTransitions } from './lifecycle-panel.js';
@@ -250,6 +251,12 @@ async function loadDestinations(key: string): Promise<void> {
   renderDestinations(byId<HTMLTableElement>('destination-health'), health.destinations);
 }
 
+async function loadJourneys(key: string): Promise<void> {
+  const { journeys } = await getJson<{ journeys: Omit<JourneySummary, 'stats'>[] }>('/v1/journeys', key);
+  const withStats = await Promise.all(journeys.map(async (j) => ({ ...j, stats: (await getJson<{ stats: JourneySummary['stats'] }>(`/v1/journeys/${encodeURIComponent(j.id)}/stats`, key)).stats })));
+  renderJourneys(byId('journey-funnels'), withStats);
+}
+
 /** Loads every section; a refused key sends the viewer back to the key form with the reason. */
 async function loadAll(key: string): Promise<void> {
   setText('status', 'Loading…');
@@ -265,6 +272,7 @@ async function loadAll(key: string): Promise<void> {
       section('segments', () => loadSegments(key)),
       section('data-quality', () => loadQuality(key)),
       section('destinations', () => loadDestinations(key)),
+      section('journeys', () => loadJourneys(key)),
     ]);
     const ok = results.every(Boolean);
     setText('status', ok ? `Updated ${new Date().toLocaleTimeString()}` : 'Some sections failed to load');

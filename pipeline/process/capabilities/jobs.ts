@@ -11,10 +11,10 @@ export interface Jobs extends Served {
 }
 
 /** The scheduled SQL jobs (orders, RFM, churn, ...): run on demand (`/v1/jobs/:name/run`) and, with `scheduling`, on JOBS_CRON. */
-export async function startJobs(base: Base, deps: { scheduling: boolean }): Promise<Jobs> {
+export async function startJobs(base: Base, deps: { scheduling: boolean; onJobRun?: (job: string, asOf: number) => Promise<void> }): Promise<Jobs> {
   const { config, log } = base;
   const clickhouse = await ownClickHouse(base);
-  const jobs = createJobRunner({ clickhouse, config, log: log.child({ role: 'jobs' }), metrics: base.metrics });
+  const jobs = createJobRunner({ clickhouse, config, log: log.child({ role: 'jobs' }), metrics: base.metrics, onJobRun: deps.onJobRun });
   if (deps.scheduling) {
     const scheduler = await startJobScheduler(ownRedis(base, 'worker'), config, jobs, log.child({ role: 'scheduler' }));
     base.onClose((redisGone) => scheduler.close(redisGone));

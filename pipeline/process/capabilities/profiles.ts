@@ -8,7 +8,10 @@ import type { Base, Served } from './base.js';
 import type { HeldClickHouse } from './clickhouse-held.js';
 
 /** The profile API (read, look up, delete) and the identity graph's rebuild (`/v1/identity/rebuild`). */
-export function startProfiles(base: Base, deps: { held: HeldClickHouse; queue: LoadQueue; outgoing?: (profiles: string[]) => Promise<number>; forget?: (profiles: string[]) => Promise<void> }): Served & { profiles: ProfileStore } {
+export function startProfiles(
+  base: Base,
+  deps: { held: HeldClickHouse; queue: LoadQueue; outgoing?: (profiles: string[]) => Promise<number>; journeys?: (profiles: string[]) => Promise<number>; forget?: (profiles: string[]) => Promise<void> },
+): Served & { profiles: ProfileStore } {
   const { config, appRedis } = base;
   const { admin, hasher } = deps.held;
   const profiles = createProfileStore(admin, appRedis, config.CLICKHOUSE_DATABASE, base.redisKeys.identity, {
@@ -20,6 +23,8 @@ export function startProfiles(base: Base, deps: { held: HeldClickHouse; queue: L
     activeWaitMs: config.WORKER_LOCK_DURATION_MS + config.WORKER_STALLED_INTERVAL_MS,
     // ...and from the event destinations' queues.
     outgoing: deps.outgoing,
+    // ...and from the journeys: instances, pending steps, goal watches.
+    journeys: deps.journeys,
     // ...and what else Redis keeps of them.
     forget: deps.forget,
     log: base.log.child({ role: 'profiles' }),

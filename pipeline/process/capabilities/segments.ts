@@ -4,18 +4,20 @@ import type { WebhookDelivery } from '../../../segments/destinations/webhook-dis
 import { createMembershipRunner, type MembershipRunner } from '../../../segments/membership/membership-runner.js';
 import { createSegmentSchedules, startMembershipWorker } from '../../../segments/membership/membership-scheduler.js';
 import { segmentRoutes } from '../../../segments/segment-routes.js';
-import { createSegmentStore } from '../../../segments/segment-store.js';
+import { createSegmentStore, type SegmentStore } from '../../../segments/segment-store.js';
+import type { SegmentRunCommitted } from '../../../segments/membership/membership-runner.js';
 import { ownRedis, type Base, type Served } from './base.js';
 import type { HeldClickHouse } from './clickhouse-held.js';
 
 /**
  * Segments and their membership: definitions (`/v1/segments`), runs on demand, and with `scheduling` the
- * worker that runs each segment on its schedule. A committed run is announced to the webhook deliveries.
+ * worker that runs each segment on its schedule. A committed run is announced to the webhook deliveries and
+ * to `onSegmentRun` (the journeys' segment entries).
  */
 export async function startSegments(
   base: Base,
-  deps: { held: HeldClickHouse; jobsClickHouse: ClickHouseClient; webhooks: WebhookDelivery; scheduling: boolean },
-): Promise<Served & { membership: MembershipRunner }> {
+  deps: { held: HeldClickHouse; jobsClickHouse: ClickHouseClient; webhooks: WebhookDelivery; scheduling: boolean; onSegmentRun?: (run: SegmentRunCommitted) => Promise<void> },
+): Promise<Served & { membership: MembershipRunner; store: SegmentStore }> {
   const { config, log } = base;
   // Analyst SQL segments run read-only (readonly = 1) within limits of their own.
   const analystSql = await createSqlRunner(config, {
@@ -32,7 +34,12 @@ export async function startSegments(
     config,
     log: log.child({ role: 'segments' }),
     metrics: base.metrics,
-    onSegmentRun: deps.webhooks.onSegmentRun,
+    // Each told on its own: a failure to hand the run to one does not keep it from the other.
+    onSegmentRun: async (run) => {
+      const told = await Promise.allSettled([deps.webhooks.onSegmentRun(run), deps.onSegmentRun?.(run)]);
+      const failed = told.find((t): t is PromiseRejectedResult => t.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
   });
   const schedules = createSegmentSchedules(base.appRedis, config);
   base.onClose(() => schedules.close());
@@ -44,6 +51,7 @@ export async function startSegments(
   const routeDeps = { config, store, runner: membership, schedules, clickhouse: deps.held.admin, sql: deps.held.sql, analystSql };
   return {
     membership,
+    store,
     routes: async (app) => {
       await app.register(segmentRoutes, routeDeps);
     },
