@@ -43,7 +43,7 @@ export function readMigrations(database: string, dir = MIGRATIONS_DIR): Migratio
         version: Number(file.slice(0, 4)),
         name: file.replace(/\.sql$/, ''),
         checksum: createHash('sha256').update(text).digest('hex'),
-        statements: splitStatements(text.replaceAll('{{database}}', database)),
+        statements: splitStatements(text.replace(/\{\{database\}\}/g, database)),
       };
     });
 }
