@@ -73,6 +73,15 @@ export function onThisNode(statement: string): string {
   return statement.replace(new RegExp(` ON CLUSTER ${TEST_CLUSTER}\\b`, 'g'), '');
 }
 
+/**
+ * A statement with its Replicated engines made plain (ReplicatedMergeTree('/path', '{replica}', v) → MergeTree(v)):
+ * for a node that must also take the migrations' ALTERs, which chDB's read-only replicas refuse. The Distributed
+ * tables, which decide how queries run, stay as they are.
+ */
+export function withoutReplication(statement: string): string {
+  return statement.replace(/ENGINE = Replicated(\w+)\('[^']*', '[^']*'(?:, )?/g, 'ENGINE = $1(').replace(/ENGINE = (\w+)\(\)/g, 'ENGINE = $1');
+}
+
 /** The statements of `cdp migrate --print`'s output. */
 export function printedStatements(output: string): string[] {
   return output
