@@ -39,8 +39,13 @@ export interface ClusterNode {
 export function startClusterNode(dir: string): ClusterNode {
   const configFile = path.join(dir, 'cluster.xml');
   writeFileSync(configFile, CONFIG);
+  return startConfiguredChdb(path.join(dir, 'data'), configFile);
+}
+
+/** A chDB engine in a child process reading a ClickHouse server configuration file, with `env` for its from_env. */
+export function startConfiguredChdb(dataDir: string, configFile: string, env: Record<string, string> = {}): ClusterNode {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cluster-chdb-child.mjs');
-  const child: ChildProcess = spawn(process.execPath, [script, path.join(dir, 'data'), configFile], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [script, dataDir, configFile], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
