@@ -19,7 +19,7 @@ export function clusterOf(config: Pick<Config, 'CLICKHOUSE_CLUSTER' | 'CLICKHOUS
   return config.CLICKHOUSE_CLUSTER === undefined ? undefined : { name: config.CLICKHOUSE_CLUSTER, shardingKey: config.CLICKHOUSE_SHARDING_KEY };
 }
 
-export const LOCAL_SUFFIX = '_local';
+const LOCAL_SUFFIX = '_local';
 
 /** Identifiers of an expression that are not function names: the columns it reads. */
 export function columnsOf(expression: string): string[] {
