@@ -22,7 +22,7 @@ export function clusterOf(config: Pick<Config, 'CLICKHOUSE_CLUSTER' | 'CLICKHOUS
 const LOCAL_SUFFIX = '_local';
 
 /** Identifiers of an expression that are not function names: the columns it reads. */
-export function columnsOf(expression: string): string[] {
+function columnsOf(expression: string): string[] {
   const stripped = expression.replace(/'(?:[^'\\]|\\.)*'/g, "''");
   return [...stripped.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()/g)].map((m) => m[1]!);
 }
@@ -44,7 +44,7 @@ function closing(text: string, open: number): number {
     if (c === '(') depth++;
     if (c === ')' && --depth === 0) return i + 1;
   }
-  throw new Error(`unbalanced parentheses in: ${text.slice(open, open + 80)}`);
+  throw new ClusterDdlError(text);
 }
 
 /** The top-level parts of a parenthesised list, comments dropped. */
