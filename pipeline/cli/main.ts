@@ -13,7 +13,7 @@ import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './command
 import { PLANS_USAGE, plansApplyCommand, plansInferCommand } from './commands/plans.js';
 import { segmentsCommand } from './commands/segments.js';
 import { traitsCommand, TRAITS_USAGE } from './commands/traits.js';
-import { migrateCommand } from './commands/migrate.js';
+import { migrateCommand, migratePrintCommand } from './commands/migrate.js';
 import { sqlCommand } from './commands/sql.js';
 import { startCommand } from './commands/start.js';
 import { webhooksFailedCommand, webhooksReplayCommand } from './commands/webhooks.js';
@@ -23,7 +23,7 @@ const HELP = `cdp — customer data platform
 
 Usage:
   cdp start [--roles api,workers,scheduler]     run the product (all roles by default)
-  cdp migrate                                   apply sql/migrations to ClickHouse
+  cdp migrate [--print]                         apply sql/migrations to ClickHouse (--print: show the statements, connect nowhere)
   cdp sql "<query>" [--format json|csv|table]   run a read-only query (default format: table)
   cdp keys create --source NAME --scope write|audience|read|admin [--segments a,b]
   cdp keys list [--format table|json|csv]       API keys (never the keys themselves)
@@ -88,6 +88,7 @@ async function run(argv: string[]): Promise<string | undefined> {
       'as-of': { type: 'string' },
       days: { type: 'string' },
       force: { type: 'boolean' },
+      print: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -101,7 +102,7 @@ async function run(argv: string[]): Promise<string | undefined> {
       await startCommand(config, config.CDP_ROLES);
       return undefined;
     case 'migrate':
-      return migrateCommand(config);
+      return values.print ? migratePrintCommand(config) : migrateCommand(config);
     case 'sql': {
       const query = [sub, ...rest].filter(Boolean).join(' ');
       if (!query) throw new UsageError('cdp sql needs a query: cdp sql "SELECT count() FROM events"');

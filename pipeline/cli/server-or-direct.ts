@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '../clickhouse/client.js';
+import { clusterOf } from '../clickhouse/cluster-ddl.js';
 import { migrate } from '../clickhouse/migrations.js';
 import type { Config } from '../core/config.js';
 import { ServerError } from '../core/errors/server-error.js';
@@ -70,7 +71,7 @@ export async function serverOrDirect<T>(config: Config, ways: Ways<T>): Promise<
 export async function openedDirectly<T>(config: Config, direct: (data: DirectData) => Promise<T>, log?: Logger): Promise<T> {
   const clickhouse = await openClickHouse(config);
   try {
-    const applied = await migrate(clickhouse, config.CLICKHOUSE_DATABASE, log);
+    const applied = await migrate(clickhouse, config.CLICKHOUSE_DATABASE, log, clusterOf(config));
     return await direct({ clickhouse, applied });
   } finally {
     await clickhouse.close();

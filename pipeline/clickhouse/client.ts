@@ -3,6 +3,8 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { Config } from '../core/config.js';
 import { ensurePrivateDir } from '../core/private-dir.js';
+import { clusterMutation, clusterOf, type Cluster } from './cluster-ddl.js';
+import { migrationPlan } from './migrations.js';
 
 export type { ClickHouseClient };
 
@@ -19,7 +21,7 @@ export function rawInsertOf(client: ClickHouseClient): RawInsert | undefined {
 
 export type ClickHouseTarget = Pick<
   Config,
-  'CLICKHOUSE_URL' | 'CLICKHOUSE_USER' | 'CLICKHOUSE_PASSWORD' | 'CLICKHOUSE_DATABASE' | 'dataDir'
+  'CLICKHOUSE_URL' | 'CLICKHOUSE_USER' | 'CLICKHOUSE_PASSWORD' | 'CLICKHOUSE_DATABASE' | 'CLICKHOUSE_CLUSTER' | 'CLICKHOUSE_SHARDING_KEY' | 'dataDir'
 >;
 
 export function embeddedClickHousePath(config: Pick<Config, 'dataDir'>): string {
@@ -34,13 +36,18 @@ export function embeddedClickHousePath(config: Pick<Config, 'dataDir'>): string 
  */
 export function createClickHouse(config: ClickHouseTarget, opts: { database?: string } = {}): ClickHouseClient {
   if (config.CLICKHOUSE_URL) {
-    return createClient({
+    const cluster = clusterOf(config);
+    const client = createClient({
       url: config.CLICKHOUSE_URL,
       database: opts.database,
       username: config.CLICKHOUSE_USER,
       password: config.CLICKHOUSE_PASSWORD,
       request_timeout: 120_000,
+      // An insert into a Distributed table returns once every shard has its rows, not when they are queued
+      // on this node: the loader's already-inserted check and the jobs' next statement must see them.
+      ...(cluster ? { clickhouse_settings: { distributed_foreground_insert: 1 } } : {}),
     });
+    return cluster ? withClusterMutations(client, cluster, migrationPlan(config.CLICKHOUSE_DATABASE, cluster).sharded) : client;
   }
   const dir = embeddedClickHousePath(config);
   // Owner-only, as the data folder it may create on the way (`cdp migrate` before any start).
@@ -50,6 +57,17 @@ export function createClickHouse(config: ClickHouseTarget, opts: { database?: st
   const connection = chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
   const client = createClient({ connection });
   rawInserts.set(client, (params) => chdb.chdb.rawInsert(params));
+  return client;
+}
+
+/**
+ * A client whose mutations (DELETE FROM, ALTER TABLE ... DELETE/UPDATE) on a sharded table go to its local
+ * tables ON CLUSTER, since a Distributed table takes none: the product's SQL stays the same for one node and
+ * for a cluster.
+ */
+function withClusterMutations(client: ClickHouseClient, cluster: Cluster, sharded: ReadonlySet<string>): ClickHouseClient {
+  const command = client.command.bind(client);
+  client.command = (params) => command({ ...params, query: clusterMutation(params.query, cluster, sharded) });
   return client;
 }
 

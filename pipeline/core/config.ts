@@ -124,6 +124,14 @@ export const configVariables = {
   CLICKHOUSE_USER: [z.string().default('default'), 'ClickHouse user (server mode).'],
   CLICKHOUSE_PASSWORD: [z.string().default(''), 'ClickHouse password (server mode).'],
   CLICKHOUSE_DATABASE: [z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('cdp'), 'ClickHouse database holding every table.'],
+  CLICKHOUSE_CLUSTER: [
+    optionalString.refine((v) => v === undefined || /^[A-Za-z_][A-Za-z0-9_-]*$/.test(v), 'must be a cluster name from the servers\' remote_servers'),
+    'ClickHouse cluster (a `remote_servers` name) the schema is created on: big tables as Replicated local tables `ON CLUSTER` under Distributed tables sharded by CLICKHOUSE_SHARDING_KEY, small tables replicated on every node. Needs CLICKHOUSE_URL. Unset: one server (or chDB).',
+  ],
+  CLICKHOUSE_SHARDING_KEY: [
+    z.string().min(1).default('cityHash64(profile_id)'),
+    'With CLICKHOUSE_CLUSTER: the Distributed tables\' sharding expression. A table is sharded when it has every column the expression names (and, for a Replacing or Aggregating table, they are in its sort key); the others are replicated on every node.',
+  ],
   CDP_WRITE_KEYS: [writeKeys, 'Write keys from the environment: `key:source,key2:source2`.'],
   CDP_ADMIN_KEY: [optionalString, 'An admin key from the environment (Bearer auth on admin endpoints).'],
   WRITE_KEY_CACHE_SECONDS: [int(0, 3600).default(5), 'How long a process trusts a write key it looked up in Redis before asking again: the bound on a revocation whose pub/sub message this process missed.'],
@@ -244,6 +252,10 @@ function relationProblems(c: Config): ConfigProblem[] {
   // Over 100 the top and bottom bands would overlap: a buyer could be both high and low.
   if (c.VALUE_TIER_HIGH_PERCENT + c.VALUE_TIER_LOW_PERCENT > 100) {
     problems.push({ variable: 'VALUE_TIER_LOW_PERCENT', message: `VALUE_TIER_HIGH_PERCENT + VALUE_TIER_LOW_PERCENT must be at most 100 (got ${c.VALUE_TIER_HIGH_PERCENT} + ${c.VALUE_TIER_LOW_PERCENT})` });
+  }
+  // chDB is one process's engine: it cannot be a node of a cluster.
+  if (c.CLICKHOUSE_CLUSTER !== undefined && c.CLICKHOUSE_URL === undefined) {
+    problems.push({ variable: 'CLICKHOUSE_CLUSTER', message: `needs CLICKHOUSE_URL (a server of the cluster); embedded ClickHouse is a single node (got "${c.CLICKHOUSE_CLUSTER}")` });
   }
   return problems;
 }

@@ -59,7 +59,7 @@ FROM
 (
     SELECT v.product_id AS p, b.product_id AS q, toUInt32(uniqExact(v.profile_id)) AS n
     FROM ({{part:viewed-products}}) AS v
-    INNER JOIN ({{part:order-products}}) AS b ON b.profile_id = v.profile_id
+    GLOBAL INNER JOIN ({{part:order-products}}) AS b ON b.profile_id = v.profile_id
     WHERE b.ordered_at > v.viewed_at AND b.ordered_at <= v.viewed_at + toIntervalDay({view_days:UInt32}) AND b.product_id != v.product_id
     GROUP BY p, q
 ) AS t
@@ -103,7 +103,7 @@ FROM
                 SELECT any(e.profile_id) AS customer, any(e.product_id) AS product, round(sum(e.s), 9) AS weight,
                        cityHash64(e.profile_id) AS hp, cityHash64(e.product_id) AS hq
                 FROM ({{part:recommendation-evidence}}) AS e
-                WHERE (hp, hq) NOT IN (SELECT cityHash64(profile_id), cityHash64(product_id) FROM ({{part:order-products}}))
+                WHERE (hp, hq) GLOBAL NOT IN (SELECT cityHash64(profile_id), cityHash64(product_id) FROM ({{part:order-products}}))
                 GROUP BY hp, hq
                 ORDER BY hp, weight DESC, product
                 LIMIT {per_profile:UInt32} BY hp
@@ -118,7 +118,7 @@ FROM
         (
             {{part:profiles-seen}}
         ) AS p
-        LEFT JOIN
+        GLOBAL LEFT JOIN
         (
             SELECT profile_id, groupUniqArray(product_id) AS products FROM ({{part:order-products}}) GROUP BY profile_id
         ) AS b ON b.profile_id = p.survivor

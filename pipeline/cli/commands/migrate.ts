@@ -1,4 +1,6 @@
 import { isEmbedded } from '../../clickhouse/client.js';
+import { clusterOf } from '../../clickhouse/cluster-ddl.js';
+import { migrationPlan, migrationRecord } from '../../clickhouse/migrations.js';
 import type { Config } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { openedDirectly, serverOrDirect, type DirectData } from '../server-or-direct.js';
@@ -17,4 +19,26 @@ export async function migrateCommand(config: Config): Promise<string> {
     direct: report,
     log,
   });
+}
+
+/**
+ * `cdp migrate --print`: every statement `cdp migrate` would run against an empty database, in order, for this
+ * configuration (one node, or CLICKHOUSE_CLUSTER's cluster DDL), from the files alone: nothing is opened or
+ * connected to, so a DBA can review it and CI can check it. Against a migrated database only the migrations
+ * missing from schema_migrations run.
+ */
+export function migratePrintCommand(config: Config): string {
+  const database = config.CLICKHOUSE_DATABASE;
+  const cluster = clusterOf(config);
+  const plan = migrationPlan(database, cluster);
+  const record = (m: Parameters<typeof migrationRecord>[0]) => {
+    const r = migrationRecord(m);
+    return `INSERT INTO ${database}.schema_migrations (version, name, checksum) VALUES (${r.version}, '${r.name}', '${r.checksum}')`;
+  };
+  const parts = [
+    `-- cdp migrate, database ${database}, ${cluster ? `cluster ${cluster.name}, sharding key ${cluster.shardingKey}` : 'one node'}`,
+    ...plan.bootstrap.map((s) => `${s};`),
+    ...plan.migrations.map((m) => [`-- ${m.name}`, ...m.statements.map((s) => `${s};`), `${record(m)};`].join('\n\n')),
+  ];
+  return parts.join('\n\n');
 }

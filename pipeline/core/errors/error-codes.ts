@@ -8,6 +8,7 @@ export const ErrorCodes = {
   ConfigInvalid: 'CDP_CONFIG_INVALID',
   RedisUnavailable: 'CDP_REDIS_UNAVAILABLE',
   DataDirLocked: 'CDP_DATA_DIR_LOCKED',
+  ClusterDdl: 'CDP_CLUSTER_DDL',
   UsageError: 'CDP_USAGE',
   ServerError: 'CDP_SERVER_ERROR',
   SqlNotAllowed: 'sql_not_allowed',

@@ -2,6 +2,7 @@ import { installationHasher } from '../../../identity/installation-hasher.js';
 import type { SuppressionHasher } from '../../../identity/suppression-hash.js';
 import { migrateSuppression } from '../../../identity/suppression-migration.js';
 import type { ClickHouseClient } from '../../clickhouse/client.js';
+import { clusterOf } from '../../clickhouse/cluster-ddl.js';
 import { migrate } from '../../clickhouse/migrations.js';
 import { createSqlRunner, type SqlRunner } from '../../clickhouse/sql-runner.js';
 import { ownClickHouse, type Base } from './base.js';
@@ -25,7 +26,7 @@ export interface HeldClickHouse {
 export async function holdClickHouse(base: Base): Promise<HeldClickHouse> {
   const { config, log } = base;
   const admin = await ownClickHouse(base);
-  await migrate(admin, config.CLICKHOUSE_DATABASE, log);
+  await migrate(admin, config.CLICKHOUSE_DATABASE, log, clusterOf(config));
   const sql = await createSqlRunner(config);
   base.onClose(() => sql.close());
   const hasher = await installationHasher(config, base.appRedis);

@@ -24,7 +24,7 @@ export async function ordersInHour(ctx: MetricContext, at: number): Promise<Orde
                 argMin(ifNull(revenue, 0), (timestamp, message_id)) AS revenue, argMin(currency, (timestamp, message_id)) AS currency
          FROM ${db}.events
          WHERE type = 'track' AND event = 'Order Completed' AND timestamp < {at:DateTime64(3, 'UTC')}
-           AND (order_id IN (SELECT order_id FROM ${db}.events
+           AND (order_id GLOBAL IN (SELECT order_id FROM ${db}.events
                              WHERE type = 'track' AND event = 'Order Completed' AND order_id != ''
                                AND timestamp >= {at:DateTime64(3, 'UTC')} - INTERVAL 1 HOUR AND timestamp < {at:DateTime64(3, 'UTC')})
                 OR (order_id = '' AND timestamp >= {at:DateTime64(3, 'UTC')} - INTERVAL 1 HOUR))

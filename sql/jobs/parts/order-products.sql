@@ -6,7 +6,7 @@
 SELECT o.order_id AS order_id, {{survivor:o}} AS profile_id, o.ordered_at AS ordered_at, l.product_id AS product_id
 FROM {{database}}.orders AS o
 {{override:o}}
-INNER JOIN
+GLOBAL INNER JOIN
 (
     SELECT order_id, arrayJoin(products) AS product_id
     FROM

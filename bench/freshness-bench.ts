@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { round, type Target } from './figures.js';
+import type { BenchOptions } from './options.js';
+import { removeDir, startProductChild, stopChild } from './server-children.js';
+
+// Freshness, 200 → queryable: events sent at BENCH_FRESHNESS_RATE events/s (default 1,000, open loop, a
+// /v1/batch every 20 ms) for BENCH_DURATION seconds to the product (roles api,workers in one child process,
+// embedded chDB, its private Redis). This process asks the product's SQL API every POLL_MS for the events
+// loaded in the last seconds; an event's freshness is the time from the 200 of its request to the first poll
+// that saw it (so it includes up to POLL_MS of polling). Events of the warm-up are left out. The target
+// (ARCHITECTURE, Numbers) is p95 ≤ 2 s with all roles on one box.
+
+const ADMIN_KEY = 'ak_bench_freshness';
+const WRITE_KEY = 'wk_bench_freshness';
+const TICK_MS = 20;
+const POLL_MS = 100;
+const TARGET_P95_MS = 2000;
+
+export interface FreshnessReport {
+  rate: number;
+  /** Events per second actually sent: below `rate` when this process could not keep the pace (a loaded machine). */
+  sentPerSec: number;
+  seconds: number;
+  sent: number;
+  measured: number;
+  seen: number;
+  freshnessMs: { p50: number; p95: number; p99: number; max: number };
+  p95: Target;
+  notes: string[];
+}
+
+const progress = (msg: string) => process.stderr.write(`bench: freshness: ${msg}\n`);
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+function rate(): number {
+  const raw = process.env.BENCH_FRESHNESS_RATE;
+  const n = raw === undefined || raw.trim() === '' ? 1000 : Number(raw);
+  if (!Number.isInteger(n) || n < 50) throw new Error(`BENCH_FRESHNESS_RATE must be a whole number of events/s, at least 50; got "${raw}"`);
+  return n;
+}
+
+export async function runFreshnessBench(opts: BenchOptions): Promise<FreshnessReport> {
+  const perSecond = rate();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'cdp-bench-freshness-'));
+  progress('starting the product (api,workers)');
+  const product = await startProductChild(dataDir, 'api,workers', { CDP_ADMIN_KEY: ADMIN_KEY, CDP_WRITE_KEYS: `${WRITE_KEY}:bench`, QUEUE_PREFIX: `{bf${randomUUID().slice(0, 6)}}` });
+  const seen = new Map<string, number>();
+  let polling = true;
+  // The poller: every event loaded in the last 10 s, noted the first time it is visible.
+  const poller = (async () => {
+    while (polling) {
+      const res = await fetch(`${product.url}/v1/sql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+        body: JSON.stringify({ query: 'SELECT message_id FROM events WHERE loaded_at >= now64(3) - INTERVAL 10 SECOND' }),
+      });
+      const at = performance.now();
+      if (res.status === 200) for (const r of ((await res.json()) as { rows: { message_id: string }[] }).rows) if (!seen.has(r.message_id)) seen.set(r.message_id, at);
+      await sleep(POLL_MS);
+    }
+  })();
+  try {
+    const auth = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
+    const perTick = Math.max(1, Math.round((perSecond * TICK_MS) / 1000));
+    const acked = new Map<string, number>();
+    const measuredFrom = performance.now() + opts.warmupSec * 1000;
+    const until = measuredFrom + opts.durationSec * 1000;
+    const pending: Promise<void>[] = [];
+    let refused = 0;
+    let tick = 0;
+    progress(`sending ${perSecond} events/s for ${opts.warmupSec} s warm-up + ${opts.durationSec} s`);
+    const start = performance.now();
+    while (performance.now() < until) {
+      const batch = Array.from({ length: perTick }, (_, i) => ({ type: 'track', userId: `bench-${(tick * perTick + i) % 5000}`, event: 'Product Viewed', messageId: randomUUID(), properties: { sku: `sku-${i}`, price: 19.9 } }));
+      const measured = performance.now() >= measuredFrom;
+      pending.push(
+        fetch(`${product.url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify({ batch }) }).then(async (res) => {
+          const at = performance.now();
+          await res.arrayBuffer();
+          if (res.status !== 200) refused += batch.length;
+          else if (measured) for (const e of batch) acked.set(e.messageId, at);
+        }),
+      );
+      tick++;
+      // Open loop: the next tick is due at its time, whatever the answers.
+      await sleep(Math.max(0, start + tick * TICK_MS - performance.now()));
+    }
+    const sendingSeconds = (performance.now() - start) / 1000;
+    await Promise.all(pending);
+    progress(`sent ${tick * perTick} events; waiting until they are queryable`);
+    const deadline = performance.now() + 120_000;
+    while (performance.now() < deadline && [...acked.keys()].some((m) => !seen.has(m))) await sleep(200);
+    const freshness = [...acked].filter(([m]) => seen.has(m)).map(([m, at]) => seen.get(m)! - at).sort((a, b) => a - b);
+    const p95 = round(percentile(freshness, 95), 1);
+    const notes = [`freshness: from the 200 of the event's request to the first SQL poll (every ${POLL_MS} ms) that returned it, same clock (this process)`, 'load batches at LOAD_BATCH_MAX_WAIT_MS (default 500 ms)'];
+    if (refused > 0) notes.push(`${refused} events refused by the API (not measured)`);
+    if (freshness.length < acked.size) notes.push(`${acked.size - freshness.length} measured events not queryable within 120 s`);
+    return {
+      rate: perSecond,
+      sentPerSec: round((tick * perTick) / sendingSeconds, 1),
+      seconds: opts.durationSec,
+      sent: tick * perTick,
+      measured: acked.size,
+      seen: freshness.length,
+      freshnessMs: { p50: round(percentile(freshness, 50), 1), p95, p99: round(percentile(freshness, 99), 1), max: round(freshness.at(-1) ?? 0, 1) },
+      p95: { target: TARGET_P95_MS, value: p95, met: freshness.length === acked.size && acked.size > 0 && p95 <= TARGET_P95_MS },
+      notes,
+    };
+  } finally {
+    polling = false;
+    await poller.catch(() => undefined);
+    await stopChild(product.child);
+    removeDir(dataDir, opts.keepData);
+  }
+}
