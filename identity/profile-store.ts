@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
 import { chTime } from '../pipeline/clickhouse/ch-time.js';
 import type { LoadQueue } from '../pipeline/redis/load-queue.js';
@@ -14,6 +13,7 @@ import { loadLuaScript } from '../pipeline/redis/lua-script.js';
 import { normalizeEmail, normalizePhone, type IdentityRules } from './identifiers.js';
 import { deletionKeys, queueMatcher, redactQueuedJobs } from './queued-redaction.js';
 import { SUPPRESSION_SCHEME, type SuppressionHasher } from './suppression-hash.js';
+import type { RedisClient } from '../pipeline/redis/connection.js';
 
 const DELETE_SCRIPT = { file: 'identity/lua/delete-profile.lua', keys: 6 };
 const SEP = '\u001f';
@@ -75,7 +75,7 @@ export interface ProfileStore {
  * identity/lua/delete-profile.lua on a connection: called with a profile id and its identifiers, each followed
  * by its keyed hash; answers [1, identifiers, profiles merged into it] or [0, identifiers not given].
  */
-export function deleteProfileScript(redis: Redis, graph: IdentityGraphKeys) {
+export function deleteProfileScript(redis: RedisClient, graph: IdentityGraphKeys) {
   const script = loadLuaScript<[1, string[], string[]] | [0, string[]]>(redis, DELETE_SCRIPT);
   return (profileId: string, identifiersAndHashes: string[]) => {
     const own = profileKeys(graph, profileId);
@@ -85,17 +85,17 @@ export function deleteProfileScript(redis: Redis, graph: IdentityGraphKeys) {
 
 /**
  * Reads and deletes stitched profiles. Reads go to the identity views; a deletion first removes the profile
- * from the live graph and suppresses its identifiers (Redis, atomic), then takes the customer out of the load
+ * from the live graph and suppresses its identifiers (RedisClient, atomic), then takes the customer out of the load
  * jobs not loaded yet (identity/queued-redaction.ts), then deletes every row that holds the profile or its
  * identifiers from every table (ClickHouse mutations, waited for), and records the deletion without the
  * personal data.
  */
-export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, database: string, graph: IdentityGraphKeys, deps: DeletionDeps): ProfileStore {
+export function createProfileStore(clickhouse: ClickHouseClient, redis: RedisClient, database: string, graph: IdentityGraphKeys, deps: DeletionDeps): ProfileStore {
   const db = database;
   const deleteFromGraph = deleteProfileScript(redis, graph);
 
   /**
-   * Removes the profile from the live graph and suppresses its identifiers (Redis, atomic). The keyed
+   * Removes the profile from the live graph and suppresses its identifiers (RedisClient, atomic). The keyed
    * hashes are made here, so the script is handed every identifier with its hash; when the profile gained
    * one in between, the script does nothing and names it, and the call is made again with it.
    */

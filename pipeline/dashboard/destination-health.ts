@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { readDeliveryState } from '../destinations/delivery-state.js';
 import { listEventDeadLetters } from '../destinations/event-dead-letters.js';
 import type { EventDestinationStore } from '../destinations/event-destination-store.js';
@@ -6,15 +5,16 @@ import type { EventQueues } from '../destinations/event-queues.js';
 import type { DestinationKeys } from '../redis/key-names.js';
 import type { DestinationHealth } from './dashboard-types.js';
 import { num, type DashboardReader } from './reader.js';
+import type { RedisClient } from '../redis/connection.js';
 
 export interface DestinationHealthDeps {
   events: EventDestinationStore;
   queues: EventQueues;
-  redis: Redis;
+  redis: RedisClient;
   keys: DestinationKeys;
 }
 
-/** Each event destination's state, backlog and dead letters (Redis), last error (its delivery loop) and events delivered in 24 hours (ClickHouse). */
+/** Each event destination's state, backlog and dead letters (RedisClient), last error (its delivery loop) and events delivered in 24 hours (ClickHouse). */
 export async function destinationHealth(read: DashboardReader, db: string, deps: DestinationHealthDeps, now: number): Promise<DestinationHealth[]> {
   const destinations = await deps.events.list();
   if (destinations.length === 0) return [];

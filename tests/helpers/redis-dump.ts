@@ -1,9 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../pipeline/redis/connection.js';
+import { everyInstallationKey } from '../../pipeline/redis/key-names.js';
 
-/** Every key under a prefix with its value, as text: to search Redis as a whole for what must not be there. */
-export async function redisDump(redis: Redis, prefix: string): Promise<Record<string, string>> {
+/** Every key of the installation (QUEUE_PREFIX `prefix`) with its value, as text: to search Redis as a whole for what must not be there. */
+export async function redisDump(redis: RedisClient, prefix: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const key of await redis.keys(`${prefix}:*`)) {
+  for (const key of await redis.keys(everyInstallationKey(prefix))) {
     const type = await redis.type(key);
     const value =
       type === 'hash' ? await redis.hgetall(key)
