@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 //
 // A new owner takes its own tag with one line: a queue in QUEUE_NAMES (its BullMQ prefix is then
 // `queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.x)`), a store in STORE_OWNERS (its names then formed in
-// redisKeyNames with `owned(base, STORE_OWNERS.x)`).
+// redisKeyNames with `owned(prefix, STORE_OWNERS.x)`).
 
 /** BullMQ queues, each under its own tag (queuePrefix); their keys below it are BullMQ's. */
 export const QUEUE_NAMES = {
@@ -80,8 +80,8 @@ function dedupeTag(digest: string): string {
 }
 
 /**
- * API keys, shared by every process of an installation. They are not under QUEUE_PREFIX (nor moved) (the keys themselves
- * name no installation part), and neither is the channel announcing their changes.
+ * API keys, shared by every process of an installation. They are not under QUEUE_PREFIX, nor moved (the keys
+ * themselves name no installation part), and neither is the channel announcing their changes.
  */
 export const API_KEY_NAMES = {
   /** hash: write key → its source, as given. */

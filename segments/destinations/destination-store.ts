@@ -61,7 +61,7 @@ const CREATE_SCRIPT = { file: 'segments/destinations/lua/create-destination.lua'
 
 /**
  * Destinations live in Redis, not ClickHouse: their secrets must not be readable through analyst SQL.
- * Keys carry the queue prefix (a Redis Cluster hash tag), so the multi-key updates stay in one slot.
+ * Every key is under the destinations' own hash tag, so the multi-key updates stay in one slot.
  */
 export function createDestinationStore(redis: RedisClient, keys: DestinationKeys): DestinationStore {
   const { all, one, ofSegment: bySegment } = keys;
