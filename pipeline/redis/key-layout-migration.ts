@@ -33,7 +33,10 @@ export interface KeyLayoutMove {
 export async function moveToTagPerOwner(redis: RedisClient, prefix: string, log?: Logger): Promise<KeyLayoutMove> {
   const { keyLayoutLock } = redisKeyNames(prefix);
   const token = randomUUID();
-  while ((await redis.set(keyLayoutLock, token, 'PX', LOCK_MS, 'NX')) === null) await sleep(100);
+  for (let waited = 0; (await redis.set(keyLayoutLock, token, 'PX', LOCK_MS, 'NX')) === null; waited++) {
+    if (waited === 0) log?.info('waiting for another process moving Redis keys to a hash tag per owner');
+    await sleep(100);
+  }
   try {
     return await moveKeys(redis, prefix, log);
   } finally {
