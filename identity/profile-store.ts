@@ -85,7 +85,7 @@ export function deleteProfileScript(redis: RedisClient, graph: IdentityGraphKeys
 
 /**
  * Reads and deletes stitched profiles. Reads go to the identity views; a deletion first removes the profile
- * from the live graph and suppresses its identifiers (RedisClient, atomic), then takes the customer out of the load
+ * from the live graph and suppresses its identifiers (Redis, atomic), then takes the customer out of the load
  * jobs not loaded yet (identity/queued-redaction.ts), then deletes every row that holds the profile or its
  * identifiers from every table (ClickHouse mutations, waited for), and records the deletion without the
  * personal data.
@@ -95,7 +95,7 @@ export function createProfileStore(clickhouse: ClickHouseClient, redis: RedisCli
   const deleteFromGraph = deleteProfileScript(redis, graph);
 
   /**
-   * Removes the profile from the live graph and suppresses its identifiers (RedisClient, atomic). The keyed
+   * Removes the profile from the live graph and suppresses its identifiers (Redis, atomic). The keyed
    * hashes are made here, so the script is handed every identifier with its hash; when the profile gained
    * one in between, the script does nothing and names it, and the call is made again with it.
    */

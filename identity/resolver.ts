@@ -17,7 +17,7 @@ export type Outcome = 'attached' | 'existing' | 'refused';
 export interface Resolution {
   /** The surviving profile of the event; '' when suppressed or when it carried no usable identifier. */
   profileId: string;
-  /** Order of resolution across all workers (RedisClient serializes the calls). */
+  /** Order of resolution across all workers (Redis serializes the calls). */
   seq: number;
   suppressed: boolean;
   /** Every identifier the event carried, with what became of it. */

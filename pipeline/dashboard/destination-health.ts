@@ -14,7 +14,7 @@ export interface DestinationHealthDeps {
   keys: DestinationKeys;
 }
 
-/** Each event destination's state, backlog and dead letters (RedisClient), last error (its delivery loop) and events delivered in 24 hours (ClickHouse). */
+/** Each event destination's state, backlog and dead letters (Redis), last error (its delivery loop) and events delivered in 24 hours (ClickHouse). */
 export async function destinationHealth(read: DashboardReader, db: string, deps: DestinationHealthDeps, now: number): Promise<DestinationHealth[]> {
   const destinations = await deps.events.list();
   if (destinations.length === 0) return [];
