@@ -22,7 +22,7 @@ export interface WebhookDelivery {
   onSegmentRun(run: SegmentRunCommitted): Promise<void>;
   deadLetters(destinationId?: string): Promise<DeadLetter[]>;
   replay(filter: { destinationId?: string; deliveryId?: string }): Promise<{ replayed: number; skipped: number }>;
-  /** `force`: RedisClient is gone, so do not wait for deliveries in flight (their locks expire and they are retried). */
+  /** `force`: Redis is gone, so do not wait for deliveries in flight (their locks expire and they are retried). */
   close(force?: boolean): Promise<void>;
 }
 

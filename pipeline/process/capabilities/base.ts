@@ -10,7 +10,7 @@ import type { RedisClient } from '../../redis/connection.js';
 
 // What every capability of a process starts from, and the one way it hands back its clean-up.
 
-/** A clean-up. `redisGone`: RedisClient cannot be reached now, so it must not wait on Redis (nothing there can be finalised). */
+/** A clean-up. `redisGone`: Redis cannot be reached now, so it must not wait on Redis (nothing there can be finalised). */
 export type Closer = (redisGone: boolean) => Promise<unknown>;
 
 export interface Base {
