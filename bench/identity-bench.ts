@@ -125,7 +125,7 @@ const scriptCalls = (n: number, groupEvents: number) => {
 };
 
 /** The scenario's batches as the API would queue them: acceptBatch, request by request. */
-function enrichedEvents(opts: BenchOptions, config: Config) {
+export function enrichedEvents(opts: BenchOptions, config: Config) {
   const scenario = generateIdentityScenario(scenarioOptionsForEvents(opts.identityEvents, { seed: opts.identitySeed, prefix: 'bench' }));
   const limits = trackingLimits(config);
   const events: EnrichedEvent[] = [];

@@ -3,7 +3,7 @@
 
 export interface BenchOptions {
   /** Which benches to run. */
-  only: 'all' | 'ingest' | 'fsync' | 'plans' | 'pipeline' | 'identity' | 'jobs' | 'model' | 'audience' | 'destinations' | 'journeys' | 'freshness' | 'recommendations';
+  only: 'all' | 'ingest' | 'fsync' | 'plans' | 'pipeline' | 'identity' | 'identity-core' | 'jobs' | 'model' | 'audience' | 'destinations' | 'journeys' | 'freshness' | 'recommendations';
   /** Seconds of measured load per target and scenario. */
   durationSec: number;
   /** Seconds of unmeasured load before each measurement (JIT, connection set-up, Redis AOF growth). */
@@ -53,7 +53,7 @@ function numList(name: string, fallback: number[]): number[] {
 
 export function benchOptions(): BenchOptions {
   const only = process.env.BENCH_ONLY ?? 'all';
-  if (only !== 'all' && only !== 'ingest' && only !== 'fsync' && only !== 'plans' && only !== 'pipeline' && only !== 'identity' && only !== 'jobs' && only !== 'model' && only !== 'audience' && only !== 'destinations' && only !== 'journeys' && only !== 'freshness' && only !== 'recommendations') throw new Error(`BENCH_ONLY must be all, ingest, fsync, plans, pipeline, identity, jobs, model, audience, destinations, journeys, freshness or recommendations; got "${only}"`);
+  if (only !== 'all' && only !== 'ingest' && only !== 'fsync' && only !== 'plans' && only !== 'pipeline' && only !== 'identity' && only !== 'identity-core' && only !== 'jobs' && only !== 'model' && only !== 'audience' && only !== 'destinations' && only !== 'journeys' && only !== 'freshness' && only !== 'recommendations') throw new Error(`BENCH_ONLY must be all, ingest, fsync, plans, pipeline, identity, identity-core, jobs, model, audience, destinations, journeys, freshness or recommendations; got "${only}"`);
   return {
     only,
     durationSec: num('BENCH_DURATION', 10),

@@ -44,6 +44,7 @@ async function main(): Promise<number> {
   if (runs('plans')) await attempt('plans', () => runPlanBench(opts));
   if (runs('pipeline')) await attempt('pipeline', () => runPipelineBench(opts));
   if (runs('identity')) await attempt('identity', () => runIdentityBench(opts));
+  if (runs('identity-core')) await attempt('identityCore', async () => (await import('./identity-core-bench.js')).runIdentityCoreBench(opts));
   if (runs('jobs')) await attempt('jobs', () => runJobsBench(opts));
   if (runs('model')) await attempt('model', () => runCustomerModelBench(opts));
   if (runs('audience')) await attempt('audience', async () => (await import('./audience-bench.js')).runAudienceBench(opts));

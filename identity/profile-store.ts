@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
 import { chTime } from '../pipeline/clickhouse/ch-time.js';
 import type { LoadQueue } from '../pipeline/redis/load-queue.js';
@@ -14,6 +13,7 @@ import { loadLuaScript } from '../pipeline/redis/lua-script.js';
 import { normalizeEmail, normalizePhone, type IdentityRules } from './identifiers.js';
 import { deletionKeys, queueMatcher, redactQueuedJobs } from './queued-redaction.js';
 import { SUPPRESSION_SCHEME, type SuppressionHasher } from './suppression-hash.js';
+import type { RedisClient } from '../pipeline/redis/connection.js';
 
 const DELETE_SCRIPT = { file: 'identity/lua/delete-profile.lua', keys: 6 };
 const SEP = '\u001f';
@@ -79,7 +79,7 @@ export interface ProfileStore {
  * identity/lua/delete-profile.lua on a connection: called with a profile id and its identifiers, each followed
  * by its keyed hash; answers [1, identifiers, profiles merged into it] or [0, identifiers not given].
  */
-export function deleteProfileScript(redis: Redis, graph: IdentityGraphKeys) {
+export function deleteProfileScript(redis: RedisClient, graph: IdentityGraphKeys) {
   const script = loadLuaScript<[1, string[], string[]] | [0, string[]]>(redis, DELETE_SCRIPT);
   return (profileId: string, identifiersAndHashes: string[]) => {
     const own = profileKeys(graph, profileId);
@@ -94,7 +94,7 @@ export function deleteProfileScript(redis: Redis, graph: IdentityGraphKeys) {
  * identifiers from every table (ClickHouse mutations, waited for), and records the deletion without the
  * personal data.
  */
-export function createProfileStore(clickhouse: ClickHouseClient, redis: Redis, database: string, graph: IdentityGraphKeys, deps: DeletionDeps): ProfileStore {
+export function createProfileStore(clickhouse: ClickHouseClient, redis: RedisClient, database: string, graph: IdentityGraphKeys, deps: DeletionDeps): ProfileStore {
   const db = database;
   const deleteFromGraph = deleteProfileScript(redis, graph);
 

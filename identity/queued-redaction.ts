@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobType } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { LoadJobData, RejectedEvent } from '../pipeline/core/load-job.js';
 import type { LoadQueue } from '../pipeline/redis/load-queue.js';
 import { extractIdentifiers, type IdentityRules } from './identifiers.js';
+import type { RedisClient } from '../pipeline/redis/connection.js';
 
 // A deleted customer's events may still wait in the load queue: in the dead letters (failed jobs),
 // delayed for a retry, or waiting. They are taken out of the jobs' data, which keeps every other event of
@@ -73,7 +73,7 @@ type Matcher = ReturnType<typeof queueMatcher>;
  * customer's events and refused items (resolve-identities.lua, Resolver.suppressed), and one loaded
  * before has its rows in ClickHouse once it is done, where the deletion that follows finds them.
  */
-export async function redactQueuedJobs(queue: LoadQueue, redis: Redis, match: Matcher, activeWaitMs: number): Promise<QueuedRedaction> {
+export async function redactQueuedJobs(queue: LoadQueue, redis: RedisClient, match: Matcher, activeWaitMs: number): Promise<QueuedRedaction> {
   const out: QueuedRedaction = { events: 0, rejected: 0, removedJobs: 0, scrubbedFailures: 0, stillActive: 0 };
 
   async function redact(id: string): Promise<void> {

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
 import type { Config } from '../pipeline/core/config.js';
 import { createLoadQueue, type LoadQueue } from '../pipeline/redis/load-queue.js';
 import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
 import { redisKeyNames, type IdentityGraphKeys } from '../pipeline/redis/key-names.js';
 import { candidateProfileId, createResolver, type Resolver } from './resolver.js';
 import { LEGACY_SCHEME, type SuppressionHasher } from './suppression-hash.js';
+import { everyMaster, type RedisClient } from '../pipeline/redis/connection.js';
 
 export interface RebuildSummary {
   events: number;
@@ -25,18 +25,21 @@ const PAGE = 20_000;
  */
 export async function rebuildIdentityGraph(
   clickhouse: ClickHouseClient,
-  redis: Redis,
+  redis: RedisClient,
   resolver: Resolver,
   hasher: SuppressionHasher,
   database: string,
   graph: IdentityGraphKeys,
 ): Promise<RebuildSummary> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', graph.everyKey, 'COUNT', 1000);
-    if (keys.length > 0) await redis.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  // SCAN walks one node: on a Redis Cluster each master is walked (only the one owning the graph's tag has any).
+  for (const node of everyMaster(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', graph.everyKey, 'COUNT', 1000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
 
   // Rows not yet converted to the keyed form (the start converts them) are keyed on the way.
   const suppressed = await (await clickhouse.query({ query: `SELECT DISTINCT identifier_hash AS h, scheme FROM ${database}.suppressed_identifiers`, format: 'JSONEachRow' })).json<{ h: string; scheme: string }>();
@@ -86,7 +89,7 @@ export async function rebuildWithLoadingPaused(queue: LoadQueue, rebuild: () => 
 }
 
 /** The identity rebuild of this process: replays identity_edges into Redis with loading paused. */
-export function identityRebuilder(config: Config, clickhouse: ClickHouseClient, redis: Redis, queue: LoadQueue | undefined, hasher: SuppressionHasher) {
+export function identityRebuilder(config: Config, clickhouse: ClickHouseClient, redis: RedisClient, queue: LoadQueue | undefined, hasher: SuppressionHasher) {
   return async () => {
     const own = queue ?? createLoadQueue(redis, config);
     const graph = redisKeyNames(config.QUEUE_PREFIX).identity;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { IdentityGraphKeys } from '../pipeline/redis/key-names.js';
 import { loadLuaScript } from '../pipeline/redis/lua-script.js';
 import type { Identifier } from './identifiers.js';
 import type { SuppressionHasher } from './suppression-hash.js';
+import type { RedisClient } from '../pipeline/redis/connection.js';
 
 const RESOLVE_SCRIPT = { file: 'identity/lua/resolve-identities.lua', keys: 4 };
 
@@ -66,7 +66,7 @@ export function suppressionHashes(identifiers: Identifier[], hasher: Suppression
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 
 /** Identity resolution in Redis: one Lua call per chunk of events, pipelined, never one per event. */
-export function createResolver(redis: Redis, graph: IdentityGraphKeys, limits: Record<string, number>, hasher: SuppressionHasher): Resolver {
+export function createResolver(redis: RedisClient, graph: IdentityGraphKeys, limits: Record<string, number>, hasher: SuppressionHasher): Resolver {
   const resolveScript = loadLuaScript<string>(redis, RESOLVE_SCRIPT);
   const keys = [graph.index, graph.created, graph.suppressed, graph.seq];
   const profileKeyPrefixes = [graph.profileIdentifiersPrefix, graph.profileCountsPrefix, graph.profileMergedPrefix];

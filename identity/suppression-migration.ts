@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { ClickHouseClient } from '../pipeline/clickhouse/client.js';
 import type { Logger } from '../pipeline/core/logger.js';
 import type { IdentityGraphKeys } from '../pipeline/redis/key-names.js';
 import { LEGACY_SCHEME, SUPPRESSION_SCHEME, type SuppressionHasher } from './suppression-hash.js';
+import type { RedisClient } from '../pipeline/redis/connection.js';
 
 // Suppressed identifiers kept before the installation secret existed are unkeyed SHA-1 hashes; the
 // identifiers themselves are gone, so each hash is converted where it lies, to the keyed hash of that
@@ -27,7 +27,7 @@ export interface SuppressionMigration {
  */
 export async function migrateSuppression(opts: {
   clickhouse: ClickHouseClient;
-  redis: Redis;
+  redis: RedisClient;
   database: string;
   graph: IdentityGraphKeys;
   hasher: SuppressionHasher;

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { acceptCall } from './accept.js';
 import { trackingLimits } from './tracking-limits.js';
 import { LOAD_JOB_NAME } from '../pipeline/core/load-job.js';
@@ -6,6 +5,7 @@ import type { LoadQueue } from '../pipeline/redis/load-queue.js';
 import { profileKeys, type IdentityGraphKeys } from '../pipeline/redis/key-names.js';
 import { ProfileNotAddressableError } from './errors/profile-not-addressable-error.js';
 import { compareIdentifiers } from '../identity/identifiers.js';
+import type { RedisClient } from '../pipeline/redis/connection.js';
 
 // Events the product records about a customer itself (a loyalty adjustment, a subscription change, an email
 // opened): they go through the load queue like a shop's events, so dedupe by message id, identity, loading,
@@ -24,7 +24,7 @@ export interface ProfileEvent {
 }
 
 export interface ProfileEventDeps {
-  redis: Redis;
+  redis: RedisClient;
   graph: IdentityGraphKeys;
   queue: LoadQueue;
   config: Parameters<typeof trackingLimits>[0];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../pipeline/redis/connection.js';
 import type { JourneyKeys } from '../pipeline/redis/key-names.js';
 import { loadLuaScript } from '../pipeline/redis/lua-script.js';
 import { durationMs, type JourneyDefinition } from './journey-definition.js';
@@ -80,7 +80,7 @@ function parse(id: string, h: Record<string, string>): Instance | undefined {
   };
 }
 
-export function journeyInstances(redis: Redis, keys: JourneyKeys): JourneyInstances {
+export function journeyInstances(redis: RedisClient, keys: JourneyKeys): JourneyInstances {
   const claimScript = loadLuaScript<number>(redis, CLAIM_SCRIPT);
   const moveScript = loadLuaScript<number>(redis, MOVE_SCRIPT);
   const endScript = loadLuaScript<number>(redis, END_SCRIPT);

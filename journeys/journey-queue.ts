@@ -1,5 +1,5 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
-import { QUEUE_NAMES } from '../pipeline/redis/key-names.js';
+import { QUEUE_NAMES, queuePrefix } from '../pipeline/redis/key-names.js';
 
 // The journeys' one BullMQ queue: every step is a job, a wait is a delayed job (durable in Redis: a restarted
 // product takes it up when it is due), and the entries and loaded events reach the engine through it.
@@ -65,7 +65,7 @@ const REMEMBERED: Record<JourneyJobName, boolean> = { step: false, timeout: fals
 export function createJourneyQueue(connection: ConnectionOptions, prefix: string) {
   return new Queue(QUEUE_NAMES.journeys, {
     connection,
-    prefix,
+    prefix: queuePrefix(prefix, QUEUE_NAMES.journeys),
     defaultJobOptions: { attempts: JOB_ATTEMPTS, backoff: { type: 'exponential', delay: BACKOFF_MS }, removeOnComplete: true, removeOnFail: 1000 },
   });
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../pipeline/redis/connection.js';
 import { ResourceExistsError } from '../pipeline/core/errors/resource-exists-error.js';
 import type { JourneyKeys } from '../pipeline/redis/key-names.js';
 import { loadLuaScript } from '../pipeline/redis/lua-script.js';
@@ -47,7 +47,7 @@ function journeyOf(head: Record<string, string>, definition: string): Journey {
 }
 
 /** Journeys in Redis: the engine reads a definition at every step, and the loader's hook on every batch. */
-export function createJourneyStore(redis: Redis, keys: JourneyKeys): JourneyStore {
+export function createJourneyStore(redis: RedisClient, keys: JourneyKeys): JourneyStore {
   const putScript = loadLuaScript<[number, number, number]>(redis, PUT_SCRIPT);
 
   async function get(id: string): Promise<Journey | undefined> {

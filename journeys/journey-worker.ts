@@ -1,6 +1,6 @@
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from '../pipeline/core/logger.js';
-import { QUEUE_NAMES } from '../pipeline/redis/key-names.js';
+import { QUEUE_NAMES, queuePrefix } from '../pipeline/redis/key-names.js';
 import type { JourneyJobs, StepJob } from './journey-queue.js';
 
 /** What the engine's worker does with each job of the journeys queue. */
@@ -22,7 +22,7 @@ export function startJourneyWorker(connection: ConnectionOptions, prefix: string
       if (!handle) throw new Error(`unknown journeys job ${job.name}`);
       await handle(job);
     },
-    { connection, prefix, concurrency },
+    { connection, prefix: queuePrefix(prefix, QUEUE_NAMES.journeys), concurrency },
   );
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'journey job failed'));
   worker.on('error', (err) => log.warn({ err: err.message }, 'journeys worker error'));

@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../../pipeline/core/logger.js';
 import { followAnnouncements } from '../../pipeline/redis/announcements.js';
 import type { TrackingPlanKeys } from '../../pipeline/redis/key-names.js';
 import { compilePlan, type CompiledPlan } from './compile-plan.js';
 import { PRODUCT_SOURCE, type TrackingPlan } from './plan-definition.js';
+import type { RedisClient } from '../../pipeline/redis/connection.js';
 
 // The tracking API's view of the plans: the current versions read from Redis, compiled once per version, and
 // found per source with one map lookup. A change is announced on a channel and read at once; a periodic
@@ -20,9 +20,9 @@ export interface PlanCache {
 
 export interface PlanCacheDeps {
   /** The shared connection, for reads. */
-  redis: Redis;
+  redis: RedisClient;
   /** A connection of the cache's own (a subscribed connection can do nothing else), closed by its owner. */
-  subscriber: Redis;
+  subscriber: RedisClient;
   keys: TrackingPlanKeys;
   log: Logger;
   /** The safety net's period. */

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { chMs, chTime } from '../../pipeline/clickhouse/ch-time.js';
 import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import { ResourceExistsError } from '../../pipeline/core/errors/resource-exists-error.js';
@@ -7,6 +6,7 @@ import type { TrackingPlanKeys } from '../../pipeline/redis/key-names.js';
 import { compilePlan } from './compile-plan.js';
 import { SourceHasPlanError } from './errors/source-has-plan-error.js';
 import type { PlanRule, TrackingPlan, TrackingPlanInput } from './plan-definition.js';
+import type { RedisClient } from '../../pipeline/redis/connection.js';
 
 export interface TrackingPlanStore {
   list(): Promise<TrackingPlan[]>;
@@ -62,7 +62,7 @@ function conflict(id: string, sources: string[], plans: TrackingPlan[]): { sourc
 }
 
 /** Sets a plan's current version in Redis and announces it to every tracking API (plan-cache.ts reads it). */
-export async function publishPlan(redis: Redis, keys: TrackingPlanKeys, plan: TrackingPlan): Promise<void> {
+export async function publishPlan(redis: RedisClient, keys: TrackingPlanKeys, plan: TrackingPlan): Promise<void> {
   await redis.hset(keys.current, plan.id, JSON.stringify(plan));
   await redis.publish(keys.changed, `${plan.id}@${plan.version}`);
 }
@@ -72,7 +72,7 @@ export async function publishPlan(redis: Redis, keys: TrackingPlanKeys, plan: Tr
  * every tracking API reads them (plan-cache.ts): each write sets the plan's current version in a hash and
  * announces it. Writes from one process are serialised, so two writes cannot both take one source.
  */
-export function createTrackingPlanStore(deps: { clickhouse: ClickHouseClient; database: string; redis: Redis; keys: TrackingPlanKeys }): TrackingPlanStore {
+export function createTrackingPlanStore(deps: { clickhouse: ClickHouseClient; database: string; redis: RedisClient; keys: TrackingPlanKeys }): TrackingPlanStore {
   const { clickhouse, database: db, redis, keys } = deps;
   const serial = oneAtATime();
 

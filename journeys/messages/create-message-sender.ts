@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../pipeline/redis/connection.js';
 import { consentAllows } from '../../identity/consent/consent-preferences.js';
 import type { ProfileStore } from '../../identity/profile-store.js';
 import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
@@ -28,7 +28,7 @@ import { webhookChannel } from './webhook-channel.js';
 
 export interface MessageSenderDeps {
   config: Pick<Config, 'SMTP_URL' | 'EMAIL_FROM' | 'SMS_WEBHOOK_URL' | 'MESSAGES_MAX_PER_DAY' | 'MESSAGES_QUIET_HOURS' | 'JOURNEYS_TIME_ZONE' | 'SEGMENTS_TIME_ZONE'>;
-  redis: Redis;
+  redis: RedisClient;
   keys: MessageKeys;
   clickhouse: ClickHouseClient;
   database: string;

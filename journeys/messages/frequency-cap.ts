@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../pipeline/redis/connection.js';
 import type { MessageKeys } from '../../pipeline/redis/key-names.js';
 import { loadLuaScript } from '../../pipeline/redis/lua-script.js';
 import { MESSAGE_CHANNELS } from './message-template.js';
@@ -19,7 +19,7 @@ export interface FrequencyCap {
   release(profileId: string, channel: MessageChannel, messageId: string): Promise<void>;
 }
 
-export function frequencyCap(redis: Redis, keys: MessageKeys, max: number): FrequencyCap {
+export function frequencyCap(redis: RedisClient, keys: MessageKeys, max: number): FrequencyCap {
   const script = loadLuaScript<number>(redis, SCRIPT);
   return {
     claim: async (profileId, channel, messageId, day) => (await script([keys.sentToday(profileId, channel)], [messageId, day, max, KEEP_SECONDS])) === 1,
@@ -30,7 +30,7 @@ export function frequencyCap(redis: Redis, keys: MessageKeys, max: number): Freq
 }
 
 /** A deleted customer's counts (every channel, each of their profile ids). */
-export async function forgetFrequencyCounts(redis: Redis, keys: MessageKeys, profileIds: readonly string[]): Promise<void> {
+export async function forgetFrequencyCounts(redis: RedisClient, keys: MessageKeys, profileIds: readonly string[]): Promise<void> {
   const names = profileIds.flatMap((id) => MESSAGE_CHANNELS.map((channel) => keys.sentToday(id, channel)));
   if (names.length > 0) await redis.del(...names);
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../pipeline/redis/connection.js';
 import { ResourceExistsError } from '../../pipeline/core/errors/resource-exists-error.js';
 
 // Templates and subscription groups are small definitions that every process sending messages reads on each
@@ -26,7 +26,7 @@ export interface JsonHashStore<Content extends object> {
  * `kind` and `path` name the resource in a 409 (`template`, `/v1/templates`); `contentOf` picks the content
  * out of a stored definition, for the comparison of an unchanged PUT.
  */
-export function jsonHashStore<Content extends object>(redis: Redis, key: string, kind: string, path: string, contentOf: (stored: Content) => Content): JsonHashStore<Content> {
+export function jsonHashStore<Content extends object>(redis: RedisClient, key: string, kind: string, path: string, contentOf: (stored: Content) => Content): JsonHashStore<Content> {
   const get = async (id: string) => {
     const raw = await redis.hget(key, id);
     return raw === null ? undefined : (JSON.parse(raw) as Content & Stamped);

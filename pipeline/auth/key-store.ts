@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Config } from '../core/config.js';
 import { API_KEY_NAMES } from '../redis/key-names.js';
 import { announceKeyChange } from './key-changes.js';
 import type { KeyInput } from './key-input.js';
+import type { RedisClient } from '../redis/connection.js';
 
 /**
  * write: tracking only; audience: a marketing tool's key, for the audience API of the segments it names
@@ -106,7 +106,7 @@ function secretInfo(hash: string, stored: StoredSecret, envOrigin = false): KeyI
  * Write keys are looked up on every tracking request, so lookups are served from memory for `cacheMs`; a
  * revocation announced on the key-change channel drops them at once (`forgetCached`).
  */
-export function createKeyStore(redis: Redis, config: Pick<Config, 'CDP_WRITE_KEYS' | 'CDP_ADMIN_KEY' | 'WRITE_KEY_CACHE_SECONDS'>): KeyStore {
+export function createKeyStore(redis: RedisClient, config: Pick<Config, 'CDP_WRITE_KEYS' | 'CDP_ADMIN_KEY' | 'WRITE_KEY_CACHE_SECONDS'>): KeyStore {
   const envWriteKeys = new Map(config.CDP_WRITE_KEYS.map((k) => [k.key, k.sourceId]));
   const envAdmin = config.CDP_ADMIN_KEY ? sha256(config.CDP_ADMIN_KEY) : undefined;
   const cacheMs = config.WRITE_KEY_CACHE_SECONDS * 1000;

@@ -33,6 +33,20 @@ const writeKeys = z
     return keys;
   });
 
+const clusterNodes = z.string().default('').transform((raw, ctx) => {
+  const nodes: { host: string; port: number }[] = [];
+  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const sep = entry.lastIndexOf(':');
+    const port = Number(entry.slice(sep + 1));
+    if (sep <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `entry "${entry}" is not of the form host:port` });
+      return z.NEVER;
+    }
+    nodes.push({ host: entry.slice(0, sep).replace(/^\[(.*)\]$/, '$1'), port });
+  }
+  return nodes;
+});
+
 const list = (byDefault: string) => z.string().default(byDefault).transform((raw) => raw.split(',').map((s) => s.trim()).filter(Boolean));
 
 const limits = (byDefault: string) => z.string().default(byDefault).transform((raw, ctx) => {
@@ -119,7 +133,8 @@ export const configVariables = {
   REDIS_SERVER_BIN: [z.string().default('redis-server'), 'redis-server binary used for the private Redis.'],
   REDIS_MAXMEMORY: [z.string().regex(/^\d+(b|kb|mb|gb)?$/i).default('4gb'), 'maxmemory of the private Redis; with noeviction, writes beyond it are refused and ingest answers 503.'],
   REDIS_APPENDFSYNC: [z.enum(['always', 'everysec']).default('everysec'), 'AOF fsync policy of the private Redis: `everysec` (a power cut may lose the last second of answered events) or `always` (a 200 survives a power cut; costs single-event ingest throughput, see bench/).'],
-  QUEUE_PREFIX: [z.string().min(1).default('{cdp}'), 'BullMQ key prefix; the braces make it a Redis Cluster hash tag.'],
+  REDIS_CLUSTER_NODES: [clusterNodes, 'Redis Cluster seed nodes `host:port,host:port,…`: every connection of the product is a cluster client (REDIS_URL\'s user, password and TLS apply to each node). Empty: REDIS_URL or the private Redis, one node.'],
+  QUEUE_PREFIX: [z.string().min(1).regex(/^[^{}:]+$|^\{[^{}:]+\}$/, 'a name without `:` or braces, or such a name in braces').default('{cdp}'), 'Base of every Redis key name: each queue and store has its own hash tag `{base:owner}` (`{cdp:load}`, `{cdp:identity}`, …); surrounding braces are dropped (`{cdp}` and `cdp` are the same base).'],
   CLICKHOUSE_URL: [optionalString, 'ClickHouse server HTTP URL. Unset: embedded ClickHouse (chDB) in CDP_DATA_DIR/clickhouse.'],
   CLICKHOUSE_USER: [z.string().default('default'), 'ClickHouse user (server mode).'],
   CLICKHOUSE_PASSWORD: [z.string().default(''), 'ClickHouse password (server mode).'],

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { ConfigError } from './errors/config-error.js';
 
@@ -47,7 +47,7 @@ export function installationSecret(config: Pick<Config, 'CDP_SECRET' | 'dataDir'
  * identifiers. Redis keeps an HMAC of a fixed text, which tells nothing about the secret, under `key`
  * (its name is pipeline/redis/key-names.ts's, which the shared base's core cannot import).
  */
-export async function checkInstallationSecret(redis: Redis, key: string, secret: Buffer): Promise<void> {
+export async function checkInstallationSecret(redis: Redis | Cluster, key: string, secret: Buffer): Promise<void> {
   const mark = createHmac('sha256', secret).update('cdp installation secret').digest('hex');
   await redis.set(key, mark, 'NX');
   if ((await redis.get(key)) !== mark) {

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { readDeliveryState } from '../destinations/delivery-state.js';
 import { listEventDeadLetters } from '../destinations/event-dead-letters.js';
 import type { EventDestinationStore } from '../destinations/event-destination-store.js';
@@ -6,11 +5,12 @@ import type { EventQueues } from '../destinations/event-queues.js';
 import type { DestinationKeys } from '../redis/key-names.js';
 import type { DestinationHealth } from './dashboard-types.js';
 import { num, type DashboardReader } from './reader.js';
+import type { RedisClient } from '../redis/connection.js';
 
 export interface DestinationHealthDeps {
   events: EventDestinationStore;
   queues: EventQueues;
-  redis: Redis;
+  redis: RedisClient;
   keys: DestinationKeys;
 }
 

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { postOutbound, type OutboundAnswer } from '../../segments/destinations/outbound-post.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
-import { eventDestinationQueue, type DestinationKeys } from '../redis/key-names.js';
+import { eventDestinationQueue, queuePrefix, type DestinationKeys } from '../redis/key-names.js';
 import type { LuaScript } from '../redis/lua-script.js';
 import type { DeliveryRecords } from './delivery-records.js';
 import { deliveryRequest } from './delivery-request.js';
@@ -15,6 +14,7 @@ import type { EventDestinationWithSecret } from './event-destination.js';
 import type { EventDestinationStore } from './event-destination-store.js';
 import type { EventJobData, EventQueue } from './event-queue.js';
 import { retryAfterMs, retryDelay, verdictOf } from './retry-policy.js';
+import type { RedisClient } from '../redis/connection.js';
 
 export type DeliveryConfig = Pick<
   Config,
@@ -24,7 +24,7 @@ export type DeliveryConfig = Pick<
 export interface DeliveryLoopDeps {
   destinationId: string;
   /** The worker's blocking connection. */
-  workerConnection: Redis;
+  workerConnection: RedisClient;
   destinations: EventDestinationStore;
   /** The destination's queue: jobs are read again before each attempt (a deletion may have edited them). */
   queue: EventQueue;
@@ -69,7 +69,7 @@ export function startDeliveryLoop(deps: DeliveryLoopDeps): DeliveryLoop {
   const leaseMs = lockMs;
   const worker = new Worker<EventJobData>(eventDestinationQueue(id), null, {
     connection: deps.workerConnection,
-    prefix: config.QUEUE_PREFIX,
+    prefix: queuePrefix(config.QUEUE_PREFIX, eventDestinationQueue(id)),
     lockDuration: lockMs,
     stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
     // A job whose holder died goes back to wait however often that happens; it is never dead-lettered for it.

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 
+import type { RedisClient } from '../redis/connection.js';
 /** How an event destination's deliveries go now, as its delivery loop last said (times in epoch ms). */
 export interface DeliveryState {
   /** Set while a delivery keeps failing and is being retried. */
@@ -12,7 +12,7 @@ export interface DeliveryState {
 const ERROR_MAX = 500;
 
 /** What the delivery loop tells the dashboard, in the destination's state hash (key-names.ts). */
-export function deliveryStateWriter(redis: Redis, key: string) {
+export function deliveryStateWriter(redis: RedisClient, key: string) {
   return {
     async failed(error: string, retrying: boolean): Promise<void> {
       const now = String(Date.now());
@@ -27,7 +27,7 @@ export function deliveryStateWriter(redis: Redis, key: string) {
   };
 }
 
-export async function readDeliveryState(redis: Redis, key: string): Promise<DeliveryState> {
+export async function readDeliveryState(redis: RedisClient, key: string): Promise<DeliveryState> {
   const h = await redis.hgetall(key);
   const time = (v: string | undefined) => (v ? Number(v) : null);
   return { failing_since: time(h.failing_since), last_error: h.last_error ?? null, last_error_at: time(h.last_error_at), last_delivered_at: time(h.last_delivered_at) };

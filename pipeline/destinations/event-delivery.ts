@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { Gauge } from 'prom-client';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
@@ -9,9 +8,10 @@ import type { DeliveryRecords } from './delivery-records.js';
 import type { DestinationMetrics } from './destination-metrics.js';
 import type { EventDestinationStore } from './event-destination-store.js';
 import type { EventQueues } from './event-queues.js';
+import type { RedisClient } from '../redis/connection.js';
 
 export interface EventDeliveryDeps {
-  workerConnection: Redis;
+  workerConnection: RedisClient;
   destinations: EventDestinationStore;
   queues: EventQueues;
   keys: DestinationKeys;

@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
 import { InvalidRequestError } from '../core/errors/invalid-request-error.js';
 import { ResourceExistsError } from '../core/errors/resource-exists-error.js';
 import type { DestinationKeys } from '../redis/key-names.js';
 import { loadLuaScript } from '../redis/lua-script.js';
 import type { DestinationFormat, EventDestination, EventDestinationWithSecret, EventFilter } from './event-destination.js';
+import type { RedisClient } from '../redis/connection.js';
 
 /** An event destination to create or replace, as the API validated it. */
 export interface EventDestinationInput {
@@ -87,7 +87,7 @@ export function withoutSecret({ credential: _c, guarded: _g, ...d }: EventDestin
  * Event destinations live in Redis beside the audience webhooks (one id space, one hash per destination): their
  * secrets and write keys must not be readable through analyst SQL.
  */
-export function createEventDestinationStore(redis: Redis, keys: DestinationKeys): EventDestinationStore {
+export function createEventDestinationStore(redis: RedisClient, keys: DestinationKeys): EventDestinationStore {
   const createIfAbsentScript = loadLuaScript<number>(redis, CREATE_SCRIPT);
   const updateIfExists = loadLuaScript<number>(redis, UPDATE_SCRIPT);
 

@@ -1,5 +1,5 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
-import { eventDestinationQueue } from '../redis/key-names.js';
+import { eventDestinationQueue, queuePrefix } from '../redis/key-names.js';
 
 /** One event on its way to a destination: what is sent, and what the product keeps beside it. */
 export interface OutgoingEvent {
@@ -36,9 +36,10 @@ export function fanOutJobId(loadJobId: string, chunk: number): string {
 }
 
 export function createEventQueue(connection: ConnectionOptions, prefix: string, destinationId: string) {
-  return new Queue<EventJobData>(eventDestinationQueue(destinationId), {
+  const name = eventDestinationQueue(destinationId);
+  return new Queue<EventJobData>(name, {
     connection,
-    prefix,
+    prefix: queuePrefix(prefix, name),
     defaultJobOptions: {
       // Retries are the delivery loop's (it holds a batch until it is delivered or dead-lettered, in order).
       attempts: 1,

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import { createEventQueue, type EventQueue } from './event-queue.js';
+import type { RedisClient } from '../redis/connection.js';
 
 /** The event destinations' queues of one process, opened once each on the shared connection. */
 export interface EventQueues {
@@ -10,7 +10,7 @@ export interface EventQueues {
   close(): Promise<void>;
 }
 
-export function eventQueues(connection: Redis, prefix: string, log: Logger): EventQueues {
+export function eventQueues(connection: RedisClient, prefix: string, log: Logger): EventQueues {
   const open = new Map<string, EventQueue>();
   const of = (id: string) => {
     let queue = open.get(id);

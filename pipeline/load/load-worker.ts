@@ -1,7 +1,7 @@
 import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Config } from '../core/config.js';
 import type { LoadJobData } from '../core/load-job.js';
-import { QUEUE_NAMES } from '../redis/key-names.js';
+import { QUEUE_NAMES, queuePrefix } from '../redis/key-names.js';
 import { BACKOFF_TYPE, retryDelay } from '../redis/load-queue.js';
 import type { Loader } from './loader.js';
 import type { Logger } from '../core/logger.js';
@@ -19,7 +19,7 @@ export type WorkerConfig = Pick<
 export function startLoadWorker(connection: ConnectionOptions, config: WorkerConfig, loader: Loader, log: Logger) {
   const worker = new Worker<LoadJobData>(QUEUE_NAMES.load, (job) => loader.add(job), {
     connection,
-    prefix: config.QUEUE_PREFIX,
+    prefix: queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.load),
     concurrency: config.WORKER_CONCURRENCY,
     lockDuration: config.WORKER_LOCK_DURATION_MS,
     stalledInterval: config.WORKER_STALLED_INTERVAL_MS,

@@ -11,6 +11,7 @@ import { dashboardPageRoutes } from '../dashboard/dashboard-page-routes.js';
 import { redactDestinationQueues } from '../destinations/destination-redaction.js';
 import { closeRedis, resolveRedis, type RedisTarget } from '../redis/connection.js';
 import { redisKeyNames } from '../redis/key-names.js';
+import { ensureTagPerOwner } from '../redis/key-layout-migration.js';
 import { createLoadQueue, type LoadQueue } from '../redis/load-queue.js';
 import type { PlanCache } from '../../ingest/tracking-plans/plan-cache.js';
 import type { MembershipRunner } from '../../segments/membership/membership-runner.js';
@@ -112,6 +113,8 @@ export async function startProduct(config: Config, roles: Role[], log: Logger, o
     onClose(() => closeRedis(shared.appRedis));
     redisReachable = shared.reachable;
     await waitReady(shared.appRedis);
+    // Before anything reads or writes a key: keys named before each owner had its hash tag are moved.
+    await ensureTagPerOwner(shared.appRedis, config.QUEUE_PREFIX, log);
     const base: Base = { config, log, metrics, redis, appRedis: shared.appRedis, redisKeys: redisKeyNames(config.QUEUE_PREFIX), onClose };
     const checks: Record<string, () => Promise<unknown>> = { redis: () => shared.appRedis.ping() };
     const routes: FastifyPluginAsync[] = [dashboardPageRoutes];
@@ -212,7 +215,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger, o
       writeServerInfo(config.dataDir, { pid: process.pid, url });
       serverInfoWritten = true;
     }
-    log.info({ url, roles, redis: redis.local ? `private (${redis.local.socket})` : 'REDIS_URL', clickhouse: isEmbedded(config) ? 'embedded (chDB)' : 'CLICKHOUSE_URL' }, 'cdp started');
+    log.info({ url, roles, redis: redis.local ? `private (${redis.local.socket})` : redis.clusterNodes ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL', clickhouse: isEmbedded(config) ? 'embedded (chDB)' : 'CLICKHOUSE_URL' }, 'cdp started');
 
     let stopping: Promise<void> | undefined;
     const stop = () =>

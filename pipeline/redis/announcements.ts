@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 
 // What one process announces to the others through Redis (a key revoked, a tracking plan changed), and how a
 // process follows it. Pub/sub delivers only to connected subscribers: after a reconnect, announcements sent
@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
  * Calls `onChange` on every announcement on `channel` (with its message) and on every (re)connect (with
  * none). Takes a connection of its own: a subscribed connection can do nothing else.
  */
-export async function followAnnouncements(subscriber: Redis, channel: string, onChange: (message?: string) => void): Promise<void> {
+export async function followAnnouncements(subscriber: RedisClient, channel: string, onChange: (message?: string) => void): Promise<void> {
   subscriber.on('message', (from: string, message: string) => {
     if (from === channel) onChange(message);
   });

@@ -1,7 +1,7 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { Config } from '../core/config.js';
 import type { LoadJobData } from '../core/load-job.js';
-import { QUEUE_NAMES } from './key-names.js';
+import { QUEUE_NAMES, queuePrefix } from './key-names.js';
 
 export const BACKOFF_TYPE = 'capped-exponential';
 
@@ -24,7 +24,7 @@ export function retryDelay(attemptsMade: number, config: Pick<Config, 'LOAD_RETR
 export function createLoadQueue(connection: ConnectionOptions, config: Pick<Config, 'QUEUE_PREFIX' | 'LOAD_RETRY_ATTEMPTS'>) {
   return new Queue<LoadJobData>(QUEUE_NAMES.load, {
     connection,
-    prefix: config.QUEUE_PREFIX,
+    prefix: queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.load),
     defaultJobOptions: loadJobOptions(config),
   });
 }

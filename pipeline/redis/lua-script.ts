@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
 import { projectRoot } from '../core/project-root.js';
+import type { RedisClient } from './connection.js';
 
 // The one loader of the product's Redis Lua scripts. Scripts are files next to the code that calls them
 // (identity/lua/, pipeline/load/lua/, …); each is read once per process and defined on a connection as an
@@ -31,7 +31,7 @@ function scriptText(file: string): string {
 }
 
 /** Defines the script on `redis` (again, harmlessly, when it already is) and returns the function that calls it. */
-export function loadLuaScript<Result>(redis: Redis, script: LuaScriptFile): LuaScript<Result> {
+export function loadLuaScript<Result>(redis: RedisClient, script: LuaScriptFile): LuaScript<Result> {
   // The command's name on the connection: the file's path is unique, so two scripts never overwrite each other.
   const name = `lua:${script.file}`;
   redis.defineCommand(name, { lua: scriptText(script.file), ...(script.keys === undefined ? {} : { numberOfKeys: script.keys }) });

@@ -1,5 +1,5 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
-import { QUEUE_NAMES } from '../../pipeline/redis/key-names.js';
+import { QUEUE_NAMES, queuePrefix } from '../../pipeline/redis/key-names.js';
 import { webhookJobOptions, type WebhookQueueConfig } from '../destinations/webhook-queue.js';
 import type { AlertStateName } from './alert-types.js';
 
@@ -27,7 +27,7 @@ export function alertDeliveryId(alertId: string, at: number): string {
 
 /** Retried and kept as the audience webhooks' deliveries are (WEBHOOK_ATTEMPTS, WEBHOOK_BACKOFF_MS; failed ones are the dead letters). */
 export function createAlertDeliveryQueue(connection: ConnectionOptions, config: WebhookQueueConfig) {
-  return new Queue<AlertDeliveryData>(QUEUE_NAMES.alertDeliveries, { connection, prefix: config.QUEUE_PREFIX, defaultJobOptions: webhookJobOptions(config) });
+  return new Queue<AlertDeliveryData>(QUEUE_NAMES.alertDeliveries, { connection, prefix: queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.alertDeliveries), defaultJobOptions: webhookJobOptions(config) });
 }
 
 export type AlertDeliveryQueue = ReturnType<typeof createAlertDeliveryQueue>;

@@ -1,7 +1,7 @@
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Config } from '../../pipeline/core/config.js';
 import type { Logger } from '../../pipeline/core/logger.js';
-import { QUEUE_NAMES } from '../../pipeline/redis/key-names.js';
+import { QUEUE_NAMES, queuePrefix } from '../../pipeline/redis/key-names.js';
 import { WebhookReceiverError } from '../destinations/errors/webhook-receiver-error.js';
 import { postOutbound, type OutboundAnswer } from '../destinations/outbound-post.js';
 import { signWebhook } from '../destinations/webhook-signature.js';
@@ -64,7 +64,7 @@ export function startAlertDeliveries(connection: ConnectionOptions, config: Pick
   const deps = { store, timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate: config.DESTINATIONS_ALLOW_PRIVATE };
   const worker = new Worker<AlertDeliveryData>(QUEUE_NAMES.alertDeliveries, (job) => deliverAlert(job, deps), {
     connection,
-    prefix: config.QUEUE_PREFIX,
+    prefix: queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.alertDeliveries),
     concurrency: config.WEBHOOK_CONCURRENCY,
     // The lock must outlive the slowest request, or a live delivery would be taken for a stalled one.
     lockDuration: Math.max(30_000, 3 * config.WEBHOOK_TIMEOUT_MS),

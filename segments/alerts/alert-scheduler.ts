@@ -1,7 +1,7 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Config } from '../../pipeline/core/config.js';
 import type { Logger } from '../../pipeline/core/logger.js';
-import { QUEUE_NAMES } from '../../pipeline/redis/key-names.js';
+import { QUEUE_NAMES, queuePrefix } from '../../pipeline/redis/key-names.js';
 import type { AlertEvaluator } from './alert-evaluator.js';
 
 const SCHEDULER_ID = 'alerts-every-minute';
@@ -19,7 +19,7 @@ export function scheduledMinute(job: Pick<Job, 'opts' | 'timestamp'>): number {
  * (the state transition refuses a minute already applied).
  */
 export async function startAlertScheduler(connection: ConnectionOptions, config: Pick<Config, 'QUEUE_PREFIX'>, evaluator: AlertEvaluator, log: Logger) {
-  const queue = new Queue(QUEUE_NAMES.alerts, { connection, prefix: config.QUEUE_PREFIX });
+  const queue = new Queue(QUEUE_NAMES.alerts, { connection, prefix: queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.alerts) });
   await queue.upsertJobScheduler(
     SCHEDULER_ID,
     { pattern: '* * * * *', tz: 'UTC' },
@@ -28,7 +28,7 @@ export async function startAlertScheduler(connection: ConnectionOptions, config:
   const worker = new Worker(QUEUE_NAMES.alerts, async (job) => {
     const outcomes = await evaluator.evaluate(scheduledMinute(job));
     return { alerts: outcomes.length, changed: outcomes.filter((o) => o.changed).map((o) => `${o.id}: ${o.state}`) };
-  }, { connection, prefix: config.QUEUE_PREFIX, concurrency: 1, lockDuration: 5 * 60_000 });
+  }, { connection, prefix: queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.alerts), concurrency: 1, lockDuration: 5 * 60_000 });
   worker.on('failed', (job, err) => log.error({ jobId: job?.id, err: err.message }, 'alert evaluation failed'));
   worker.on('error', (err) => log.error({ err }, 'alert worker error'));
   return {

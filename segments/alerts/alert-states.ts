@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { AlertKeys } from '../../pipeline/redis/key-names.js';
 import { loadLuaScript } from '../../pipeline/redis/lua-script.js';
 import type { AlertState, AlertStateName } from './alert-types.js';
+import type { RedisClient } from '../../pipeline/redis/connection.js';
 
 /** What one evaluation says: whether to fire, and whether the condition holds now (null: no judgement, the state stays). */
 export interface Verdict {
@@ -23,7 +23,7 @@ const TRANSITION_SCRIPT = { file: 'segments/alerts/lua/alert-transition.lua', ke
 const iso = (ms: string | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
 
 /** Alerts' live states in Redis: one hash per alert, moved only by the transition script. */
-export function createAlertStates(redis: Redis, keys: AlertKeys) {
+export function createAlertStates(redis: RedisClient, keys: AlertKeys) {
   const transition = loadLuaScript<[number, string, string, string]>(redis, TRANSITION_SCRIPT);
   return {
     async read(ids: string[]): Promise<Map<string, AlertState>> {

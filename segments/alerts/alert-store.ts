@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
 import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import { chMs, chTime } from '../../pipeline/clickhouse/ch-time.js';
 import { ResourceExistsError } from '../../pipeline/core/errors/resource-exists-error.js';
 import { oneAtATime } from '../../pipeline/core/one-at-a-time.js';
 import type { AlertKeys } from '../../pipeline/redis/key-names.js';
 import { alertDefinition, definitionOf, type Alert, type AlertDefinition, type AlertInput } from './alert-definition.js';
+import type { RedisClient } from '../../pipeline/redis/connection.js';
 
 export interface AlertStore {
   /** The current version of every alert (or of one). */
@@ -48,7 +48,7 @@ function toAlert(row: Row): Alert {
  * computed traits are; each webhook's secret in Redis (as the destinations keep theirs), never in ClickHouse,
  * where analyst SQL could read it. Writes from one process are serialised.
  */
-export function createAlertStore(deps: { clickhouse: ClickHouseClient; database: string; redis: Redis; keys: AlertKeys }): AlertStore {
+export function createAlertStore(deps: { clickhouse: ClickHouseClient; database: string; redis: RedisClient; keys: AlertKeys }): AlertStore {
   const { clickhouse, database: db, redis, keys } = deps;
   const serial = oneAtATime();
 

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { AlertKeys } from '../../pipeline/redis/key-names.js';
+import type { RedisClient } from '../../pipeline/redis/connection.js';
 
 /** How long a metric's value per minute is kept: the 4 weeks of an anomaly's baseline, and a day. */
 export const HISTORY_DAYS = 29;
@@ -16,7 +16,7 @@ const decode = (raw: string | null): Recorded => (raw === null ? undefined : raw
  * (the first writer wins, so two evaluators agree on it), and keeping it costs no ClickHouse part per
  * minute. Alerts on the same metric share it.
  */
-export function createMetricHistory(redis: Redis, keys: AlertKeys) {
+export function createMetricHistory(redis: RedisClient, keys: AlertKeys) {
   return {
     async read(metric: string, minutes: number[]): Promise<Recorded[]> {
       if (minutes.length === 0) return [];

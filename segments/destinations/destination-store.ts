@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { DestinationKeys } from '../../pipeline/redis/key-names.js';
 import { loadLuaScript } from '../../pipeline/redis/lua-script.js';
 import { InvalidRequestError } from '../../pipeline/core/errors/invalid-request-error.js';
 import { ResourceExistsError } from '../../pipeline/core/errors/resource-exists-error.js';
+import type { RedisClient } from '../../pipeline/redis/connection.js';
 
 /** A webhook destination as the API shows it: never with its secret. */
 export interface Destination {
@@ -61,9 +61,9 @@ const CREATE_SCRIPT = { file: 'segments/destinations/lua/create-destination.lua'
 
 /**
  * Destinations live in Redis, not ClickHouse: their secrets must not be readable through analyst SQL.
- * Keys carry the queue prefix (a Redis Cluster hash tag), so the multi-key updates stay in one slot.
+ * Every key is under the destinations' own hash tag, so the multi-key updates stay in one slot.
  */
-export function createDestinationStore(redis: Redis, keys: DestinationKeys): DestinationStore {
+export function createDestinationStore(redis: RedisClient, keys: DestinationKeys): DestinationStore {
   const { all, one, ofSegment: bySegment } = keys;
   // Sets fields only on a destination that still exists.
   const updateIfExists = loadLuaScript<number>(redis, UPDATE_SCRIPT);

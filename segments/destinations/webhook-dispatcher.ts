@@ -1,11 +1,10 @@
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import type { Config } from '../../pipeline/core/config.js';
 import type { Logger } from '../../pipeline/core/logger.js';
 import type { Metrics } from '../../pipeline/core/metrics.js';
-import { QUEUE_NAMES } from '../../pipeline/redis/key-names.js';
+import { QUEUE_NAMES, queuePrefix } from '../../pipeline/redis/key-names.js';
 import type { DestinationStore } from './destination-store.js';
 import { DestinationGoneError } from './errors/destination-gone-error.js';
 import { committedRunsSql } from '../membership/committed-run.js';
@@ -13,6 +12,7 @@ import type { SegmentRunCommitted } from '../membership/membership-runner.js';
 import { listDeadLetters, replayDeadLetters, type DeadLetter } from './webhook-dead-letters.js';
 import { deliverWebhook } from './webhook-delivery.js';
 import { createWebhookQueue, deliveryId, type WebhookJobData } from './webhook-queue.js';
+import type { RedisClient } from '../../pipeline/redis/connection.js';
 
 export interface WebhookDelivery {
   /**
@@ -33,9 +33,9 @@ export type WebhookConfig = Pick<
 
 export interface WebhookDeliveryDeps {
   /** Queue writes (a producer connection). */
-  connection: Redis;
+  connection: RedisClient;
   /** Set in processes that deliver (the scheduler role): the worker's blocking connection. */
-  workerConnection?: Redis;
+  workerConnection?: RedisClient;
   clickhouse: ClickHouseClient;
   destinations: DestinationStore;
   config: WebhookConfig;
@@ -67,7 +67,7 @@ export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery
     const deliveryDeps = { clickhouse: deps.clickhouse, database: db, destinations: deps.destinations, timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate: config.DESTINATIONS_ALLOW_PRIVATE, outcomes, log };
     worker = new Worker<WebhookJobData>(QUEUE_NAMES.webhooks, (job) => deliverWebhook(job, deliveryDeps), {
       connection: deps.workerConnection,
-      prefix: config.QUEUE_PREFIX,
+      prefix: queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.webhooks),
       concurrency: config.WEBHOOK_CONCURRENCY,
       // The lock must outlive the slowest request, or a live delivery would be taken for a stalled one.
       lockDuration: Math.max(30_000, 3 * config.WEBHOOK_TIMEOUT_MS),

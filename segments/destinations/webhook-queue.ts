@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type { Config } from '../../pipeline/core/config.js';
-import { QUEUE_NAMES } from '../../pipeline/redis/key-names.js';
+import { QUEUE_NAMES, queuePrefix } from '../../pipeline/redis/key-names.js';
 
 /** One delivery: a batch of one run's changes for one destination. */
 export interface WebhookJobData {
@@ -44,7 +44,7 @@ export function webhookJobOptions(config: WebhookQueueConfig): JobsOptions {
 }
 
 export function createWebhookQueue(connection: ConnectionOptions, config: WebhookQueueConfig) {
-  return new Queue<WebhookJobData>(QUEUE_NAMES.webhooks, { connection, prefix: config.QUEUE_PREFIX, defaultJobOptions: webhookJobOptions(config) });
+  return new Queue<WebhookJobData>(QUEUE_NAMES.webhooks, { connection, prefix: queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.webhooks), defaultJobOptions: webhookJobOptions(config) });
 }
 
 export type WebhookQueue = ReturnType<typeof createWebhookQueue>;

@@ -1,7 +1,7 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Config } from '../../pipeline/core/config.js';
 import type { Logger } from '../../pipeline/core/logger.js';
-import { QUEUE_NAMES } from '../../pipeline/redis/key-names.js';
+import { QUEUE_NAMES, queuePrefix } from '../../pipeline/redis/key-names.js';
 import type { JobRunner } from './job-runner.js';
 
 /**
@@ -10,7 +10,7 @@ import type { JobRunner } from './job-runner.js';
  * idempotent, so any number of scheduler processes agree on one schedule.
  */
 export async function startJobScheduler(connection: ConnectionOptions, config: Config, runner: JobRunner, log: Logger) {
-  const queue = new Queue(QUEUE_NAMES.jobs, { connection, prefix: config.QUEUE_PREFIX });
+  const queue = new Queue(QUEUE_NAMES.jobs, { connection, prefix: queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.jobs) });
   await queue.upsertJobScheduler(
     'all-jobs',
     { pattern: config.JOBS_CRON, tz: config.JOBS_TIME_ZONE },
@@ -19,7 +19,7 @@ export async function startJobScheduler(connection: ConnectionOptions, config: C
   const worker = new Worker(
     QUEUE_NAMES.jobs,
     async (job) => runner.run('all', job.opts.timestamp ?? job.timestamp ?? Date.now()),
-    { connection, prefix: config.QUEUE_PREFIX, concurrency: 1, lockDuration: 10 * 60 * 1000 },
+    { connection, prefix: queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.jobs), concurrency: 1, lockDuration: 10 * 60 * 1000 },
   );
   worker.on('failed', (job, err) => log.error({ jobId: job?.id, err: err.message }, 'scheduled jobs run failed'));
   log.info({ cron: config.JOBS_CRON, timeZone: config.JOBS_TIME_ZONE }, 'job scheduler started');

@@ -1,7 +1,7 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { Config } from '../../pipeline/core/config.js';
 import type { Logger } from '../../pipeline/core/logger.js';
-import { QUEUE_NAMES } from '../../pipeline/redis/key-names.js';
+import { QUEUE_NAMES, queuePrefix } from '../../pipeline/redis/key-names.js';
 import { SegmentNotFoundError } from '../errors/segment-not-found-error.js';
 import type { Segment } from '../segment-store.js';
 import type { MembershipRunner } from './membership-runner.js';
@@ -22,7 +22,7 @@ export interface SegmentSchedules {
  * that saves segments may do it; the worker that runs them lives in the scheduler role.
  */
 export function createSegmentSchedules(connection: ConnectionOptions, config: Config): SegmentSchedules {
-  const queue = new Queue(QUEUE_NAMES.segments, { connection, prefix: config.QUEUE_PREFIX });
+  const queue = new Queue(QUEUE_NAMES.segments, { connection, prefix: queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.segments) });
   const upsert = async (segment: Segment) => {
     await queue.upsertJobScheduler(
       schedulerId(segment.id),
@@ -64,7 +64,7 @@ export function startMembershipWorker(connection: ConnectionOptions, config: Con
         throw err;
       }
     },
-    { connection, prefix: config.QUEUE_PREFIX, concurrency: 1, lockDuration: 10 * 60 * 1000 },
+    { connection, prefix: queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.segments), concurrency: 1, lockDuration: 10 * 60 * 1000 },
   );
   worker.on('failed', (job, err) => log.error({ jobId: job?.id, err: err.message }, 'segment membership run failed'));
   // `force`: Redis is gone, so do not wait for the running job (its lock expires and it runs again).

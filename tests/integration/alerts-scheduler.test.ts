@@ -5,6 +5,7 @@ import { redisFor } from '../../pipeline/redis/connection.js';
 import { startReceiver, type Receiver } from '../helpers/alert-fixtures.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
+import { queuePrefix } from '../../pipeline/redis/key-names.js';
 
 // The scheduler role's path, end to end: its Job Scheduler makes one job per minute, the worker evaluates
 // the minute the job was planned for, and the delivery worker sends the change; after a restart on the same
@@ -24,7 +25,7 @@ beforeAll(async () => {
 /** The evaluation job of a minute after `after`, once completed (the scheduler's own ids). */
 async function completedAfter(after: number) {
   const redis = redisFor(product.redis, 'producer');
-  const queue = new Queue('alerts', { connection: redis, prefix: product.config.QUEUE_PREFIX });
+  const queue = new Queue('alerts', { connection: redis, prefix: queuePrefix(product.config.QUEUE_PREFIX, 'alerts') });
   try {
     let found: { id: string; returnvalue: unknown } | undefined;
     await waitFor('a later minute evaluated', async () => {
@@ -58,7 +59,7 @@ test('the scheduler evaluates each minute once, under the job id of that minute,
   expect(first!.deliveryId).toBe(`always.${minute}`);
 
   const redis = redisFor(product.redis, 'producer');
-  const queue = new Queue('alerts', { connection: redis, prefix: product.config.QUEUE_PREFIX });
+  const queue = new Queue('alerts', { connection: redis, prefix: queuePrefix(product.config.QUEUE_PREFIX, 'alerts') });
   try {
     const job = await queue.getJob(`repeat:alerts-every-minute:${minute}`);
     expect(await job?.getState()).toBe('completed');

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import { createLogger } from '../../pipeline/core/logger.js';
 import { redisFor } from '../../pipeline/redis/connection.js';
-import { redisKeyNames } from '../../pipeline/redis/key-names.js';
+import { queuePrefix, redisKeyNames } from '../../pipeline/redis/key-names.js';
 import { startAlertDeliveries } from '../../segments/alerts/alert-delivery.js';
 import type { AlertOutcome } from '../../segments/alerts/alert-evaluator.js';
 import { createAlertStore, type AlertStore } from '../../segments/alerts/alert-store.js';
 import { HOUR, MINUTE, at, insertEvents, startReceiver, type EventRow, type Receiver } from '../helpers/alert-fixtures.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
+import type { RedisClient } from '../../pipeline/redis/connection.js';
 
 // Alerts, each kind firing and resolving once, on events written into ClickHouse with the times each test
 // needs; minutes are evaluated through product.alerts.evaluate (the scheduler's path is alerts-scheduler.test.ts).
@@ -25,7 +25,7 @@ const SECRET = `alsec_${randomUUID()}${randomUUID()}`;
 let product: TestProduct;
 let receiver: Receiver;
 let readKey: string;
-let redis: Redis;
+let redis: RedisClient;
 let clickhouse: ClickHouseClient;
 let deliveries: { close(force?: boolean): Promise<unknown> };
 let store: AlertStore;
@@ -428,7 +428,7 @@ describe('deletion', () => {
     await putAlert('marker', 'events_per_minute', { threshold: { op: 'gte', value: 0 } });
     await evaluate('marker', '2026-10-20T08:02:00Z');
     await waitForDeliveries('/marker', 1);
-    const queue = new Queue('alert-deliveries', { connection: redis, prefix: product.config.QUEUE_PREFIX });
+    const queue = new Queue('alert-deliveries', { connection: redis, prefix: queuePrefix(product.config.QUEUE_PREFIX, 'alert-deliveries') });
     const job = await queue.getJob(`doomed.${at('2026-10-20T08:00:00Z')}`);
     expect([await job?.getState(), job?.returnvalue]).toEqual(['completed', 'skipped: alert deleted']);
     await queue.close();

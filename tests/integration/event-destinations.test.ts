@@ -8,6 +8,7 @@ import { startReceiver, type HttpReceiver, type ReceivedRequest } from '../helpe
 import { ADMIN_KEY, basicAuth, startTestProduct, WRITE_KEY, type TestProduct } from '../helpers/test-product.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { projectRoot } from '../../pipeline/core/project-root.js';
+import { queuePrefix } from '../../pipeline/redis/key-names.js';
 
 // Event destinations against real HTTP receivers started here: every delivery of the webhook format has its
 // signature checked with the documented scheme (not the product's code).
@@ -327,7 +328,7 @@ describe('failures', () => {
     expect((await admin('GET', `/v1/destinations/${id}`)).status).toBe(404);
     const redis = new Redis(product.redis.options);
     try {
-      expect(await redis.keys(`${product.config.QUEUE_PREFIX}:destination-${id}:*`)).toEqual([]);
+      expect(await redis.keys(`${queuePrefix(product.config.QUEUE_PREFIX, `destination-${id}`)}:*`)).toEqual([]);
     } finally {
       redis.disconnect();
     }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
+import { redisKeyNames } from '../../pipeline/redis/key-names.js';
 
 // One customer across devices, read through the profile API, rebuilt from ClickHouse, then deleted.
 
@@ -134,8 +135,8 @@ describe('rebuild', () => {
     await product.waitForRows(`SELECT 1 FROM events WHERE anonymous_id = 'solo-${run}'`, (r) => r.length === 1);
     const prefix = product.config.QUEUE_PREFIX;
     const snapshot = async () => ({
-      idx: await redis.hgetall(`${prefix}:id:idx`),
-      created: Object.keys(await redis.hgetall(`${prefix}:id:created`)).sort(),
+      idx: await redis.hgetall(redisKeyNames(prefix).identity.index),
+      created: Object.keys(await redis.hgetall(redisKeyNames(prefix).identity.created)).sort(),
     });
     const live = await snapshot();
     expect(Object.keys(live.idx).length).toBeGreaterThanOrEqual(8);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import { JOB_NAMES } from '../../segments/jobs/jobs.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
+import { queuePrefix } from '../../pipeline/redis/key-names.js';
 
 // The scheduler role runs the jobs on its cron; failed runs are recorded and counted.
 
@@ -23,7 +24,7 @@ afterAll(async () => {
 
 test('the scheduler registers one BullMQ job scheduler with the configured cron and time zone', async () => {
   const redis = new Redis(product.redis.options);
-  const queue = new Queue('jobs', { connection: redis, prefix: product.config.QUEUE_PREFIX });
+  const queue = new Queue('jobs', { connection: redis, prefix: queuePrefix(product.config.QUEUE_PREFIX, 'jobs') });
   try {
     const schedulers = await queue.getJobSchedulers();
     expect(schedulers).toHaveLength(1);

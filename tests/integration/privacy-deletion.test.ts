@@ -9,6 +9,7 @@ import { LOAD_JOB_NAME, type LoadJobData } from '../../pipeline/core/load-job.js
 import { redisDump } from '../helpers/redis-dump.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { redisKeyNames } from '../../pipeline/redis/key-names.js';
 
 // Deleting a customer reaches what is not in ClickHouse yet: their events and refused items waiting in
 // load jobs (dead letters and delayed retries), while the other events of those jobs still load once.
@@ -149,7 +150,7 @@ test('DELETE clears the customer from queued jobs and refused events, keeps the 
   const plain = Object.entries(normalised).map(([type, value]) => sha1(type, value));
   expect(await count(`SELECT count() AS n FROM suppressed_identifiers WHERE identifier_hash IN (${plain.map((h) => `'${h}'`).join(',')})`)).toBe(0);
   expect(await count(`SELECT count() AS n FROM suppressed_identifiers WHERE scheme = 'hmac-sha256' AND match(identifier_hash, '^[0-9a-f]{64}$')`)).toBe(4);
-  for (const h of plain) expect(await redis.sismember(`${product.config.QUEUE_PREFIX}:id:sup`, h)).toBe(0);
+  for (const h of plain) expect(await redis.sismember(redisKeyNames(product.config.QUEUE_PREFIX).identity.suppressed, h)).toBe(0);
 
   // The jobs run again: everyone else's events load exactly once, and nothing of the customer's.
   expect(JSON.parse(await dlqReplayCommand(product.config))).toEqual({ replayed: 1 });

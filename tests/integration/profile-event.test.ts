@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
 import { recordProfileEvent, PRODUCT_SOURCE_ID } from '../../ingest/profile-event.js';
 import { ProfileNotAddressableError } from '../../ingest/errors/profile-not-addressable-error.js';
 import { redisFor } from '../../pipeline/redis/connection.js';
 import { redisKeyNames } from '../../pipeline/redis/key-names.js';
 import { startTestProduct, type TestProduct } from '../helpers/test-product.js';
+import type { RedisClient } from '../../pipeline/redis/connection.js';
 
 // The product's own events about a customer (loyalty adjustments, subscription changes, opens) load like a
 // shop's: to the profile they name, once per message id, without merging anyone.
 
 let product: TestProduct;
-let redis: Redis;
+let redis: RedisClient;
 
 beforeAll(async () => {
   product = await startTestProduct();

@@ -10,6 +10,7 @@ import { openClickHouse } from '../../pipeline/clickhouse/open-clickhouse.js';
 import { createLogger } from '../../pipeline/core/logger.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { queuePrefix } from '../../pipeline/redis/key-names.js';
 
 // The membership job over several runs: who entered and who left, once each; re-runs that change nothing;
 // versions; analyst SQL segments and what they may not do; segments of segments; a run that died half-way.
@@ -268,7 +269,7 @@ describe('API', () => {
 
     test('each segment has a BullMQ Job Scheduler at its interval; deleting removes it', async () => {
       const conn = redisFor(product.redis, 'producer', createLogger(product.config));
-      const queue = new Queue('segments', { connection: conn, prefix: product.config.QUEUE_PREFIX });
+      const queue = new Queue('segments', { connection: conn, prefix: queuePrefix(product.config.QUEUE_PREFIX, 'segments') });
       try {
         await api('PUT', '/v1/segments/berlin', { name: 'Berlin', every_minutes: 15, conditions: { type: 'trait', trait: 'city', op: 'eq', value: 'Berlin' } });
         expect((await api('DELETE', '/v1/segments/sql-buyers')).status).toBe(200);

@@ -8,6 +8,7 @@ import { createClickHouse } from '../../pipeline/clickhouse/client.js';
 import { ConfigError } from '../../pipeline/core/errors/config-error.js';
 import { SECRET_FILE } from '../../pipeline/core/installation-secret.js';
 import { ADMIN_KEY, startTestProduct, tempDir, type TestProduct } from '../helpers/test-product.js';
+import { redisKeyNames } from '../../pipeline/redis/key-names.js';
 
 // An installation whose deleted customers were kept as bare SHA-1 hashes (before the installation secret)
 // is converted where it lies at start: ClickHouse rows and the Redis set end up keyed, the customers stay
@@ -16,7 +17,7 @@ import { ADMIN_KEY, startTestProduct, tempDir, type TestProduct } from '../helpe
 const dataDir = tempDir();
 const env = { QUEUE_PREFIX: `{t${randomBytes(4).toString('hex')}}` };
 const run = randomUUID().slice(0, 8);
-const supKey = `${env.QUEUE_PREFIX}:id:sup`;
+const supKey = redisKeyNames(env.QUEUE_PREFIX).identity.suppressed;
 let product: TestProduct | undefined;
 
 afterAll(async () => {

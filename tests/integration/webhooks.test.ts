@@ -8,6 +8,7 @@ import { webhooksFailedCommand, webhooksReplayCommand } from '../../pipeline/cli
 import { diff, segmentFixtures, type Change, type SegmentFixtures } from '../helpers/segment-audience-fixtures.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 import { readBody } from '../helpers/http-receiver.js';
+import { redisKeyNames } from '../../pipeline/redis/key-names.js';
 
 // Webhook destinations against a real HTTP receiver that checks every signature. Runs are written straight
 // into ClickHouse and announced with product.webhooks.onSegmentRun, as the membership runner does.
@@ -159,7 +160,7 @@ describe('delivery', () => {
     // As if the process died after queuing run 1 but before recording it: the same delivery ids are queued
     // again, and BullMQ keeps the delivered ones, so nothing is sent twice.
     const redis = new Redis(product.redis.options);
-    await redis.hset(`${product.config.QUEUE_PREFIX}:destination:${dst}`, 'enqueued_seq', '0');
+    await redis.hset(redisKeyNames(product.config.QUEUE_PREFIX).destinations.one(dst), 'enqueued_seq', '0');
     redis.disconnect();
     await product.webhooks!.onSegmentRun({ segmentId: segment, seq: 1, version: 1, asOf: T0 + 60_000, size: 4, entered: 4, exited: 0 });
     const c2 = await run(segment, 2, s1, s2, false);

@@ -34,6 +34,15 @@ describe('defaults', () => {
     expect(config.CLICKHOUSE_URL).toBeUndefined();
     expect(config.REDIS_URL).toBeUndefined();
     expect(config.QUEUE_PREFIX).toBe('{cdp}');
+    expect(config.REDIS_CLUSTER_NODES).toEqual([]);
+  });
+
+  test('Redis Cluster seed nodes, host:port each (an IPv6 address in brackets)', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'redis-1:7000, 10.0.0.2:7001,[::1]:7002' }).REDIS_CLUSTER_NODES).toEqual([
+      { host: 'redis-1', port: 7000 },
+      { host: '10.0.0.2', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
   });
 
   test('all three roles', () => {
@@ -129,6 +138,10 @@ describe('bad values', () => {
     ['LOG_LEVEL', 'loud'],
     ['LOG_REQUESTS', 'maybe'],
     ['REDIS_MAXMEMORY', 'lots'],
+    ['REDIS_CLUSTER_NODES', 'redis-1'],
+    ['REDIS_CLUSTER_NODES', 'redis-1:7000,redis-2:99999'],
+    ['QUEUE_PREFIX', 'cdp:eu'],
+    ['QUEUE_PREFIX', '{cdp'],
     ['INGEST_MAX_EVENT_BYTES', '100'],
   ])('%s=%s throws a ConfigError naming the variable', (variable, value) => {
     const err = configError({ [variable]: value });

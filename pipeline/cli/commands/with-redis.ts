@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../../core/config.js';
 import { redisFor, resolveRedis } from '../../redis/connection.js';
+import type { RedisClient } from '../../redis/connection.js';
 
 /** Runs a CLI action against the product's Redis, starting the private one for the action if needed. */
-export async function withRedis<T>(config: Config, action: (redis: Redis) => Promise<T>): Promise<T> {
+export async function withRedis<T>(config: Config, action: (redis: RedisClient) => Promise<T>): Promise<T> {
   const target = await resolveRedis(config);
   const redis = redisFor(target, 'worker');
   try {

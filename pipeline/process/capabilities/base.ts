@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { ClickHouseClient } from '../../clickhouse/client.js';
 import { openClickHouse } from '../../clickhouse/open-clickhouse.js';
 import type { Config } from '../../core/config.js';
@@ -7,6 +6,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 import { closeRedis, redisFor, type RedisTarget } from '../../redis/connection.js';
 import type { RedisKeyNames } from '../../redis/key-names.js';
+import type { RedisClient } from '../../redis/connection.js';
 
 // What every capability of a process starts from, and the one way it hands back its clean-up.
 
@@ -20,7 +20,7 @@ export interface Base {
   /** Where Redis is (the private server or REDIS_URL), for connections of a capability's own. */
   redis: RedisTarget;
   /** The process's shared connection (`producer`: fails fast) for stores, queues and health. */
-  appRedis: Redis;
+  appRedis: RedisClient;
   /** Every Redis key name the product forms, from QUEUE_PREFIX. */
   redisKeys: RedisKeyNames;
   /**
@@ -37,7 +37,7 @@ export interface Served {
 }
 
 /** A Redis connection of the capability's own, closed on stop. */
-export function ownRedis(base: Base, use: 'worker' | 'producer'): Redis {
+export function ownRedis(base: Base, use: 'worker' | 'producer'): RedisClient {
   const redis = redisFor(base.redis, use, base.log);
   base.onClose(() => closeRedis(redis));
   return redis;
