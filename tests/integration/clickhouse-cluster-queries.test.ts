@@ -100,6 +100,23 @@ test('every query the product sends is valid on the sharded schema, with no doub
   await call('PUT', '/v1/alerts/orders', { name: 'orders', metric: 'orders_per_hour', threshold: { op: 'lt', value: 1, for_minutes: 30 }, webhook: { url: 'http://127.0.0.1:9/x', secret: 'a'.repeat(32) } });
   await call('POST', '/v1/jobs/all/run', { as_of: AS_OF });
 
+  // A journey entered by an event, whose branch reads the segment language for one profile and whose send
+  // reads the customer for the template (it fails without SMTP, which records it too).
+  await call('PUT', '/v1/templates/welcome', { channel: 'email', subject: 'Hi {{ profile.traits.plan }}', body: '<p>{{ profile.lifecycle }}</p>' });
+  await call('PUT', '/v1/subscription-groups/news', { channel: 'email', type: 'opt_out' });
+  await call('PUT', '/v1/journeys/welcome', {
+    name: 'welcome',
+    entry: { event: 'Journey Test' },
+    start: 'check',
+    steps: {
+      check: { type: 'branch', condition: { type: 'event', event: 'Order Completed', count: { op: 'gte', value: 1 } }, yes: 'mail', no: 'done' },
+      mail: { type: 'send', channel: 'email', template: 'welcome', subscription_group: 'news', next: 'done' },
+      done: { type: 'exit' },
+    },
+  });
+  expect((await product.post('/v1/track', { userId: customers.annUserId, event: 'Journey Test', messageId: randomUUID() })).status).toBe(200);
+  await product.waitForRows(`SELECT 1 FROM journey_events WHERE journey_id = 'welcome' AND kind = 'exited'`, (r) => r.length > 0, 60_000);
+
   const conditions: Record<string, unknown>[] = [
     { type: 'trait', trait: 'plan', op: 'eq', value: 'gold' },
     { type: 'event', event: 'Order Completed', count: { op: 'gte', value: 1 }, window: { within_days: 30 }, where: [{ property: 'revenue', op: 'gt', value: 10 }] },
@@ -125,7 +142,7 @@ test('every query the product sends is valid on the sharded schema, with no doub
   for (const id of [...conditions.keys()].map((i) => `s${i}`).concat('of-others', 'analyst')) await call('POST', `/v1/segments/${id}/run`, { as_of: AS_OF });
 
   // Every ClickHouse route that reads, with ids of what exists.
-  const ids: Record<string, string> = { segments: 's1', 'computed-traits': 'spend', alerts: 'orders', 'tracking-plans': 'web', campaigns: 'spring', profiles: customers.ann };
+  const ids: Record<string, string> = { journeys: 'welcome', templates: 'welcome', 'subscription-groups': 'news', segments: 's1', 'computed-traits': 'spend', alerts: 'orders', 'tracking-plans': 'web', campaigns: 'spring', profiles: customers.ann };
   const queries: Record<string, string> = {
     '/v1/profiles/lookup': `?type=email&value=${encodeURIComponent(customers.annEmail)}`,
     '/v1/dashboard/customer': `?q=${encodeURIComponent(customers.annEmail)}`,
