@@ -29,6 +29,7 @@ import { startJobs } from './capabilities/jobs.js';
 import { startKeys } from './capabilities/keys.js';
 import { startLoadWorkers } from './capabilities/load-workers.js';
 import { startProfiles } from './capabilities/profiles.js';
+import { startLoyalty } from './capabilities/loyalty.js';
 import { startRecommendations } from './capabilities/recommendations.js';
 import { startSegments } from './capabilities/segments.js';
 import { openSharedRedis, waitReady } from './capabilities/shared-redis.js';
@@ -133,7 +134,8 @@ export async function startProduct(config: Config, roles: Role[], log: Logger): 
       const kpis = await startKpis(base);
       const alerting = await startAlerts(base, { queue, scheduling, destinations });
       const recommendations = startRecommendations(base, { held });
-      routes.push(jobs.routes, audience.routes, destinations.routes, segments.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes, kpis.routes, alerting.routes, recommendations.routes);
+      const loyalty = startLoyalty(base, { held, queue });
+      routes.push(jobs.routes, audience.routes, destinations.routes, segments.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes, kpis.routes, alerting.routes, recommendations.routes, loyalty.routes);
       ({ membership } = segments);
       ({ alerts } = alerting);
       ({ webhooks } = audience);

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runJobThroughApi } from '../helpers/churn-fixtures.js';
+import { LOYALTY_ENV } from '../helpers/loyalty-fixtures.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 
-// The loyalty job's ledger rules on hand-built customers, in Europe/Berlin (UTC+1 until 29 March), with
-// levels Member 0 / Silver 100 / Gold 300 over a 30-day window, multipliers Silver × 1.5 and Gold × 2, points
-// expiring one month after, SHOP_CURRENCY EUR, and deduplication off so that a resent message id reaches the
-// events table (the ledger must count it once itself). Worked out by hand:
+// The loyalty job's ledger rules on hand-built customers, with the programme of LOYALTY_ENV (Europe/Berlin;
+// Member 0 / Silver 100 / Gold 300 over 30 days; Silver × 1.5, Gold × 2; a month to expire). Worked out by hand:
 //   c1  o1 10 Jan 10:00Z 120.70 → 120 (Member), Silver from then; o1b 10 Jan 15:00Z 10 → 10 (the level at the start
 //       of 10 Jan was Member); o2 10 Jan 23:30Z = 11 Jan 00:30 local, 10.99 → floor(16.485) = 16 (Silver at the
 //       start of the local day; the UTC day would say Member). 10 Jan's spend leaves the window at the start of
@@ -42,16 +41,6 @@ const refund = (userId: string, id: string, at: string, amount?: number) => ({
   type: 'track', userId, event: 'Order Refunded', timestamp: at, properties: { order_id: id, ...(amount === undefined ? {} : { revenue: amount }) },
 });
 const redeem = (userId: string, points: number, at: string) => ({ type: 'track', userId, event: 'Points Redeemed', timestamp: at, properties: { points } });
-
-export const LOYALTY_ENV = {
-  SEGMENTS_TIME_ZONE: 'Europe/Berlin',
-  SHOP_CURRENCY: 'EUR',
-  LOYALTY_LEVELS: 'Member:0,Silver:100,Gold:300',
-  LOYALTY_MULTIPLIERS: 'Silver:1.5,Gold:2',
-  LOYALTY_LEVEL_WINDOW_DAYS: '30',
-  LOYALTY_EXPIRY_MONTHS: '1',
-  DEDUPE_WINDOW_SECONDS: '0',
-};
 
 beforeAll(async () => {
   product = await startTestProduct({ env: LOYALTY_ENV });
