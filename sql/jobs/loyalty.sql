@@ -5,7 +5,7 @@
 --                local days ({window_back} + 1), the day itself included: the highest of {level_names} whose
 --                threshold ({thresholds}) it reaches; the lowest below all (a refund can take spend under 0);
 --   earn         floor(revenue × {rate} × the multiplier of the level standing at the start of the order's
---                local day, loyalty-multipliers);
+--                local day, loyalty-order-entries);
 --   refund       floor(refunded amount × the same), negative (the balance may go below 0);
 --   bonus        {bonus_points} for an event of {bonus_names}, for the profile whose event it is;
 --   redeem       Points Redeemed, properties.points (a whole number > 0): spends the oldest unexpired points,
@@ -15,9 +15,12 @@
 --                unspent rest of one is an expire entry at that instant.
 -- An order counts once (the orders job), an event once per message id. Entries apply in (occurred_at,
 -- entry_id) order; at one instant expiries come first. Points are spent oldest first: a negative entry takes
--- from the oldest unspent points, what it cannot take is a debt the next positive entries pay first. That is
--- sequential per member, so it is one arrayFold over each member's sorted entries (lots are (expires_at,
--- points left, entry_id); the state is (lots, debt, expired lots, rejected redemptions)).
+-- from the oldest unspent points, what it cannot take is a debt the next positive entries pay first. So every
+-- entry that takes points takes them from the front of the positive entries (the lots) in order, and what is
+-- left of lot k is clamp(lot_sum[k] - taken, 0, its points): the state is a few numbers. That is sequential per
+-- member (a redemption is refused, and a lot expires, by what was taken before), so it is one arrayFold over
+-- each member's sorted entries, its state (taken, given: the sum of the positive entries so far, lots expired,
+-- the taken before each expired lot, the rejected redemptions' positions); the balance is given - taken.
 DELETE FROM {{database}}.loyalty_ledger WHERE as_of = {as_of:DateTime64(3, 'UTC')};
 
 DELETE FROM {{database}}.loyalty_level_changes WHERE as_of = {as_of:DateTime64(3, 'UTC')};
@@ -30,74 +33,74 @@ FROM
 (
     SELECT
         profile_id,
-        arraySort(x -> (x.1, x.5), groupArray((at, kind, points, expires_at, entry_id, order_id, message_id, reason))) AS entries,
+        entries,
+        arrayFilter(x -> x.3 > 0, entries) AS lots,
+        arrayMap(x -> assumeNotNull(x.4), lots) AS lot_expiry,
+        arrayCumSum(arrayMap(x -> x.3, lots)) AS lot_sum,
         arrayFold(
             (acc, x) -> arrayFold(
                 (a, y) -> multiIf(
                     y.2 = 'end', a,
-                    -- A positive entry pays the debt first; the rest is a lot.
-                    y.3 > 0, (if(y.3 > a.2, arrayPushBack(a.1, (y.4, y.3 - a.2, y.5)), a.1), greatest(toInt64(0), a.2 - y.3), a.3, a.4),
-                    y.2 = 'redeem' AND arraySum(l -> l.2, a.1) < -y.3, (a.1, a.2, a.3, arrayPushBack(a.4, y.5)),
-                    -- A negative entry takes from the oldest lots; what they lack is debt.
-                    (arrayFilter(l -> l.2 > 0, arrayMap((l, c) -> (l.1, least(l.2, greatest(toInt64(0), c + y.3)), l.3), a.1, arrayCumSum(arrayMap(l -> l.2, a.1)))),
-                     a.2 + greatest(toInt64(0), -y.3 - arraySum(l -> l.2, a.1)), a.3, a.4)),
+                    y.3 > 0, (a.1, a.2 + y.3, a.3, a.4, a.5),
+                    y.2 = 'redeem' AND a.2 - a.1 < -y.3, (a.1, a.2, a.3, a.4, arrayPushBack(a.5, y.4)),
+                    (a.1 - y.3, a.2, a.3, a.4, a.5)),
                 [x],
-                -- Lots whose expiry has come by this entry's instant expire before it.
-                (arrayFilter(l -> l.1 > x.1, acc.1), acc.2, arrayConcat(acc.3, arrayMap(l -> (l.3, l.2, l.1), arrayFilter(l -> l.1 <= x.1, acc.1))), acc.4)),
-            arrayPushBack(arrayMap(x -> (x.1, x.2, x.3, ifNull(x.4, x.1), x.5), entries),
-                          ({as_of:DateTime64(3, 'UTC')}, 'end', toInt64(0), {as_of:DateTime64(3, 'UTC')}, '')),
-            (CAST([], 'Array(Tuple(DateTime64(3, \'UTC\'), Int64, String))'), toInt64(0),
-             CAST([], 'Array(Tuple(String, Int64, DateTime64(3, \'UTC\')))'), CAST([], 'Array(String)'))) AS state
+                -- The lots whose expiry has come by this entry's instant expire first, together: each takes what
+                -- is left of it with the taken so far (acc.1) before them.
+                arrayFold(
+                    (b, m) -> if(m > b.3, (greatest(b.1, lot_sum[m]), b.2, m, arrayConcat(b.4, arrayWithConstant(m - b.3, b.1)), b.5), b),
+                    [toUInt32(arrayCount(t -> t <= x.1, lot_expiry))],
+                    acc)),
+            arrayPushBack(arrayMap((x, i) -> (x.1, x.2, x.3, toUInt32(i)), entries, arrayEnumerate(entries)),
+                          ({as_of:DateTime64(3, 'UTC')}, 'end', toInt64(0), toUInt32(0))),
+            (toInt64(0), toInt64(0), toUInt32(0), CAST([], 'Array(Int64)'), CAST([], 'Array(UInt32)'))) AS state
     FROM
     (
-        -- A positive entry expires at the instant after the end of the local day {expiry_months} months after it.
-        SELECT profile_id, at, kind, points,
-               if(points > 0, toTimeZone(toDateTime64(addMonths(toDate(at, {tz:String}), {expiry_months:UInt32}) + 1, 3, {tz:String}), 'UTC'), NULL) AS expires_at,
-               entry_id, order_id, message_id, reason
+        SELECT profile_id, arraySort(x -> (x.1, x.5), groupArray((at, kind, points, expires_at, entry_id, order_id, message_id, reason))) AS entries
         FROM
         (
-            SELECT o.profile_id AS profile_id, o.at AS at, 'earn' AS kind,
-                   toInt64(floor(o.revenue * toDecimal128({rate:String}, 6) * m.multiplier)) AS points,
-                   concat('earn:', o.order_id) AS entry_id, o.order_id AS order_id, '' AS message_id, '' AS reason
-            FROM ({{part:loyalty-orders}}) AS o
-            INNER JOIN ({{part:loyalty-multipliers}}) AS m ON m.order_id = o.order_id
-            UNION ALL
-            SELECT r.profile_id, r.at, 'refund', -toInt64(floor(r.amount * toDecimal128({rate:String}, 6) * m.multiplier)),
-                   concat('refund:', r.order_id, ':', r.message_id), r.order_id, r.message_id, ''
-            FROM ({{part:loyalty-refunds}}) AS r
-            INNER JOIN ({{part:loyalty-multipliers}}) AS m ON m.order_id = r.order_id
-            UNION ALL
-            SELECT profile_id, at, kind, points, concat(kind, ':', message_id), '', message_id, reason
+            -- A positive entry expires at the instant after the end of the local day {expiry_months} months after it.
+            SELECT profile_id, at, kind, points,
+                   if(points > 0, toTimeZone(toDateTime64(addMonths(toDate(at, {tz:String}), {expiry_months:UInt32}) + 1, 3, {tz:String}), 'UTC'), NULL) AS expires_at,
+                   entry_id, order_id, message_id, reason
             FROM
             (
-                SELECT message_id, profile_id, at,
-                       multiIf(event = 'Points Redeemed', 'redeem', event = 'Points Adjusted', 'adjust', 'bonus') AS kind,
-                       JSONExtractFloat(properties, 'points') AS asked,
-                       multiIf(kind = 'bonus', {bonus_points:Array(Int64)}[indexOf({bonus_names:Array(String)}, event)],
-                               kind = 'redeem', -toInt64(asked), toInt64(asked)) AS points,
-                       if(kind = 'adjust', JSONExtractString(properties, 'reason'), '') AS reason,
-                       source_id
+                SELECT profile_id, at, kind, points, entry_id, order_id, message_id, reason
+                FROM ({{part:loyalty-order-entries}})
+                UNION ALL
+                SELECT profile_id, at, kind, points, concat(kind, ':', message_id), '', message_id, reason
                 FROM
                 (
-                    SELECT e.message_id AS message_id, argMin({{survivor:e}}, e.timestamp) AS profile_id, min(e.timestamp) AS at,
-                           argMin(e.event, e.timestamp) AS event, argMin(e.properties, e.timestamp) AS properties, argMin(e.source_id, e.timestamp) AS source_id
-                    FROM {{database}}.events AS e
-                    {{override:e}}
-                    WHERE e.type = 'track' AND e.event IN {events:Array(String)} AND e.timestamp < {as_of:DateTime64(3, 'UTC')} AND e.profile_id != ''
-                    GROUP BY e.message_id
+                    SELECT message_id, profile_id, at,
+                           multiIf(event = 'Points Redeemed', 'redeem', event = 'Points Adjusted', 'adjust', 'bonus') AS kind,
+                           JSONExtractFloat(properties, 'points') AS asked,
+                           multiIf(kind = 'bonus', {bonus_points:Array(Int64)}[indexOf({bonus_names:Array(String)}, event)],
+                                   kind = 'redeem', -toInt64(asked), toInt64(asked)) AS points,
+                           if(kind = 'adjust', JSONExtractString(properties, 'reason'), '') AS reason,
+                           source_id
+                    FROM
+                    (
+                        SELECT e.message_id AS message_id, argMin({{survivor:e}}, e.timestamp) AS profile_id, min(e.timestamp) AS at,
+                               argMin(e.event, e.timestamp) AS event, argMin(e.properties, e.timestamp) AS properties, argMin(e.source_id, e.timestamp) AS source_id
+                        FROM {{database}}.events AS e
+                        {{override:e}}
+                        WHERE e.type = 'track' AND e.event IN {events:Array(String)} AND e.timestamp < {as_of:DateTime64(3, 'UTC')} AND e.profile_id != ''
+                        GROUP BY e.message_id
+                    )
                 )
+                WHERE kind = 'bonus'
+                   OR (kind = 'redeem' AND asked > 0 AND asked = floor(asked) AND asked < 1e15)
+                   OR (kind = 'adjust' AND source_id = 'cdp' AND asked != 0 AND asked = floor(asked) AND abs(asked) < 1e15)
             )
-            WHERE kind = 'bonus'
-               OR (kind = 'redeem' AND asked > 0 AND asked = floor(asked) AND asked < 1e15)
-               OR (kind = 'adjust' AND source_id = 'cdp' AND asked != 0 AND asked = floor(asked) AND abs(asked) < 1e15)
+            WHERE points != 0
         )
-        WHERE points != 0
+        GROUP BY profile_id
     )
-    GROUP BY profile_id
 )
 ARRAY JOIN arrayConcat(
-    arrayMap(x -> (x.5, x.2, x.3, if(x.2 = 'redeem' AND has(state.4, x.5), 'rejected', 'applied'), x.1, x.4, x.6, x.7, x.8), entries),
-    arrayMap(l -> (concat('expire:', l.1), 'expire', -l.2, 'applied', l.3, CAST(NULL, 'Nullable(DateTime64(3, \'UTC\'))'), '', '', ''), state.3)) AS e;
+    arrayMap((x, i) -> (x.5, x.2, x.3, if(x.2 = 'redeem' AND has(state.5, i), 'rejected', 'applied'), x.1, x.4, x.6, x.7, x.8), entries, arrayEnumerate(entries)),
+    arrayFilter(x -> x.3 < 0, arrayMap((taken, k) -> (concat('expire:', lots[k].5), 'expire', greatest(taken, lot_sum[k - 1]) - greatest(taken, lot_sum[k]), 'applied',
+                                                     lot_expiry[k], CAST(NULL, 'Nullable(DateTime64(3, \'UTC\'))'), '', '', ''), state.4, arrayEnumerate(state.4)))) AS e;
 
 -- Level history: the level is worked out at each instant it can change (an order or a refund: spend of the
 -- window's earlier days plus the day's money up to and with it; the start of the local day on which a day's
@@ -110,19 +113,18 @@ FROM
     SELECT profile_id, at, level, lagInFrame(level, 1, 1) OVER (PARTITION BY profile_id ORDER BY at, moment ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS previous
     FROM
     (
-        SELECT profile_id, at, moment, greatest(1, arrayCount(t -> spend >= toDecimal128(t, 4), {thresholds:Array(String)})) AS level
+        SELECT profile_id, point.1 AS at, point.2 AS moment, greatest(1, arrayCount(t -> point.3 >= toDecimal128(t, 4), {thresholds:Array(String)})) AS level
         FROM
         (
-            SELECT profile_id, at, 1 AS moment,
-                   sum(amount) OVER (PARTITION BY profile_id ORDER BY day RANGE BETWEEN {window_back:UInt32} PRECEDING AND 1 PRECEDING)
-                   + sum(amount) OVER (PARTITION BY profile_id, day ORDER BY at RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS spend
-            FROM ({{part:loyalty-spend}})
-            UNION ALL
-            SELECT profile_id, toTimeZone(toDateTime64(addDays(toDate('1970-01-01'), day + {window_back:UInt32} + 1), 3, {tz:String}), 'UTC') AS at, 0,
-                   sum(amount) OVER (PARTITION BY profile_id ORDER BY day RANGE BETWEEN 1 FOLLOWING AND {window_back:UInt32} FOLLOWING)
+            SELECT profile_id,
+                   [(at, 1, sum(amount) OVER (PARTITION BY profile_id ORDER BY day RANGE BETWEEN {window_back:UInt32} PRECEDING AND 1 PRECEDING)
+                            + sum(amount) OVER (PARTITION BY profile_id, day ORDER BY at RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
+                    (toTimeZone(toDateTime64(addDays(toDate('1970-01-01'), day + {window_back:UInt32} + 1), 3, {tz:String}), 'UTC'), 0,
+                     sum(amount) OVER (PARTITION BY profile_id ORDER BY day RANGE BETWEEN 1 FOLLOWING AND {window_back:UInt32} FOLLOWING))] AS points
             FROM ({{part:loyalty-spend}})
         )
-        WHERE at <= {as_of:DateTime64(3, 'UTC')}
+        ARRAY JOIN points AS point
+        WHERE point.1 <= {as_of:DateTime64(3, 'UTC')}
     )
 )
 WHERE level != previous;
