@@ -74,6 +74,13 @@ describe('GET /v1/profiles/:id/loyalty', () => {
     });
   });
 
+  test('the profile API carries the level and points', async () => {
+    const res = await product.request('GET', `/v1/profiles/${profileOf.get('a1')}`, undefined, admin);
+    expect(res.status).toBe(200);
+    expect(res.body.loyalty).toEqual({ level: 'Silver', points: 130, as_of: AS_OF });
+    expect((await product.request('GET', `/v1/profiles/${profileOf.get('p')}`, undefined, admin)).body.loyalty).toBeNull();
+  });
+
   test('a merged id answers its survivor; a known profile without points stands at the lowest level', async () => {
     const merged = await get(mergedAway);
     expect(merged.status).toBe(200);
