@@ -3,7 +3,7 @@
 
 export interface BenchOptions {
   /** Which benches to run. */
-  only: 'all' | 'ingest' | 'fsync' | 'plans' | 'pipeline' | 'identity' | 'identity-core' | 'jobs' | 'model' | 'audience' | 'destinations' | 'journeys' | 'freshness' | 'recommendations';
+  only: 'all' | 'ingest' | 'fsync' | 'plans' | 'pipeline' | 'identity' | 'identity-core' | 'jobs' | 'model' | 'audience' | 'destinations' | 'journeys' | 'freshness' | 'recommendations' | 'loyalty';
   /** Seconds of measured load per target and scenario. */
   durationSec: number;
   /** Seconds of unmeasured load before each measurement (JIT, connection set-up, Redis AOF growth). */
@@ -31,6 +31,8 @@ export interface BenchOptions {
   jobsProfiles: number[];
   /** Profile counts the recommendations bench generates a catalogue for, one after the other. */
   recommendationsProfiles: number[];
+  /** Profile counts the loyalty bench generates data for (the jobs bench's, 20 events each), one after the other. */
+  loyaltyProfiles: number[];
   /** Keep the temporary data folders (for inspection) instead of deleting them. */
   keepData: boolean;
 }
@@ -53,7 +55,7 @@ function numList(name: string, fallback: number[]): number[] {
 
 export function benchOptions(): BenchOptions {
   const only = process.env.BENCH_ONLY ?? 'all';
-  if (only !== 'all' && only !== 'ingest' && only !== 'fsync' && only !== 'plans' && only !== 'pipeline' && only !== 'identity' && only !== 'identity-core' && only !== 'jobs' && only !== 'model' && only !== 'audience' && only !== 'destinations' && only !== 'journeys' && only !== 'freshness' && only !== 'recommendations') throw new Error(`BENCH_ONLY must be all, ingest, fsync, plans, pipeline, identity, identity-core, jobs, model, audience, destinations, journeys, freshness or recommendations; got "${only}"`);
+  if (only !== 'all' && only !== 'ingest' && only !== 'fsync' && only !== 'plans' && only !== 'pipeline' && only !== 'identity' && only !== 'identity-core' && only !== 'jobs' && only !== 'model' && only !== 'audience' && only !== 'destinations' && only !== 'journeys' && only !== 'freshness' && only !== 'recommendations' && only !== 'loyalty') throw new Error(`BENCH_ONLY must be all, ingest, fsync, plans, pipeline, identity, identity-core, jobs, model, audience, destinations, journeys, freshness, recommendations or loyalty; got "${only}"`);
   return {
     only,
     durationSec: num('BENCH_DURATION', 10),
@@ -70,6 +72,7 @@ export function benchOptions(): BenchOptions {
     identitySeed: Math.round(num('BENCH_IDENTITY_SEED', 20260401, 0)),
     jobsProfiles: numList('BENCH_JOBS_PROFILES', [100_000, 1_000_000]),
     recommendationsProfiles: numList('BENCH_RECOMMENDATIONS_PROFILES', [100_000]),
+    loyaltyProfiles: numList('BENCH_LOYALTY_PROFILES', [1_000_000]),
     keepData: process.env.BENCH_KEEP_DATA === '1' || process.env.BENCH_KEEP_DATA === 'true',
   };
 }

@@ -8,7 +8,7 @@ import { runCustomerModelBench } from './customer-model-bench.js';
 import { runJobsBench } from './jobs-bench.js';
 import { runPipelineBench } from './pipeline-bench.js';
 
-// `npm run bench`: the ingest bench, the fsync bench, the tracking plan bench, the pipeline bench, the identity bench, the jobs bench, the customer-model bench, the audience, destinations, journeys, freshness and recommendations benches, one JSON document on stdout (progress and
+// `npm run bench`: the ingest bench, the fsync bench, the tracking plan bench, the pipeline bench, the identity bench, the jobs bench, the customer-model bench, the audience, destinations, journeys, freshness, recommendations and loyalty benches, one JSON document on stdout (progress and
 // server logs go to stderr). Every figure stands beside its baseline from the same run, because these
 // machines are shared and noisy: ratios taken side by side mean something, absolute numbers less so.
 // A missed target is reported, not turned into a failing exit code; only a bench that cannot run fails.
@@ -52,6 +52,7 @@ async function main(): Promise<number> {
   if (runs('journeys')) await attempt('journeys', async () => (await import('./journeys-bench.js')).runJourneysBench(opts));
   if (runs('freshness')) await attempt('freshness', async () => (await import('./freshness-bench.js')).runFreshnessBench(opts));
   if (runs('recommendations')) await attempt('recommendations', async () => (await import('./recommendations-bench.js')).runRecommendationsBench(opts));
+  if (runs('loyalty')) await attempt('loyalty', async () => (await import('./loyalty-bench.js')).runLoyaltyBench(opts));
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return failed ? 1 : 0;
 }

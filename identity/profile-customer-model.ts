@@ -1,6 +1,6 @@
-// Where a profile stands in the customer model (issue 14): its computed traits, lifecycle stage and value
-// tier from the latest successful snapshots. The tables belong to the segments jobs, which identity may not
-// import, so they are read here by their SQL names. A snapshot holds rows under the profile that survived
+// Where a profile stands in the customer model (issues 14 and 15): its computed traits, lifecycle stage, value
+// tier and loyalty level from the latest successful snapshots. The tables belong to the segments jobs, which
+// identity may not import, so they are read here by their SQL names. A snapshot holds rows under the profile that survived
 // when it was taken; a merged id is first moved to its survivor (profile-store.ts), whose rows are read.
 
 export type ComputedTraitValue = number | string | string[] | null;
@@ -27,12 +27,20 @@ export interface ProfileValueTier {
   as_of: string;
 }
 
+export interface ProfileLoyalty {
+  level: string;
+  points: number;
+  as_of: string;
+}
+
 export interface ProfileCustomerModel {
   computed_traits: Record<string, ProfileComputedTrait>;
   /** Null when no lifecycle snapshot holds the profile. */
   lifecycle: ProfileLifecycle | null;
   /** Null when no value-tier snapshot holds the profile (prospects have no tier). */
   value_tier: ProfileValueTier | null;
+  /** Null when no loyalty snapshot holds the profile (no order, no points). */
+  loyalty: ProfileLoyalty | null;
 }
 
 type Rows = <T>(query: string, params: Record<string, unknown>) => Promise<T[]>;
@@ -65,13 +73,13 @@ export function computedTraitValue(row: Pick<TraitRow, 'kind' | 'value_number' |
 const iso = (ms: unknown): string => new Date(Number(ms)).toISOString();
 
 /**
- * The three figures of one surviving profile, one query per table, run together. Every current trait
+ * The four figures of one surviving profile, one query per table, run together. Every current trait
  * definition is listed, with the profile's row of the latest `traits` snapshot when it has one.
  */
 export async function profileCustomerModel(rows: Rows, database: string, survivor: string): Promise<ProfileCustomerModel> {
   const db = database;
   const params = { id: survivor };
-  const [traits, lifecycle, tiers] = await Promise.all([
+  const [traits, lifecycle, tiers, loyalty] = await Promise.all([
     rows<TraitRow>(
       `SELECT d.trait_id AS trait_id, d.name AS name, d.kind AS kind, t.value_number AS value_number, t.value_string AS value_string,
               t.value_list AS value_list, t.found AS found,
@@ -91,15 +99,21 @@ export async function profileCustomerModel(rows: Rows, database: string, survivo
        FROM ${db}.value_tiers_current WHERE profile_id = {id:String} LIMIT 1`,
       params,
     ),
+    rows<{ level: string; balance: unknown; as_of: unknown }>(
+      `SELECT level, balance, toUnixTimestamp64Milli(as_of) AS as_of FROM ${db}.loyalty_current WHERE profile_id = {id:String} LIMIT 1`,
+      params,
+    ),
   ]);
   const [stage] = lifecycle;
   const [tier] = tiers;
+  const [member] = loyalty;
   return {
     computed_traits: Object.fromEntries(
       traits.map((t) => [t.trait_id, { name: t.name, kind: t.kind, value: computedTraitValue(t), as_of: t.as_of === null ? null : iso(t.as_of) }]),
     ),
     lifecycle: stage ? { stage: stage.stage, since: iso(stage.since), as_of: iso(stage.as_of) } : null,
     value_tier: tier ? { tier: tier.tier, historical_value: Number(tier.historical_value), predicted_value: Number(tier.predicted_value), as_of: iso(tier.as_of) } : null,
+    loyalty: member ? { level: member.level, points: Number(member.balance), as_of: iso(member.as_of) } : null,
   };
 }
 
@@ -114,6 +128,7 @@ export interface ProfileModelReply {
   lifecycle: ProfileLifecycle | null;
   value_tier: string | null;
   value_tier_figures: { historical_value: number; predicted_value: number; as_of: string } | null;
+  loyalty: ProfileLoyalty | null;
 }
 
 export function profileModelReply(model: ProfileCustomerModel): ProfileModelReply {
@@ -125,5 +140,6 @@ export function profileModelReply(model: ProfileCustomerModel): ProfileModelRepl
     lifecycle: model.lifecycle,
     value_tier: tier?.tier ?? null,
     value_tier_figures: tier ? { historical_value: tier.historical_value, predicted_value: tier.predicted_value, as_of: tier.as_of } : null,
+    loyalty: model.loyalty,
   };
 }

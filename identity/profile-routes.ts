@@ -64,10 +64,14 @@ const profileReply = z
       })
       .nullable()
       .describe('what the tier was drawn from; null when value_tier is'),
+    loyalty: z
+      .object({ level: z.string(), points: z.number().describe('the balance'), as_of: z.string() })
+      .nullable()
+      .describe('the level and points in the latest loyalty snapshot (GET /v1/profiles/:id/loyalty has the rest); null when it does not hold the profile'),
   })
   .meta({
     id: 'Profile',
-    description: 'A stitched customer profile: identifiers, current traits, merges, recent events, consent, and where it stands in the customer model (computed traits, lifecycle stage, value tier)',
+    description: 'A stitched customer profile: identifiers, current traits, merges, recent events, consent, and where it stands in the customer model (computed traits, lifecycle stage, value tier, loyalty level)',
   });
 
 const asReply = (profile: Profile) => ({ ...profile, ...profileModelReply(profile) });

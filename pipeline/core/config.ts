@@ -63,6 +63,47 @@ const limits = (byDefault: string) => z.string().default(byDefault).transform((r
   return out;
 });
 
+/** A decimal number with at most 6 decimals, kept as written so that the SQL multiplies it exactly (as a Decimal). */
+const DECIMAL = /^\d{1,12}(\.\d{1,6})?$/;
+
+/**
+ * A comma list of `name:value` (the name is everything before the last colon), in order; `value` must match
+ * `valid` (described by `what`). Each name once.
+ */
+const namedValues = (byDefault: string, valid: RegExp, what: string) =>
+  z.string().default(byDefault).transform((raw, ctx) => {
+    const out: { name: string; value: string }[] = [];
+    for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const sep = entry.lastIndexOf(':');
+      const name = sep > 0 ? entry.slice(0, sep).trim() : '';
+      const value = sep > 0 ? entry.slice(sep + 1).trim() : '';
+      if (!name || !valid.test(value)) {
+        ctx.addIssue({ code: 'custom', message: `entry "${entry}" is not of the form name:${what}` });
+        return z.NEVER;
+      }
+      if (out.some((e) => e.name === name)) {
+        ctx.addIssue({ code: 'custom', message: `"${name}" is named twice` });
+        return z.NEVER;
+      }
+      out.push({ name, value });
+    }
+    return out;
+  });
+
+/** Loyalty levels by the net spend that reaches them: the first at 0, thresholds rising. */
+const loyaltyLevels = namedValues('Member:0,Silver:500,Gold:2000,Platinum:5000', DECIMAL, 'spend').transform((levels, ctx) => {
+  if (levels.length === 0 || Number(levels[0]!.value) !== 0) {
+    ctx.addIssue({ code: 'custom', message: 'the first level must start at 0' });
+    return z.NEVER;
+  }
+  const falling = levels.findIndex((l, i) => i > 0 && Number(l.value) <= Number(levels[i - 1]!.value));
+  if (falling > 0) {
+    ctx.addIssue({ code: 'custom', message: `thresholds must rise: "${levels[falling]!.name}" (${levels[falling]!.value}) is not above the level before it` });
+    return z.NEVER;
+  }
+  return levels.map((l) => ({ name: l.name, threshold: l.value }));
+});
+
 // proxy-addr (Fastify's trustProxy) also takes these names for address ranges.
 const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 const isProxyAddress = (entry: string) => {
@@ -236,6 +277,12 @@ export const configVariables = {
     'Quiet hours (local hours START-END in JOURNEYS_TIME_ZONE; empty: none): a send due then is held until they end.',
   ],
   ATTRIBUTION_WINDOW_DAYS: [int(1, 3650).default(30), 'KPIs: an order is attributed (last touch) to the latest campaign touch (context.campaign.name) at most this many days before it.'],
+  LOYALTY_POINTS_PER_UNIT: [z.string().default('1').refine((v) => DECIMAL.test(v.trim()), 'must be a number of at least 0 with at most 6 decimals, such as 1 or 0.1').transform((v) => v.trim()), 'Loyalty points per currency unit of an order\'s revenue (the points of an order are floored).'],
+  LOYALTY_LEVELS: [loyaltyLevels, 'Loyalty levels, `name:threshold` from the lowest (threshold 0) up: a member stands at the highest level whose threshold their net spend within LOYALTY_LEVEL_WINDOW_DAYS reaches.'],
+  LOYALTY_LEVEL_WINDOW_DAYS: [int(2, 3650).default(365), 'Loyalty levels: the net spend (orders less refunds) of this many local days (SEGMENTS_TIME_ZONE), the current one included, makes the level (2 to 3650: the multiplier reads the days before the order\'s).'],
+  LOYALTY_MULTIPLIERS: [namedValues('Member:1,Silver:1.25,Gold:1.5,Platinum:2', DECIMAL, 'multiplier'), 'Loyalty points multiplier per level (`level:multiplier`; a level not named earns × 1), of the level standing at the start of the order\'s local day.'],
+  LOYALTY_EXPIRY_MONTHS: [int(1, 1200).default(12), 'Loyalty points expire at the end of the local day this many months after they were earned, the oldest spent first.'],
+  LOYALTY_BONUS_EVENTS: [namedValues('Review Submitted:50,Referral Converted:200', /^[1-9]\d{0,8}$/, 'points'), 'Track events that earn loyalty points (`event:points`), for the profile whose event it is.'],
   RECOMMENDATIONS_PER_PROFILE: [int(1, 100).default(5), 'Recommendations: how many products the `recommendations` job keeps per customer (1 to 100).'],
   RECOMMENDATIONS_VIEW_WINDOW_DAYS: [int(1, 365).default(7), 'Recommendations: a purchase counts as following a Product Viewed (view-then-buy) when it comes at most this many days (× 24 hours) after the view.'],
   SQL_MAX_EXECUTION_SECONDS: [int(1).default(30), 'Time limit of one `POST /v1/sql` / `cdp sql` query.'],
@@ -257,6 +304,9 @@ export type Config = { [K in keyof Vars]: z.output<Vars[K][0]> } & {
   failpoints: ReadonlySet<string>;
 };
 
+/** The events the loyalty ledger reads for itself (segments/jobs/loyalty-job.ts). */
+export const LOYALTY_OWN_EVENTS = ['Order Completed', 'Order Refunded', 'Points Redeemed', 'Points Adjusted'];
+
 /** Rules between variables, checked once each is valid on its own. */
 function relationProblems(c: Config): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -271,6 +321,17 @@ function relationProblems(c: Config): ConfigProblem[] {
   // chDB is one process's engine: it cannot be a node of a cluster.
   if (c.CLICKHOUSE_CLUSTER !== undefined && c.CLICKHOUSE_URL === undefined) {
     problems.push({ variable: 'CLICKHOUSE_CLUSTER', message: `needs CLICKHOUSE_URL (a server of the cluster); embedded ClickHouse is a single node (got "${c.CLICKHOUSE_CLUSTER}")` });
+  }
+  // A multiplier for a level that does not exist is a typo that would silently earn × 1.
+  const levels = new Set(c.LOYALTY_LEVELS.map((l) => l.name));
+  const unknown = c.LOYALTY_MULTIPLIERS.filter((m) => !levels.has(m.name)).map((m) => m.name);
+  if (unknown.length > 0) {
+    problems.push({ variable: 'LOYALTY_MULTIPLIERS', message: `names levels LOYALTY_LEVELS does not have: ${unknown.join(', ')}` });
+  }
+  // These events are the ledger's own: counted as a bonus they would count twice.
+  const own = c.LOYALTY_BONUS_EVENTS.filter((b) => LOYALTY_OWN_EVENTS.includes(b.name)).map((b) => b.name);
+  if (own.length > 0) {
+    problems.push({ variable: 'LOYALTY_BONUS_EVENTS', message: `cannot name ${own.join(', ')}: the ledger counts them already` });
   }
   return problems;
 }

@@ -37,7 +37,7 @@ export async function findCustomer(
     const profile = await profiles.get(profileId, search.events);
     if (!profile) continue;
     const id = profile.profile_id;
-    const [segments, rfm, churn, recommendations] = await Promise.all([
+    const [segments, rfm, churn, recommendations, loyalty, entries] = await Promise.all([
       read<{ segment_id: string; name: string; since: unknown }>(
         `SELECT m.segment_id AS segment_id, s.name AS name, toUnixTimestamp64Milli(m.since) AS since
          FROM ${database}.segment_members_current AS m
@@ -57,7 +57,17 @@ export async function findCustomer(
         `SELECT rank, product_id, score, reason FROM ${database}.recommendations_current WHERE profile_id = {id:String} ORDER BY rank`,
         { id },
       ),
+      read<{ level: string; balance: unknown; expiring_30d: unknown; as_of: unknown }>(
+        `SELECT level, balance, expiring_30d, toUnixTimestamp64Milli(as_of) AS as_of FROM ${database}.loyalty_current WHERE profile_id = {id:String} LIMIT 1`,
+        { id },
+      ),
+      read<{ kind: string; points: unknown; status: string; occurred_at: unknown }>(
+        `SELECT kind, points, status, toUnixTimestamp64Milli(occurred_at) AS occurred_at FROM ${database}.loyalty_ledger_current
+         WHERE profile_id = {id:String} ORDER BY occurred_at DESC, entry_id DESC LIMIT 10`,
+        { id },
+      ),
     ]);
+    const [l] = loyalty;
     const [r] = rfm;
     const [c] = churn;
     return {
@@ -70,6 +80,15 @@ export async function findCustomer(
       segments: segments.map((s) => ({ segment_id: s.segment_id, name: s.name, since: num(s.since) })),
       rfm: r
         ? { r: num(r.r), f: num(r.f), m: num(r.m), segment: String(r.segment), recency_days: num(r.recency_days), frequency: num(r.frequency), monetary: num(r.monetary) }
+        : null,
+      loyalty: l
+        ? {
+            level: l.level,
+            points: num(l.balance),
+            expiring_30d: num(l.expiring_30d),
+            as_of: num(l.as_of),
+            entries: entries.map((e) => ({ kind: e.kind, points: num(e.points), status: e.status, occurred_at: num(e.occurred_at) })),
+          }
         : null,
       churn: c ? { p_alive: num(c.p_alive), churn_flag: num(c.churn_flag), rule_flag: num(c.rule_flag), expected_90d: num(c.expected_90d), clv: num(c.clv) } : null,
       computed_traits: Object.entries(profile.computed_traits)

@@ -10,6 +10,7 @@ import { SEARCH_TYPES, type CustomersOverview, type DestinationsHealth, type Pip
 import { eventRates } from './event-rates.js';
 import { jobHistory } from './job-history.js';
 import { loadLag } from './load-lag.js';
+import { loyaltyOverview, LOYALTY_MONTHS } from './loyalty-overview.js';
 import { profileCount } from './profile-count.js';
 import { queueDepth } from './queue-depth.js';
 import type { DashboardReader } from './reader.js';
@@ -22,6 +23,8 @@ import { failures } from '../core/reply-schemas.js';
 export interface DashboardDeps {
   metrics: Metrics;
   database: string;
+  /** SEGMENTS_TIME_ZONE: the loyalty points' months are local months. */
+  timeZone: string;
   read: DashboardReader;
   profiles: ProfileStore;
   destinations: DestinationHealthDeps;
@@ -76,6 +79,15 @@ const customersReply = z.object({
       ),
     })
     .describe(`the ${TOP_RECOMMENDED} products recommended to the most customers in the latest recommendations snapshot`),
+  loyalty: z
+    .object({
+      as_of: epochMs.nullable(),
+      previous_as_of: epochMs.nullable().describe('the loyalty snapshot before it, which the change is counted from'),
+      members: z.number(),
+      levels: z.array(z.object({ level: z.string(), members: z.number(), change: z.number().nullable().describe('members now less members in the previous snapshot') })),
+      months: z.array(z.object({ month: z.string().describe('YYYY-MM, local (SEGMENTS_TIME_ZONE)'), issued: z.number(), redeemed: z.number(), expired: z.number() })),
+    })
+    .describe(`members per level in the latest loyalty snapshot and their change; points issued, redeemed and expired in its ledger per month (the latest ${LOYALTY_MONTHS})`),
 });
 const segmentSizesReply = z.object({
   days: z.number(),
@@ -100,6 +112,16 @@ const customerReply = z
     lifecycle: z.object({ stage: z.string(), meaning: z.string(), since: epochMs, as_of: epochMs }).nullable(),
     value_tier: z.object({ tier: z.string(), meaning: z.string(), historical_value: z.number(), predicted_value: z.number(), as_of: epochMs }).nullable(),
     recommendations: z.array(z.object({ rank: z.number(), product_id: z.string(), score: z.number(), reason: z.string() })).describe('the latest recommendations snapshot, rank 1 first'),
+    loyalty: z
+      .object({
+        level: z.string(),
+        points: z.number(),
+        expiring_30d: z.number(),
+        as_of: epochMs,
+        entries: z.array(z.object({ kind: z.string(), points: z.number(), status: z.string(), occurred_at: epochMs })).describe('the latest 10 ledger entries, newest first'),
+      })
+      .nullable()
+      .describe('the standing in the latest loyalty snapshot; null when it does not hold the customer'),
     events: z.array(
       z.object({
         message_id: z.string(),
@@ -114,7 +136,7 @@ const customerReply = z
       }),
     ),
   })
-  .describe('identities, traits, merges, segments, RFM and churn scores, computed traits, lifecycle stage, value tier, recommendations, and the latest events');
+  .describe('identities, traits, merges, segments, RFM and churn scores, computed traits, lifecycle stage, value tier, recommendations, loyalty, and the latest events');
 const example = z.object({ message_id: z.string(), payload: z.record(z.string(), z.unknown()).nullable().describe("the event's properties (traits for identify and group); null once the event is gone") });
 const dataQualityReply = z.object({
   days: z.number(),
@@ -186,11 +208,17 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardDeps)
     '/v1/dashboard/customers',
     {
       config,
-      schema: { tags: TAGS, summary: 'Customers overview', description: 'Profile count, the RFM grid with its RFM groups, the P(alive) histogram, the top recommended products.', response: answers(customersReply) },
+      schema: { tags: TAGS, summary: 'Customers overview', description: 'Profile count, the RFM grid with its RFM groups, the P(alive) histogram, the top recommended products, loyalty levels and points.', response: answers(customersReply) },
     },
     async (_request, reply) => {
-      const [profiles, rfm, churn, recommendations] = await Promise.all([profileCount(deps.read, db), rfmGrid(deps.read, db), churnDistribution(deps.read, db), topRecommended(deps.read, db)]);
-      const body: CustomersOverview = { profiles, rfm, churn, recommendations };
+      const [profiles, rfm, churn, recommendations, loyalty] = await Promise.all([
+        profileCount(deps.read, db),
+        rfmGrid(deps.read, db),
+        churnDistribution(deps.read, db),
+        topRecommended(deps.read, db),
+        loyaltyOverview(deps.read, db, deps.timeZone),
+      ]);
+      const body: CustomersOverview = { profiles, rfm, churn, recommendations, loyalty };
       return body;
     },
   );

@@ -85,11 +85,25 @@ export interface TopRecommended {
   products: { product_id: string; customers: number; first: number; personal: number }[];
 }
 
+/** The latest loyalty snapshot: members per level and their change since the snapshot before, points per month. */
+export interface LoyaltyOverview {
+  /** Null before the loyalty job first ran. */
+  as_of: EpochMs | null;
+  /** The snapshot the change is counted from; null when there is only one. */
+  previous_as_of: EpochMs | null;
+  members: number;
+  /** Levels held by someone in either snapshot; change null without a previous snapshot. */
+  levels: { level: string; members: number; change: number | null }[];
+  /** Local months (YYYY-MM), oldest first: points issued (earn, bonus, positive adjustments), redeemed, expired. */
+  months: { month: string; issued: number; redeemed: number; expired: number }[];
+}
+
 export interface CustomersOverview {
   profiles: number;
   rfm: RfmGrid;
   churn: ChurnDistribution;
   recommendations: TopRecommended;
+  loyalty: LoyaltyOverview;
 }
 
 export interface SegmentSeries {
@@ -138,6 +152,14 @@ export interface CustomerView {
   value_tier: { tier: string; meaning: string; historical_value: number; predicted_value: number; as_of: EpochMs } | null;
   /** The customer's list in the latest recommendations snapshot, rank 1 first; [] when it does not hold them. */
   recommendations: { rank: number; product_id: string; score: number; reason: string }[];
+  /** The standing in the latest loyalty snapshot and its latest ledger entries; null when it does not hold the customer. */
+  loyalty: {
+    level: string;
+    points: number;
+    expiring_30d: number;
+    as_of: EpochMs;
+    entries: { kind: string; points: number; status: string; occurred_at: EpochMs }[];
+  } | null;
   events: CustomerEvent[];
 }
 

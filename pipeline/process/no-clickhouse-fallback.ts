@@ -12,6 +12,8 @@ export const CLICKHOUSE_ROUTES: readonly { method: HTTPMethods; url: string; key
   { method: 'GET', url: '/v1/profiles/:profileId', key: 'read' },
   { method: 'DELETE', url: '/v1/profiles/:profileId', key: 'admin' },
   { method: 'GET', url: '/v1/profiles/:profileId/recommendations', key: 'read' },
+  { method: 'GET', url: '/v1/profiles/:profileId/loyalty', key: 'read' },
+  { method: 'POST', url: '/v1/profiles/:profileId/loyalty/adjustments', key: 'admin' },
   { method: 'POST', url: '/v1/identity/rebuild', key: 'admin' },
   { method: 'POST', url: '/v1/jobs/:name/run', key: 'admin' },
   { method: 'GET', url: '/v1/segments', key: 'read' },

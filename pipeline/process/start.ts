@@ -37,6 +37,7 @@ import { openJourneys, startJourneys } from './capabilities/journeys.js';
 import { startKeys } from './capabilities/keys.js';
 import { startLoadWorkers } from './capabilities/load-workers.js';
 import { startProfiles } from './capabilities/profiles.js';
+import { startLoyalty } from './capabilities/loyalty.js';
 import { startRecommendations } from './capabilities/recommendations.js';
 import { startSegments } from './capabilities/segments.js';
 import { openSharedRedis, waitReady } from './capabilities/shared-redis.js';
@@ -165,6 +166,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger, o
       const kpis = await startKpis(base);
       const alerting = await startAlerts(base, { queue, scheduling, destinations });
       const recommendations = startRecommendations(base, { held });
+      const loyalty = startLoyalty(base, { held, queue });
       const messaging = await startMessages(base, { profiles: profiles.profiles, events: destinations.events, queues: destinations.queues, publicUrl });
       const journeys = await startJourneys(base, {
         hooks: journeyHooks,
@@ -175,7 +177,7 @@ export async function startProduct(config: Config, roles: Role[], log: Logger, o
         loadWorkers,
       });
       forgetJourneys = journeys.forget;
-      routes.push(jobs.routes, audience.routes, destinations.routes, segments.routes, journeys.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes, kpis.routes, alerting.routes, recommendations.routes, messaging.routes);
+      routes.push(jobs.routes, audience.routes, destinations.routes, segments.routes, journeys.routes, computedTraits.routes, profiles.routes, dashboard.routes, trackingPlans.routes, planReports.routes, customerModel.routes, kpis.routes, alerting.routes, recommendations.routes, loyalty.routes, messaging.routes);
       ({ membership } = segments);
       ({ alerts } = alerting);
       ({ webhooks } = audience);

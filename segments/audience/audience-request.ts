@@ -22,7 +22,7 @@ const limit = (max: number, byDefault: number) =>
     .describe(`1 to ${max}, default ${byDefault}`);
 
 const hash = z.enum(HASHES, { error: `must be ${HASHES.join(' or ')}` }).optional().describe('sha256: email and phone traits as the SHA-256 of their normalised value');
-const traits = z.string().optional().describe('comma-separated trait names to add to each member (at most 50); the id of a computed trait adds that trait; `recommendations` the recommended product ids in rank order');
+const traits = z.string().optional().describe('comma-separated trait names to add to each member (at most 50); the id of a computed trait adds that trait; `recommendations` the recommended product ids in rank order; `loyalty_level` and `loyalty_points` the loyalty level and points balance');
 const consent = z
   .string()
   .optional()

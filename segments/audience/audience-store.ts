@@ -4,7 +4,7 @@ import type { ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import type { TraitKind } from '../computed-traits/trait-definition.js';
 import { traitValue, type TraitRow, type TraitValue } from '../computed-traits/trait-value.js';
 import { committedSeqSql } from '../membership/committed-run.js';
-import { RECOMMENDATIONS_TRAIT } from './trait-selection.js';
+import { LOYALTY_LEVEL_TRAIT, LOYALTY_POINTS_TRAIT, RECOMMENDATIONS_TRAIT } from './trait-selection.js';
 
 export interface SegmentState {
   /** The latest committed run (0: none yet). Changes of later seqs are not exposed. */
@@ -18,7 +18,8 @@ export interface MemberRow {
   /**
    * The selected traits the profile has, as [trait, value]: a profile trait's text, or a computed trait's
    * value (a selected name that is a computed trait's id), which every member has (0, [] or null without a row),
-   * or the recommended product ids (`recommendations`), which every member has too ([] without a row).
+   * the recommended product ids (`recommendations`), which every member has too ([] without a row), or the
+   * loyalty level and points (`loyalty_level`, `loyalty_points`: null and 0 without a row).
    */
   traits: [string, TraitValue][];
 }
@@ -36,7 +37,7 @@ export interface AudienceStore {
   /**
    * Up to `limit` members as of committed run `seq`, with profile_id > `after`, by profile_id. A selected
    * trait name that is the id of a current computed trait reads that trait (computed_traits_current);
-   * `recommendations` reads recommendations_current; any other names a profile trait. With `consent` categories, only the members who granted every one by
+   * `recommendations` reads recommendations_current, `loyalty_level` and `loyalty_points` loyalty_current; any other names a profile trait. With `consent` categories, only the members who granted every one by
    * their latest statement up to the run's as_of.
    */
   members(segmentId: string, seq: number, after: string, limit: number, traits: readonly string[], consent: readonly string[]): Promise<MemberRow[]>;
@@ -123,7 +124,8 @@ export function createAudienceStore(clickhouse: ClickHouseClient, database: stri
       const members: MemberRow[] = found.map((r) => ({ profile_id: r.profile_id, since_ms: Number(r.since_ms), traits: [] }));
       if (traits.length === 0 || members.length === 0) return members;
       const byId = new Map(members.map((m) => [m.profile_id, m]));
-      const named = traits.filter((t) => t !== RECOMMENDATIONS_TRAIT);
+      const loyalty: string[] = traits.filter((t) => t === LOYALTY_LEVEL_TRAIT || t === LOYALTY_POINTS_TRAIT);
+      const named = traits.filter((t) => t !== RECOMMENDATIONS_TRAIT && !loyalty.includes(t));
       const computed = new Map(
         (await rows<{ trait_id: string; kind: TraitKind }>(`SELECT trait_id, kind FROM ${db}.computed_trait_definitions_current WHERE trait_id IN {traits:Array(String)}`, { ...params, traits: named })).map((t) => [t.trait_id, t.kind]),
       );
@@ -142,7 +144,7 @@ export function createAudienceStore(clickhouse: ClickHouseClient, database: stri
         const byTrait = new Map(values.map((v) => [`${v.trait_id}\n${v.profile_id}`, v]));
         for (const m of members) for (const [trait, kind] of computed) m.traits.push([trait, traitValue(kind, byTrait.get(`${trait}\n${m.profile_id}`))]);
       }
-      if (named.length < traits.length) {
+      if (traits.includes(RECOMMENDATIONS_TRAIT)) {
         // The latest recommendations snapshot, for the page's profiles only (its primary key is as_of, profile, rank).
         const lists = await rows<{ profile_id: string; products: string[] }>(
           `SELECT profile_id, arrayMap(r -> r.2, arraySort(groupArray((rank, product_id)))) AS products FROM ${db}.recommendations_current
@@ -151,6 +153,18 @@ export function createAudienceStore(clickhouse: ClickHouseClient, database: stri
         );
         const byProfile = new Map(lists.map((l) => [l.profile_id, l.products]));
         for (const m of members) m.traits.push([RECOMMENDATIONS_TRAIT, byProfile.get(m.profile_id) ?? []]);
+      }
+      if (loyalty.length > 0) {
+        // The latest loyalty snapshot, for the page's profiles only (its primary key is as_of, profile).
+        const standings = await rows<{ profile_id: string; level: string; balance: string }>(
+          `SELECT profile_id, level, balance FROM ${db}.loyalty_current WHERE profile_id IN (SELECT profile_id FROM (${page}))`,
+          params,
+        );
+        const byProfile = new Map(standings.map((s) => [s.profile_id, s]));
+        for (const m of members) {
+          const s = byProfile.get(m.profile_id);
+          for (const t of loyalty) m.traits.push([t, t === LOYALTY_LEVEL_TRAIT ? (s?.level ?? null) : Number(s?.balance ?? 0)]);
+        }
       }
       return members;
     },

@@ -8,6 +8,13 @@ export const MAX_TRAITS = 50;
  * recommendations whatever other trait bears the name.
  */
 export const RECOMMENDATIONS_TRAIT = 'recommendations';
+/**
+ * The selected names that add the member's loyalty standing (the latest `loyalty` snapshot): the level's name
+ * (null when the snapshot does not hold the member) and the points balance (0 then). They are the loyalty
+ * standing whatever other trait bears the names.
+ */
+export const LOYALTY_LEVEL_TRAIT = 'loyalty_level';
+export const LOYALTY_POINTS_TRAIT = 'loyalty_points';
 const TRAIT_NAME = /^[A-Za-z0-9_$][A-Za-z0-9_$.-]{0,127}$/;
 
 /** The `traits` query parameter: a comma list of trait names, each once; empty or absent selects none. */

@@ -155,6 +155,10 @@ GROUP BY survivor) WHERE ${compare('value', c)}`,
       }
       case 'value_tier':
         return { in: true, set: `SELECT profile_id FROM ${snapshot('value_tiers', 'value_tiers')} WHERE tier IN ${param('Array(String)', c.tier)}` };
+      case 'loyalty': {
+        const where = [...(c.level ? [`level IN ${param('Array(String)', c.level)}`] : []), ...range('balance', c.points ?? {})];
+        return { in: true, set: `SELECT profile_id FROM ${snapshot('loyalty_standings', 'loyalty')} WHERE ${where.join(' AND ')}` };
+      }
       case 'consent': {
         // The profiles whose latest statement by as_of grants the category. With no statement a category is
         // not granted, so `granted: false` is every profile outside that set: those who denied and those who never said.

@@ -84,6 +84,18 @@ const computedTraitCondition = withComparison({ type: z.literal('computed_trait'
 const lifecycleCondition = z.strictObject({ type: z.literal('lifecycle'), stage: z.array(z.enum(LIFECYCLE_STAGES)).min(1), entered_within_days: z.number().int().min(1).max(36500).optional() });
 const valueTierCondition = z.strictObject({ type: z.literal('value_tier'), tier: z.array(z.enum(VALUE_TIERS)).min(1) });
 /**
+ * A member's standing in the loyalty snapshot standing at as_of: level among the names given (LOYALTY_LEVELS),
+ * points (the balance) within gte / lte; both when both are given. A profile with no standing (no order, no
+ * points) matches none.
+ */
+const loyaltyCondition = z
+  .strictObject({
+    type: z.literal('loyalty'),
+    level: z.array(z.string().min(1).max(100)).min(1).optional(),
+    points: z.strictObject({ gte: z.number().finite().optional(), lte: z.number().finite().optional() }).refine((p) => p.gte !== undefined || p.lte !== undefined, 'points needs gte, lte or both').optional(),
+  })
+  .refine((c) => c.level || c.points, 'a loyalty condition needs level, points or both');
+/**
  * The profile's latest preference in a consent category stated by events up to as_of. With no statement the
  * category counts as not granted: `granted: false` matches those who denied it and those who never said.
  */
@@ -115,6 +127,7 @@ export type Condition =
   | z.infer<typeof computedTraitCondition>
   | z.infer<typeof lifecycleCondition>
   | z.infer<typeof valueTierCondition>
+  | z.infer<typeof loyaltyCondition>
   | z.infer<typeof consentCondition>
   | z.infer<typeof npsCondition>
   | z.infer<typeof complaintsCondition>
@@ -137,6 +150,7 @@ export const condition: z.ZodType<Condition> = z
       computedTraitCondition,
       lifecycleCondition,
       valueTierCondition,
+      loyaltyCondition,
       consentCondition,
       npsCondition,
       complaintsCondition,
@@ -147,7 +161,7 @@ export const condition: z.ZodType<Condition> = z
   .meta({
     id: 'SegmentCondition',
     description:
-      'A condition of the segment language: trait, event, no_event, rfm (RFM scores or RFM groups, the named R×F cells), churn, clv, segment, computed_trait, lifecycle (stage), value_tier, consent (a category granted or not, as of the run), nps (the group of the latest answer), complaints (open ones, counted); and, or, not combine them',
+      'A condition of the segment language: trait, event, no_event, rfm (RFM scores or RFM groups, the named R×F cells), churn, clv, segment, computed_trait, lifecycle (stage), value_tier, loyalty (level, points), consent (a category granted or not, as of the run), nps (the group of the latest answer), complaints (open ones, counted); and, or, not combine them',
   }) as z.ZodType<Condition>;
 
 const segmentId = resourceId;

@@ -4,6 +4,7 @@ import type { Logger } from '../../pipeline/core/logger.js';
 import { churnJob } from './churn-job.js';
 import { kpisJob } from './kpis-job.js';
 import { lifecycleJob } from './lifecycle-job.js';
+import { loyaltyJob } from './loyalty-job.js';
 import { ordersJob } from './orders-job.js';
 import { recommendationsJob } from './recommendations-job.js';
 import { rfmJob } from './rfm-job.js';
@@ -27,7 +28,7 @@ export interface JobDefinition {
 }
 
 /** In dependency order: `all` runs them in this order. */
-export const JOB_NAMES = ['orders', 'rfm', 'churn', 'traits', 'lifecycle', 'value_tiers', 'kpis', 'recommendations'] as const;
+export const JOB_NAMES = ['orders', 'rfm', 'churn', 'traits', 'lifecycle', 'value_tiers', 'kpis', 'recommendations', 'loyalty'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const JOBS: Record<JobName, JobDefinition> = {
@@ -39,6 +40,7 @@ export const JOBS: Record<JobName, JobDefinition> = {
   value_tiers: valueTiersJob,
   kpis: kpisJob,
   recommendations: recommendationsJob,
+  loyalty: loyaltyJob,
 };
 
 /** Other names a job answers to, in `cdp jobs run` and `POST /v1/jobs/:name/run`. */

@@ -121,6 +121,7 @@ describe('dashboard API', () => {
       rfm: { as_of: null, customers: 0, cells: [] },
       churn: { as_of: null, customers: 0, bins: new Array(P_ALIVE_BINS).fill(0), churn_flagged: 0, clv_total: 0 },
       recommendations: { as_of: null, customers: 0, products: [] },
+      loyalty: { as_of: null, previous_as_of: null, members: 0, levels: [], months: [] },
     });
     expect(await apiJson<SegmentSizes>('/v1/dashboard/segments')).toEqual({ days: 90, segments: [] });
     const quality = await apiJson<DataQuality>('/v1/dashboard/data-quality');

@@ -247,6 +247,44 @@ describe('customer states', () => {
     for (const bad of ['0', '101', '2.5', 'five']) expect(configError({ RECOMMENDATIONS_PER_PROFILE: bad }).problems.map((p) => p.variable), bad).toEqual(['RECOMMENDATIONS_PER_PROFILE']);
     for (const bad of ['0', '366']) expect(configError({ RECOMMENDATIONS_VIEW_WINDOW_DAYS: bad }).problems.map((p) => p.variable), bad).toEqual(['RECOMMENDATIONS_VIEW_WINDOW_DAYS']);
   });
+
+  test('loyalty: the issue\'s programme by default; levels rise from 0, multipliers name known levels, bonus events are not the ledger\'s own', () => {
+    const c = loadConfig({});
+    expect(c.LOYALTY_POINTS_PER_UNIT).toBe('1');
+    expect(c.LOYALTY_LEVELS).toEqual([
+      { name: 'Member', threshold: '0' },
+      { name: 'Silver', threshold: '500' },
+      { name: 'Gold', threshold: '2000' },
+      { name: 'Platinum', threshold: '5000' },
+    ]);
+    expect(c.LOYALTY_MULTIPLIERS).toEqual([
+      { name: 'Member', value: '1' },
+      { name: 'Silver', value: '1.25' },
+      { name: 'Gold', value: '1.5' },
+      { name: 'Platinum', value: '2' },
+    ]);
+    expect([c.LOYALTY_LEVEL_WINDOW_DAYS, c.LOYALTY_EXPIRY_MONTHS]).toEqual([365, 12]);
+    expect(c.LOYALTY_BONUS_EVENTS).toEqual([{ name: 'Review Submitted', value: '50' }, { name: 'Referral Converted', value: '200' }]);
+    expect(loadConfig({ LOYALTY_BONUS_EVENTS: 'Signed: Up:5', LOYALTY_POINTS_PER_UNIT: '0.125' })).toMatchObject({ LOYALTY_BONUS_EVENTS: [{ name: 'Signed: Up', value: '5' }], LOYALTY_POINTS_PER_UNIT: '0.125' });
+    const refused: [Record<string, string>, string][] = [
+      [{ LOYALTY_LEVELS: 'Member:10,Gold:100' }, 'LOYALTY_LEVELS'],
+      [{ LOYALTY_LEVELS: 'Member:0,Gold:100,Silver:50' }, 'LOYALTY_LEVELS'],
+      [{ LOYALTY_LEVELS: 'Member:0,Member:100' }, 'LOYALTY_LEVELS'],
+      [{ LOYALTY_LEVELS: 'Member:0,Gold' }, 'LOYALTY_LEVELS'],
+      [{ LOYALTY_MULTIPLIERS: 'Member:1,Diamond:3' }, 'LOYALTY_MULTIPLIERS'],
+      [{ LOYALTY_MULTIPLIERS: 'Member:-1' }, 'LOYALTY_MULTIPLIERS'],
+      [{ LOYALTY_MULTIPLIERS: 'Member:1.0000001' }, 'LOYALTY_MULTIPLIERS'],
+      [{ LOYALTY_POINTS_PER_UNIT: 'one' }, 'LOYALTY_POINTS_PER_UNIT'],
+      [{ LOYALTY_LEVEL_WINDOW_DAYS: '1' }, 'LOYALTY_LEVEL_WINDOW_DAYS'],
+      [{ LOYALTY_EXPIRY_MONTHS: '0' }, 'LOYALTY_EXPIRY_MONTHS'],
+      [{ LOYALTY_BONUS_EVENTS: 'Review Submitted:0' }, 'LOYALTY_BONUS_EVENTS'],
+      [{ LOYALTY_BONUS_EVENTS: 'Points Redeemed:10' }, 'LOYALTY_BONUS_EVENTS'],
+    ];
+    for (const [env, variable] of refused) expect(configError(env).problems.map((p) => p.variable), JSON.stringify(env)).toEqual([variable]);
+    expect(loadConfig({ LOYALTY_LEVELS: 'Bronze:0,Gold:100', LOYALTY_MULTIPLIERS: 'Gold:2' }).LOYALTY_MULTIPLIERS).toEqual([{ name: 'Gold', value: '2' }]);
+    // Other levels with the default multipliers: the ones naming levels that are gone are listed.
+    expect(configError({ LOYALTY_LEVELS: 'Bronze:0,Gold:100' }).problems[0]!.message).toContain('Member, Silver, Platinum');
+  });
 });
 
 describe('documentation', () => {

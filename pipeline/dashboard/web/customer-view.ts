@@ -1,6 +1,6 @@
 import type { CustomerView } from '../dashboard-types.js';
 import { el } from './dom.js';
-import { fmtMoney, fmtNum, fmtTime } from './format.js';
+import { fmtInt, fmtMoney, fmtNum, fmtTime } from './format.js';
 
 const MATCHED: Record<CustomerView['matched']['type'], string> = {
   profile_id: 'profile id',
@@ -132,6 +132,18 @@ export function renderCustomer(c: CustomerView): HTMLElement {
         'No recommendations yet.',
       ),
       'customer-recommendations',
+    ),
+    block(
+      'Loyalty',
+      c.loyalty
+        ? el(
+            'div',
+            {},
+            el('p', { id: 'customer-loyalty-standing', 'data-level': c.loyalty.level }, `${c.loyalty.level}, ${fmtInt(c.loyalty.points)} points (${fmtInt(c.loyalty.expiring_30d)} expiring within 30 days; as of ${fmtTime(c.loyalty.as_of)})`),
+            table(['when', 'entry', 'points', 'status'], c.loyalty.entries.map((e) => [fmtTime(e.occurred_at), e.kind, fmtInt(e.points), e.status]), 'No ledger entries.'),
+          )
+        : el('p', { class: 'empty' }, 'No loyalty standing yet.'),
+      'customer-loyalty',
     ),
     block(
       `Timeline (latest ${c.events.length})`,

@@ -133,6 +133,20 @@ async function loadCustomers(key: string): Promise<void> {
     recs.products.map((p) => el('tr', { 'data-product-id': p.product_id }, el('td', {}, p.product_id), el('td', {}, fmtInt(p.customers)), el('td', {}, fmtInt(p.first)), el('td', {}, fmtInt(p.personal)))),
     recs.as_of === null ? 'No recommendations yet: the recommendations job has not run (npx cdp jobs run recommendations).' : 'No products recommended.',
   );
+
+  const loyalty = overview.loyalty;
+  setText('loyalty-as-of', loyalty.as_of === null ? '' : `as of ${fmtTime(loyalty.as_of)}, ${fmtInt(loyalty.members)} members${loyalty.previous_as_of === null ? '' : `; change since ${fmtTime(loyalty.previous_as_of)}`}`);
+  const signed = (n: number | null) => (n === null ? '–' : n > 0 ? `+${fmtInt(n)}` : fmtInt(n));
+  fillTable(
+    byId<HTMLTableElement>('loyalty-levels'),
+    loyalty.levels.map((l) => el('tr', { 'data-level': l.level }, el('td', {}, l.level), el('td', {}, fmtInt(l.members)), el('td', {}, signed(l.change)))),
+    loyalty.as_of === null ? 'No loyalty standings yet: the loyalty job has not run (npx cdp jobs run loyalty).' : 'No members.',
+  );
+  fillTable(
+    byId<HTMLTableElement>('loyalty-months'),
+    loyalty.months.map((m) => el('tr', { 'data-month': m.month }, el('td', {}, m.month), el('td', {}, fmtInt(m.issued)), el('td', {}, fmtInt(m.redeemed)), el('td', {}, fmtInt(m.expired)))),
+    loyalty.as_of === null ? 'No loyalty ledger yet.' : 'No points yet.',
+  );
 }
 
 async function loadSegments(key: string): Promise<void> {

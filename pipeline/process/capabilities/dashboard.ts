@@ -13,7 +13,7 @@ export async function startDashboard(base: Base, deps: { held: HeldClickHouse; p
   const read = createDashboardReader(await ownClickHouse(base));
   return {
     routes: async (app) => {
-      await app.register(dashboardRoutes, { metrics: base.metrics, database: base.config.CLICKHOUSE_DATABASE, read, profiles: deps.profiles, destinations: { events: deps.events, queues: deps.queues, redis: base.appRedis, keys: base.redisKeys.destinations } });
+      await app.register(dashboardRoutes, { metrics: base.metrics, database: base.config.CLICKHOUSE_DATABASE, timeZone: base.config.SEGMENTS_TIME_ZONE, read, profiles: deps.profiles, destinations: { events: deps.events, queues: deps.queues, redis: base.appRedis, keys: base.redisKeys.destinations } });
       await app.register(sqlRoute, { sql: deps.held.sql });
     },
   };
