@@ -21,6 +21,11 @@ export interface EngineDeps {
   database: string;
   /** The segment language's time zone (branch conditions' windows). */
   segmentsTimeZone: string;
+  /**
+   * The profiles merged into this one (the live identity graph): an instance keeps the profile it entered
+   * with, and once that profile is merged into another, the customer's events arrive under the survivor.
+   */
+  mergedInto(profileId: string): Promise<string[]>;
   log: Logger;
 }
 
@@ -219,7 +224,16 @@ export function createJourneyEngine(deps: EngineDeps): JourneyEngine {
     });
 
     async function onEvent(t: JourneyTrigger): Promise<void> {
-      for (const i of await instances.ofProfile(t.p)) {
+      // The event speaks for its profile and for every profile merged into it: their instances and goals too.
+      for (const profileId of [t.p, ...(await deps.mergedInto(t.p))]) await onEventOf(profileId, t);
+      const entryEvent = { type: 'track', event: t.event, messageId: t.messageId, properties: t.properties, timestamp: new Date(t.timestamp).toISOString() };
+      for (const j of journeys) {
+        if ('event' in j.entry && j.entry.event === t.event && passesWhere(t.properties, j.entry.where, t.timestamp)) await enter(j, [t.p], Date.now(), entryEvent);
+      }
+    }
+
+    async function onEventOf(profileId: string, t: JourneyTrigger): Promise<void> {
+      for (const i of await instances.ofProfile(profileId)) {
         const def = await definition(i);
         if (!def) continue;
         if (def.exit_on?.event === t.event) {
@@ -229,15 +243,11 @@ export function createJourneyEngine(deps: EngineDeps): JourneyEngine {
         const step = def.steps[stepOf(i.at)];
         if (i.waiting === t.event && step?.type === 'wait_for') await moveTo(i, def, i.at, step.on_event, Date.now());
       }
-      for (const [instanceId, goal] of await instances.goals(t.p)) {
-        if (goal.until < t.r) await instances.takeGoal(t.p, instanceId);
-        else if (goal.event === t.event && (await instances.takeGoal(t.p, instanceId))) {
-          await records.record({ journey_id: goal.journeyId, version: goal.version, profile_id: t.p, instance_id: instanceId, step: '', visit: 0, kind: 'goal', at: Date.now(), detail: { message_id: t.messageId } });
+      for (const [instanceId, goal] of await instances.goals(profileId)) {
+        if (goal.until < t.r) await instances.takeGoal(profileId, instanceId);
+        else if (goal.event === t.event && (await instances.takeGoal(profileId, instanceId))) {
+          await records.record({ journey_id: goal.journeyId, version: goal.version, profile_id: profileId, instance_id: instanceId, step: '', visit: 0, kind: 'goal', at: Date.now(), detail: { message_id: t.messageId } });
         }
-      }
-      const entryEvent = { type: 'track', event: t.event, messageId: t.messageId, properties: t.properties, timestamp: new Date(t.timestamp).toISOString() };
-      for (const j of journeys) {
-        if ('event' in j.entry && j.entry.event === t.event && passesWhere(t.properties, j.entry.where, t.timestamp)) await enter(j, [t.p], Date.now(), entryEvent);
       }
     }
   }

@@ -19,8 +19,11 @@ export interface JobSummary {
 }
 
 export interface JobRunner {
-  /** Runs a job (or `all`) for an as_of (epoch ms), with its missing dependencies first. */
-  run(name: JobName | 'all', asOf: number): Promise<JobSummary | JobSummary[]>;
+  /**
+   * Runs a job (or `all`) for an as_of (epoch ms), with its missing dependencies first. `stopping`: asked
+   * between the jobs of `all`; once true, the jobs not yet started are left to the next run.
+   */
+  run(name: JobName | 'all', asOf: number, stopping?: () => boolean): Promise<JobSummary | JobSummary[]>;
 }
 
 export interface JobRunnerDeps {
@@ -80,11 +83,19 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   }
 
   return {
-    run(name, asOf) {
+    run(name, asOf, stopping = () => false) {
       return serial(async () => {
         if (name !== 'all') return runOne(name, asOf, true);
         const out: JobSummary[] = [];
-        for (const job of JOB_NAMES) out.push(await runOne(job, asOf, false));
+        for (const job of JOB_NAMES) {
+          // A process stopping finishes the job it is in, not the whole chain (minutes on a big shop): each job
+          // is recorded on its own, and the next scheduled run does the rest.
+          if (stopping()) {
+            deps.log.info({ asOf: new Date(asOf).toISOString(), notStarted: JOB_NAMES.slice(JOB_NAMES.indexOf(job)) }, 'stopping: the rest of `all` is left to the next run');
+            break;
+          }
+          out.push(await runOne(job, asOf, false));
+        }
         return out;
       });
     },

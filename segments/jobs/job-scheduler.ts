@@ -16,9 +16,10 @@ export async function startJobScheduler(connection: ConnectionOptions, config: C
     { pattern: config.JOBS_CRON, tz: config.JOBS_TIME_ZONE },
     { name: 'all', opts: { removeOnComplete: 100, removeOnFail: 1000 } },
   );
+  let stopping = false;
   const worker = new Worker(
     QUEUE_NAMES.jobs,
-    async (job) => runner.run('all', job.opts.timestamp ?? job.timestamp ?? Date.now()),
+    async (job) => runner.run('all', job.opts.timestamp ?? job.timestamp ?? Date.now(), () => stopping),
     { connection, prefix: queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.jobs), concurrency: 1, lockDuration: 10 * 60 * 1000 },
   );
   worker.on('failed', (job, err) => log.error({ jobId: job?.id, err: err.message }, 'scheduled jobs run failed'));
@@ -26,6 +27,7 @@ export async function startJobScheduler(connection: ConnectionOptions, config: C
   return {
     /** `force`: Redis is gone, so do not wait for the running job (its lock expires and it runs again). */
     async close(force = false) {
+      stopping = true;
       await worker.close(force);
       await queue.close();
     },

@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createClickHouse, type ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import { JOB_NAMES } from '../../segments/jobs/jobs.js';
+import { createJobRunner } from '../../segments/jobs/job-runner.js';
+import { createLogger } from '../../pipeline/core/logger.js';
 import { ADMIN_KEY, startTestProduct, type TestProduct } from '../helpers/test-product.js';
 import { queuePrefix } from '../../pipeline/redis/key-names.js';
 
@@ -58,4 +60,15 @@ test('a failing run is recorded as failed with its error, and counted', async ()
   expect(run!.error).toMatch(/rfm_scores/);
   const metrics = await (await fetch(`${product.url}/metrics`)).text();
   expect(Number(/^cdp_job_runs_total\{job="rfm",status="failed"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+});
+
+test('a process stopping in the middle of `all` finishes the job it is in and leaves the rest to the next run', async () => {
+  const runner = createJobRunner({ clickhouse: admin, config: product.config, log: createLogger(product.config) });
+  let asked = 0;
+  const asOf = Date.parse('2021-06-01T00:00:00Z');
+  // Stopping is asked before each job: the first goes on, then the process is stopping.
+  const summaries = (await runner.run('all', asOf, () => asked++ > 0)) as { job: string }[];
+  expect(summaries.map((s) => s.job)).toEqual([JOB_NAMES[0]]);
+  const runs = await product.sql<{ job: string }>(`SELECT DISTINCT job FROM job_runs FINAL WHERE as_of = '2021-06-01 00:00:00.000'`);
+  expect(runs.map((r) => r.job)).toEqual([JOB_NAMES[0]]);
 });

@@ -179,6 +179,27 @@ describe('the engine', () => {
     expect(sentBy(await profileOf(idler))).toEqual(['remind']);
   });
 
+  test('merged profiles: the customer\'s events under the surviving profile resolve the wait_for and the goal of an instance entered under the merged one', async () => {
+    const id = `merged-${run}`;
+    const event = `Cart ${run}`;
+    const paid = `Bought ${run}`;
+    await put(id, journey(event, { wait: { type: 'wait_for', event: paid, timeout: { days: 1 }, on_event: 'thanks', on_timeout: 'done' }, thanks: send('other', 'done'), done: { type: 'exit' } }, { goal: { event: paid, within: { days: 7 } } }));
+    // The known customer first, so that theirs is the older profile and survives the merge.
+    const [user, visitor] = [`member-${run}`, `visitor-${run}`];
+    await track(user, `Signed Up ${run}`);
+    const survivor = await profileOf(user);
+    expect((await product.post('/v1/track', { anonymousId: visitor, event, messageId: randomUUID() })).status).toBe(200);
+    const [entered] = await waitRows(id, (r) => r.some((x) => x.kind === 'step' && x.step === 'wait'));
+    expect(entered!.profile_id).not.toBe(survivor);
+    // The visitor logs in: their profile is merged into the member's, and the purchase arrives under the member.
+    expect((await product.post('/v1/identify', { userId: user, anonymousId: visitor, messageId: randomUUID() })).status).toBe(200);
+    await product.waitForRows(`SELECT 1 FROM profile_overrides_current WHERE old_profile_id = '${entered!.profile_id}' AND profile_id = '${survivor}'`, (r) => r.length === 1);
+    await track(user, paid);
+    const rows = await waitRows(id, (r) => r.some((x) => x.kind === 'exited') && r.some((x) => x.kind === 'goal'));
+    expect(rows.filter((r) => r.kind === 'sent').map((r) => r.step)).toEqual(['thanks']);
+    expect(rows.find((r) => r.kind === 'goal')!.instance_id).toBe(entered!.instance_id);
+  });
+
   test('branch: a segment-language condition on the one profile decides yes or no', async () => {
     const id = `branch-${run}`;
     const event = `Visit ${run}`;

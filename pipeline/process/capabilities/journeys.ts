@@ -1,3 +1,4 @@
+import { profileKeys } from '../../redis/key-names.js';
 import type { EventDestinationStore } from '../../destinations/event-destination-store.js';
 import type { LoadedEvent } from '../../load/load-batch.js';
 import { createJourneyEngine } from '../../../journeys/journey-engine.js';
@@ -56,7 +57,7 @@ export async function startJourneys(
   const instances = journeyInstances(base.appRedis, base.redisKeys.journeys);
   const records = journeyRecords(clickhouse, database);
   base.onClose(() => records.close());
-  const engine = createJourneyEngine({ store, instances, records, queue, sender: deps.sender, clickhouse, database, segmentsTimeZone: config.SEGMENTS_TIME_ZONE, log });
+  const engine = createJourneyEngine({ store, instances, records, queue, sender: deps.sender, clickhouse, database, segmentsTimeZone: config.SEGMENTS_TIME_ZONE, mergedInto: (profileId) => base.appRedis.smembers(profileKeys(base.redisKeys.identity, profileId).merged), log });
   if (deps.loadWorkers) {
     for (const journey of await store.list()) await syncDateSchedule(queue, journey.id, journey.entry, timeZone);
     const entries = entryHandlers({ engine, store, clickhouse, database });
