@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sendOpenLoop } from './open-loop.js';
 import { round, type Target } from './figures.js';
 import type { BenchOptions } from './options.js';
 import { removeDir, startProductChild, stopChild } from './server-children.js';
@@ -19,7 +20,6 @@ import { removeDir, startProductChild, stopChild } from './server-children.js';
 const ADMIN_KEY = 'ak_bench_destinations';
 const WRITE_KEY = 'wk_bench_destinations';
 const SECRET = `whsec_${'b'.repeat(40)}`;
-const TICK_MS = 20;
 const TARGET_P95_MS = 5000;
 
 export interface DestinationsReport {
@@ -95,34 +95,15 @@ export async function runDestinationsBench(opts: BenchOptions): Promise<Destinat
     // The delivery loop starts within a second of the destination's creation.
     await sleep(1500);
 
-    const auth = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
-    const perTick = Math.max(1, Math.round((perSecond * TICK_MS) / 1000));
-    const acked = new Map<string, number>();
-    const measuredFrom = performance.now() + opts.warmupSec * 1000;
-    const until = measuredFrom + opts.durationSec * 1000;
-    const pending: Promise<void>[] = [];
-    let refused = 0;
-    let tick = 0;
-    progress(`sending ${perSecond} events/s for ${opts.warmupSec} s warm-up + ${opts.durationSec} s`);
-    const start = performance.now();
-    while (performance.now() < until) {
-      const batch = Array.from({ length: perTick }, (_, i) => ({ type: 'track', userId: `bench-${(tick * perTick + i) % 5000}`, event: 'Product Viewed', messageId: randomUUID(), properties: { sku: `sku-${i}`, price: 19.9 } }));
-      const measured = performance.now() >= measuredFrom;
-      pending.push(
-        fetch(`${product.url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify({ batch }) }).then(async (res) => {
-          const at = performance.now();
-          await res.arrayBuffer();
-          if (res.status !== 200) refused += batch.length;
-          else if (measured) for (const e of batch) acked.set(e.messageId, at);
-        }),
-      );
-      tick++;
-      // Open loop: the next tick is due at its time, whatever the answers.
-      const next = start + tick * TICK_MS;
-      await sleep(Math.max(0, next - performance.now()));
-    }
-    await Promise.all(pending);
-    const sent = tick * perTick;
+    const { acked, refused, sent } = await sendOpenLoop({
+      url: product.url,
+      writeKey: WRITE_KEY,
+      perSecond,
+      warmupSec: opts.warmupSec,
+      durationSec: opts.durationSec,
+      batch: (tick, perTick) => Array.from({ length: perTick }, (_, i) => ({ type: 'track', userId: `bench-${(tick * perTick + i) % 5000}`, event: 'Product Viewed', messageId: randomUUID(), properties: { sku: `sku-${i}`, price: 19.9 } })),
+      progress,
+    });
     progress(`sent ${sent} events; waiting for their delivery`);
     const deadline = performance.now() + 120_000;
     while (performance.now() < deadline && [...acked.keys()].some((m) => !receiver.arrived.has(m))) await sleep(200);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { round, type Target } from './figures.js';
+import { sendOpenLoop } from './open-loop.js';
 import type { BenchOptions } from './options.js';
 import { removeDir, startProductChild, stopChild } from './server-children.js';
 
@@ -16,7 +17,6 @@ import { removeDir, startProductChild, stopChild } from './server-children.js';
 
 const ADMIN_KEY = 'ak_bench_freshness';
 const WRITE_KEY = 'wk_bench_freshness';
-const TICK_MS = 20;
 const POLL_MS = 100;
 const TARGET_P95_MS = 2000;
 
@@ -64,34 +64,16 @@ export async function runFreshnessBench(opts: BenchOptions): Promise<FreshnessRe
     }
   })();
   try {
-    const auth = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
-    const perTick = Math.max(1, Math.round((perSecond * TICK_MS) / 1000));
-    const acked = new Map<string, number>();
-    const measuredFrom = performance.now() + opts.warmupSec * 1000;
-    const until = measuredFrom + opts.durationSec * 1000;
-    const pending: Promise<void>[] = [];
-    let refused = 0;
-    let tick = 0;
-    progress(`sending ${perSecond} events/s for ${opts.warmupSec} s warm-up + ${opts.durationSec} s`);
-    const start = performance.now();
-    while (performance.now() < until) {
-      const batch = Array.from({ length: perTick }, (_, i) => ({ type: 'track', userId: `bench-${(tick * perTick + i) % 5000}`, event: 'Product Viewed', messageId: randomUUID(), properties: { sku: `sku-${i}`, price: 19.9 } }));
-      const measured = performance.now() >= measuredFrom;
-      pending.push(
-        fetch(`${product.url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify({ batch }) }).then(async (res) => {
-          const at = performance.now();
-          await res.arrayBuffer();
-          if (res.status !== 200) refused += batch.length;
-          else if (measured) for (const e of batch) acked.set(e.messageId, at);
-        }),
-      );
-      tick++;
-      // Open loop: the next tick is due at its time, whatever the answers.
-      await sleep(Math.max(0, start + tick * TICK_MS - performance.now()));
-    }
-    const sendingSeconds = (performance.now() - start) / 1000;
-    await Promise.all(pending);
-    progress(`sent ${tick * perTick} events; waiting until they are queryable`);
+    const { acked, refused, sent, sendingSeconds } = await sendOpenLoop({
+      url: product.url,
+      writeKey: WRITE_KEY,
+      perSecond,
+      warmupSec: opts.warmupSec,
+      durationSec: opts.durationSec,
+      batch: (tick, perTick) => Array.from({ length: perTick }, (_, i) => ({ type: 'track', userId: `bench-${(tick * perTick + i) % 5000}`, event: 'Product Viewed', messageId: randomUUID(), properties: { sku: `sku-${i}`, price: 19.9 } })),
+      progress,
+    });
+    progress(`sent ${sent} events; waiting until they are queryable`);
     const deadline = performance.now() + 120_000;
     while (performance.now() < deadline && [...acked.keys()].some((m) => !seen.has(m))) await sleep(200);
     const freshness = [...acked].filter(([m]) => seen.has(m)).map(([m, at]) => seen.get(m)! - at).sort((a, b) => a - b);
@@ -101,9 +83,9 @@ export async function runFreshnessBench(opts: BenchOptions): Promise<FreshnessRe
     if (freshness.length < acked.size) notes.push(`${acked.size - freshness.length} measured events not queryable within 120 s`);
     return {
       rate: perSecond,
-      sentPerSec: round((tick * perTick) / sendingSeconds, 1),
+      sentPerSec: round(sent / sendingSeconds, 1),
       seconds: opts.durationSec,
-      sent: tick * perTick,
+      sent,
       measured: acked.size,
       seen: freshness.length,
       freshnessMs: { p50: round(percentile(freshness, 50), 1), p95, p99: round(percentile(freshness, 99), 1), max: round(freshness.at(-1) ?? 0, 1) },

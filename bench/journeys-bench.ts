@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sendOpenLoop } from './open-loop.js';
 import { round, type Target } from './figures.js';
 import type { BenchOptions } from './options.js';
 import { removeDir, startProductChild, stopChild } from './server-children.js';
@@ -17,7 +18,6 @@ import { removeDir, startProductChild, stopChild } from './server-children.js';
 
 const ADMIN_KEY = 'ak_bench_journeys';
 const WRITE_KEY = 'wk_bench_journeys';
-const TICK_MS = 20;
 const TARGET_P95_MS = 5000;
 const SAMPLE_EVERY = 10;
 const POLL_MS = 100;
@@ -62,17 +62,11 @@ export async function runJourneysBench(opts: BenchOptions): Promise<JourneysRepo
     });
     if (created.status !== 201) throw new Error(`journey not created: ${created.status} ${await created.text()}`);
 
-    const auth = `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`;
-    const perTick = Math.max(1, Math.round((perSecond * TICK_MS) / 1000));
-    const acked = new Map<string, number>();
     const sampled = new Map<string, number>();
     const loaded = new Map<string, number>();
-    const measuredFrom = performance.now() + opts.warmupSec * 1000;
-    const until = measuredFrom + opts.durationSec * 1000;
-    const pending: Promise<void>[] = [];
-    let refused = 0;
-    let tick = 0;
     let sending = true;
+    let measuredCount = 0;
+    let sentAt = Infinity;
     // The baseline: the sampled events as they become queryable.
     const poller = (async () => {
       while (sending || [...sampled.keys()].some((m) => !loaded.has(m))) {
@@ -82,37 +76,26 @@ export async function runJourneysBench(opts: BenchOptions): Promise<JourneysRepo
           const now = Date.now();
           for (const r of rows) if (!loaded.has(r.message_id)) loaded.set(r.message_id, now);
         }
-        if (!sending && performance.now() > until + 120_000) break;
+        if (!sending && performance.now() > sentAt + 120_000) break;
         await sleep(POLL_MS);
       }
     })();
-    progress(`sending ${perSecond} events/s for ${opts.warmupSec} s warm-up + ${opts.durationSec} s`);
-    const start = performance.now();
-    while (performance.now() < until) {
-      const batch = Array.from({ length: perTick }, () => ({ type: 'track', userId: `bench-${randomUUID()}`, event: 'Cart Abandoned', messageId: randomUUID(), properties: { value: 19.9 } }));
-      const measured = performance.now() >= measuredFrom;
-      const index = tick;
-      pending.push(
-        fetch(`${product.url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify({ batch }) }).then(async (res) => {
-          const at = Date.now();
-          await res.arrayBuffer();
-          if (res.status !== 200) refused += batch.length;
-          else if (measured) {
-            batch.forEach((e, i) => {
-              acked.set(e.messageId, at);
-              if ((index * perTick + i) % SAMPLE_EVERY === 0) sampled.set(e.messageId, at);
-            });
-          }
-        }),
-      );
-      tick++;
-      // Open loop: the next tick is due at its time, whatever the answers.
-      const next = start + tick * TICK_MS;
-      await sleep(Math.max(0, next - performance.now()));
-    }
-    await Promise.all(pending);
+    const { acked, refused, sent } = await sendOpenLoop({
+      url: product.url,
+      writeKey: WRITE_KEY,
+      perSecond,
+      warmupSec: opts.warmupSec,
+      durationSec: opts.durationSec,
+      batch: (_tick, perTick) => Array.from({ length: perTick }, () => ({ type: 'track', userId: `bench-${randomUUID()}`, event: 'Cart Abandoned', messageId: randomUUID(), properties: { value: 19.9 } })),
+      // Wall clock: set against the product's `at` in journey_events.
+      clock: Date.now,
+      onAcked: (messageId, at) => {
+        if (measuredCount++ % SAMPLE_EVERY === 0) sampled.set(messageId, at);
+      },
+      progress,
+    });
     sending = false;
-    const sent = tick * perTick;
+    sentAt = performance.now();
     progress(`sent ${sent} events; waiting for their instances' first steps`);
     const firstSteps = `SELECT JSONExtractString(e.detail, 'message_id') AS m, toUnixTimestamp64Milli(s.at) AS at
 FROM journey_events AS e INNER JOIN journey_events AS s ON s.instance_id = e.instance_id AND s.kind = 'step' AND s.step = 'nap'
