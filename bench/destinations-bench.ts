@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sendOpenLoop } from './open-loop.js';
-import { round, type Target } from './figures.js';
+import { offeredRate, sendOpenLoop } from './open-loop.js';
+import { percentile, round, type Target } from './figures.js';
 import type { BenchOptions } from './options.js';
 import { removeDir, startProductChild, stopChild } from './server-children.js';
 
@@ -36,14 +36,7 @@ export interface DestinationsReport {
 }
 
 const progress = (msg: string) => process.stderr.write(`bench: destinations: ${msg}\n`);
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-function rate(): number {
-  const raw = process.env.BENCH_DESTINATION_RATE;
-  const n = raw === undefined || raw.trim() === '' ? 1000 : Number(raw);
-  if (!Number.isInteger(n) || n < 50) throw new Error(`BENCH_DESTINATION_RATE must be a whole number of events/s, at least 50; got "${raw}"`);
-  return n;
-}
 
 /** The receiver: when each messageId first arrived, how many arrived again, and how many deliveries. */
 async function startReceiver() {
@@ -75,7 +68,7 @@ async function startReceiver() {
 }
 
 export async function runDestinationsBench(opts: BenchOptions): Promise<DestinationsReport> {
-  const perSecond = rate();
+  const perSecond = offeredRate('BENCH_DESTINATION_RATE');
   const receiver = await startReceiver();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cdp-bench-destinations-'));
   progress('starting the product (api,workers)');

@@ -12,3 +12,6 @@ export const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 1
 
 /** Seconds since a performance.now() reading. */
 export const seconds = (fromMs: number) => (performance.now() - fromMs) / 1000;
+
+/** The p-th percentile of ascending values (nearest rank below); 0 when there are none. */
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;

@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sendOpenLoop } from './open-loop.js';
-import { round, type Target } from './figures.js';
+import { offeredRate, sendOpenLoop } from './open-loop.js';
+import { percentile, round, type Target } from './figures.js';
 import type { BenchOptions } from './options.js';
 import { removeDir, startProductChild, stopChild } from './server-children.js';
 
@@ -34,17 +34,10 @@ export interface JourneysReport {
 }
 
 const progress = (msg: string) => process.stderr.write(`bench: journeys: ${msg}\n`);
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-function rate(): number {
-  const raw = process.env.BENCH_JOURNEY_RATE;
-  const n = raw === undefined || raw.trim() === '' ? 1000 : Number(raw);
-  if (!Number.isInteger(n) || n < 50) throw new Error(`BENCH_JOURNEY_RATE must be a whole number of events/s, at least 50; got "${raw}"`);
-  return n;
-}
 
 export async function runJourneysBench(opts: BenchOptions): Promise<JourneysReport> {
-  const perSecond = rate();
+  const perSecond = offeredRate('BENCH_JOURNEY_RATE');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cdp-bench-journeys-'));
   progress('starting the product (api,workers)');
   const product = await startProductChild(dataDir, 'api,workers', { CDP_ADMIN_KEY: ADMIN_KEY, CDP_WRITE_KEYS: `${WRITE_KEY}:bench`, QUEUE_PREFIX: `{bj${randomUUID().slice(0, 6)}}` });

@@ -6,6 +6,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const TICK_MS = 20;
 
+/** The offered rate of a latency bench from its variable (e.g. BENCH_FRESHNESS_RATE): events/s, default 1,000. */
+export function offeredRate(variable: string): number {
+  const raw = process.env[variable];
+  const n = raw === undefined || raw.trim() === '' ? 1000 : Number(raw);
+  if (!Number.isInteger(n) || n < 50) throw new Error(`${variable} must be a whole number of events/s, at least 50; got "${raw}"`);
+  return n;
+}
+
 export interface OpenLoopOptions {
   url: string;
   writeKey: string;
