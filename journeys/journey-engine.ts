@@ -219,13 +219,14 @@ export function createJourneyEngine(deps: EngineDeps): JourneyEngine {
     // Each profile's events in their order; the profiles side by side.
     const byProfile = new Map<string, JourneyTrigger[]>();
     for (const t of triggers) byProfile.set(t.p, [...(byProfile.get(t.p) ?? []), t]);
-    await inParallel([...byProfile.values()], async (list) => {
-      for (const t of list) await onEvent(t);
+    await inParallel([...byProfile.entries()], async ([profileId, list]) => {
+      // An event speaks for its profile and for every profile merged into it: their instances and goals too.
+      const profiles = [profileId, ...(await deps.mergedInto(profileId))];
+      for (const t of list) await onEvent(t, profiles);
     });
 
-    async function onEvent(t: JourneyTrigger): Promise<void> {
-      // The event speaks for its profile and for every profile merged into it: their instances and goals too.
-      for (const profileId of [t.p, ...(await deps.mergedInto(t.p))]) await onEventOf(profileId, t);
+    async function onEvent(t: JourneyTrigger, profiles: string[]): Promise<void> {
+      for (const profileId of profiles) await onEventOf(profileId, t);
       const entryEvent = { type: 'track', event: t.event, messageId: t.messageId, properties: t.properties, timestamp: new Date(t.timestamp).toISOString() };
       for (const j of journeys) {
         if ('event' in j.entry && j.entry.event === t.event && passesWhere(t.properties, j.entry.where, t.timestamp)) await enter(j, [t.p], Date.now(), entryEvent);
