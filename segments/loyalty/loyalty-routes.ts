@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ProfileEventDeps } from '../../ingest/profile-event.js';
 import { failures, success } from '../../pipeline/core/reply-schemas.js';
-import { ProfileNotFoundError } from '../recommendations/errors/profile-not-found-error.js';
+import { ProfileNotFoundError } from '../errors/profile-not-found-error.js';
 import type { LoyaltyReader } from './loyalty-reader.js';
 import { adjustPoints } from './points-adjustment.js';
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { failures } from '../../pipeline/core/reply-schemas.js';
-import { ProfileNotFoundError } from './errors/profile-not-found-error.js';
+import { ProfileNotFoundError } from '../errors/profile-not-found-error.js';
 import type { RecommendationReader } from './recommendation-reader.js';
 
 const TAGS = ['profiles'];
