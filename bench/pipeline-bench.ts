@@ -68,6 +68,14 @@ export interface PipelineReport {
     avgRowsPerInsert: number;
     duplicatesDropped: number;
     rowsInTable: number;
+    /**
+     * Where an event's time went in the loader, in microseconds per event: each load step and the inserts per
+     * table, summed from the loader's own histograms (cdp_load_step_duration_seconds, cdp_insert_duration_seconds).
+     * A group is prepared while the previous one is inserted, so steps and inserts overlap; `wall` is the
+     * run's seconds per event, and `other` what the steps and inserts leave of it (BullMQ's fetching and
+     * completing of jobs, the group wait, the fan-out).
+     */
+    profile: LoadProfile;
   };
   /** ours events/s ÷ baseline events/s. */
   ratio: number;
@@ -94,6 +102,31 @@ export async function count(client: ClickHouseClient, table: string): Promise<nu
   const rs = await client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' });
   const rows = await rs.json<{ n: string | number }>();
   return Number(rows[0]?.n ?? 0);
+}
+
+export interface LoadProfile {
+  steps: Record<string, number>;
+  inserts: Record<string, number>;
+  wall: number;
+  other: number;
+}
+
+type HistogramValues = { get(): Promise<{ values: { metricName?: string; labels: Record<string, unknown>; value: number }[] }> };
+
+/** The sums of a histogram's observations, by the value of one label. */
+async function sumsBy(metric: HistogramValues, label: string): Promise<Record<string, number>> {
+  const { values } = await metric.get();
+  return Object.fromEntries(values.filter((v) => v.metricName?.endsWith('_sum')).map((v) => [String(v.labels[label]), v.value]));
+}
+
+/** The loader's own timings over `events` events loaded in `wallSeconds`, in microseconds per event. */
+export async function loadProfile(metrics: { loadStepSeconds: HistogramValues; insertSeconds: HistogramValues }, events: number, wallSeconds: number): Promise<LoadProfile> {
+  const perEvent = (s: number) => round((s * 1e6) / events, 1);
+  const per = (sums: Record<string, number>) => Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, perEvent(v)]));
+  const steps = await sumsBy(metrics.loadStepSeconds, 'step');
+  const inserts = await sumsBy(metrics.insertSeconds, 'table');
+  const busy = [...Object.values(steps), ...Object.values(inserts)].reduce((a, b) => a + b, 0);
+  return { steps: per(steps), inserts: per(inserts), wall: perEvent(wallSeconds), other: perEvent(Math.max(0, wallSeconds - busy)) };
 }
 
 /** Sum and count of a histogram's observations for one label value, from prom-client. */
@@ -249,6 +282,7 @@ export async function runPipelineBench(opts: BenchOptions): Promise<PipelineRepo
     const oursSeconds = seconds(t);
     const insertRows = await histogram(product.metrics.insertRows, 'events');
     const duplicates = (await product.metrics.duplicateEvents.get()).values[0]?.value ?? 0;
+    const profile = await loadProfile(product.metrics, n, oursSeconds);
     await product.stop();
     product = undefined;
     // Late duplicates (a double insert) would show as more rows than events.
@@ -290,6 +324,7 @@ export async function runPipelineBench(opts: BenchOptions): Promise<PipelineRepo
         avgRowsPerInsert: insertRows.count ? round(insertRows.sum / insertRows.count) : 0,
         duplicatesDropped: duplicates,
         rowsInTable,
+        profile,
       },
       ratio,
       targets: pipelineTargets(ratio, oursRate, complete),

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+// First: it sets the allocator's options, which chDB reads when it loads (embedded-allocator.ts).
+import './embedded-allocator.js';
 import { createChdbConnection } from 'chdb/connection';
 import type { Config } from '../core/config.js';
 import { ensurePrivateDir } from '../core/private-dir.js';

