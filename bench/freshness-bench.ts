@@ -1,9 +1,9 @@
-import { chTime } from '../pipeline/clickhouse/ch-time.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { chTime } from '../pipeline/clickhouse/ch-time.js';
 import { percentile, round, type Target } from './figures.js';
 import { offeredRate, sendOpenLoop } from './open-loop.js';
 import type { BenchOptions } from './options.js';
@@ -12,9 +12,9 @@ import { removeDir, startProductChild, stopChild } from './server-children.js';
 // Freshness, 200 → queryable: events sent at BENCH_FRESHNESS_RATE events/s (default 1,000, open loop, a
 // /v1/batch every 20 ms) for BENCH_DURATION seconds to the product (roles api,workers in one child process,
 // embedded chDB, its private Redis). This process asks the product's SQL API every POLL_MS for the events
-// loaded since shortly before the latest load time it saw; an event's freshness is the time from the 200 of its request to the first poll
-// that saw it (so it includes up to POLL_MS of polling). Events of the warm-up are left out. The target
-// (ARCHITECTURE, Numbers) is p95 ≤ 2 s with all roles on one box.
+// loaded since shortly before the latest load time it saw; an event's freshness is the time from the 200 of
+// its request to the first poll that saw it (so it includes up to POLL_MS of polling). Events of the warm-up
+// are left out. The target (ARCHITECTURE, Numbers) is p95 ≤ 2 s with all roles on one box.
 
 const ADMIN_KEY = 'ak_bench_freshness';
 const WRITE_KEY = 'wk_bench_freshness';
@@ -41,6 +41,7 @@ export async function runFreshnessBench(opts: BenchOptions): Promise<FreshnessRe
   const perSecond = offeredRate('BENCH_FRESHNESS_RATE');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cdp-bench-freshness-'));
   progress('starting the product (api,workers)');
+  // A poll after a slow one may answer more rows than the SQL API's default limit.
   const product = await startProductChild(dataDir, 'api,workers', { CDP_ADMIN_KEY: ADMIN_KEY, CDP_WRITE_KEYS: `${WRITE_KEY}:bench`, QUEUE_PREFIX: `{bf${randomUUID().slice(0, 6)}}`, SQL_MAX_RESULT_ROWS: '1000000' });
   const seen = new Map<string, number>();
   let polling = true;
