@@ -1,9 +1,10 @@
-import { Worker, type ConnectionOptions } from 'bullmq';
+import type { ConnectionOptions } from 'bullmq';
 import type { Config } from '../core/config.js';
 import type { LoadJobData } from '../core/load-job.js';
 import { QUEUE_NAMES, queuePrefix } from '../redis/key-names.js';
 import { BACKOFF_TYPE, retryDelay } from '../redis/load-queue.js';
 import type { Loader } from './loader.js';
+import { WorkerWithoutPrefetch } from './worker-without-prefetch.js';
 import type { Logger } from '../core/logger.js';
 
 export type WorkerConfig = Pick<
@@ -17,7 +18,7 @@ export type WorkerConfig = Pick<
  * default) and lands in the failed set — our dead letters — after its last attempt.
  */
 export function startLoadWorker(connection: ConnectionOptions, config: WorkerConfig, loader: Loader, log: Logger) {
-  const worker = new Worker<LoadJobData>(QUEUE_NAMES.load, (job) => loader.add(job), {
+  const worker = new WorkerWithoutPrefetch<LoadJobData>(QUEUE_NAMES.load, (job) => loader.add(job), {
     connection,
     prefix: queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.load),
     concurrency: config.WORKER_CONCURRENCY,
