@@ -130,7 +130,7 @@ export async function loadProfile(metrics: { loadStepSeconds: HistogramValues; i
 }
 
 /** Sum and count of a histogram's observations for one label value, from prom-client. */
-async function histogram(metric: { get(): Promise<{ values: { metricName?: string; labels: Record<string, unknown>; value: number }[] }> }, table: string) {
+async function histogram(metric: HistogramValues, table: string) {
   const { values } = await metric.get();
   const pick = (suffix: string) => values.find((v) => v.metricName?.endsWith(suffix) && v.labels.table === table)?.value ?? 0;
   return { sum: pick('_sum'), count: pick('_count') };
