@@ -119,7 +119,7 @@ export async function runDestinationsBench(opts: BenchOptions): Promise<Destinat
     const p95 = round(percentile(latencies, 95), 1);
     const notes = [
       'latency: from the 200 of the event\'s request to the arrival of the delivery carrying it, same clock (this process)',
-      'destination with the default batch_size 100 and max_wait_ms 1000; load batches at LOAD_BATCH_MAX_WAIT_MS (default 500 ms)',
+      'destination with the default batch_size 100 and max_wait_ms 1000; load batches at LOAD_BATCH_MAX_WAIT_MS (default 100 ms)',
     ];
     if (refused > 0) notes.push(`${refused} events refused by the API (not measured)`);
     if (latencies.length < acked.size) notes.push(`${acked.size - latencies.length} measured events not delivered within 120 s`);

@@ -108,7 +108,7 @@ WHERE e.journey_id = 'bench' AND e.kind = 'entered' AND s.journey_id = 'bench'`;
     const notes = [
       "latency: from the 200 of the event's request (this process's clock) to the `at` of its instance's first step in journey_events (the product's clock, same machine)",
       `baseline: every ${SAMPLE_EVERY}th measured event polled in the events table every ${POLL_MS} ms (includes up to one poll of delay)`,
-      'load batches at LOAD_BATCH_MAX_WAIT_MS (default 500 ms), then the loader\'s hook queues the events for the journeys',
+      'load batches at LOAD_BATCH_MAX_WAIT_MS (default 100 ms), then the loader\'s hook queues the events for the journeys',
     ];
     if (refused > 0) notes.push(`${refused} events refused by the API (not measured)`);
     if (latencies.length < acked.size) notes.push(`${acked.size - latencies.length} measured events without a first step within 120 s`);

@@ -210,7 +210,10 @@ export const configVariables = {
   DEDUPE_WINDOW_SECONDS: [int(0).default(24 * 3600), 'Window in which a repeated messageId (per source) is dropped; 0 turns deduplication off.'],
   WORKER_CONCURRENCY: [int(1).default(64), 'Load jobs a worker holds at once; their rows are inserted together.'],
   LOAD_BATCH_MAX_ROWS: [int(1).default(50000), 'A worker inserts once it holds this many rows...'],
-  LOAD_BATCH_MAX_WAIT_MS: [int(1).default(500), '...or once its oldest held row waited this long.'],
+  // 100 ms, within the range ClickHouse's own adaptive async inserts flush at (50–200 ms). Measured with every
+  // role in one process on 2 cores, freshness p95 at 10,000 events/s: 2.7–3.3 s with 500 ms, 1.7–1.9 s with
+  // 200, 1.3 s with 100, and 50 ms made groups too small to keep up at 11,000.
+  LOAD_BATCH_MAX_WAIT_MS: [int(1).default(100), '...or once its oldest held row waited this long.'],
   LOAD_RETRY_ATTEMPTS: [int(1).default(200), 'Attempts per load job before it goes to the dead-letter set (`cdp dlq`).'],
   LOAD_RETRY_BASE_DELAY_MS: [int(1).default(1000), 'First retry delay of a failed load job; doubles each attempt...'],
   LOAD_RETRY_MAX_DELAY_MS: [int(1).default(5 * 60 * 1000), '...up to this delay (defaults retry for about 16 hours).'],
