@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { offeredRate, sendOpenLoop } from './open-loop.js';
 import { percentile, round, type Target } from './figures.js';
 import type { BenchOptions } from './options.js';
-import { removeDir, startProductChild, stopChild } from './server-children.js';
+import { childLoadBatchWaitMs, removeDir, startProductChild, stopChild } from './server-children.js';
 
 // Event destination freshness: events sent at BENCH_DESTINATION_RATE events/s (default 1,000) for
 // BENCH_DURATION seconds to the product (roles api,workers, a child process), with one webhook destination
@@ -119,7 +119,7 @@ export async function runDestinationsBench(opts: BenchOptions): Promise<Destinat
     const p95 = round(percentile(latencies, 95), 1);
     const notes = [
       'latency: from the 200 of the event\'s request to the arrival of the delivery carrying it, same clock (this process)',
-      'destination with the default batch_size 100 and max_wait_ms 1000; load batches at LOAD_BATCH_MAX_WAIT_MS (default 100 ms)',
+      `destination with the default batch_size 100 and max_wait_ms 1000; load batches at LOAD_BATCH_MAX_WAIT_MS (${childLoadBatchWaitMs()} ms)`,
     ];
     if (refused > 0) notes.push(`${refused} events refused by the API (not measured)`);
     if (latencies.length < acked.size) notes.push(`${acked.size - latencies.length} measured events not delivered within 120 s`);

@@ -7,7 +7,7 @@ import { chTime } from '../pipeline/clickhouse/ch-time.js';
 import { percentile, round, type Target } from './figures.js';
 import { offeredRate, sendOpenLoop } from './open-loop.js';
 import type { BenchOptions } from './options.js';
-import { removeDir, startProductChild, stopChild } from './server-children.js';
+import { childLoadBatchWaitMs, removeDir, startProductChild, stopChild } from './server-children.js';
 
 // Freshness, 200 → queryable: events sent at BENCH_FRESHNESS_RATE events/s (default 1,000, open loop, a
 // /v1/batch every 20 ms) for BENCH_DURATION seconds to the product (roles api,workers in one child process,
@@ -80,7 +80,7 @@ export async function runFreshnessBench(opts: BenchOptions): Promise<FreshnessRe
     while (performance.now() < deadline && [...acked.keys()].some((m) => !seen.has(m))) await sleep(200);
     const freshness = [...acked].filter(([m]) => seen.has(m)).map(([m, at]) => seen.get(m)! - at).sort((a, b) => a - b);
     const p95 = round(percentile(freshness, 95), 1);
-    const notes = [`freshness: from the 200 of the event's request to the first SQL poll (every ${POLL_MS} ms) that returned it, same clock (this process)`, 'load batches at LOAD_BATCH_MAX_WAIT_MS (default 100 ms)'];
+    const notes = [`freshness: from the 200 of the event's request to the first SQL poll (every ${POLL_MS} ms) that returned it, same clock (this process)`, `load batches at LOAD_BATCH_MAX_WAIT_MS (${childLoadBatchWaitMs()} ms)`];
     if (refused > 0) notes.push(`${refused} events refused by the API (not measured)`);
     if (freshness.length < acked.size) notes.push(`${acked.size - freshness.length} measured events not queryable within 120 s`);
     return {

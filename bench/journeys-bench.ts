@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { offeredRate, sendOpenLoop } from './open-loop.js';
 import { percentile, round, type Target } from './figures.js';
 import type { BenchOptions } from './options.js';
-import { removeDir, startProductChild, stopChild } from './server-children.js';
+import { childLoadBatchWaitMs, removeDir, startProductChild, stopChild } from './server-children.js';
 
 // Journey event-entry freshness: events sent at BENCH_JOURNEY_RATE events/s (default 1,000) for BENCH_DURATION
 // seconds to the product (roles api,workers, a child process) with one journey entered by that event, its
@@ -108,7 +108,7 @@ WHERE e.journey_id = 'bench' AND e.kind = 'entered' AND s.journey_id = 'bench'`;
     const notes = [
       "latency: from the 200 of the event's request (this process's clock) to the `at` of its instance's first step in journey_events (the product's clock, same machine)",
       `baseline: every ${SAMPLE_EVERY}th measured event polled in the events table every ${POLL_MS} ms (includes up to one poll of delay)`,
-      'load batches at LOAD_BATCH_MAX_WAIT_MS (default 100 ms), then the loader\'s hook queues the events for the journeys',
+      `load batches at LOAD_BATCH_MAX_WAIT_MS (${childLoadBatchWaitMs()} ms), then the loader's hook queues the events for the journeys`,
     ];
     if (refused > 0) notes.push(`${refused} events refused by the API (not measured)`);
     if (latencies.length < acked.size) notes.push(`${acked.size - latencies.length} measured events without a first step within 120 s`);

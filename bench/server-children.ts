@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { localRedisSocket } from '../pipeline/redis/local-redis.js';
+import { configVariables } from '../pipeline/core/config.js';
 import { projectRoot } from '../pipeline/core/project-root.js';
 
 // The HTTP servers under load run as child processes: the load generator (autocannon) must not share their
@@ -83,6 +84,11 @@ export async function startBareChild(): Promise<ServerChild> {
  * `node bin/cdp.js start --roles <roles>` on a data folder and a free port, logging to the bench's stderr
  * (its stdout is the JSON report), once /ready answers 200. On failure the child and its Redis are stopped.
  */
+/** The load batch wait a product child runs with (it inherits this process's environment), for the benches' notes. */
+export function childLoadBatchWaitMs(): number {
+  return configVariables.LOAD_BATCH_MAX_WAIT_MS[0].parse(process.env.LOAD_BATCH_MAX_WAIT_MS || undefined);
+}
+
 export async function startProductChild(dataDir: string, roles: string, env: Record<string, string>, readyTimeoutMs = 60_000): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(projectRoot(), 'bin', 'cdp.js'), 'start', '--roles', roles], {

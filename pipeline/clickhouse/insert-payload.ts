@@ -36,16 +36,14 @@ export function createPayloadWriter(maxKeptBytes = MAX_KEPT_PAYLOAD_BYTES): Payl
         buffer.copy(grown, 0, 0, at);
         buffer = grown;
       };
+      room(2);
+      buffer[at++] = OPEN;
       for (let i = 0; i < rows.length; i++) {
         const text = JSON.stringify(rows[i]) ?? 'null';
         // A UTF-16 code unit takes at most 3 bytes in UTF-8; 2 more for the separator and the closing bracket.
         room(text.length * 3 + 2);
-        buffer[at++] = i === 0 ? OPEN : COMMA;
+        if (i > 0) buffer[at++] = COMMA;
         at += buffer.write(text, at);
-      }
-      if (rows.length === 0) {
-        room(2);
-        buffer[at++] = OPEN;
       }
       buffer[at++] = CLOSE;
       if (own || buffer.length > maxKeptBytes) return use(buffer.subarray(0, at));
