@@ -2,6 +2,7 @@ import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from '../pipeline/core/logger.js';
 import { QUEUE_NAMES, queuePrefix } from '../pipeline/redis/key-names.js';
 import type { JourneyJobs, StepJob } from './journey-queue.js';
+import { boundedWorkerClose } from '../pipeline/redis/worker-close.js';
 
 /** What the engine's worker does with each job of the journeys queue. */
 export interface JourneyJobHandlers {
@@ -26,5 +27,5 @@ export function startJourneyWorker(connection: ConnectionOptions, prefix: string
   );
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'journey job failed'));
   worker.on('error', (err) => log.warn({ err: err.message }, 'journeys worker error'));
-  return worker;
+  return { close: boundedWorkerClose(worker, log) };
 }

@@ -6,6 +6,7 @@ import { BACKOFF_TYPE, retryDelay } from '../redis/load-queue.js';
 import type { Loader } from './loader.js';
 import { WorkerWithoutPrefetch } from './worker-without-prefetch.js';
 import type { Logger } from '../core/logger.js';
+import { boundedWorkerClose } from '../redis/worker-close.js';
 
 export type WorkerConfig = Pick<
   Config,
@@ -39,5 +40,5 @@ export function startLoadWorker(connection: ConnectionOptions, config: WorkerCon
     log[last ? 'error' : 'warn']({ jobId: job.id, attemptsMade: job.attemptsMade, err: err.message }, last ? 'load job moved to the dead letters' : 'load job failed; will retry');
   });
   worker.on('error', (err) => log.error({ err }, 'load worker error'));
-  return worker;
+  return { close: boundedWorkerClose(worker, log) };
 }

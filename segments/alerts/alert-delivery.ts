@@ -7,6 +7,7 @@ import { postOutbound, type OutboundAnswer } from '../destinations/outbound-post
 import { signWebhook } from '../destinations/webhook-signature.js';
 import type { AlertDeliveryData } from './alert-delivery-queue.js';
 import type { AlertStore } from './alert-store.js';
+import { boundedWorkerClose } from '../../pipeline/redis/worker-close.js';
 
 export interface AlertDeliveryDeps {
   store: AlertStore;
@@ -75,5 +76,5 @@ export function startAlertDeliveries(connection: ConnectionOptions, config: Pick
     log[last ? 'error' : 'warn']({ deliveryId: job.id, attemptsMade: job.attemptsMade, err: err.message }, last ? 'alert delivery dead-lettered' : 'alert delivery failed; will retry');
   });
   worker.on('error', (err) => log.error({ err }, 'alert delivery worker error'));
-  return { close: (force = false) => worker.close(force) };
+  return { close: boundedWorkerClose(worker, log) };
 }

@@ -3,6 +3,7 @@ import type { Config } from '../../pipeline/core/config.js';
 import type { Logger } from '../../pipeline/core/logger.js';
 import { QUEUE_NAMES, queuePrefix } from '../../pipeline/redis/key-names.js';
 import type { AlertEvaluator } from './alert-evaluator.js';
+import { boundedWorkerClose } from '../../pipeline/redis/worker-close.js';
 
 const SCHEDULER_ID = 'alerts-every-minute';
 
@@ -31,10 +32,11 @@ export async function startAlertScheduler(connection: ConnectionOptions, config:
   }, { connection, prefix: queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.alerts), concurrency: 1, lockDuration: 5 * 60_000 });
   worker.on('failed', (job, err) => log.error({ jobId: job?.id, err: err.message }, 'alert evaluation failed'));
   worker.on('error', (err) => log.error({ err }, 'alert worker error'));
+  const closeWorker = boundedWorkerClose(worker, log);
   return {
     /** `force`: Redis is gone, so do not wait for the running evaluation (its lock expires and it is retried). */
     async close(force = false) {
-      await worker.close(force);
+      await closeWorker(force);
       await queue.close();
     },
   };

@@ -13,6 +13,7 @@ import { listDeadLetters, replayDeadLetters, type DeadLetter } from './webhook-d
 import { deliverWebhook } from './webhook-delivery.js';
 import { createWebhookQueue, deliveryId, type WebhookJobData } from './webhook-queue.js';
 import type { RedisClient } from '../../pipeline/redis/connection.js';
+import { boundedWorkerClose } from '../../pipeline/redis/worker-close.js';
 
 export interface WebhookDelivery {
   /**
@@ -62,10 +63,10 @@ export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery
     registers: [deps.metrics.registry],
   });
 
-  let worker: Worker<WebhookJobData> | undefined;
+  let closeWorker: ((force?: boolean) => Promise<void>) | undefined;
   if (deps.workerConnection) {
     const deliveryDeps = { clickhouse: deps.clickhouse, database: db, destinations: deps.destinations, timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate: config.DESTINATIONS_ALLOW_PRIVATE, outcomes, log };
-    worker = new Worker<WebhookJobData>(QUEUE_NAMES.webhooks, (job) => deliverWebhook(job, deliveryDeps), {
+    const worker = new Worker<WebhookJobData>(QUEUE_NAMES.webhooks, (job) => deliverWebhook(job, deliveryDeps), {
       connection: deps.workerConnection,
       prefix: queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.webhooks),
       concurrency: config.WEBHOOK_CONCURRENCY,
@@ -79,6 +80,7 @@ export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery
       log[last ? 'error' : 'warn']({ deliveryId: job.id, attemptsMade: job.attemptsMade, err: err.message }, last ? 'webhook delivery dead-lettered' : 'webhook delivery failed; will retry');
     });
     worker.on('error', (err) => log.error({ err }, 'webhook worker error'));
+    closeWorker = boundedWorkerClose(worker, log);
   }
 
   /** Committed runs of the segment in (from, to] that have changes. */
@@ -138,7 +140,7 @@ export function startWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDelivery
     deadLetters: (destinationId) => listDeadLetters(queue, destinationId),
     replay: (filter) => replayDeadLetters(queue, deps.destinations, filter),
     async close(force = false) {
-      await worker?.close(force);
+      await closeWorker?.(force);
       await queue.close();
     },
   };

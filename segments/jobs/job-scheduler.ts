@@ -3,6 +3,7 @@ import type { Config } from '../../pipeline/core/config.js';
 import type { Logger } from '../../pipeline/core/logger.js';
 import { QUEUE_NAMES, queuePrefix } from '../../pipeline/redis/key-names.js';
 import type { JobRunner } from './job-runner.js';
+import { boundedWorkerClose } from '../../pipeline/redis/worker-close.js';
 
 /**
  * The scheduler role: a BullMQ Job Scheduler (cron JOBS_CRON in JOBS_TIME_ZONE) enqueues `all`, and a
@@ -23,12 +24,13 @@ export async function startJobScheduler(connection: ConnectionOptions, config: C
     { connection, prefix: queuePrefix(config.QUEUE_PREFIX, QUEUE_NAMES.jobs), concurrency: 1, lockDuration: 10 * 60 * 1000 },
   );
   worker.on('failed', (job, err) => log.error({ jobId: job?.id, err: err.message }, 'scheduled jobs run failed'));
+  const closeWorker = boundedWorkerClose(worker, log);
   log.info({ cron: config.JOBS_CRON, timeZone: config.JOBS_TIME_ZONE }, 'job scheduler started');
   return {
     /** `force`: Redis is gone, so do not wait for the running job (its lock expires and it runs again). */
     async close(force = false) {
       stopping = true;
-      await worker.close(force);
+      await closeWorker(force);
       await queue.close();
     },
   };

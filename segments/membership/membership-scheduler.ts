@@ -5,6 +5,7 @@ import { QUEUE_NAMES, queuePrefix } from '../../pipeline/redis/key-names.js';
 import { SegmentNotFoundError } from '../errors/segment-not-found-error.js';
 import type { Segment } from '../segment-store.js';
 import type { MembershipRunner } from './membership-runner.js';
+import { boundedWorkerClose } from '../../pipeline/redis/worker-close.js';
 
 const schedulerId = (segmentId: string) => `segment:${segmentId}`;
 
@@ -68,5 +69,5 @@ export function startMembershipWorker(connection: ConnectionOptions, config: Con
   );
   worker.on('failed', (job, err) => log.error({ jobId: job?.id, err: err.message }, 'segment membership run failed'));
   // `force`: Redis is gone, so do not wait for the running job (its lock expires and it runs again).
-  return { close: (force = false) => worker.close(force) };
+  return { close: boundedWorkerClose(worker, log) };
 }
