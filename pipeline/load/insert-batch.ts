@@ -5,9 +5,9 @@ import type { Metrics } from '../core/metrics.js';
 import { IDENTITY_TABLES } from '../../identity/identity-rows.js';
 import type { IdentityRules } from '../../identity/identifiers.js';
 import { insertRows } from '../clickhouse/insert-rows.js';
-import { EVENT_INSERT_SETTINGS } from './event-row.js';
+import { EVENT_INSERT_SETTINGS, type RejectedRow } from './event-row.js';
 import { isolated } from './isolate-faults.js';
-import type { LoadableJob, PreparedBatch, QueuedEvent } from './load-batch.js';
+import type { EventRows, LoadableJob, PreparedBatch, QueuedEvent } from './load-batch.js';
 import { partitionBlocks } from './partition-blocks.js';
 import { refuseAtLoad } from './refuse-at-load.js';
 
@@ -23,16 +23,15 @@ export interface InsertDeps {
 const tokenOf = (kind: string, jobs: LoadableJob[]) =>
   `${kind}:${createHash('sha1').update(jobs.map((j) => j.id).join(',')).digest('hex')}`;
 
-/**
- * Inserts a prepared batch: identity rows, tracking plan violations, stated consent, events (in partition blocks), then rejected_events. Each insert
- * carries an insert_deduplication_token made of the jobs' ids and its part, so an insert retried with the
- * same jobs is a no-op where the first one landed. An event ClickHouse refuses is found by bisection and
- * refused; the rest loads. Answers the events refused.
- */
-export async function insertBatch(p: PreparedBatch, deps: InsertDeps): Promise<Set<QueuedEvent>> {
-  const { clickhouse, database, metrics, log } = deps;
+/** What the first phase leaves to the second: the events refused with their linked rows, and their rejected rows. */
+export interface LinkedRowsInserted {
+  refused: Set<QueuedEvent>;
+  rejectedRows: RejectedRow[];
+}
 
-  async function insert(table: string, values: unknown[], token: string): Promise<void> {
+function inserter(deps: InsertDeps, clickhouse: ClickHouseClient) {
+  const { database, metrics } = deps;
+  return async function insert(table: string, values: unknown[], token: string): Promise<void> {
     if (values.length === 0) return;
     const end = metrics.insertSeconds.startTimer({ table });
     try {
@@ -49,30 +48,61 @@ export async function insertBatch(p: PreparedBatch, deps: InsertDeps): Promise<S
     }
     metrics.insertRows.observe({ table }, values.length);
     metrics.loadedRows.inc({ table }, values.length);
-  }
+  };
+}
 
-  const rejectedRows = [...p.rejectedRows];
-  const rowOf = new Map(p.rows.map((row) => [row.entry, row]));
-  const tokens = (kind: string, path: string) => `${tokenOf(kind, p.jobs)}${path && `:${path}`}`;
-  // Identity rows first: once an event is queryable, the merges it caused already apply to it. Then the
-  // event's tracking plan violations and the consent it states, so that an event found in `events` has
-  // those in too (the already-inserted check relies on it). When a split retries a part, the rows that went in before its
-  // events failed are not inserted again.
-  const beforeIn = new Set<QueuedEvent>();
-  const refused = new Set<QueuedEvent>();
-  await isolated(p.rows.map((r) => r.entry), async (part, path) => {
-    const rows = part.map((entry) => rowOf.get(entry)!);
-    const pending = rows.filter((r) => !beforeIn.has(r.entry));
-    for (const table of IDENTITY_TABLES) await insert(table, pending.flatMap((r) => r.identity[table]), tokens(table, path));
-    await insert('tracking_violations', pending.flatMap((r) => r.violations), tokens('violations', path));
-    await insert('profile_consent', pending.flatMap((r) => r.consent), tokens('consent', path));
-    for (const r of pending) beforeIn.add(r.entry);
+const tokens = (p: PreparedBatch, kind: string, path: string) => `${tokenOf(kind, p.jobs)}${path && `:${path}`}`;
+
+/** The tables of the first phase, in order, each with its rows of an event and its token's name. */
+const LINKED_TABLES: [table: string, token: string, rowsOf: (r: EventRows) => unknown[]][] = [
+  // Identity rows first: once an event is queryable, the merges it caused already apply to it.
+  ...IDENTITY_TABLES.map((t) => [t, t, (r: EventRows) => r.identity[t]] as [string, string, (r: EventRows) => unknown[]]),
+  ['tracking_violations', 'violations', (r) => r.violations],
+  ['profile_consent', 'consent', (r) => r.consent],
+];
+
+/**
+ * First phase: the rows an event brings besides itself, identity rows first, then its tracking plan violations
+ * and the consent it states, so that an event found in `events` has those in too (the already-inserted check
+ * relies on it). Table by table, each row once: an event whose rows a table refuses is found by bisection in
+ * that table and refused, with its rows of the later tables and its event (the rows it had in the earlier tables
+ * stay: the identity graph in Redis took it in). `clickhouse`: the loader runs this phase of a group on a
+ * connection of its own while the previous group's events go in.
+ */
+export async function insertLinkedRows(p: PreparedBatch, deps: InsertDeps, clickhouse = deps.clickhouse): Promise<LinkedRowsInserted> {
+  const insert = inserter(deps, clickhouse);
+  const out: LinkedRowsInserted = { refused: new Set(), rejectedRows: [] };
+  for (const [table, token, rowsOf] of LINKED_TABLES) {
+    const rows = p.rows.filter((r) => !out.refused.has(r.entry) && rowsOf(r).length > 0);
+    await isolated(rows, async (part, path) => {
+      await insert(table, part.flatMap(rowsOf), tokens(p, token, path));
+      return part;
+    }, (row, err) => {
+      out.refused.add(row.entry);
+      out.rejectedRows.push(refuseAtLoad(deps, row.entry, err));
+    });
+  }
+  return out;
+}
+
+/**
+ * Second phase: the events (in partition blocks) of the rows the first phase kept, then rejected_events. Each
+ * insert carries an insert_deduplication_token made of the jobs' ids and its part, so an insert retried with the
+ * same jobs is a no-op where the first one landed. An event ClickHouse refuses is found by bisection and
+ * refused; the rest loads. Answers the events refused in either phase.
+ */
+export async function insertEventRows(p: PreparedBatch, linked: LinkedRowsInserted, deps: InsertDeps): Promise<Set<QueuedEvent>> {
+  const { metrics, log } = deps;
+  const insert = inserter(deps, deps.clickhouse);
+  const refused = new Set(linked.refused);
+  const rejectedRows = [...p.rejectedRows, ...linked.rejectedRows];
+  await isolated(p.rows.filter((r) => !refused.has(r.entry)), async (rows, path) => {
     const blocks = partitionBlocks(rows.map((r) => r.event));
-    for (let b = 0; b < blocks.length; b++) await insert('events', blocks[b]!, tokens('events', blocks.length > 1 ? `${path}p${b}` : path));
+    for (let b = 0; b < blocks.length; b++) await insert('events', blocks[b]!, tokens(p, 'events', blocks.length > 1 ? `${path}p${b}` : path));
     return rows;
-  }, (entry, err) => {
-    refused.add(entry);
-    rejectedRows.push(refuseAtLoad(deps, entry, err));
+  }, (row, err) => {
+    refused.add(row.entry);
+    rejectedRows.push(refuseAtLoad(deps, row.entry, err));
   });
   if (p.duplicates > 0) metrics.duplicateEvents.inc(p.duplicates);
   if (p.suppressed > 0) metrics.suppressedEvents.inc(p.suppressed);
@@ -82,7 +112,7 @@ export async function insertBatch(p: PreparedBatch, deps: InsertDeps): Promise<S
   }
   // A refusal that cannot be stored either is logged and counted, and must not hold back the rest.
   await isolated(rejectedRows, async (part, path) => {
-    await insert('rejected_events', part, tokens('rejected', path));
+    await insert('rejected_events', part, tokens(p, 'rejected', path));
     return part;
   }, (row, err) => {
     metrics.rejectedNotStored.inc();
@@ -95,4 +125,9 @@ export async function insertBatch(p: PreparedBatch, deps: InsertDeps): Promise<S
   }
   log.debug({ jobs: p.jobs.length, rows: p.rows.length, duplicates: p.duplicates, rejected: rejectedRows.length }, 'loaded');
   return refused;
+}
+
+/** Both phases, one after the other on one connection. Answers the events refused. */
+export async function insertBatch(p: PreparedBatch, deps: InsertDeps): Promise<Set<QueuedEvent>> {
+  return insertEventRows(p, await insertLinkedRows(p, deps), deps);
 }

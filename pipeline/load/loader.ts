@@ -1,5 +1,6 @@
-import { insertBatch } from './insert-batch.js';
-import { loadedEvents, openBatch, type LoadableJob, type LoadedEvent, type PreparedBatch } from './load-batch.js';
+import { insertBatch, insertEventRows, insertLinkedRows, type LinkedRowsInserted } from './insert-batch.js';
+import type { ClickHouseClient } from '../clickhouse/client.js';
+import { loadedEvents, openBatch, type LoadableJob, type LoadedEvent, type PreparedBatch, type QueuedEvent } from './load-batch.js';
 import { stepRunner, type StepContext } from './step-runner.js';
 import { buildRows } from './steps/build-rows.js';
 import { dedupeMessages } from './steps/dedupe-messages.js';
@@ -15,6 +16,11 @@ export interface LoaderOptions extends StepContext {
   /** Jobs the worker holds at once (its concurrency); a group is cut at half of them. */
   maxJobs: number;
   failpoints: ReadonlySet<string>;
+  /**
+   * A second connection for a group's identity, violation and consent rows, so that they go in while the
+   * previous group's events do. Without it both phases of every group go one after the other on `clickhouse`.
+   */
+  linkedClickhouse?: ClickHouseClient;
   /**
    * Sends a loaded group's events on (the event destinations' fan-out), before its jobs complete: when it
    * fails, the jobs fail and are retried, and their events, found in ClickHouse then, are sent on again.
@@ -66,14 +72,14 @@ export function createLoader(opts: LoaderOptions): Loader {
     return runStep(buildRows, fresh);
   }
 
-  async function load(p: PreparedBatch): Promise<void> {
-    const refused = await insertBatch(p, opts);
+  async function fanOut(p: PreparedBatch, refused: Set<QueuedEvent>): Promise<void> {
     if (opts.fanOut) await opts.fanOut(loadedEvents(p, refused));
   }
 
-  async function insertGroup(group: Held[], prepared: Promise<PreparedBatch>): Promise<void> {
+  async function insertGroup(group: Held[], prepared: Promise<PreparedBatch>, linked: Promise<LinkedRowsInserted>): Promise<void> {
     try {
-      await load(await prepared);
+      const p = await prepared;
+      await fanOut(p, await insertEventRows(p, await linked, opts));
       for (const h of group) h.resolve();
     } catch (err) {
       if (group.length === 1) {
@@ -85,7 +91,8 @@ export function createLoader(opts: LoaderOptions): Loader {
       log.warn({ err, jobs: group.length }, 'group insert failed; loading its jobs one by one');
       for (const h of group) {
         try {
-          await load(await prepare([h.job], true));
+          const p = await prepare([h.job], true);
+          await fanOut(p, await insertBatch(p, opts));
           h.resolve();
         } catch (jobErr) {
           h.reject(jobErr);
@@ -94,8 +101,11 @@ export function createLoader(opts: LoaderOptions): Loader {
     }
   }
 
-  // Groups are prepared as soon as they are cut, while the previous group is still being inserted; the
-  // inserts themselves go one at a time (an embedded ClickHouse connection runs one query at a time).
+  // Groups are prepared as soon as they are cut, while the previous group is still being inserted. A group's
+  // inserts go in two phases (insert-batch.ts), each phase one group at a time (an embedded ClickHouse
+  // connection runs one query at a time): with `linkedClickhouse`, a group's first phase runs on it while the
+  // previous group's events go in; its events always follow its own first phase.
+  let linking: Promise<unknown> = Promise.resolve();
   const flush = (): Promise<void> => {
     if (timer) clearTimeout(timer);
     timer = undefined;
@@ -105,7 +115,10 @@ export function createLoader(opts: LoaderOptions): Loader {
     if (group.length === 0) return inserting;
     const prepared = prepare(group.map((h) => h.job));
     prepared.catch(() => {});
-    inserting = inserting.then(() => insertGroup(group, prepared));
+    const linked = (opts.linkedClickhouse ? linking : inserting).then(async () => insertLinkedRows(await prepared, opts, opts.linkedClickhouse));
+    linked.catch(() => {});
+    linking = linked.catch(() => undefined);
+    inserting = inserting.then(() => insertGroup(group, prepared, linked));
     return inserting;
   };
 

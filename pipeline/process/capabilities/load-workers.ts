@@ -15,9 +15,12 @@ export async function startLoadWorkers(base: Base, deps: { hasher: SuppressionHa
   const { config, metrics } = base;
   const log = base.log.child({ role: 'workers' });
   const clickhouse = await ownClickHouse(base);
+  // A group's identity rows go in on this one while the previous group's events go in on the other.
+  const linkedClickhouse = await ownClickHouse(base);
   const workerRedis = ownRedis(base, 'worker');
   const loader = createLoader({
     clickhouse,
+    linkedClickhouse,
     database: config.CLICKHOUSE_DATABASE,
     dedupe: createMessageDedupe(workerRedis, base.redisKeys.dedupeClaim, config.DEDUPE_WINDOW_SECONDS),
     resolver: createResolver(workerRedis, base.redisKeys.identity, config.IDENTITY_LIMITS, deps.hasher),
