@@ -35,8 +35,13 @@ function event(run: string, n: number, overrides: Partial<EnrichedEvent> = {}): 
   };
 }
 
-test('a refused event is split out of its job: the rest loads, it goes to rejected_events with the error, no job fails', async () => {
-  product = await startTestProduct({ env: { LOAD_RETRY_BASE_DELAY_MS: '100', LOAD_RETRY_MAX_DELAY_MS: '400' } });
+// With two worker slots every job is a group cut full: each group's identity rows go in on the loader's second
+// connection while the previous group's events go in (pipeline/load/loader.ts).
+test.each([
+  ['groups cut by the timer', {}],
+  ['groups cut full, their first phase beside the previous events', { WORKER_CONCURRENCY: '2' }],
+])('a refused event is split out of its job: the rest loads, it goes to rejected_events with the error, no job fails (%s)', async (_, env: Record<string, string>) => {
+  product = await startTestProduct({ env: { LOAD_RETRY_BASE_DELAY_MS: '100', LOAD_RETRY_MAX_DELAY_MS: '400', ...env } });
   const run = randomUUID();
   const poison: EnrichedEvent[] = [
     // ClickHouse refuses a lone surrogate in a typed String column (CANNOT_PARSE_ESCAPE_SEQUENCE).
