@@ -105,7 +105,7 @@ export function createLoader(opts: LoaderOptions): Loader {
   // inserts go in two phases (insert-batch.ts), each phase one group at a time (an embedded ClickHouse
   // connection runs one query at a time); its events always follow its own first phase. A group cut full (the
   // loader is behind) has its first phase on `linkedClickhouse` while the previous group's events go in: more
-  // events per second (pipeline bench 8.1k → 8.9-9.0k). One cut by the timer waits for the previous group: side
+  // events per second (pipeline bench, where every group is cut full: 8.1k → 8.7-9.0k). One cut by the timer waits for the previous group: side
   // by side the two inserts contend for the same two cores, and overlapping every group did not make events
   // queryable sooner at 8,000 events/s (p95 1.4-1.9 s beside 1.1-1.3 s; single runs of either vary up to 5 s).
   let linking: Promise<unknown> = Promise.resolve();
@@ -120,7 +120,6 @@ export function createLoader(opts: LoaderOptions): Loader {
     prepared.catch(() => {});
     const side = full ? opts.linkedClickhouse : undefined;
     const linked = (side ? linking : inserting).then(async () => insertLinkedRows(await prepared, opts, side));
-    linked.catch(() => {});
     linking = linked.catch(() => undefined);
     inserting = inserting.then(() => insertGroup(group, prepared, linked));
     return inserting;
