@@ -5,20 +5,19 @@ import './embedded-allocator.js';
 import { createChdbConnection } from 'chdb/connection';
 import type { Config } from '../core/config.js';
 import { ensurePrivateDir } from '../core/private-dir.js';
+import { ingestDir, sweepIngestFiles } from './ingest-files.js';
 import { clusterMutation, clusterOf, type Cluster } from './cluster-ddl.js';
 import { migrationPlan } from './migrations.js';
 
 export type { ClickHouseClient };
 
-/** chDB's own insert of a payload handed over as bytes (chdb/connection's `.chdb.rawInsert`). */
-export type RawInsert = (params: { table: string; values: Buffer; format: 'JSONEachRow'; settings?: Record<string, string | number> }) => Promise<unknown>;
+// The folder of an embedded client's insert files (ingest-files.ts), by client: only createClickHouse makes
+// embedded clients.
+const ingestDirs = new WeakMap<ClickHouseClient, string>();
 
-// The embedded engine's raw insert, by client: only createClickHouse makes embedded clients.
-const rawInserts = new WeakMap<ClickHouseClient, RawInsert>();
-
-/** The raw insert of an embedded client; undefined for a server's client. */
-export function rawInsertOf(client: ClickHouseClient): RawInsert | undefined {
-  return rawInserts.get(client);
+/** The folder an embedded client's inserts write their files to; undefined for a server's client. */
+export function ingestDirOf(client: ClickHouseClient): string | undefined {
+  return ingestDirs.get(client);
 }
 
 export type ClickHouseTarget = Pick<
@@ -58,7 +57,10 @@ export function createClickHouse(config: ClickHouseTarget, opts: { database?: st
   const chdb = createChdbConnection({ path: dir });
   const connection = chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
   const client = createClient({ connection });
-  rawInserts.set(client, (params) => chdb.chdb.rawInsert(params));
+  const ingest = ingestDir(config.dataDir);
+  ensurePrivateDir(ingest);
+  sweepIngestFiles(ingest);
+  ingestDirs.set(client, ingest);
   return client;
 }
 
