@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { acceptBatch } from '../ingest/accept.js';
 import { identityRules } from '../identity/identity-rules.js';
-import { createClickHouse, ingestDirOf, type ClickHouseClient } from '../pipeline/clickhouse/client.js';
+import { createClickHouse, embeddedInsertOf, type ClickHouseClient } from '../pipeline/clickhouse/client.js';
 import { loadConfig, type Config } from '../pipeline/core/config.js';
 import { EVENT_INSERT_SETTINGS, eventRow, type EventRow } from '../pipeline/load/event-row.js';
 import { insertRows } from '../pipeline/clickhouse/insert-rows.js';
@@ -329,7 +329,7 @@ export async function runPipelineBench(opts: BenchOptions): Promise<PipelineRepo
         eventsPerSec: round(baselineRate),
         runSeconds: runSeconds.map((s) => round(s, 3)),
         eventRowSeconds: round(eventRowSeconds, 3),
-        path: ingestDirOf(client) ? 'chDB file ingest: one JSONEachRow file per batch, INSERT … SELECT FROM file() (pipeline/clickhouse/insert-rows.ts)' : 'the client\'s JSONEachRow insert',
+        path: embeddedInsertOf(client) ? 'chDB file ingest: one JSONEachRow file per batch, INSERT … SELECT FROM file() (pipeline/clickhouse/insert-rows.ts)' : 'the client\'s JSONEachRow insert',
       },
       clientInsert: { seconds: round(clientSeconds, 3), eventsPerSec: round(n / clientSeconds) },
       fileIngestCeiling: { seconds: round(fileSeconds, 3), eventsPerSec: round(n / fileSeconds) },

@@ -11,13 +11,20 @@ import { migrationPlan } from './migrations.js';
 
 export type { ClickHouseClient };
 
-// The folder of an embedded client's insert files (ingest-files.ts), by client: only createClickHouse makes
-// embedded clients.
-const ingestDirs = new WeakMap<ClickHouseClient, string>();
+/** How an embedded client inserts (insert-rows.ts): chDB's raw insert of a payload, and the folder of its insert files. */
+export interface EmbeddedInsert {
+  /** chDB's own insert of a payload handed over as bytes with the statement (chdb/connection's `.chdb.rawInsert`). */
+  raw(params: { table: string; values: Buffer; format: 'JSONEachRow'; settings?: Record<string, string | number> }): Promise<unknown>;
+  /** Where its inserts write their files (ingest-files.ts). */
+  ingestDir: string;
+}
 
-/** The folder an embedded client's inserts write their files to; undefined for a server's client. */
-export function ingestDirOf(client: ClickHouseClient): string | undefined {
-  return ingestDirs.get(client);
+// By client: only createClickHouse makes embedded clients.
+const embeddedInserts = new WeakMap<ClickHouseClient, EmbeddedInsert>();
+
+/** How an embedded client inserts; undefined for a server's client. */
+export function embeddedInsertOf(client: ClickHouseClient): EmbeddedInsert | undefined {
+  return embeddedInserts.get(client);
 }
 
 export type ClickHouseTarget = Pick<
@@ -60,7 +67,7 @@ export function createClickHouse(config: ClickHouseTarget, opts: { database?: st
   const ingest = ingestDir(config.dataDir);
   ensurePrivateDir(ingest);
   sweepIngestFiles(ingest);
-  ingestDirs.set(client, ingest);
+  embeddedInserts.set(client, { raw: (params) => chdb.chdb.rawInsert(params), ingestDir: ingest });
   return client;
 }
 

@@ -3,14 +3,15 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createClickHouse, ingestDirOf, type ClickHouseClient } from '../../pipeline/clickhouse/client.js';
+import { createClickHouse, embeddedInsertOf, type ClickHouseClient } from '../../pipeline/clickhouse/client.js';
 import { ingestDir, sweepIngestFiles, withIngestFile } from '../../pipeline/clickhouse/ingest-files.js';
-import { insertRows } from '../../pipeline/clickhouse/insert-rows.js';
+import { INLINE_MAX_BYTES, insertRows } from '../../pipeline/clickhouse/insert-rows.js';
 import { loadConfig } from '../../pipeline/core/config.js';
 import { isRowFault } from '../../pipeline/load/row-fault.js';
 
-// The embedded engine's inserts go through files in <data>/ingest (pipeline/clickhouse/ingest-files.ts): the
-// rows must load as an insert of the rows themselves would, and no file may outlive its insert.
+// The embedded engine's larger inserts go through files in <data>/ingest (pipeline/clickhouse/ingest-files.ts):
+// the rows must load as an inline insert of them would, and no file may outlive its insert. `inlineMaxBytes: 0`
+// sends even these few rows through a file.
 
 // A quote and a backslash in the data folder's path: the file's path is a string literal in the statement.
 const dataDir = mkdtempSync(path.join(tmpdir(), "cdp-ingest-'\\-"));
@@ -37,7 +38,7 @@ afterAll(async () => {
 });
 
 test('an embedded client inserts through an owner-only folder in the data folder', () => {
-  expect(ingestDirOf(ch)).toBe(ingestDir(dataDir));
+  expect(embeddedInsertOf(ch)?.ingestDir).toBe(ingestDir(dataDir));
   expect(statSync(ingestDir(dataDir)).mode & 0o777).toBe(0o700);
 });
 
@@ -51,6 +52,7 @@ test('rows load as given, a field a row leaves out takes the column default, and
       { id: 'c', at: '2026-03-02 00:00:00.000', month: 3, tags: ['quote \' and "double" and \\ and \n'] },
     ],
     settings: { insert_deduplication_token: 'first' },
+    inlineMaxBytes: 0,
   });
   const rows = await rowsOf(`SELECT id, at, amount, tags, origin, toUnixTimestamp64Milli(loaded_at) AS loaded FROM ${TABLE} ORDER BY id`);
   expect(rows.map(({ loaded, ...r }) => r)).toEqual([
@@ -65,16 +67,47 @@ test('rows load as given, a field a row leaves out takes the column default, and
 
 test('an insert retried with the same deduplication token is taken once, across partitions', async () => {
   const rows = [1, 2, 3].map((month) => ({ id: `dup-${month}`, at: '2026-01-01 00:00:00.000', month, tags: [] }));
-  for (let i = 0; i < 3; i++) await insertRows(ch, { table: TABLE, rows, settings: { insert_deduplication_token: 'retried' } });
+  for (let i = 0; i < 3; i++) await insertRows(ch, { table: TABLE, rows, settings: { insert_deduplication_token: 'retried' }, inlineMaxBytes: 0 });
   expect(await rowsOf(`SELECT count() AS n FROM ${TABLE} WHERE id LIKE 'dup-%'`)).toEqual([{ n: 3 }]);
 });
 
+test('the settings of an insert stay with it: the next insert on the connection, without a token, loads', async () => {
+  const rows = [{ id: 'own-token', at: '2026-06-01 00:00:00.000', month: 6, tags: [] }];
+  await insertRows(ch, { table: TABLE, rows, settings: { insert_deduplication_token: 'own' }, inlineMaxBytes: 0 });
+  expect(await rowsOf(`SELECT getSetting('insert_deduplication_token') AS token, getSetting('max_threads') AS threads`)).not.toEqual([{ token: 'own', threads: 1 }]);
+  await insertRows(ch, { table: TABLE, rows: [{ ...rows[0], id: 'no-token' }], inlineMaxBytes: 0 });
+  expect(await rowsOf(`SELECT id FROM ${TABLE} WHERE month = 6 ORDER BY id`)).toEqual([{ id: 'no-token' }, { id: 'own-token' }]);
+});
+
 test('a row the engine cannot read fails the insert as a row fault, and its file is removed', async () => {
-  const err = await insertRows(ch, { table: TABLE, rows: [{ id: 'bad', at: 'not a time', month: 1, tags: [] }] }).catch((e: unknown) => e);
+  const err = await insertRows(ch, { table: TABLE, rows: [{ id: 'bad', at: 'not a time', month: 1, tags: [] }], inlineMaxBytes: 0 }).catch((e: unknown) => e);
   expect(err).toMatchObject({ type: 'CANNOT_PARSE_DATETIME' });
   expect(isRowFault(err)).toBe(true);
   expect(filesLeft()).toEqual([]);
   expect(await rowsOf(`SELECT count() AS n FROM ${TABLE} WHERE id = 'bad'`)).toEqual([{ n: 0 }]);
+});
+
+test('a payload up to INLINE_MAX_BYTES goes inline and a larger one through a file, and both load alike', async () => {
+  const statements: string[] = [];
+  const command = ch.command.bind(ch);
+  ch.command = (params) => {
+    statements.push(params.query);
+    return command(params);
+  };
+  try {
+    const rows = (prefix: string) => Array.from({ length: 50 }, (_, i) => ({ id: `${prefix}-${i}`, at: '2026-05-01 00:00:00.000', month: 5, amount: i / 4, tags: [`t${i}`] }));
+    await insertRows(ch, { table: TABLE, rows: rows('inline') });
+    expect(JSON.stringify(rows('inline')).length).toBeLessThan(INLINE_MAX_BYTES);
+    expect(statements.filter((q) => q.includes('FROM file('))).toEqual([]);
+    await insertRows(ch, { table: TABLE, rows: rows('file'), inlineMaxBytes: 100 });
+    expect(statements.filter((q) => q.includes('FROM file('))).toHaveLength(1);
+  } finally {
+    ch.command = command;
+  }
+  const loaded = (prefix: string) => rowsOf(`SELECT substring(id, ${prefix.length + 2}) AS n, amount, tags FROM ${TABLE} WHERE startsWith(id, '${prefix}-') ORDER BY toUInt32(n)`);
+  const inline = await loaded('inline');
+  expect(inline).toHaveLength(50);
+  expect(await loaded('file')).toEqual(inline);
 });
 
 test('a file is owner-only while it is read, and removed after, also when the insert fails', async () => {
