@@ -123,24 +123,25 @@ test('a file is owner-only while it is read, and removed after, also when the in
   expect(filesLeft()).toEqual([]);
 });
 
-test('the sweep removes the files of gone processes and of an earlier process with this pid, and keeps those in use', async () => {
+test('the sweep removes the files of gone processes and of an earlier process with this pid, and keeps those in use and any other file', async () => {
   const dir = ingestDir(dataDir);
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   const gone = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
   await new Promise((resolve) => gone.on('exit', resolve));
   try {
     const live = `${child.pid}-aaaaaaaaaaaa-1.json`;
-    const stale = [`${gone.pid}-bbbbbbbbbbbb-1.json`, `${process.pid}-cccccccccccc-7.json`, 'not-ours.json'];
-    for (const name of [live, ...stale]) writeFileSync(path.join(dir, name), '[]');
+    const stale = [`${gone.pid}-bbbbbbbbbbbb-1.json`, `${process.pid}-cccccccccccc-7.json`];
+    const other = 'notes.txt';
+    for (const name of [live, other, ...stale]) writeFileSync(path.join(dir, name), '[]');
     await withIngestFile(dir, Buffer.from('[]'), async (file) => {
       expect(sweepIngestFiles(dir)).toBe(stale.length);
-      expect(readdirSync(dir).sort()).toEqual([live, path.basename(file)].sort());
+      expect(readdirSync(dir).sort()).toEqual([live, other, path.basename(file)].sort());
     });
     // A new embedded client sweeps too; the live process's file stays.
     writeFileSync(path.join(dir, stale[0]!), '[]');
-    const other = createClickHouse(config);
-    await other.close();
-    expect(readdirSync(dir)).toEqual([live]);
+    const second = createClickHouse(config);
+    await second.close();
+    expect(readdirSync(dir).sort()).toEqual([live, other].sort());
   } finally {
     child.kill();
     for (const name of readdirSync(dir)) rmSync(path.join(dir, name), { force: true });
