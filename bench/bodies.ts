@@ -3,7 +3,7 @@
 // and sizes; only the times follow the clock (ISO strings of fixed length, so sizes do not change).
 import { seededRandom } from './seeded-random.js';
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 const CATEGORIES = ['Shoes', 'Jackets', 'Shirts', 'Trousers', 'Bags', 'Accessories', 'Knitwear', 'Dresses'];
 const ITEMS: Record<string, string> = { Shoes: 'Sneaker', Jackets: 'Jacket', Shirts: 'Shirt', Trousers: 'Chino', Bags: 'Tote', Accessories: 'Scarf', Knitwear: 'Sweater', Dresses: 'Dress' };

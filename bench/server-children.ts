@@ -1,5 +1,5 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -80,18 +80,29 @@ export async function startBareChild(): Promise<ServerChild> {
   return { url, child, stop: () => stopChild(child) };
 }
 
-/**
- * `node bin/cdp.js start --roles <roles>` on a data folder and a free port, logging to the bench's stderr
- * (its stdout is the JSON report), once /ready answers 200. On failure the child and its Redis are stopped.
- */
 /** The load batch wait a product child runs with (it inherits this process's environment), for the benches' notes. */
 export function childLoadBatchWaitMs(): number {
   return configVariables.LOAD_BATCH_MAX_WAIT_MS[0].parse(process.env.LOAD_BATCH_MAX_WAIT_MS || undefined);
 }
 
+/**
+ * The Node flags `cdp` runs under, read from bin/cdp.js's first line (`#!/usr/bin/env -S node <flags>`), as
+ * `npm start` and the container image also pass them: `node bin/cdp.js` alone would run without them.
+ */
+export function productNodeFlags(): string[] {
+  const first = readFileSync(path.join(projectRoot(), 'bin', 'cdp.js'), 'utf8').split('\n', 1)[0]!;
+  const flags = first.match(/^#!.*\bnode((?:\s+--\S+)*)\s*$/);
+  if (!flags) throw new Error(`bin/cdp.js does not start with a node shebang: ${first}`);
+  return flags[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
+/**
+ * `cdp start --roles <roles>` (with productNodeFlags) on a data folder and a free port, logging to the bench's
+ * stderr (its stdout is the JSON report), once /ready answers 200. On failure the child and its Redis are stopped.
+ */
 export async function startProductChild(dataDir: string, roles: string, env: Record<string, string>, readyTimeoutMs = 60_000): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(projectRoot(), 'bin', 'cdp.js'), 'start', '--roles', roles], {
+  const child = spawn(process.execPath, [...productNodeFlags(), path.join(projectRoot(), 'bin', 'cdp.js'), 'start', '--roles', roles], {
     cwd: projectRoot(),
     env: { ...process.env, CDP_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -119,3 +119,24 @@ describe('the cluster variant', () => {
     expect([...xml.matchAll(/<id>(\d+)<\/id><hostname>(\w+)<\/hostname>/g)].map((m) => [m[2], m[1]])).toEqual(keepers.map(([n, s]) => [n, s.environment!.KEEPER_SERVER_ID]));
   });
 });
+
+describe('the Node flags the product runs under', () => {
+  // bin/cdp.js's first line sets them; `npm start` and the image's entry point call node themselves, so they
+  // must pass the same ones (the benches read the shebang to start the product as these do).
+  const flagsOf = (command: string) => command.split(/\s+/).filter((w) => w.startsWith('--'));
+  const shebang = readFileSync(bin, 'utf8').split('\n', 1)[0]!;
+
+  test('the shebang runs node with flags', () => {
+    expect(shebang).toMatch(/^#!\/usr\/bin\/env -S node( --\S+)+$/);
+  });
+
+  test('npm start and the Dockerfile pass the same flags as the shebang', () => {
+    const expected = flagsOf(shebang);
+    const scripts = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(flagsOf(scripts.start!.split('bin/cdp.js')[0]!)).toEqual(expected);
+    const entry = readFileSync(path.join(root, 'deploy', 'Dockerfile'), 'utf8').match(/^ENTRYPOINT (\[.*\])$/m);
+    expect(entry).not.toBeNull();
+    const argv = JSON.parse(entry![1]!) as string[];
+    expect(argv.slice(0, argv.indexOf('bin/cdp.js')).filter((a) => a.startsWith('--'))).toEqual(expected);
+  });
+});
