@@ -15,8 +15,12 @@ export interface CpuReading {
 }
 
 export interface CpuBudget {
-  /** CPU microseconds per event, by process, over everything the product took in during the reading. */
-  usPerEvent: { product: number; redis: number; bench: number; total: number };
+  /**
+   * CPU microseconds per event, by process, over everything the product took in during the reading. `polls`: the
+   * part of the product's that answered the bench's own polling (estimated), which `total` leaves out: the
+   * traffic's cost, not the observer's.
+   */
+  usPerEvent: { product: number; polls: number; redis: number; bench: number; total: number };
   /** Cores the offered rate needs at these costs: total µs per event × events/s. */
   coresAtOfferedRate: number;
   /** Cores this machine has. */
@@ -45,14 +49,16 @@ export async function readCpu(productUrl: string, dataDir: string): Promise<CpuR
   }
 }
 
-export function cpuBudget(before: CpuReading, after: CpuReading, events: number, offeredPerSec: number): CpuBudget {
+/** `pollSeconds`: the product's CPU spent answering the bench's polls during the reading (0: none). */
+export function cpuBudget(before: CpuReading, after: CpuReading, events: number, offeredPerSec: number, pollSeconds = 0): CpuBudget {
   const us = (s: number) => (events > 0 ? (s * 1e6) / events : 0);
   const product = us(after.productSeconds - before.productSeconds);
+  const polls = Math.min(product, us(pollSeconds));
   const redis = us(after.redisSeconds - before.redisSeconds);
   const bench = us(after.benchSeconds - before.benchSeconds);
-  const total = product + redis + bench;
+  const total = product - polls + redis + bench;
   return {
-    usPerEvent: { product: round(product, 1), redis: round(redis, 1), bench: round(bench, 1), total: round(total, 1) },
+    usPerEvent: { product: round(product, 1), polls: round(polls, 1), redis: round(redis, 1), bench: round(bench, 1), total: round(total, 1) },
     coresAtOfferedRate: round((total * offeredPerSec) / 1e6, 2),
     cores: availableParallelism(),
   };

@@ -35,6 +35,8 @@ const MEASURED_PREFIX = 'fresh-';
 // visitors appear, so identity resolution meets returning visitors and new links, as a shop's traffic does.
 const BODY_POOL = 20_000;
 const WAIT_AFTER_SENDING_MS = 120_000;
+// Polls after the run that measure what one costs the product (a SQL API query costs milliseconds of CPU).
+const CALIBRATION_POLLS = 20;
 
 export interface FreshnessReport {
   rate: number;
@@ -84,31 +86,44 @@ export async function runFreshnessBench(opts: BenchOptions): Promise<FreshnessRe
   // A poll after a slow one may answer more rows than the SQL API's default limit.
   const product = await startProductChild(dataDir, 'api,workers', { CDP_ADMIN_KEY: ADMIN_KEY, CDP_WRITE_KEYS: `${WRITE_KEY}:bench`, QUEUE_PREFIX: `{bf${randomUUID().slice(0, 6)}}`, SQL_MAX_RESULT_ROWS: '1000000' });
   const seen = new Map<string, number>();
+  let since = chTime(Date.now() - 5000);
+  let polls = 0;
+  /** The measured events loaded since a little before the latest load time seen, each noted the first time it is visible. */
+  const poll = async () => {
+    const res = await fetch(`${product.url}/v1/sql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+      body: JSON.stringify({
+        query: `SELECT message_id, toString(loaded_at) AS loaded FROM events WHERE loaded_at >= toDateTime64('${since}', 3, 'UTC') - INTERVAL 2 SECOND AND startsWith(message_id, '${MEASURED_PREFIX}')`,
+      }),
+    });
+    const at = performance.now();
+    polls++;
+    if (res.status !== 200) return progress(`poll refused: ${res.status} ${(await res.text()).slice(0, 300)}`);
+    for (const r of ((await res.json()) as { rows: { message_id: string; loaded: string }[] }).rows) {
+      if (!seen.has(r.message_id)) seen.set(r.message_id, at);
+      if (r.loaded > since) since = r.loaded;
+    }
+  };
+  // (A fixed "last 10 s" lost events when a poll under a backlog took longer than that.)
   let polling = true;
-  // The poller: every measured event loaded since a little before the latest load time it has seen, noted the
-  // first time it is visible. (A fixed "last 10 s" lost events when a poll under a backlog took longer than that.)
   const poller = (async () => {
-    let since = chTime(Date.now() - 5000);
     while (polling) {
-      const res = await fetch(`${product.url}/v1/sql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
-        body: JSON.stringify({
-          query: `SELECT message_id, toString(loaded_at) AS loaded FROM events WHERE loaded_at >= toDateTime64('${since}', 3, 'UTC') - INTERVAL 2 SECOND AND startsWith(message_id, '${MEASURED_PREFIX}')`,
-        }),
-      });
-      const at = performance.now();
-      if (res.status === 200) {
-        for (const r of ((await res.json()) as { rows: { message_id: string; loaded: string }[] }).rows) {
-          if (!seen.has(r.message_id)) seen.set(r.message_id, at);
-          if (r.loaded > since) since = r.loaded;
-        }
-      } else progress(`poll refused: ${res.status} ${(await res.text()).slice(0, 300)}`);
+      await poll();
       await sleep(POLL_MS);
     }
   })();
+  /** The product's CPU per poll like the last ones (the same look-back), measured once the load is over. */
+  const pollCpuSeconds = async () => {
+    polling = false;
+    await poller;
+    const before = await readCpu(product.url, dataDir);
+    for (let i = 0; i < CALIBRATION_POLLS; i++) await poll();
+    return ((await readCpu(product.url, dataDir)).productSeconds - before.productSeconds) / CALIBRATION_POLLS;
+  };
   try {
     const cpuBefore = await readCpu(product.url, dataDir);
+    const pollsBefore = polls;
     let next = 0;
     const { acked, refused, refusedByStatus, sent, sendingSeconds } = await sendOpenLoop({
       url: product.url,
@@ -140,13 +155,15 @@ export async function runFreshnessBench(opts: BenchOptions): Promise<FreshnessRe
       }
       await sleep(200);
     }
-    const cpu = cpuBudget(cpuBefore, await readCpu(product.url, dataDir), loaded, perSecond);
+    const cpuAfter = await readCpu(product.url, dataDir);
+    const pollsDuring = polls - pollsBefore;
+    const cpu = cpuBudget(cpuBefore, cpuAfter, loaded, perSecond, pollsDuring * (await pollCpuSeconds()));
     const freshness = measured.filter(([m]) => seen.has(m)).map(([m, at]) => seen.get(m)! - at).sort((a, b) => a - b);
     const p95 = round(percentile(freshness, 95), 1);
     const notes = [
       `freshness: from the 200 of the event's request to the first SQL poll (every ${POLL_MS} ms) that returned it, same clock (this process); every ${SAMPLE_EVERY}th event is measured`,
       `load batches at LOAD_BATCH_MAX_WAIT_MS (${childLoadBatchWaitMs()} ms)`,
-      'cpu: from just before the first request to every accepted event loaded (or the end of the wait), per event loaded; the product\'s includes answering the poller and the requests it refused',
+      `cpu: from just before the first request to every accepted event loaded (or the end of the wait), per event loaded; the product's includes the requests it refused, and answering ${pollsDuring} polls (usPerEvent.polls, from ${CALIBRATION_POLLS} more polls after the run), which the total and the cores leave out`,
     ];
     if (refused > 0) notes.push(`${refused} events refused by the API (not loaded, not measured), by status: ${JSON.stringify(refusedByStatus)}`);
     if (freshness.length < measured.length) notes.push(`${measured.length - freshness.length} measured events not queryable within ${WAIT_AFTER_SENDING_MS / 1000} s of the last request`);
