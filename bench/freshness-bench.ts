@@ -88,7 +88,10 @@ export async function runFreshnessBench(opts: BenchOptions): Promise<FreshnessRe
   const seen = new Map<string, number>();
   let since = chTime(Date.now() - 5000);
   let polls = 0;
-  /** The measured events loaded since a little before the latest load time seen, each noted the first time it is visible. */
+  /**
+   * The measured events loaded since a little before the latest load time seen, each noted the first time it is
+   * visible. (A fixed "last 10 s" lost events when a poll under a backlog took longer than that.)
+   */
   const poll = async () => {
     const res = await fetch(`${product.url}/v1/sql`, {
       method: 'POST',
@@ -105,7 +108,6 @@ export async function runFreshnessBench(opts: BenchOptions): Promise<FreshnessRe
       if (r.loaded > since) since = r.loaded;
     }
   };
-  // (A fixed "last 10 s" lost events when a poll under a backlog took longer than that.)
   let polling = true;
   const poller = (async () => {
     while (polling) {
