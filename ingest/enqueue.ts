@@ -20,6 +20,11 @@ export interface Enqueuer {
   enqueue(part: LoadJobData): Promise<void>;
   /** True while the queue is deeper than its bound (sampled, not per request). */
   readonly overloaded: boolean;
+  /**
+   * True while a queue write has waited longer than `shedAfterMs` for Redis to confirm it: the process (or its
+   * Redis) is behind, and a request read now would most likely be answered 503 after the timeout anyway.
+   */
+  readonly shedding: boolean;
   close(): Promise<void>;
 }
 
@@ -27,6 +32,8 @@ export interface EnqueuerOptions {
   maxGroupEvents: number;
   timeoutMs: number;
   maxQueueDepth: number;
+  /** See Enqueuer.shedding; 0: never. */
+  shedAfterMs: number;
   depthSampleMs?: number;
 }
 
@@ -64,6 +71,9 @@ export function createEnqueuer(queue: LoadQueue, metrics: Metrics, opts: Enqueue
   return {
     get overloaded() {
       return overloaded;
+    },
+    get shedding() {
+      return opts.shedAfterMs > 0 && group.oldestWaitMs() > opts.shedAfterMs;
     },
     enqueue(part) {
       let timeout: NodeJS.Timeout | undefined;

@@ -12,6 +12,8 @@ export interface GroupCommitOptions<T> {
    * cannot be serialized): each item is then written alone, so that only the faulty one fails.
    */
   isItemFault?(err: unknown): boolean;
+  /** The clock submissions are timed on (oldestWaitMs); Date.now by default. */
+  now?(): number;
 }
 
 export interface GroupCommit<T> {
@@ -20,11 +22,15 @@ export interface GroupCommit<T> {
   /** Resolves when nothing is pending or in flight. */
   drain(): Promise<void>;
   readonly pending: number;
+  /** How long the oldest item not yet written (queued or in flight) has waited, in ms; 0 when there is none. */
+  oldestWaitMs(): number;
 }
 
 interface Waiter<T> {
   item: T;
   weight: number;
+  /** When it was submitted. */
+  at: number;
   resolve(): void;
   reject(err: unknown): void;
 }
@@ -35,7 +41,10 @@ interface Waiter<T> {
  * on the next turn of the event loop; under heavy load groups grow up to `maxWeight`.
  */
 export function createGroupCommit<T>(opts: GroupCommitOptions<T>): GroupCommit<T> {
+  const now = opts.now ?? Date.now;
   let queue: Waiter<T>[] = [];
+  // The submission time of each write in flight (its oldest item's).
+  const inFlightSince = new Set<{ at: number }>();
   let queuedWeight = 0;
   let inFlight = 0;
   let scheduled = false;
@@ -77,8 +86,11 @@ export function createGroupCommit<T>(opts: GroupCommitOptions<T>): GroupCommit<T
       }
       queuedWeight -= weight;
       inFlight++;
+      const since = { at: group[0]!.at };
+      inFlightSince.add(since);
       write(group).finally(() => {
         inFlight--;
+        inFlightSince.delete(since);
         schedule();
         settleIdle();
       });
@@ -97,7 +109,7 @@ export function createGroupCommit<T>(opts: GroupCommitOptions<T>): GroupCommit<T
     submit(item) {
       return new Promise<void>((resolve, reject) => {
         const weight = opts.weight(item);
-        queue.push({ item, weight, resolve, reject });
+        queue.push({ item, weight, at: now(), resolve, reject });
         queuedWeight += weight;
         schedule();
       });
@@ -108,6 +120,11 @@ export function createGroupCommit<T>(opts: GroupCommitOptions<T>): GroupCommit<T
     },
     get pending() {
       return queuedWeight;
+    },
+    oldestWaitMs() {
+      let oldest = queue[0]?.at ?? Infinity;
+      for (const { at } of inFlightSince) oldest = Math.min(oldest, at);
+      return oldest === Infinity ? 0 : Math.max(0, now() - oldest);
     },
   };
 }

@@ -204,6 +204,7 @@ export const configVariables = {
   INGEST_MAX_BATCH_EVENTS: [int(1).default(2500), 'Most events in one batch request.'],
   INGEST_MAX_QUEUE_DEPTH: [int(1).default(20000), 'Load jobs waiting to run beyond which ingest answers 503 with Retry-After (delayed retries and dead letters do not count).'],
   INGEST_RETRY_AFTER_SECONDS: [int(1).default(2), 'Retry-After sent with 503 answers.'],
+  INGEST_SHED_AFTER_MS: [int(0).default(2500), 'A queue write unconfirmed for this long makes the API refuse new tracking requests at once (503 with Retry-After, before reading them) until the writes catch up (0: never).'],
   INGEST_GROUP_MAX_EVENTS: [int(1).default(5000), 'Most events coalesced into one queue write (group commit).'],
   INGEST_ENQUEUE_TIMEOUT_MS: [int(100).default(5000), 'A queue write slower than this fails the request with 503.'],
   CLOCK_SKEW_MAX_CORRECTION_MS: [int(0).default(24 * 3600 * 1000), 'Largest shift the clock-skew correction (receivedAt − sentAt) may apply to an event timestamp.'],

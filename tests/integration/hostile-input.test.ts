@@ -199,7 +199,7 @@ describe('CORS', () => {
 
 describe('the group commit', () => {
   test('a request whose events cannot be serialized fails alone with UnserializableEventsError; the others coalesced with it are written', async () => {
-    const enqueuer = createEnqueuer(product.queue!, createMetrics(), { maxGroupEvents: 5000, timeoutMs: 5000, maxQueueDepth: 1_000_000 });
+    const enqueuer = createEnqueuer(product.queue!, createMetrics(), { maxGroupEvents: 5000, timeoutMs: 5000, maxQueueDepth: 1_000_000, shedAfterMs: 0 });
     try {
       const at = Date.now();
       const event = (messageId: string, properties: Record<string, unknown>): EnrichedEvent => ({

@@ -286,3 +286,28 @@ describe('drain and pending', () => {
     expect(gc.pending).toBe(0);
   });
 });
+
+describe('oldestWaitMs', () => {
+  test('is the age of the oldest item not yet written, queued or in flight, on the given clock', async () => {
+    let clock = 1000;
+    const writer = manualWriter();
+    const gc = createGroupCommit<Item>({ write: writer.write, weight: (i) => i.w, maxWeight: 100, maxInFlight: 1, now: () => clock });
+    expect(gc.oldestWaitMs()).toBe(0);
+    watch(gc.submit(item('a')));
+    await turns();
+    expect(writer.calls.map((c) => c.ids)).toEqual([['a']]);
+    clock = 1400;
+    watch(gc.submit(item('b')));
+    clock = 1500;
+    // 'a' is in flight since 1000, 'b' queued since 1400.
+    expect(gc.oldestWaitMs()).toBe(500);
+    writer.calls[0]!.resolve();
+    await turns();
+    // 'a' confirmed; 'b' is in flight now, still counted from its submit.
+    expect(writer.calls.map((c) => c.ids)).toEqual([['a'], ['b']]);
+    expect(gc.oldestWaitMs()).toBe(100);
+    writer.calls[1]!.reject(new Error('store down'));
+    await turns();
+    expect(gc.oldestWaitMs()).toBe(0);
+  });
+});

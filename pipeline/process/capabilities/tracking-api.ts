@@ -29,6 +29,7 @@ export async function startTrackingApi(base: Base, deps: { keys: KeyStore; queue
     maxGroupEvents: config.INGEST_GROUP_MAX_EVENTS,
     timeoutMs: config.INGEST_ENQUEUE_TIMEOUT_MS,
     maxQueueDepth: config.INGEST_MAX_QUEUE_DEPTH,
+    shedAfterMs: config.INGEST_SHED_AFTER_MS,
   });
   // Once in-flight requests are done: the group commits still gathering are written to the queue.
   base.onClose(() => enqueuer.close());
