@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, expect, test } from 'vitest';
+import { redisFreezer } from '../helpers/frozen-redis.js';
+import { metricValue } from '../helpers/metric-value.js';
 import { startTestProduct, type TestProduct } from '../helpers/test-product.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -7,19 +9,14 @@ import { waitFor } from '../helpers/wait-for.js';
 // client retries the same event with the same messageId, and the loader keeps exactly one of the two.
 
 let product: TestProduct | undefined;
-let frozen: number | undefined;
 
 afterEach(async () => {
-  if (frozen !== undefined) process.kill(frozen, 'SIGCONT');
-  frozen = undefined;
   await product?.destroy();
   product = undefined;
 });
+const redis = redisFreezer();
 
-async function duplicatesDropped(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^cdp_events_duplicate_total (\d+)/m.exec(text)?.[1] ?? 0);
-}
+const duplicatesDropped = (url: string) => metricValue(url, /^cdp_events_duplicate_total (\d+)/m);
 
 test('an event answered 503 because the queue write timed out, then retried with the same messageId, is loaded once', async () => {
   product = await startTestProduct({ env: { INGEST_ENQUEUE_TIMEOUT_MS: '300' } });
@@ -27,14 +24,12 @@ test('an event answered 503 because the queue write timed out, then retried with
   const event = { userId: 'u-timeout', messageId, event: 'Checkout Started', properties: { cart: 42 } };
 
   // A frozen redis-server keeps its connections open: the write is sent, but not confirmed in time.
-  frozen = product.redis.local!.pid;
-  process.kill(frozen, 'SIGSTOP');
+  redis.freeze(product.redis.local!.pid);
   const first = await product.post('/v1/track', event);
   expect(first.status).toBe(503);
   expect(first.body.code).toBe('unavailable');
   expect(first.headers.get('retry-after')).toBe('2');
-  process.kill(frozen, 'SIGCONT');
-  frozen = undefined;
+  redis.thaw();
 
   // The write the client was told failed lands anyway...
   await product.waitForRows<{ n: string }>(`SELECT count() AS n FROM events WHERE message_id = '${messageId}'`, (rows) => Number(rows[0]!.n) === 1);

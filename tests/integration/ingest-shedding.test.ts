@@ -1,4 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
+import { redisFreezer } from '../helpers/frozen-redis.js';
+import { metricValue } from '../helpers/metric-value.js';
 import { startTestProduct, type TestProduct } from '../helpers/test-product.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -8,19 +10,14 @@ import { waitFor } from '../helpers/wait-for.js';
 // A body that is not JSON tells whether a request was read: read, it is a 400; refused first, a 503.
 
 let product: TestProduct | undefined;
-let frozen: number | undefined;
 
 afterEach(async () => {
-  if (frozen !== undefined) process.kill(frozen, 'SIGCONT');
-  frozen = undefined;
   await product?.destroy();
   product = undefined;
 });
+const redis = redisFreezer();
 
-async function shedCount(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^cdp_events_rejected_total\{reason="shed"\} (\d+)/m.exec(text)?.[1] ?? 0);
-}
+const shedCount = (url: string) => metricValue(url, /^cdp_events_rejected_total\{reason="shed"\} (\d+)/m);
 
 const notJson = (p: TestProduct) => p.post('/v1/batch', '{"batch": [', { headers: { 'content-type': 'application/json' } });
 
@@ -28,8 +25,7 @@ test('a write unconfirmed past the bound makes new requests refused unread, unti
   product = await startTestProduct({ roles: ['api'], env: { INGEST_SHED_AFTER_MS: '200', INGEST_ENQUEUE_TIMEOUT_MS: '30000' } });
   expect((await notJson(product)).status).toBe(400);
 
-  frozen = product.redis.local!.pid;
-  process.kill(frozen, 'SIGSTOP');
+  redis.freeze(product.redis.local!.pid);
   const first = product.post('/v1/track', { userId: 'u-shed', event: 'Order Completed', messageId: 'shed-first' });
 
   let refused = await notJson(product);
@@ -42,8 +38,7 @@ test('a write unconfirmed past the bound makes new requests refused unread, unti
   expect(good.body.code).toBe('overloaded');
   expect(await shedCount(product.url)).toBeGreaterThanOrEqual(2);
 
-  process.kill(frozen, 'SIGCONT');
-  frozen = undefined;
+  redis.thaw();
   // The write in flight is confirmed: its request gets its 200, and requests are read again.
   expect((await first).status).toBe(200);
   expect((await notJson(product)).status).toBe(400);
@@ -55,8 +50,7 @@ test('a write unconfirmed past the bound makes new requests refused unread, unti
 
 test('INGEST_SHED_AFTER_MS=0: requests are read however long a write goes unconfirmed', async () => {
   product = await startTestProduct({ roles: ['api'], env: { INGEST_SHED_AFTER_MS: '0', INGEST_ENQUEUE_TIMEOUT_MS: '3000' } });
-  frozen = product.redis.local!.pid;
-  process.kill(frozen, 'SIGSTOP');
+  redis.freeze(product.redis.local!.pid);
   const first = await product.post('/v1/track', { userId: 'u-shed', event: 'Order Completed', messageId: 'shed-off' });
   expect(first.status).toBe(503);
   expect(first.body.code).toBe('unavailable');
