@@ -105,8 +105,17 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
   // events/s offered for 60 s to api+workers on 2 cores: reading every request, 155,400 of 1,550,000 events were
   // accepted; refusing unread after 2.5 s (INGEST_SHED_AFTER_MS), 843,700, all loaded. At 14,000 events/s, past
   // the loader's rate but not the door's, nothing was refused either way; after 1 s, 0.3 % was.
+  // Logged when it starts and when it ends, not per request: at its peak it refuses hundreds a second.
+  let shedding = false;
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'POST' || !enqueuer.shedding) return;
+    if (request.method !== 'POST') return;
+    if (!enqueuer.shedding) {
+      if (shedding) request.log.info('queue writes are confirmed in time again: tracking requests are read again');
+      shedding = false;
+      return;
+    }
+    if (!shedding) request.log.warn('queue writes unconfirmed for over INGEST_SHED_AFTER_MS: tracking requests are refused unread with 503');
+    shedding = true;
     metrics.rejectedEvents.inc({ reason: 'shed' });
     reply.header('retry-after', String(deps.retryAfterSeconds));
     return fail(reply, 503, 'overloaded', 'the event queue is behind confirming writes; retry later');
