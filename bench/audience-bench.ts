@@ -9,6 +9,7 @@ import { chTime } from '../pipeline/clickhouse/ch-time.js';
 import { createLogger } from '../pipeline/core/logger.js';
 import { migrate } from '../pipeline/clickhouse/migrations.js';
 import { round, seconds } from './figures.js';
+import { sqlRows } from './sql-api.js';
 import type { BenchOptions } from './options.js';
 import { removeDir, startProductChild, stopChild } from './server-children.js';
 
@@ -173,12 +174,6 @@ async function downloadCsv(url: string, segment: string): Promise<{ rows: number
   return { rows: lines - 1, bytes };
 }
 
-async function sqlRows(url: string, query: string): Promise<Record<string, unknown>[]> {
-  const res = await fetch(`${url}/v1/sql`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-  if (res.status !== 200) throw new Error(`sql: ${res.status} ${(await res.text()).slice(0, 300)}`);
-  return ((await res.json()) as { rows: Record<string, unknown>[] }).rows;
-}
-
 async function measureSize(url: string, pid: number, n: number, generateSeconds: number): Promise<AudienceSizeReport> {
   const segment = segmentFor(n);
   const serverRssAfterStartMb = rss(pid).now;
@@ -192,14 +187,15 @@ async function measureSize(url: string, pid: number, n: number, generateSeconds:
   const exportCsv = await phase(pid, () => downloadCsv(url, segment));
   progress(`${n}: baselines`);
   const scan = await phase(pid, async () => {
-    const [row] = await sqlRows(url, `SELECT count() AS n, max(profile_id) AS last FROM cdp.segment_members_current WHERE ${where}`);
+    const [row] = await sqlRows(url, ADMIN_KEY, `SELECT count() AS n, max(profile_id) AS last FROM cdp.segment_members_current WHERE ${where}`);
     return { rows: Number(row!.n) };
   });
-  const readRows = await phase(pid, async () => ({ rows: (await sqlRows(url, `SELECT profile_id, since FROM cdp.segment_members_current WHERE ${where} ORDER BY profile_id`)).length }));
+  const readRows = await phase(pid, async () => ({ rows: (await sqlRows(url, ADMIN_KEY, `SELECT profile_id, since FROM cdp.segment_members_current WHERE ${where} ORDER BY profile_id`)).length }));
   const readRowsWithTraits = await phase(pid, async () => ({
     rows: (
       await sqlRows(
         url,
+        ADMIN_KEY,
         `SELECT m.profile_id, m.since, t.traits FROM cdp.segment_members_current AS m
          LEFT JOIN (SELECT profile_id, groupArray((trait, value)) AS traits FROM cdp.profile_traits_current WHERE trait IN ('email', 'first_name') GROUP BY profile_id) AS t
          ON t.profile_id = m.profile_id WHERE m.${where} ORDER BY m.profile_id`,

@@ -7,6 +7,7 @@ import { chTime } from '../pipeline/clickhouse/ch-time.js';
 import { createBodyGenerator, type Json } from './bodies.js';
 import { cpuBudget, readCpu, type CpuBudget } from './cpu-budget.js';
 import { percentile, round, seconds, type Target } from './figures.js';
+import { sqlRows } from './sql-api.js';
 import { offeredRate, sendOpenLoop } from './open-loop.js';
 import type { BenchOptions } from './options.js';
 import { childLoadBatchWaitMs, removeDir, startProductChild, stopChild } from './server-children.js';
@@ -69,13 +70,7 @@ function bodyPool(): Json[] {
 }
 
 async function countEvents(url: string): Promise<number> {
-  const res = await fetch(`${url}/v1/sql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
-    body: JSON.stringify({ query: 'SELECT count() AS n FROM events' }),
-  });
-  if (res.status !== 200) throw new Error(`count of events refused: ${res.status} ${(await res.text()).slice(0, 300)}`);
-  return Number(((await res.json()) as { rows: { n: string | number }[] }).rows[0]?.n ?? 0);
+  return Number((await sqlRows<{ n: string | number }>(url, ADMIN_KEY, 'SELECT count() AS n FROM events'))[0]?.n ?? 0);
 }
 
 export async function runFreshnessBench(opts: BenchOptions): Promise<FreshnessReport> {
@@ -100,6 +95,8 @@ export async function runFreshnessBench(opts: BenchOptions): Promise<FreshnessRe
         query: `SELECT message_id, toString(loaded_at) AS loaded FROM events WHERE loaded_at >= toDateTime64('${since}', 3, 'UTC') - INTERVAL 2 SECOND AND startsWith(message_id, '${MEASURED_PREFIX}')`,
       }),
     });
+    // Read when the answer's head arrives, before its rows are parsed: sqlRows would add that parsing to every
+    // event's freshness.
     const at = performance.now();
     polls++;
     if (res.status !== 200) return progress(`poll refused: ${res.status} ${(await res.text()).slice(0, 300)}`);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { offeredRate, sendOpenLoop } from './open-loop.js';
+import { sqlRows } from './sql-api.js';
 import { percentile, round, type Target } from './figures.js';
 import type { BenchOptions } from './options.js';
 import { childLoadBatchWaitMs, removeDir, startProductChild, stopChild } from './server-children.js';
@@ -42,11 +43,7 @@ export async function runJourneysBench(opts: BenchOptions): Promise<JourneysRepo
   progress('starting the product (api,workers)');
   const product = await startProductChild(dataDir, 'api,workers', { CDP_ADMIN_KEY: ADMIN_KEY, CDP_WRITE_KEYS: `${WRITE_KEY}:bench`, QUEUE_PREFIX: `{bj${randomUUID().slice(0, 6)}}` });
   const admin = { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` };
-  const sql = async <T>(query: string): Promise<T[]> => {
-    const res = await fetch(`${product.url}/v1/sql`, { method: 'POST', headers: admin, body: JSON.stringify({ query }) });
-    if (res.status !== 200) throw new Error(`sql failed: ${res.status} ${await res.text()}`);
-    return ((await res.json()) as { rows: T[] }).rows;
-  };
+  const sql = <T>(query: string) => sqlRows<T>(product.url, ADMIN_KEY, query);
   try {
     const created = await fetch(`${product.url}/v1/journeys/bench`, {
       method: 'PUT',

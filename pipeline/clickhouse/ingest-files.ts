@@ -58,8 +58,3 @@ export async function withIngestFile<T>(dir: string, payload: Buffer, use: (file
     await unlink(file).catch(() => undefined);
   }
 }
-
-/** A file path as a ClickHouse string literal. */
-export function sqlString(value: string): string {
-  return `'${value.replace(/[\\']/g, (ch) => `\\${ch}`)}'`;
-}

@@ -1,6 +1,7 @@
 import { parseError } from '@clickhouse/client';
 import { embeddedInsertOf, type ClickHouseClient, type EmbeddedInsert } from './client.js';
-import { withIngestFile, sqlString } from './ingest-files.js';
+import { withIngestFile } from './ingest-files.js';
+import { sqlString } from './sql-string.js';
 import { createPayloadWriter, type PayloadWriter } from './insert-payload.js';
 
 // The loader's insert: JSONEachRow rows, serialised once. Through the client, @clickhouse/client encodes every
